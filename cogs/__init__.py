@@ -1,0 +1,1 @@
+"""The Discord layer, one module (or package) per capability. Loaded automatically by core.bot."""

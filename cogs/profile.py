@@ -1,0 +1,171 @@
+"""/profile set|show|delete: the creator profile every capability shares."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from core.errors import DomainError
+from core.interactions import MutualsView, guarded, reply
+from services.profiles import FOLLOWER_BANDS, Profile, search_timezones
+
+if TYPE_CHECKING:
+    from core.bot import MutualsBot
+
+BRAND = 0xFE2C55
+BAND_CHOICES = [app_commands.Choice(name=label, value=key) for key, label in FOLLOWER_BANDS.items()]
+
+
+def profile_embed(member: discord.abc.User, profile: Profile) -> discord.Embed:
+    embed = discord.Embed(title=f"{member.display_name}'s creator profile", color=BRAND)
+    if profile.tiktok_handle:
+        embed.add_field(name="TikTok", value=f"[@{profile.tiktok_handle}]({profile.tiktok_url})")
+    embed.add_field(name="Niches", value=", ".join(profile.niches) or "—")
+    embed.add_field(name="Fam size", value=profile.band_label or "—")
+    embed.add_field(name="Time zone", value=profile.timezone or "—")
+    if profile.intro:
+        embed.add_field(name="Intro", value=profile.intro, inline=False)
+    embed.set_thumbnail(url=member.display_avatar.url)
+    embed.set_footer(text="Update yours with /profile set")
+    return embed
+
+
+class ConfirmDelete(MutualsView):
+    def __init__(self, bot: MutualsBot, guild_id: int, user_id: int) -> None:
+        super().__init__(timeout=120)
+        self.bot, self.guild_id, self.user_id = bot, guild_id, user_id
+
+    @discord.ui.button(label="Yes, erase my data", style=discord.ButtonStyle.danger)
+    @guarded
+    async def confirm(
+        self, interaction: discord.Interaction, _button: discord.ui.Button[ConfirmDelete]
+    ) -> None:
+        if interaction.user.id != self.user_id:
+            raise DomainError("This button isn't yours.")
+        removed = await self.bot.profiles.delete(self.guild_id, self.user_id)
+        self.stop()
+        text = (
+            "Done: your profile and Mutuals data here are erased. 💨"
+            if removed
+            else ("There was nothing stored about you here.")
+        )
+        await interaction.response.edit_message(content=text, view=None)
+
+    @discord.ui.button(label="Keep it", style=discord.ButtonStyle.secondary)
+    @guarded
+    async def cancel(
+        self, interaction: discord.Interaction, _button: discord.ui.Button[ConfirmDelete]
+    ) -> None:
+        self.stop()
+        await interaction.response.edit_message(content="Nothing erased. 💞", view=None)
+
+
+@app_commands.guild_only()
+class ProfileCog(commands.GroupCog, group_name="profile", group_description="Your creator profile"):
+    def __init__(self, bot: MutualsBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    @app_commands.command(
+        name="set", description="Set your TikTok handle, niches, time zone and fam size"
+    )
+    @app_commands.describe(
+        handle="Your TikTok handle, e.g. @plantladyjane",
+        niche="Your main niche",
+        niche2="A second niche (optional)",
+        niche3="A third niche (optional)",
+        timezone="Your time zone, e.g. Europe/London",
+        followers="Roughly how big your fam is",
+        intro="One line about you and your content",
+    )
+    @app_commands.choices(followers=BAND_CHOICES)
+    async def set_(
+        self,
+        interaction: discord.Interaction,
+        handle: app_commands.Range[str, 1, 100] | None = None,
+        niche: app_commands.Range[str, 1, 100] | None = None,
+        niche2: app_commands.Range[str, 1, 100] | None = None,
+        niche3: app_commands.Range[str, 1, 100] | None = None,
+        timezone: app_commands.Range[str, 1, 100] | None = None,
+        followers: app_commands.Choice[str] | None = None,
+        intro: app_commands.Range[str, 1, 500] | None = None,
+    ) -> None:
+        assert interaction.guild is not None
+        changes: dict[str, Any] = {}
+        if handle is not None:
+            changes["handle"] = handle
+        niches = [n for n in (niche, niche2, niche3) if n]
+        if niches:
+            changes["niches"] = niches
+        if timezone is not None:
+            changes["timezone"] = timezone
+        if followers is not None:
+            changes["follower_band"] = followers.value
+        if intro is not None:
+            changes["intro"] = intro
+        if not changes:
+            raise DomainError(
+                "Tell me at least one thing to update, e.g. `/profile set handle:@you`."
+            )
+        profile = await self.bot.profiles.update(
+            interaction.guild.id, interaction.user.id, **changes
+        )
+        await reply(
+            interaction,
+            "Saved! Here's your profile. 💞",
+            embed=profile_embed(interaction.user, profile),
+        )
+
+    @set_.autocomplete("niche")
+    @set_.autocomplete("niche2")
+    @set_.autocomplete("niche3")
+    async def niche_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild is None:
+            return []
+        niches = await self.bot.niches.list_niches(interaction.guild.id)
+        q = current.casefold().strip()
+        hits = [n for n in niches if q in n.name.casefold()] if q else niches
+        return [app_commands.Choice(name=n.label[:100], value=n.name) for n in hits[:25]]
+
+    @set_.autocomplete("timezone")
+    async def timezone_autocomplete(
+        self, _interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=z, value=z) for z in search_timezones(current[:64])]
+
+    @app_commands.command(name="show", description="Show a creator profile (yours by default)")
+    @app_commands.describe(member="Whose profile to show")
+    async def show(
+        self, interaction: discord.Interaction, member: discord.Member | None = None
+    ) -> None:
+        assert interaction.guild is not None
+        target = member or interaction.user
+        profile = await self.bot.profiles.get(interaction.guild.id, target.id)
+        if profile is None:
+            if target.id == interaction.user.id:
+                raise DomainError(
+                    "You don't have a profile yet. Make one with `/profile set handle:@you`!"
+                )
+            raise DomainError(f"{target.display_name} hasn't set up a creator profile yet.")
+        await reply(interaction, embed=profile_embed(target, profile))
+
+    @app_commands.command(
+        name="delete", description="Erase your profile and your Mutuals data here"
+    )
+    async def delete(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild is not None
+        await reply(
+            interaction,
+            "Erase your creator profile and everything Mutuals keeps about you in this server? "
+            "This can't be undone.",
+            view=ConfirmDelete(self.bot, interaction.guild.id, interaction.user.id),
+        )
+
+
+async def setup(bot: MutualsBot) -> None:
+    await bot.add_cog(ProfileCog(bot))

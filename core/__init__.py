@@ -1,0 +1,1 @@
+"""Cross-cutting pieces of Mutuals: settings, database, scheduling, delivery, errors."""

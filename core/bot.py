@@ -1,0 +1,254 @@
+"""The Mutuals bot: start-up, extension discovery, command sync, shutdown."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import pkgutil
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import discord
+import yarl
+from discord.ext import commands
+from sqlalchemy import select
+
+from core import migrate
+from core.clock import Clock, SystemClock
+from core.db import Database
+from core.interactions import MutualsTree
+from core.outbox import OutboxStore
+from core.outbox_worker import OutboxWorker
+from core.scheduler import Scheduler
+from core.settings import Settings
+from core.slots import SlotStore
+from models.guild import BotState
+from services.niches import NicheService
+from services.profiles import ProfileService
+
+log = logging.getLogger("mutuals")
+
+COGS_DIR = Path(__file__).resolve().parent.parent / "cogs"
+COMMAND_HASH_KEY = "command_tree_hash"
+VERSION = "0.1.0"
+
+
+def point_discord_at(api_base: str | None, gateway_url: str | None) -> None:
+    """Route REST and the gateway to a proxy or a local fake (process-wide, before login)."""
+    if api_base:
+        discord.http.Route.BASE = api_base
+    if gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+def discover_extensions() -> list[str]:
+    """Every module or package in cogs/ not starting with an underscore."""
+    return sorted(
+        f"cogs.{info.name}"
+        for info in pkgutil.iter_modules([str(COGS_DIR)])
+        if not info.name.startswith("_")
+    )
+
+
+def intents() -> discord.Intents:
+    value = discord.Intents.default()
+    value.members = True  # joins and screening (privileged)
+    value.message_content = True  # typed quiz answers (privileged)
+    return value
+
+
+class MutualsCore:
+    """Shared by the plain and the auto-sharded bot; holds the per-process services."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    scheduler: Scheduler
+    outbox_store: OutboxStore
+    outbox: OutboxWorker
+    slots: SlotStore
+    niches: NicheService
+    profiles: ProfileService
+    started_at: float
+    force_sync: bool
+    run_migrations: bool
+
+    def _init_core(
+        self,
+        settings: Settings,
+        db: Database,
+        clock: Clock,
+        *,
+        force_sync: bool,
+        run_migrations: bool,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.clock = clock
+        self.scheduler = Scheduler()
+        self.outbox_store = OutboxStore(
+            db, clock, dm_closed_recheck=timedelta(hours=settings.dm_closed_recheck_hours)
+        )
+        self.outbox = OutboxWorker(
+            self,  # type: ignore[arg-type]
+            self.outbox_store,
+            dm_rate=settings.dm_per_second,
+            dm_burst=settings.dm_burst,
+            channel_rate=settings.channel_posts_per_second,
+        )
+        self.slots = SlotStore(db, clock)
+        self.niches = NicheService(db)
+        self.profiles = ProfileService(db, clock, self.niches)
+        self.started_at = time.monotonic()
+        self.force_sync = force_sync
+        self.run_migrations = run_migrations
+
+    def owns_guild(self, guild_id: int) -> bool:
+        """In a multi-process deployment each process runs the schedules of its shards' guilds."""
+        count, ids = self.settings.shard_count, self.settings.shard_ids
+        if count is None or ids is None:
+            return True
+        return (guild_id >> 22) % count in ids
+
+    async def _core_setup(self) -> None:
+        bot: commands.Bot = self  # type: ignore[assignment]
+        if self.run_migrations:
+            await migrate.upgrade(self.db.engine)
+        self.scheduler.start()
+        recovered = await self.outbox_store.recover_interrupted()
+        if recovered:
+            log.info("outbox: %s interrupted sends go back to the queue", recovered)
+        for ext in discover_extensions():
+            await bot.load_extension(ext)
+        log.info("loaded %s extensions", len(bot.extensions))
+        await self.sync_commands()
+        self.outbox.start()
+
+    async def sync_commands(self) -> None:
+        bot: commands.Bot = self  # type: ignore[assignment]
+        tree = bot.tree
+        if self.settings.dev_guild_id:
+            guild = discord.Object(self.settings.dev_guild_id)
+            tree.copy_global_to(guild=guild)
+            synced = await tree.sync(guild=guild)
+            log.info("synced %s commands to dev guild %s", len(synced), guild.id)
+            return
+        payload = [cmd.to_dict(tree) for cmd in tree.get_commands()]
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        async with self.db.read() as session:
+            stored = await session.scalar(
+                select(BotState.value).where(BotState.key == COMMAND_HASH_KEY)
+            )
+        if stored == digest and not self.force_sync:
+            log.info("command tree unchanged; not syncing")
+            return
+        synced = await tree.sync()
+        async with self.db.write() as session:
+            await session.merge(BotState(key=COMMAND_HASH_KEY, value=digest))
+        log.info("synced %s global commands", len(synced))
+
+    async def _core_close(self) -> None:
+        self.scheduler.shutdown()
+        await self.outbox.stop()
+
+    def uptime(self) -> float:
+        return time.monotonic() - self.started_at
+
+
+class MutualsBot(MutualsCore, commands.Bot):
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        *,
+        clock: Clock | None = None,
+        force_sync: bool = False,
+        run_migrations: bool = False,
+        **options: Any,
+    ) -> None:
+        options.setdefault("guild_ready_timeout", settings.guild_ready_timeout)
+        commands.Bot.__init__(
+            self,
+            command_prefix=commands.when_mentioned,
+            intents=intents(),
+            tree_cls=MutualsTree,
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            **options,
+        )
+        self._init_core(
+            settings,
+            db,
+            clock or SystemClock(),
+            force_sync=force_sync,
+            run_migrations=run_migrations,
+        )
+
+    async def setup_hook(self) -> None:
+        await self._core_setup()
+
+    async def close(self) -> None:
+        await self._core_close()
+        await super().close()
+
+
+class ShardedMutualsBot(MutualsCore, commands.AutoShardedBot):
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        *,
+        clock: Clock | None = None,
+        force_sync: bool = False,
+        run_migrations: bool = False,
+        **options: Any,
+    ) -> None:
+        options.setdefault("guild_ready_timeout", settings.guild_ready_timeout)
+        commands.AutoShardedBot.__init__(
+            self,
+            command_prefix=commands.when_mentioned,
+            intents=intents(),
+            tree_cls=MutualsTree,
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            shard_count=settings.shard_count,
+            shard_ids=list(settings.shard_ids) if settings.shard_ids else None,  # type: ignore[arg-type]
+            **options,
+        )
+        self._init_core(
+            settings,
+            db,
+            clock or SystemClock(),
+            force_sync=force_sync,
+            run_migrations=run_migrations,
+        )
+
+    async def setup_hook(self) -> None:
+        await self._core_setup()
+
+    async def close(self) -> None:
+        await self._core_close()
+        await super().close()
+
+
+AnyBot = MutualsBot | ShardedMutualsBot
+
+
+def create_bot(
+    settings: Settings,
+    db: Database,
+    *,
+    clock: Clock | None = None,
+    force_sync: bool = False,
+    run_migrations: bool = False,
+    **options: Any,
+) -> AnyBot:
+    """The one factory for bot.py and the tests, so both run the same bot."""
+    point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
+    cls = ShardedMutualsBot if settings.shard_count else MutualsBot
+    return cls(
+        settings, db, clock=clock, force_sync=force_sync, run_migrations=run_migrations, **options
+    )

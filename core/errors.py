@@ -1,0 +1,23 @@
+"""Errors a member can act on. The global error path shows their message ephemerally."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A user-safe failure: the message is shown as-is to the member who caused it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(DomainError):
+    pass
+
+
+class Forbidden(DomainError):
+    pass
+
+
+class Conflict(DomainError):
+    pass

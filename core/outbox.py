@@ -1,0 +1,204 @@
+"""The outbox: durable, paced delivery of DMs and channel posts (the storage half).
+
+A feature adds a row in the same transaction as the change that causes it, so a crash can't
+lose the message nor send one for a change that rolled back. The worker (core.outbox_worker)
+claims due rows and sends them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import Clock
+from core.db import Database
+from core.sql import insert_ignore
+from models.delivery import DMStatus, OutboxMessage
+
+DM = "dm"
+CHANNEL = "channel"
+MAX_ATTEMPTS = 6
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    id: int
+    kind: str
+    target_id: int
+    guild_id: int | None
+    purpose: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+def _to_outbound(row: OutboxMessage) -> OutboundMessage:
+    return OutboundMessage(
+        id=row.id,
+        kind=row.kind,
+        target_id=row.target_id,
+        guild_id=row.guild_id,
+        purpose=row.purpose,
+        payload=dict(row.payload),
+        attempts=row.attempts,
+    )
+
+
+async def add_message(
+    session: AsyncSession,
+    *,
+    kind: str,
+    target_id: int,
+    payload: dict[str, Any],
+    now: datetime,
+    purpose: str = "generic",
+    guild_id: int | None = None,
+    dedupe_key: str | None = None,
+    not_before: datetime | None = None,
+) -> bool:
+    """Queue a message inside the caller's transaction. False if dedupe_key was already queued."""
+    if kind not in (DM, CHANNEL):
+        raise ValueError(f"unknown outbox kind {kind!r}")
+    row = {
+        "kind": kind,
+        "target_id": target_id,
+        "guild_id": guild_id,
+        "purpose": purpose,
+        "payload": payload,
+        "dedupe_key": dedupe_key,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": not_before or now,
+        "created_at": now,
+    }
+    if dedupe_key is None:
+        session.add(OutboxMessage(**row))
+        return True
+    return await insert_ignore(session, OutboxMessage, [row], ["dedupe_key"]) == 1
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(600, 5 * 2 ** max(0, attempts - 1)))
+
+
+class OutboxStore:
+    def __init__(self, db: Database, clock: Clock, *, dm_closed_recheck: timedelta) -> None:
+        self.db = db
+        self.clock = clock
+        self.dm_closed_recheck = dm_closed_recheck
+
+    async def enqueue(self, **kwargs: Any) -> bool:
+        async with self.db.write() as session:
+            return await add_message(session, now=self.clock.now(), **kwargs)
+
+    async def claim_due(self, kind: str, limit: int = 1) -> list[OutboundMessage]:
+        """Mark due rows as being sent. SKIP LOCKED lets several processes share the queue."""
+        now = self.clock.now()
+        async with self.db.write() as session:
+            stmt = (
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.kind == kind,
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.next_attempt_at <= now,
+                )
+                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                .limit(limit)
+            )
+            if not self.db.is_sqlite:
+                stmt = stmt.with_for_update(skip_locked=True)
+            rows = (await session.scalars(stmt)).all()
+            for row in rows:
+                row.status = "sending"
+                row.attempts += 1
+            return [_to_outbound(r) for r in rows]
+
+    async def next_due_at(self, kind: str) -> datetime | None:
+        async with self.db.read() as session:
+            return await session.scalar(
+                select(func.min(OutboxMessage.next_attempt_at)).where(
+                    OutboxMessage.kind == kind, OutboxMessage.status == "pending"
+                )
+            )
+
+    async def _finish(self, row_id: int, **values: Any) -> None:
+        async with self.db.write() as session:
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
+            )
+
+    async def mark_sent(self, message_id: int, *, sent_message_id: int, channel_id: int) -> None:
+        await self._finish(
+            message_id,
+            status="sent",
+            sent_at=self.clock.now(),
+            message_id=sent_message_id,
+            channel_id=channel_id,
+            last_error=None,
+        )
+
+    async def mark_dms_closed(self, message: OutboundMessage, error: str) -> None:
+        now = self.clock.now()
+        async with self.db.write() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message.id)
+                .values(status="dms_closed", last_error=error[:500], sent_at=None)
+            )
+            await session.execute(
+                update(DMStatus).where(DMStatus.user_id == message.target_id).values(closed_at=now)
+            )
+            await insert_ignore(
+                session, DMStatus, [{"user_id": message.target_id, "closed_at": now}], ["user_id"]
+            )
+
+    async def mark_failed(self, message_id: int, error: str) -> None:
+        await self._finish(message_id, status="failed", last_error=error[:500])
+
+    async def mark_retry(self, message: OutboundMessage, error: str) -> bool:
+        """Schedule another try with backoff; False (and failed) when out of attempts."""
+        if message.attempts >= MAX_ATTEMPTS:
+            await self.mark_failed(message.id, error)
+            return False
+        await self._finish(
+            message.id,
+            status="pending",
+            last_error=error[:500],
+            next_attempt_at=self.clock.now() + backoff(message.attempts),
+        )
+        return True
+
+    async def dms_closed(self, user_id: int) -> bool:
+        """True if this user's DMs answered 403 recently: don't earn another 403 from Discord."""
+        async with self.db.read() as session:
+            closed_at = await session.scalar(
+                select(DMStatus.closed_at).where(DMStatus.user_id == user_id)
+            )
+        return closed_at is not None and self.clock.now() - closed_at < self.dm_closed_recheck
+
+    async def clear_dms_closed(self, user_id: int) -> None:
+        """A DM went through (e.g. the member opened their DMs again)."""
+        async with self.db.write() as session:
+            await session.execute(delete(DMStatus).where(DMStatus.user_id == user_id))
+
+    async def recover_interrupted(self) -> int:
+        """Rows left 'sending' by a crash go back to pending; the send nonce prevents duplicates."""
+        async with self.db.write() as session:
+            result = await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.status == "sending")
+                .values(status="pending")
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    async def counts(self) -> dict[str, int]:
+        async with self.db.read() as session:
+            rows = (
+                await session.execute(
+                    select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+                )
+            ).all()
+        return {status: int(n) for status, n in rows}

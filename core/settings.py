@@ -1,0 +1,181 @@
+"""Typed, validated settings, read once in ``main()`` (never at import time)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/mutuals.db"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it and what is expected."""
+
+    def __init__(self, name: str, expected: str) -> None:
+        super().__init__(f"setting {name}: {expected}")
+        self.name = name
+
+
+class Secret:
+    """Holds a secret so that printing or logging the settings never shows it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    discord_token: Secret
+    database_url: str = DEFAULT_DATABASE_URL
+    dev_guild_id: int | None = None
+    log_level: str = "INFO"
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
+    discord_api_base: str | None = None
+    discord_gateway_url: str | None = None
+    dm_per_second: float = 1.0
+    dm_burst: int = 3
+    channel_posts_per_second: float = 5.0
+    dm_closed_recheck_hours: float = 72.0
+    slot_grace_hours: float = 6.0
+    guild_ready_timeout: float = 2.0
+    extra: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def backend(self) -> str:
+        return make_url(self.database_url).get_backend_name()
+
+
+def _int(env: Mapping[str, str], name: str, *, minimum: int | None = None) -> int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(name, f"expected a whole number, got {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise SettingsError(name, f"expected a number >= {minimum}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, *, positive: bool = True) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(name, f"expected a number, got {raw!r}") from None
+    if positive and value <= 0:
+        raise SettingsError(name, f"expected a number > 0, got {raw!r}")
+    return value
+
+
+def normalise_database_url(raw: str, name: str = "DATABASE_URL") -> str:
+    """Accept the common spellings and pin the async drivers the bot ships with."""
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise SettingsError(
+            name,
+            "expected a URL like sqlite+aiosqlite:///./data/mutuals.db "
+            f"or postgresql+asyncpg://user@host/db, got {raw!r}",
+        ) from None
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        url = url.set(drivername="sqlite+aiosqlite")
+        if not url.database or url.database == ":memory:":
+            raise SettingsError(name, "SQLite needs a file path (the bot runs several connections)")
+    elif backend in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+asyncpg")
+    else:
+        raise SettingsError(
+            name, f"expected a sqlite or postgresql URL, got the {backend!r} scheme"
+        )
+    return url.render_as_string(hide_password=False)
+
+
+def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.startswith(schemes) or "://" not in raw or len(raw.split("://", 1)[1]) == 0:
+        raise SettingsError(name, f"expected a URL starting with {' or '.join(schemes)}")
+    return raw.rstrip("/")
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None, *, env_file: str | Path | None = ".env"
+) -> Settings:
+    """Build settings from a .env file (if present) overlaid by the process environment."""
+    merged: dict[str, str] = {}
+    if env_file is not None and Path(env_file).is_file():
+        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    merged.update(os.environ if env is None else env)
+
+    token = merged.get("DISCORD_TOKEN", "").strip()
+    if not token:
+        raise SettingsError("DISCORD_TOKEN", "missing; set it to your bot token (see README)")
+    if any(c.isspace() for c in token):
+        raise SettingsError("DISCORD_TOKEN", "malformed; a bot token has no spaces")
+
+    db_url = normalise_database_url(merged.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL)
+
+    level = merged.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if level not in LOG_LEVELS:
+        raise SettingsError("LOG_LEVEL", f"expected one of {', '.join(LOG_LEVELS)}")
+
+    shard_count = _int(merged, "SHARD_COUNT", minimum=1)
+    shard_ids: tuple[int, ...] | None = None
+    raw_ids = merged.get("SHARD_IDS", "").strip()
+    if raw_ids:
+        try:
+            shard_ids = tuple(int(p) for p in raw_ids.split(",") if p.strip())
+        except ValueError:
+            raise SettingsError("SHARD_IDS", "expected comma-separated numbers, e.g. 0,1") from None
+        if shard_count is None:
+            raise SettingsError("SHARD_IDS", "needs SHARD_COUNT to be set as well")
+        if any(i < 0 or i >= shard_count for i in shard_ids):
+            raise SettingsError("SHARD_IDS", f"each id must be between 0 and {shard_count - 1}")
+
+    burst = _int(merged, "DM_BURST", minimum=1)
+    return Settings(
+        discord_token=Secret(token),
+        database_url=db_url,
+        dev_guild_id=_int(merged, "DEV_GUILD_ID", minimum=1),
+        log_level=level,
+        shard_count=shard_count,
+        shard_ids=shard_ids,
+        discord_api_base=_url(merged, "DISCORD_API_BASE", ("http://", "https://")),
+        discord_gateway_url=_url(merged, "DISCORD_GATEWAY_URL", ("ws://", "wss://")),
+        dm_per_second=_float(merged, "DM_PER_SECOND", 1.0),
+        dm_burst=burst if burst is not None else 3,
+        channel_posts_per_second=_float(merged, "CHANNEL_POSTS_PER_SECOND", 5.0),
+        dm_closed_recheck_hours=_float(merged, "DM_CLOSED_RECHECK_HOURS", 72.0),
+        slot_grace_hours=_float(merged, "SLOT_GRACE_HOURS", 6.0),
+        guild_ready_timeout=_float(merged, "GUILD_READY_TIMEOUT", 2.0),
+    )

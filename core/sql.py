@@ -1,0 +1,35 @@
+"""Portable SQL helpers for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase
+
+
+async def insert_ignore(
+    session: AsyncSession,
+    model: type[DeclarativeBase],
+    rows: Sequence[dict[str, Any]],
+    conflict_columns: Sequence[str] | None = None,
+) -> int:
+    """INSERT … ON CONFLICT DO NOTHING; returns how many rows were inserted.
+
+    An atomic statement is how two tasks (or two processes) race for the same key safely:
+    exactly one insert wins and nobody reads-then-writes.
+    """
+    if not rows:
+        return 0
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    table: Any = model.__table__
+    stmt: Any
+    if dialect == "postgresql":
+        stmt = postgresql.insert(table).values(list(rows))
+    else:
+        stmt = sqlite.insert(table).values(list(rows))
+    stmt = stmt.on_conflict_do_nothing(index_elements=conflict_columns)
+    result = await session.execute(stmt)
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,56 @@
+"""Checks and clean-up for text that members type, so it never pings or breaks a message."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from core.errors import DomainError
+
+MASS_MENTION = re.compile(r"@(everyone|here)\b", re.IGNORECASE)
+ROLE_OR_USER_MENTION = re.compile(r"<@[!&]?\d+>")
+_CONTROL = {"Cc", "Cf"}
+
+
+def clean_line(value: str, *, field: str, max_len: int, allow_empty: bool = False) -> str:
+    """One line of member text: trimmed, no control characters, no pings, within a length."""
+    text = " ".join(value.split())
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in _CONTROL)
+    if not text and not allow_empty:
+        raise DomainError(f"Your {field} is empty. Type a few words and try again.")
+    if len(text) > max_len:
+        raise DomainError(
+            f"Your {field} is {len(text)} characters; keep it to {max_len} or fewer and try again."
+        )
+    if MASS_MENTION.search(text) or ROLE_OR_USER_MENTION.search(text):
+        raise DomainError(
+            f"Your {field} can't contain @everyone, @here or mentions. "
+            "Remove them and try again, no pings needed here!"
+        )
+    return text
+
+
+def clean_block(value: str, *, field: str, max_len: int) -> str:
+    """Multi-line member text (an answer, an intro): same rules, line breaks kept."""
+    lines = [
+        clean_line(line, field=field, max_len=max_len, allow_empty=True)
+        for line in value.splitlines()
+    ]
+    text = "\n".join(lines).strip()
+    if not text:
+        raise DomainError(f"Your {field} is empty. Type a few words and try again.")
+    if len(text) > max_len:
+        raise DomainError(
+            f"Your {field} is {len(text)} characters; keep it to {max_len} or fewer and try again."
+        )
+    return text
+
+
+def truncate(text: str, limit: int) -> str:
+    """Shorten to Discord's limits with an ellipsis instead of letting the API refuse it."""
+    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
+
+
+def neutralise(text: str) -> str:
+    """For text we show but did not validate: break mass mentions with a zero-width space."""
+    return MASS_MENTION.sub(lambda m: "@\u200b" + m.group(1), text)

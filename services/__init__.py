@@ -1,0 +1,1 @@
+"""Domain logic. Never imports discord: takes ids and plain values, returns frozen dataclasses."""

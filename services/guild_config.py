@@ -1,0 +1,60 @@
+"""Per-guild settings shared by every capability (time zone, moderator log channel)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.clock import Clock
+from core.db import Database
+from models.guild import GuildSettings
+from services.profiles import validate_timezone
+
+
+@dataclass(frozen=True)
+class GuildConfig:
+    guild_id: int
+    timezone: str
+    log_channel_id: int | None
+
+
+class _Unset:
+    pass
+
+
+_UNSET = _Unset()
+
+
+class GuildConfigService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def get(self, guild_id: int) -> GuildConfig:
+        async with self.db.read() as session:
+            row = await session.get(GuildSettings, guild_id)
+        if row is None:
+            return GuildConfig(guild_id, "UTC", None)
+        return GuildConfig(row.guild_id, row.timezone, row.log_channel_id)
+
+    async def update(
+        self,
+        guild_id: int,
+        *,
+        timezone: str | _Unset = _UNSET,
+        log_channel_id: int | _Unset | None = _UNSET,
+    ) -> GuildConfig:
+        tz = validate_timezone(timezone) if isinstance(timezone, str) else None
+        now = self.clock.now()
+        async with self.db.write() as session:
+            row = await session.get(GuildSettings, guild_id)
+            if row is None:
+                row = GuildSettings(
+                    guild_id=guild_id, timezone="UTC", created_at=now, updated_at=now
+                )
+                session.add(row)
+            if tz is not None:
+                row.timezone = tz
+            if not isinstance(log_channel_id, _Unset):
+                row.log_channel_id = log_channel_id
+            row.updated_at = now
+            return GuildConfig(row.guild_id, row.timezone, row.log_channel_id)

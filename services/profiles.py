@@ -1,0 +1,255 @@
+"""The creator profile: TikTok handle, niches, time zone and follower band."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from rapidfuzz import process
+from sqlalchemy import delete, select
+
+from core.clock import Clock
+from core.db import Database
+from core.errors import DomainError
+from core.text import clean_line
+from models import load_all
+from models.profile import CreatorProfile
+from services.niches import Niche, NicheService, niche_key
+
+HANDLE_RE = re.compile(r"^@?([A-Za-z0-9_.]{2,24})$")
+MAX_PROFILE_NICHES = 3
+FOLLOWER_BANDS: dict[str, str] = {
+    "under-1k": "under 1k",
+    "1k-10k": "1k–10k",
+    "10k-50k": "10k–50k",
+    "50k-100k": "50k–100k",
+    "100k+": "100k+",
+}
+
+
+class _Unset:
+    pass
+
+
+UNSET = _Unset()
+
+
+@dataclass(frozen=True)
+class Profile:
+    guild_id: int
+    user_id: int
+    tiktok_handle: str | None
+    niches: tuple[str, ...]
+    timezone: str | None
+    follower_band: str | None
+    intro: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def tiktok_url(self) -> str | None:
+        return f"https://www.tiktok.com/@{self.tiktok_handle}" if self.tiktok_handle else None
+
+    @property
+    def band_label(self) -> str | None:
+        return FOLLOWER_BANDS.get(self.follower_band or "")
+
+
+def _to_profile(row: CreatorProfile) -> Profile:
+    return Profile(
+        guild_id=row.guild_id,
+        user_id=row.user_id,
+        tiktok_handle=row.tiktok_handle,
+        niches=tuple(row.niches or ()),
+        timezone=row.timezone,
+        follower_band=row.follower_band,
+        intro=row.intro,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def validate_handle(raw: str) -> str:
+    value = raw.strip()
+    match = HANDLE_RE.match(value)
+    if not match:
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        raise DomainError(
+            f"`{shown}` isn't a TikTok handle. Use 2–24 letters, digits, `_` or `.` "
+            "(the `@` is optional), e.g. `@plantladyjane`."
+        )
+    return match.group(1)
+
+
+@lru_cache(maxsize=1)
+def _zones() -> tuple[str, ...]:
+    return tuple(sorted(available_timezones()))
+
+
+def search_timezones(query: str, limit: int = 25) -> list[str]:
+    """Autocomplete: prefix matches first, then fuzzy ones."""
+    zones = _zones()
+    q = query.strip().replace(" ", "_").casefold()
+    if not q:
+        popular = [
+            "UTC",
+            "America/New_York",
+            "America/Los_Angeles",
+            "Europe/London",
+            "Europe/Berlin",
+            "Asia/Kolkata",
+            "Asia/Tokyo",
+            "Australia/Sydney",
+        ]
+        return popular[:limit]
+    hits = [z for z in zones if q in z.casefold()]
+    hits.sort(key=lambda z: (not z.casefold().startswith(q), "/" + q not in z.casefold(), z))
+    if len(hits) < limit:
+        fuzzy = process.extract(q, zones, limit=limit, processor=str.casefold)
+        hits += [z for z, _score, _i in fuzzy if z not in hits]
+    return hits[:limit]
+
+
+def validate_timezone(raw: str) -> str:
+    value = raw.strip().replace(" ", "_")
+    if value and len(value) <= 64:
+        for zone in _zones():
+            if zone.casefold() == value.casefold():
+                value = zone
+                break
+        try:
+            ZoneInfo(value)
+            if value in _zones():
+                return value
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    suggestions = search_timezones(value, limit=3) if value else []
+    hint = f" Did you mean {', '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""
+    shown = value[:40]
+    raise DomainError(
+        f"`{shown}` isn't a time zone I know. Pick one from the list, like `Europe/London` "
+        f"or `America/New_York`.{hint}"
+    )
+
+
+def validate_band(raw: str) -> str:
+    value = raw.strip().lower().replace("–", "-").replace(" ", "")
+    aliases = {"<1k": "under-1k", "under1k": "under-1k", "100k": "100k+"}
+    value = aliases.get(value, value)
+    if value not in FOLLOWER_BANDS:
+        raise DomainError(
+            "Pick a follower band from the list: " + ", ".join(FOLLOWER_BANDS.values()) + "."
+        )
+    return value
+
+
+def match_niches(raw: list[str], available: list[Niche]) -> tuple[str, ...]:
+    """Map typed niche names to the guild's list; unknown ones get a did-you-mean."""
+    by_key = {n.key: n for n in available}
+    chosen: list[str] = []
+    for item in raw:
+        item = item.strip()
+        if not item:
+            continue
+        niche = by_key.get(niche_key(item))
+        if niche is None:
+            names = [n.name for n in available]
+            guess = process.extractOne(item, names, processor=str.casefold, score_cutoff=60)
+            hint = f" Did you mean **{guess[0]}**?" if guess else ""
+            raise DomainError(
+                f"`{item[:40]}` isn't one of this server's niches.{hint} "
+                "Pick from the list (moderators can add niches with `/welcome niche add`)."
+            )
+        if niche.name not in chosen:
+            chosen.append(niche.name)
+    if len(chosen) > MAX_PROFILE_NICHES:
+        raise DomainError(f"Pick up to {MAX_PROFILE_NICHES} niches: respect the niche!")
+    return tuple(chosen)
+
+
+class ProfileService:
+    def __init__(self, db: Database, clock: Clock, niches: NicheService) -> None:
+        self.db = db
+        self.clock = clock
+        self.niches = niches
+
+    async def get(self, guild_id: int, user_id: int) -> Profile | None:
+        async with self.db.read() as session:
+            row = await session.scalar(
+                select(CreatorProfile).where(
+                    CreatorProfile.guild_id == guild_id, CreatorProfile.user_id == user_id
+                )
+            )
+            return _to_profile(row) if row else None
+
+    async def update(
+        self,
+        guild_id: int,
+        user_id: int,
+        *,
+        handle: str | _Unset | None = UNSET,
+        niches: list[str] | _Unset = UNSET,
+        timezone: str | _Unset | None = UNSET,
+        follower_band: str | _Unset | None = UNSET,
+        intro: str | _Unset | None = UNSET,
+    ) -> Profile:
+        """Validate everything first, then write once: bad input leaves the row untouched."""
+        changes: dict[str, object] = {}
+        if not isinstance(handle, _Unset):
+            changes["tiktok_handle"] = validate_handle(handle) if handle else None
+        if not isinstance(niches, _Unset):
+            available = await self.niches.list_niches(guild_id)
+            changes["niches"] = list(match_niches(niches, available))
+        if not isinstance(timezone, _Unset):
+            changes["timezone"] = validate_timezone(timezone) if timezone else None
+        if not isinstance(follower_band, _Unset):
+            changes["follower_band"] = validate_band(follower_band) if follower_band else None
+        if not isinstance(intro, _Unset):
+            changes["intro"] = clean_line(intro, field="intro", max_len=200) if intro else None
+        now = self.clock.now()
+        async with self.db.write() as session:
+            row = await session.scalar(
+                select(CreatorProfile).where(
+                    CreatorProfile.guild_id == guild_id, CreatorProfile.user_id == user_id
+                )
+            )
+            if row is None:
+                row = CreatorProfile(
+                    guild_id=guild_id, user_id=user_id, niches=[], created_at=now, updated_at=now
+                )
+                session.add(row)
+            for key, value in changes.items():
+                setattr(row, key, value)
+            row.updated_at = now
+            await session.flush()
+            return _to_profile(row)
+
+    async def delete(self, guild_id: int, user_id: int) -> int:
+        """Erase the member's data in every capability (models that declare __member_data__)."""
+        removed = 0
+        async with self.db.write() as session:
+            for mapper in load_all().registry.mappers:
+                model = mapper.class_
+                columns = getattr(model, "__member_data__", None)
+                if model is CreatorProfile or columns is None:
+                    continue
+                guild_col, user_col = columns
+                result = await session.execute(
+                    delete(model).where(
+                        getattr(model, guild_col) == guild_id, getattr(model, user_col) == user_id
+                    )
+                )
+                removed += int(getattr(result, "rowcount", 0) or 0)
+            result = await session.execute(
+                delete(CreatorProfile).where(
+                    CreatorProfile.guild_id == guild_id, CreatorProfile.user_id == user_id
+                )
+            )
+            removed += int(getattr(result, "rowcount", 0) or 0)
+        return removed
+
+
+__all__ = ["Profile", "ProfileService"]
