@@ -1,0 +1,95 @@
+"""Settings: validated once, secrets never shown, one clear line when start-up can't proceed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.settings import Secret, SettingsError, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load(**env: str):  # type: ignore[no-untyped-def]
+    return load_settings(env, env_file=None)
+
+
+def test_defaults_and_token_redacted() -> None:
+    s = load(DISCORD_TOKEN="abc.def.ghi")
+    assert s.database_url == "sqlite+aiosqlite:///./data/mutuals.db"
+    assert s.dm_per_second == 1.0 and s.dm_burst == 3
+    assert s.discord_token.get() == "abc.def.ghi"
+    assert "abc.def.ghi" not in repr(s) and "abc.def.ghi" not in str(s.discord_token)
+    assert repr(Secret("x")) == "Secret('**********')"
+
+
+@pytest.mark.parametrize(
+    ("env", "name"),
+    [
+        ({}, "DISCORD_TOKEN"),
+        ({"DISCORD_TOKEN": "a b"}, "DISCORD_TOKEN"),
+        ({"DISCORD_TOKEN": "t", "DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"),
+        ({"DISCORD_TOKEN": "t", "DATABASE_URL": "not a url"}, "DATABASE_URL"),
+        ({"DISCORD_TOKEN": "t", "DATABASE_URL": "sqlite://"}, "DATABASE_URL"),
+        ({"DISCORD_TOKEN": "t", "DEV_GUILD_ID": "abc"}, "DEV_GUILD_ID"),
+        ({"DISCORD_TOKEN": "t", "LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+        ({"DISCORD_TOKEN": "t", "SHARD_IDS": "0"}, "SHARD_IDS"),
+        ({"DISCORD_TOKEN": "t", "SHARD_COUNT": "2", "SHARD_IDS": "0,2"}, "SHARD_IDS"),
+        ({"DISCORD_TOKEN": "t", "DM_PER_SECOND": "0"}, "DM_PER_SECOND"),
+        ({"DISCORD_TOKEN": "t", "DISCORD_GATEWAY_URL": "http://x"}, "DISCORD_GATEWAY_URL"),
+    ],
+)
+def test_bad_settings_name_the_setting(env: dict[str, str], name: str) -> None:
+    with pytest.raises(SettingsError) as info:
+        load(**env)
+    assert info.value.name == name
+    assert name in str(info.value)
+
+
+def test_urls_normalised_to_async_drivers() -> None:
+    s = load(DISCORD_TOKEN="t", DATABASE_URL="postgresql://u@h/db")
+    assert s.database_url.startswith("postgresql+asyncpg://") and s.backend == "postgresql"
+    s = load(DISCORD_TOKEN="t", DATABASE_URL="sqlite:///x.db", SHARD_COUNT="2", SHARD_IDS="1")
+    assert s.database_url == "sqlite+aiosqlite:///x.db" and s.shard_ids == (1,)
+
+
+def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("DISCORD_TOKEN=from-file\nLOG_LEVEL=debug\n")
+    s = load_settings({"LOG_LEVEL": "WARNING"}, env_file=env_file)
+    assert s.discord_token.get() == "from-file" and s.log_level == "WARNING"
+
+
+def _start(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_"))}
+    return subprocess.run(
+        [sys.executable, str(ROOT / "bot.py"), "--env-file", str(tmp_path / "none.env")],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "needle"),
+    [
+        ({}, "DISCORD_TOKEN"),
+        ({"DISCORD_TOKEN": "t", "DATABASE_URL": "mysql://nobody/x"}, "DATABASE_URL"),
+        (
+            {"DISCORD_TOKEN": "t", "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/x"},
+            "DATABASE_URL",
+        ),
+    ],
+)
+def test_bad_start_is_one_clear_line(env: dict[str, str], needle: str, tmp_path: Path) -> None:
+    result = _start(env, tmp_path)
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert needle in lines[0] and "Traceback" not in result.stderr + result.stdout
