@@ -88,6 +88,7 @@ class OutboxWorker:
         self._hooks: dict[str, list[ResultHook]] = {}
         self._wake = {DM: asyncio.Event(), CHANNEL: asyncio.Event()}
         self._tasks: list[asyncio.Task[Any]] = []
+        self._stopping = False
         # Recent send times per queue, so tests and benchmarks can check the pace kept.
         self.sent_times: dict[str, deque[float]] = {
             DM: deque(maxlen=10_000),
@@ -108,27 +109,35 @@ class OutboxWorker:
             event.set()
 
     def start(self) -> None:
+        self._stopping = False
         if not self._tasks:
             self._tasks = [
                 spawn(self._run(DM), name="outbox-dm"),
                 spawn(self._run(CHANNEL), name="outbox-channel"),
             ]
 
-    async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+    async def stop(self, timeout: float = 5.0) -> None:
+        """Let an in-flight send finish and be recorded (so it isn't re-sent), then stop."""
+        self._stopping = True
+        self.wake()
+        if self._tasks:
+            _done, pending = await asyncio.wait(self._tasks, timeout=timeout)
+            for task in pending:
+                task.cancel()
+            for task in pending:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
         self._tasks = []
 
     async def _run(self, kind: str) -> None:
         await self.bot.wait_until_ready()
         bucket = self.buckets[kind]
         wake = self._wake[kind]
-        while not self.bot.is_closed():
+        while not self._stopping and not self.bot.is_closed():
             try:
                 await asyncio.sleep(bucket.delay())
+                if self._stopping:
+                    break
                 batch = await self.store.claim_due(kind, 1)
                 if not batch:
                     wake.clear()

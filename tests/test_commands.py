@@ -1,0 +1,134 @@
+"""The whole path, end to end: fake gateway -> real discord.py -> cog -> service -> DB -> reply."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.bot import AnyBot
+from tests.conftest import ALICE_ID, BOB_ID, GUILD_ID, MOD_ID, BotFactory
+from tests.fakediscord import FakeDiscord
+
+
+async def test_about(fake: FakeDiscord, bot: AnyBot) -> None:
+    h = await fake.slash(GUILD_ID, ALICE_ID, "about")
+    await h.response()
+    assert h.ephemeral
+    fields = {f["name"]: f["value"] for f in h.embeds[0]["fields"]}
+    assert fields["Database"] in ("sqlite", "postgresql")
+    assert fields["Servers"] == "1" and "Version" in fields and "Uptime" in fields
+
+
+async def test_commands_synced_to_dev_guild_with_mod_permissions(fake: FakeDiscord, bot: AnyBot) -> None:
+    synced = {c["name"]: c for c in fake.guild_commands[GUILD_ID]}
+    assert {"about", "profile", "config"} <= set(synced)
+    assert int(synced["config"]["default_member_permissions"]) == 1 << 5
+    assert synced["profile"].get("default_member_permissions") in (None, "")
+
+
+async def test_profile_set_show_delete(fake: FakeDiscord, bot: AnyBot) -> None:
+    h = await fake.slash(
+        GUILD_ID, ALICE_ID, "profile set",
+        {"handle": "@plantladyjane", "niche": "PlantTok", "niche2": "DIY",
+         "timezone": "America/New_York", "followers": "10k-50k", "intro": "Tiny jungle energy"},
+    )
+    await h.response()
+    assert h.ephemeral and "Saved" in (h.content or "")
+    stored = await bot.profiles.get(GUILD_ID, ALICE_ID)
+    assert stored is not None and stored.tiktok_handle == "plantladyjane"
+    assert stored.niches == ("PlantTok", "DIY") and stored.follower_band == "10k-50k"
+
+    show = await fake.slash(GUILD_ID, BOB_ID, "profile show", {"member": fake.member_option(ALICE_ID)})
+    await show.response()
+    fields = {f["name"]: f["value"] for f in show.embeds[0]["fields"]}
+    assert "@plantladyjane" in fields["TikTok"] and fields["Niches"] == "PlantTok, DIY"
+
+    delete = await fake.slash(GUILD_ID, ALICE_ID, "profile delete")
+    await delete.response()
+    confirm = await fake.click(ALICE_ID, _button(delete, "danger"), guild_id=GUILD_ID)
+    await confirm.response()
+    assert await bot.profiles.get(GUILD_ID, ALICE_ID) is None
+
+
+def _button(handle: object, style: str) -> str:
+    resp = handle.response_nowait()  # type: ignore[attr-defined]
+    rows = resp["data"]["components"]
+    styles = {"danger": 4, "secondary": 2}
+    for row in rows:
+        for comp in row["components"]:
+            if comp.get("style") == styles[style]:
+                return str(comp["custom_id"])
+    raise AssertionError("button not found")
+
+
+@pytest.mark.parametrize(
+    ("options", "needle"),
+    [
+        ({"handle": "not a handle!"}, "TikTok handle"),
+        ({"handle": "x" * 100}, "TikTok handle"),
+        ({"niche": "KnittingTok"}, "niches"),
+        ({"timezone": "Mars/Olympus"}, "time zone"),
+        ({"intro": "x" * 500}, "200 or fewer"),
+        ({"intro": "follow me @everyone"}, "@everyone"),
+        ({}, "at least one thing"),
+    ],
+)
+async def test_profile_bad_input_is_ephemeral_and_changes_nothing(
+    fake: FakeDiscord, bot: AnyBot, options: dict[str, str], needle: str
+) -> None:
+    await bot.profiles.update(GUILD_ID, ALICE_ID, handle="@before")
+    before = await bot.profiles.get(GUILD_ID, ALICE_ID)
+    h = await fake.slash(GUILD_ID, ALICE_ID, "profile set", options)
+    await h.response()
+    assert h.ephemeral and needle in (h.content or "")
+    assert await bot.profiles.get(GUILD_ID, ALICE_ID) == before
+
+
+async def test_show_without_profile_is_friendly(fake: FakeDiscord, bot: AnyBot) -> None:
+    h = await fake.slash(GUILD_ID, BOB_ID, "profile show")
+    await h.response()
+    assert h.ephemeral and "/profile set" in (h.content or "")
+
+
+async def test_autocomplete_niches_and_timezones(fake: FakeDiscord, bot: AnyBot) -> None:
+    h = await fake.autocomplete(GUILD_ID, ALICE_ID, "profile set", {"niche": "tok"}, focused="niche")
+    await h.response()
+    names = [c["value"] for c in h.choices]
+    assert "BookTok" in names and len(names) <= 25
+    h = await fake.autocomplete(GUILD_ID, ALICE_ID, "profile set", {"timezone": "kolk"}, focused="timezone")
+    await h.response()
+    assert "Asia/Kolkata" in [c["value"] for c in h.choices]
+
+
+async def test_member_cannot_run_moderator_command(fake: FakeDiscord, bot: AnyBot) -> None:
+    h = await fake.slash(GUILD_ID, ALICE_ID, "config show")
+    await h.response()
+    assert h.ephemeral and "moderators" in (h.content or "")
+    mod = await fake.slash(GUILD_ID, MOD_ID, "config show")
+    await mod.response()
+    assert mod.embeds and mod.embeds[0]["title"] == "Mutuals settings"
+
+
+async def test_config_timezone_validated(fake: FakeDiscord, bot: AnyBot) -> None:
+    bad = await fake.slash(GUILD_ID, MOD_ID, "config timezone", {"timezone": "Nowhere/Land"})
+    await bad.response()
+    assert bad.ephemeral and "time zone" in (bad.content or "")
+    good = await fake.slash(GUILD_ID, MOD_ID, "config timezone", {"timezone": "Asia/Tokyo"})
+    await good.response()
+    assert "Asia/Tokyo" in (good.content or "")
+
+
+async def test_unexpected_error_gets_an_id_and_the_bot_keeps_going(
+    fake: FakeDiscord, bot_factory: BotFactory
+) -> None:
+    bot = await bot_factory()
+
+    async def broken(*_a: object, **_k: object) -> None:
+        raise RuntimeError("database on fire")
+
+    bot.profiles.get = broken  # type: ignore[method-assign]
+    h = await fake.slash(GUILD_ID, ALICE_ID, "profile show")
+    await h.response()
+    assert h.ephemeral and "error id" in (h.content or "")
+    ok = await fake.slash(GUILD_ID, ALICE_ID, "about")
+    await ok.response()
+    assert ok.embeds

@@ -1,0 +1,132 @@
+"""The outbox through the fake Discord: survives restarts, sends once, respects 403/429/5xx and pace."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from core.clock import ManualClock
+from core.db import Database
+from core.outbox import CHANNEL, DM, OutboxStore
+from models.delivery import DMStatus, OutboxMessage
+from tests.conftest import ALICE_ID, BOB_ID, GENERAL_ID, GUILD_ID, MOD_ID, BotFactory
+from tests.fakediscord import FakeDiscord
+from tests.util import eventually
+
+DM_SEND = r"/channels/\d+/messages$"
+
+
+def dm_posts(fake: FakeDiscord, user_id: int) -> list[object]:
+    channel = fake.dm_channel_of(user_id)
+    if channel is None:
+        return []
+    return [r for r in fake.requests if r.method == "POST" and r.path == f"/channels/{channel}/messages"]
+
+
+async def statuses(db: Database) -> dict[int, str]:
+    async with db.read() as s:
+        return {r.id: r.status for r in (await s.scalars(select(OutboxMessage))).all()}
+
+
+async def test_pending_messages_survive_restart_and_send_once(
+    fake: FakeDiscord, db: Database, bot_factory: BotFactory
+) -> None:
+    store = OutboxStore(db, ManualClock(), dm_closed_recheck=timedelta(hours=1))
+    # Queued while the bot is down (e.g. by a process that crashed before sending).
+    for user in (ALICE_ID, BOB_ID):
+        await store.enqueue(kind=DM, target_id=user, payload={"content": f"Hey mutual {user}!"}, purpose="t")
+    await store.enqueue(kind=CHANNEL, target_id=GENERAL_ID, payload={"content": "hi fam"}, purpose="t")
+    async with db.write() as s:  # one row was mid-send when the process died
+        row = (await s.scalars(select(OutboxMessage).where(OutboxMessage.target_id == BOB_ID))).one()
+        row.status = "sending"
+
+    bot = await bot_factory()
+    await fake.wait_for(lambda: len(fake.dms(ALICE_ID)) == 1 and len(fake.dms(BOB_ID)) == 1)
+    await fake.wait_for(lambda: len(fake.messages(GENERAL_ID)) == 1)
+    await bot.close()
+    assert set((await statuses(db)).values()) == {"sent"}
+
+    await bot_factory()  # restart: nothing is sent again
+    await fake.wait_for(lambda: fake.connected)
+    assert len(fake.dms(ALICE_ID)) == 1 and len(fake.dms(BOB_ID)) == 1
+    assert len(fake.messages(GENERAL_ID)) == 1
+    assert fake.dms(ALICE_ID)[0]["content"] == f"Hey mutual {ALICE_ID}!"
+
+
+async def test_closed_dms_recorded_once_never_retried(
+    fake: FakeDiscord, db: Database, bot_factory: BotFactory
+) -> None:
+    fake.close_dms(ALICE_ID)
+    bot = await bot_factory()
+    for n in range(3):
+        await bot.outbox_store.enqueue(kind=DM, target_id=ALICE_ID, payload={"content": f"#{n}"})
+    bot.outbox.wake()
+
+    async def all_closed() -> bool:
+        return set((await statuses(db)).values()) == {"dms_closed"}
+
+    await eventually(all_closed, what="every DM marked dms_closed")
+    assert len(dm_posts(fake, ALICE_ID)) == 1  # one 403, then known-closed: never retried
+    async with db.read() as s:
+        assert (await s.get(DMStatus, ALICE_ID)) is not None
+
+
+async def test_429_respected_and_delivered_once(fake: FakeDiscord, bot_factory: BotFactory) -> None:
+    bot = await bot_factory()
+    fake.fail_next("POST", rf"/channels/{GENERAL_ID}/messages$", 429, retry_after=0.2)
+    await bot.outbox_store.enqueue(kind=CHANNEL, target_id=GENERAL_ID, payload={"content": "shoutout!"})
+    bot.outbox.wake()
+    await fake.wait_for(lambda: len(fake.messages(GENERAL_ID)) == 1)
+    posts = [r for r in fake.requests if r.method == "POST" and r.path == f"/channels/{GENERAL_ID}/messages"]
+    assert [p.status for p in posts] == [429, 200]
+    assert posts[1].time - posts[0].time >= 0.2  # waited retry_after before trying again
+
+
+async def test_server_errors_retried_with_backoff(
+    fake: FakeDiscord, db: Database, bot_factory: BotFactory
+) -> None:
+    clock = ManualClock()
+    bot = await bot_factory(clock=clock)
+    # discord.py does not retry a 503 itself: the outbox owns the retry, with backoff.
+    fake.fail_next("POST", rf"/channels/{GENERAL_ID}/messages$", 503)
+    await bot.outbox_store.enqueue(kind=CHANNEL, target_id=GENERAL_ID, payload={"content": "again"})
+    bot.outbox.wake()
+
+    async def row_status() -> str:
+        return next(iter((await statuses(db)).values()))
+
+    async def retry_scheduled() -> bool:
+        tried = fake.requests_to("POST", rf"/channels/{GENERAL_ID}/messages$")
+        return len(tried) == 1 and await row_status() == "pending"
+
+    await eventually(retry_scheduled, what="the 503 seen and the row rescheduled")
+    assert fake.messages(GENERAL_ID) == []
+    clock.advance(seconds=10)  # the backoff elapses
+    bot.outbox.wake()
+    await fake.wait_for(lambda: len(fake.messages(GENERAL_ID)) == 1, timeout=10)
+
+    async def sent() -> bool:
+        return await row_status() == "sent"
+
+    await eventually(sent, what="the retried row marked sent")
+
+
+async def test_dm_pace_is_kept(fake: FakeDiscord, bot_factory: BotFactory) -> None:
+    bot = await bot_factory(dm_per_second=5.0, dm_burst=1)
+    users = [ALICE_ID, BOB_ID, MOD_ID] + [9_000_000_000_000_000 + n for n in range(5)]
+    for uid in users[3:]:
+        fake.add_member(GUILD_ID, uid, f"fan{uid % 100}", dispatch=True)
+    for uid in users:
+        await bot.outbox_store.enqueue(kind=DM, target_id=uid, payload={"content": "Hey mutual!"})
+    bot.outbox.wake()
+    await fake.wait_for(lambda: all(len(fake.dms(u)) == 1 for u in users), timeout=15)
+    times = sorted(
+        r.time for r in fake.requests
+        if r.method == "POST" and r.path.endswith("/messages") and any(
+            r.path == f"/channels/{fake.dm_channel_of(u)}/messages" for u in users
+        )
+    )
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert len(times) == len(users)
+    assert min(gaps) >= 0.2 * 0.9, gaps  # never faster than 5 per second (10% clock slack)
