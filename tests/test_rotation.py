@@ -6,7 +6,8 @@ Runs on SQLite and PostgreSQL (the ``db`` fixture); time comes from a ManualCloc
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -16,11 +17,14 @@ from core.db import Database
 from core.errors import DomainError
 from models.delivery import OutboxMessage
 from models.profile import CreatorProfile
-from models.shoutouts import ShoutoutPitch
+from models.shoutouts import RotationMember, ShoutoutPitch
 from services.rotation import (
     FEATURE_PURPOSE,
+    RUN_NOW_KIND,
+    SLOT_KIND,
     RotationInfo,
     RotationService,
+    validate_tiktok_url,
 )
 
 G = 1_100_000_000_000_000_001
@@ -150,3 +154,401 @@ async def test_nominate_with_no_rotation_keeps_the_pitch(
     await add_profile(db, 42)
     nom = await svc.nominate(G, 42, url=None, blurb="great collab", nominated_by=7)
     assert nom.rotation_id is None and nom.pitch_id > 0
+
+
+# ------------------------------------------------------------------ fairness by rounds
+
+
+async def run_slots(
+    svc: RotationService, clock: ManualClock, rot: RotationInfo, n: int, **kw: object
+) -> list[int]:
+    featured: list[int] = []
+    for _ in range(n):
+        featured += await step(svc, clock, rot, **kw)
+    return featured
+
+
+async def test_three_rounds_over_seven_creators(
+    db: Database, svc: RotationService, clock: ManualClock
+) -> None:
+    rot = await make_rotation(svc)
+    await fill(db, svc, CREATORS)
+    featured = await run_slots(svc, clock, rot, 21)
+    assert len(featured) == 21
+    rounds = [featured[i : i + 7] for i in range(0, 21, 7)]
+    for r in rounds:
+        assert sorted(r) == sorted(CREATORS), "each creator exactly once per round"
+    # the round's order is a stored shuffle drawn per round, not the join order every time
+    assert len({tuple(r) for r in rounds}) > 1
+    history = await svc.history(G, "Spotlight", limit=50)
+    by_round: dict[int, list[int]] = {}
+    for f in history:
+        assert f.status == "featured" and f.round_no is not None and f.user_id is not None
+        by_round.setdefault(f.round_no, []).append(f.user_id)
+    assert sorted(by_round) == [1, 2, 3]
+    assert all(sorted(v) == sorted(CREATORS) for v in by_round.values())
+    # one post per slot, pinging data for exactly the featured creator
+    posts = await feature_posts(db)
+    assert [p.payload["user_id"] for p in posts] == featured
+
+
+async def test_the_queue_shows_what_will_happen(
+    db: Database, svc: RotationService, clock: ManualClock
+) -> None:
+    rot = await make_rotation(svc)
+    await fill(db, svc, CREATORS)
+    queue = [q.user_id for q in await svc.queue(G, "Spotlight")]
+    assert sorted(queue) == sorted(CREATORS)
+    assert await run_slots(svc, clock, rot, 7) == queue
+    # next round already drawn: the queue (10) is round 2's shuffle
+    assert sorted(q.user_id for q in await svc.queue(G, "Spotlight")) == sorted(CREATORS)
+
+
+async def test_join_mid_round_is_featured_later_in_that_round(
+    db: Database, svc: RotationService, clock: ManualClock
+) -> None:
+    rot = await make_rotation(svc)
+    await fill(db, svc, CREATORS)
+    first = await run_slots(svc, clock, rot, 3)
+    newcomer = 6_000
+    await fill(db, svc, [newcomer])
+    membership, _ = await svc.status(G, newcomer)
+    assert membership[0].place == 5  # four still waiting in this round, then the newcomer
+    rest = await run_slots(svc, clock, rot, 5)
+    assert rest[-1] == newcomer, "later in the same round, behind those already waiting"
+    assert sorted(first + rest) == sorted([*CREATORS, newcomer])
+    second_round = await run_slots(svc, clock, rot, 8)
+    assert sorted(second_round) == sorted([*CREATORS, newcomer])
+
+
+async def test_leavers_are_skipped_without_moving_anyone(
+    db: Database, svc: RotationService, clock: ManualClock
+) -> None:
+    rot = await make_rotation(svc)
+    await fill(db, svc, CREATORS)
+    order = [q.user_id for q in await svc.queue(G, "Spotlight")]
+    opted_out, left_server, excluded = order[1], order[3], order[5]
+    await svc.leave(G, opted_out)
+
+    def check(_rot: RotationInfo, user_id: int) -> str | None:
+        return {left_server: "left", excluded: "excluded"}.get(user_id)
+
+    featured = await run_slots(svc, clock, rot, 4, check=check)
+    assert featured == [u for u in order if u not in (opted_out, left_server, excluded)]
+    async with db.read() as s:
+        rows = await s.execute(select(RotationMember.user_id, RotationMember.inactive_reason))
+        reasons: dict[int, str | None] = {int(u): r for u, r in rows}
+    assert reasons[opted_out] == "opted_out"
+    assert reasons[left_server] == "left" and reasons[excluded] == "excluded"
+    # the excluded creator loses the role: back in, later in the current round
+    assert await svc.reactivate_excluded(G, excluded) == ["Spotlight"]
+    nxt = await run_slots(svc, clock, rot, 1)
+    assert nxt == [excluded]
+
+
+async def test_leaving_and_rejoining_does_not_earn_a_second_feature(
+    db: Database, svc: RotationService, clock: ManualClock
+) -> None:
+    rot = await make_rotation(svc)
+    await fill(db, svc, CREATORS[:3])
+    first = (await run_slots(svc, clock, rot, 1))[0]
+    await svc.leave(G, first)
+    await svc.join(G, first)
+    rest = await run_slots(svc, clock, rot, 2)
+    assert first not in rest and sorted([first, *rest]) == sorted(CREATORS[:3])
+
+
+async def test_skip_moves_the_head_to_the_end_of_the_round(
+    db: Database, svc: RotationService, clock: ManualClock
+) -> None:
+    rot = await make_rotation(svc)
+    await fill(db, svc, CREATORS)
+    order = [q.user_id for q in await svc.queue(G, "Spotlight")]
+    skipped = await svc.skip(G, "Spotlight")
+    assert skipped.user_id == order[0] and skipped.moved
+    assert [q.user_id for q in await svc.queue(G, "Spotlight")] == [*order[1:], order[0]]
+    assert await run_slots(svc, clock, rot, 7) == [*order[1:], order[0]]
+
+
+async def test_pause_and_resume(db: Database, svc: RotationService, clock: ManualClock) -> None:
+    rot = await make_rotation(svc)
+    await fill(db, svc, CREATORS)
+    assert len(await run_slots(svc, clock, rot, 1)) == 1
+    await svc.set_paused(G, "Spotlight", True)
+    with pytest.raises(DomainError, match="already paused"):
+        await svc.set_paused(G, "Spotlight", True)
+    assert await svc.next_wake(rot.id, clock.now()) is None
+    clock.advance(hours=13)  # two slots fall while paused
+    assert await svc.due(clock.now()) == []
+    with pytest.raises(DomainError, match="paused"):
+        await svc.run_now(G, "Spotlight")
+    await svc.set_paused(G, "Spotlight", False)
+    assert await svc.due(clock.now()) == [], "slots during a pause are neither posted nor missed"
+    assert len(await run_slots(svc, clock, rot, 1)) == 1
+    statuses = [st for _t, st in await svc.slot_statuses(rot.id)]
+    assert statuses == ["done", "done"]
+
+
+async def test_run_now_features_the_head_and_keeps_the_schedule(
+    db: Database, svc: RotationService, clock: ManualClock
+) -> None:
+    rot = await make_rotation(svc)
+    await fill(db, svc, CREATORS)
+    order = [q.user_id for q in await svc.queue(G, "Spotlight")]
+    wake = await svc.next_wake(rot.id, clock.now())
+    outcome = await svc.run_now(G, "Spotlight")
+    assert outcome.status == "featured" and outcome.feature and outcome.feature.user_id == order[0]
+    assert await svc.next_wake(rot.id, clock.now()) == wake
+    assert await run_slots(svc, clock, rot, 6) == order[1:]
+    kinds = await svc.slots.history(RUN_NOW_KIND, str(rot.id))
+    assert len(kinds) == 1
+
+
+async def test_min_days_between_features(
+    db: Database, svc: RotationService, clock: ManualClock
+) -> None:
+    rot = await make_rotation(svc, schedule="daily 18:00", min_days_between=3)
+    await fill(db, svc, CREATORS[:2])
+    assert len(await run_slots(svc, clock, rot, 2)) == 2
+    # day 3: both were featured in the last 3 days -> nobody posted, the slot says why
+    clock.advance(hours=1)
+    outcomes = []
+    for _ in range(2):
+        nxt = await svc.next_wake(rot.id, clock.now())
+        assert nxt is not None
+        clock.set(nxt)
+        outcomes += await svc.due(clock.now())
+    assert [o.status for o in outcomes] == ["empty", "featured"]
+    assert outcomes[0].feature and "3 days" in (outcomes[0].feature.detail or "")
+
+
+# ------------------------------------------------------------------ exactly once, restarts
+
+
+async def test_restart_between_claim_and_post(db: Database, clock: ManualClock) -> None:
+    svc = RotationService(db, clock)
+    rot = await make_rotation(svc)
+    await fill(db, svc, CREATORS)
+    nxt = await svc.next_wake(rot.id, clock.now())
+    assert nxt is not None
+    clock.set(nxt)
+    # the process claims the slot and dies before anything else
+    assert await svc.slots.claim(SLOT_KIND, str(rot.id), nxt)
+    clock.advance(minutes=5)
+    restarted = RotationService(db, clock)
+    outcomes = await restarted.due(clock.now())
+    assert [o.status for o in outcomes] == ["featured"]
+    # a second process / a second start-up finds nothing left to do
+    assert await RotationService(db, clock).due(clock.now()) == []
+    assert len(await feature_posts(db)) == 1
+    assert [st for _t, st in await svc.slot_statuses(rot.id)] == ["done"]
+
+
+async def test_restart_after_pick_before_post_does_not_pick_twice(
+    db: Database, clock: ManualClock
+) -> None:
+    svc = RotationService(db, clock)
+    rot = await make_rotation(svc)
+    await fill(db, svc, CREATORS)
+    nxt = await svc.next_wake(rot.id, clock.now())
+    assert nxt is not None
+    clock.set(nxt)
+    assert await svc.slots.claim(SLOT_KIND, str(rot.id), nxt)
+    picked = await svc._feature_slot(rot.id, SLOT_KIND, nxt, lambda _r, _u: None)
+    # ...the process dies before marking the slot done
+    outcomes = await RotationService(db, clock).due(clock.now())
+    assert [o.status for o in outcomes] == ["recovered"]
+    posts = await feature_posts(db)
+    assert (
+        len(posts) == 1 and picked.feature and posts[0].payload["user_id"] == picked.feature.user_id
+    )
+    # and the same slot run again (another process) is "taken"
+    again = await RotationService(db, clock).run_slot(rot.id, nxt)
+    assert again.status == "taken"
+    assert len(await feature_posts(db)) == 1
+
+
+async def test_restart_across_two_missed_slots_within_grace(
+    db: Database, svc: RotationService, clock: ManualClock
+) -> None:
+    await make_rotation(svc)
+    await fill(db, svc, CREATORS)
+    clock.advance(hours=13)  # down across the 18:00 and 00:00 slots; grace 6 h covers one
+    outcomes = await RotationService(db, clock).due(clock.now(), grace=timedelta(hours=12))
+    assert [o.status for o in outcomes] == ["featured", "featured"]
+    assert await RotationService(db, clock).due(clock.now(), grace=timedelta(hours=12)) == []
+    posts = await feature_posts(db)
+    assert len(posts) == 2 and len({p.payload["user_id"] for p in posts}) == 2
+
+
+async def test_missed_outside_grace_is_recorded(
+    db: Database, svc: RotationService, clock: ManualClock
+) -> None:
+    rot = await make_rotation(svc)
+    await fill(db, svc, CREATORS)
+    clock.advance(hours=13)  # slots at 18:00 (7 h ago) and 00:00 (1 h ago)
+    outcomes = await RotationService(db, clock).due(clock.now())
+    assert [o.status for o in outcomes] == ["missed", "featured"]
+    assert await svc.due(clock.now()) == []
+    statuses = [st for _t, st in await svc.slot_statuses(rot.id)]
+    assert statuses == ["missed", "done"]
+    history = await svc.history(G, "Spotlight")
+    assert [h.status for h in history] == ["featured", "missed"]
+    # nobody lost their place to the miss: the 7 still share round 1
+    assert len(await feature_posts(db)) == 1
+    assert len(await svc.queue(G, "Spotlight")) == 7
+
+
+async def test_failed_post_pauses_and_keeps_the_creators_place(
+    db: Database, svc: RotationService, clock: ManualClock
+) -> None:
+    rot = await make_rotation(svc)
+    await fill(db, svc, CREATORS)
+    order = [q.user_id for q in await svc.queue(G, "Spotlight")]
+    await svc.nominate(
+        G, order[0], url="tiktok.com/@a/video/1", blurb="new sound!", nominated_by=None
+    )
+    outcome = (await svc.due(clock.now() + timedelta(hours=6)))[0]
+    assert outcome.feature and outcome.feature.user_id == order[0]
+    assert outcome.feature.url == "https://tiktok.com/@a/video/1"
+    assert await svc.post_failed(rot.id, outcome.feature.slot_key, "the channel was deleted")
+    info = await svc.get(G, "Spotlight")
+    assert info.paused and info.pause_reason == "the channel was deleted"
+    assert [q.user_id for q in await svc.queue(G, "Spotlight")] == order
+    _m, pitch = await svc.status(G, order[0])
+    assert pitch is not None and pitch.blurb == "new sound!", "the pitch is not used up"
+    async with db.read() as s:
+        notices = list(await s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "dm")))
+    assert len(notices) == 1 and notices[0].target_id == MOD
+    assert "paused" in notices[0].payload["content"]
+    # a second failure report changes nothing
+    assert not await svc.post_failed(rot.id, outcome.feature.slot_key, "again")
+
+
+async def test_a_pitch_is_used_once(db: Database, svc: RotationService, clock: ManualClock) -> None:
+    rot = await make_rotation(svc)
+    await add_profile(db, 42, intro="I post plant time-lapses")
+    await svc.join(G, 42)
+    await svc.pitch(G, 42, url="https://www.tiktok.com/@x/video/9", blurb="Monstera glow-up")
+    await run_slots(svc, clock, rot, 2)
+    posts = await feature_posts(db)
+    assert posts[0].payload["url"] == "https://www.tiktok.com/@x/video/9"
+    assert posts[0].payload["blurb"] == "Monstera glow-up"
+    assert posts[1].payload["url"] is None
+    assert posts[1].payload["blurb"] == "Monstera glow-up", "the latest blurb, without the link"
+
+
+# ------------------------------------------------------------------ validation
+
+
+@pytest.mark.parametrize(
+    ("schedule", "tz"),
+    [
+        ("daily 18:00", "Europe/London"),
+        ("weekly mon,thu 18:00", "America/New_York"),
+        ("every 6h", "UTC"),
+        ("0 18 * * 1,4", "Asia/Tokyo"),
+    ],
+)
+async def test_every_schedule_form_parses(
+    db: Database, svc: RotationService, clock: ManualClock, schedule: str, tz: str
+) -> None:
+    rot = await make_rotation(svc, schedule=schedule, timezone=tz)
+    times = rot.next_slots(clock.now())
+    assert len(times) == 3 and times == sorted(times) and times[0] > clock.now()
+    if schedule != "every 6h":
+        assert all(t.astimezone(ZoneInfo(tz)).hour == 18 for t in times)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "tz", "message"),
+    [
+        ("sometimes", "UTC", "couldn't read"),
+        ("daily 25:00", "UTC", "isn't a time"),
+        ("weekly funday 18:00", "UTC", "isn't a weekday"),
+        ("every 5m", "UTC", "too often"),
+        ("daily 18:00", "Mars/Olympus", "isn't a time zone"),
+    ],
+)
+async def test_bad_schedules_and_zones_are_clear_errors(
+    db: Database, svc: RotationService, schedule: str, tz: str, message: str
+) -> None:
+    with pytest.raises(DomainError, match=message):
+        await make_rotation(svc, schedule=schedule, timezone=tz)
+    assert await svc.list_rotations(G) == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://youtube.com/watch?v=1",
+        "https://tiktok.com.evil.example/@a",
+        "https://evil.example/tiktok.com",
+        "javascript:alert(1)",
+        "https://user@tiktok.com/@a",
+        "https://tiktok.com:8080/@a",
+        "https://x" + "a" * 400,
+    ],
+)
+def test_non_tiktok_urls_are_refused(url: str) -> None:
+    with pytest.raises(DomainError, match=r"TikTok link|characters"):
+        validate_tiktok_url(url)
+
+
+def test_tiktok_urls_are_accepted() -> None:
+    assert validate_tiktok_url("vm.tiktok.com/ZM6abc/") == "https://vm.tiktok.com/ZM6abc/"
+    assert (
+        validate_tiktok_url("http://www.tiktok.com/@plantladyjane/video/123?lang=en")
+        == "https://www.tiktok.com/@plantladyjane/video/123?lang=en"
+    )
+
+
+@pytest.mark.parametrize(
+    ("blurb", "message"),
+    [
+        ("x" * 151, "151 characters"),
+        ("hey @everyone look", "@everyone"),
+        ("ping @here", "@here"),
+        ("for <@&123456789012345678> fans", "mentions"),
+        ("   ", "empty"),
+    ],
+)
+async def test_bad_blurbs_are_clear_errors(
+    db: Database, svc: RotationService, blurb: str, message: str
+) -> None:
+    await make_rotation(svc)
+    await add_profile(db, 42)
+    with pytest.raises(DomainError, match=message):
+        await svc.pitch(G, 42, url=None, blurb=blurb)
+
+
+async def test_join_needs_a_handle_and_the_required_fields(
+    db: Database, svc: RotationService
+) -> None:
+    with pytest.raises(DomainError, match="rotation create"):
+        await svc.join(G, 42)
+    await make_rotation(svc, required_fields=["niches", "intro"])
+    with pytest.raises(DomainError, match=r"/profile set handle"):
+        await svc.join(G, 42)
+    await add_profile(db, 42)
+    with pytest.raises(DomainError, match="intro"):
+        await svc.join(G, 42)
+    with pytest.raises(DomainError, match="isn't a profile field"):
+        await svc.edit(G, "Spotlight", required_fields=["shoe size"])
+    await svc.edit(G, "Spotlight", required_fields=["niches"])
+    membership = await svc.join(G, 42)
+    assert membership.place == 1
+    with pytest.raises(DomainError, match="already in"):
+        await svc.join(G, 42)
+
+
+async def test_duplicate_names_and_unknown_rotations(db: Database, svc: RotationService) -> None:
+    await make_rotation(svc)
+    with pytest.raises(DomainError, match="already a rotation"):
+        await svc.create(
+            G, name="spotlight", channel_id=CHANNEL, schedule="daily 9:00", created_by=MOD
+        )
+    with pytest.raises(DomainError, match="no rotation called"):
+        await svc.queue(G, "nope")
+    deleted = await svc.delete(G, "SPOTLIGHT")
+    assert deleted.name == "Spotlight" and await svc.list_rotations(G) == []
