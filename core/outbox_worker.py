@@ -141,6 +141,8 @@ class OutboxWorker:
                 batch = await self.store.claim_due(kind, 1)
                 if not batch:
                     wake.clear()
+                    if self._stopping:  # stop() may have set `wake` just before the clear
+                        break
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(wake.wait(), timeout=POLL_SECONDS)
                     continue

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Connection, inspect
 
 from core import migrate
 from core.db import Database
@@ -39,8 +39,8 @@ def _diff(sync_conn: object) -> list[object]:
     return list(compare_metadata(context, load_all().metadata))
 
 
-def _tables(sync_conn: object) -> set[str]:
-    return set(inspect(sync_conn).get_table_names())  # type: ignore[arg-type]
+def _tables(sync_conn: Connection) -> set[str]:
+    return set(inspect(sync_conn).get_table_names())
 
 
 async def test_upgrade_has_no_drift_and_downgrade_cleans_up(fresh_db: Database) -> None:

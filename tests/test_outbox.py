@@ -1,7 +1,8 @@
-"""The outbox through the fake Discord: survives restarts, sends once, respects 403/429/5xx and pace."""
+"""The outbox via the fake Discord: survives restarts, sends once, obeys 403/429/5xx and pace."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -21,7 +22,9 @@ def dm_posts(fake: FakeDiscord, user_id: int) -> list[object]:
     channel = fake.dm_channel_of(user_id)
     if channel is None:
         return []
-    return [r for r in fake.requests if r.method == "POST" and r.path == f"/channels/{channel}/messages"]
+    return [
+        r for r in fake.requests if r.method == "POST" and r.path == f"/channels/{channel}/messages"
+    ]
 
 
 async def statuses(db: Database) -> dict[int, str]:
@@ -35,10 +38,16 @@ async def test_pending_messages_survive_restart_and_send_once(
     store = OutboxStore(db, ManualClock(), dm_closed_recheck=timedelta(hours=1))
     # Queued while the bot is down (e.g. by a process that crashed before sending).
     for user in (ALICE_ID, BOB_ID):
-        await store.enqueue(kind=DM, target_id=user, payload={"content": f"Hey mutual {user}!"}, purpose="t")
-    await store.enqueue(kind=CHANNEL, target_id=GENERAL_ID, payload={"content": "hi fam"}, purpose="t")
+        await store.enqueue(
+            kind=DM, target_id=user, payload={"content": f"Hey mutual {user}!"}, purpose="t"
+        )
+    await store.enqueue(
+        kind=CHANNEL, target_id=GENERAL_ID, payload={"content": "hi fam"}, purpose="t"
+    )
     async with db.write() as s:  # one row was mid-send when the process died
-        row = (await s.scalars(select(OutboxMessage).where(OutboxMessage.target_id == BOB_ID))).one()
+        row = (
+            await s.scalars(select(OutboxMessage).where(OutboxMessage.target_id == BOB_ID))
+        ).one()
         row.status = "sending"
 
     bot = await bot_factory()
@@ -75,10 +84,16 @@ async def test_closed_dms_recorded_once_never_retried(
 async def test_429_respected_and_delivered_once(fake: FakeDiscord, bot_factory: BotFactory) -> None:
     bot = await bot_factory()
     fake.fail_next("POST", rf"/channels/{GENERAL_ID}/messages$", 429, retry_after=0.2)
-    await bot.outbox_store.enqueue(kind=CHANNEL, target_id=GENERAL_ID, payload={"content": "shoutout!"})
+    await bot.outbox_store.enqueue(
+        kind=CHANNEL, target_id=GENERAL_ID, payload={"content": "shoutout!"}
+    )
     bot.outbox.wake()
     await fake.wait_for(lambda: len(fake.messages(GENERAL_ID)) == 1)
-    posts = [r for r in fake.requests if r.method == "POST" and r.path == f"/channels/{GENERAL_ID}/messages"]
+    posts = [
+        r
+        for r in fake.requests
+        if r.method == "POST" and r.path == f"/channels/{GENERAL_ID}/messages"
+    ]
     assert [p.status for p in posts] == [429, 200]
     assert posts[1].time - posts[0].time >= 0.2  # waited retry_after before trying again
 
@@ -122,11 +137,12 @@ async def test_dm_pace_is_kept(fake: FakeDiscord, bot_factory: BotFactory) -> No
     bot.outbox.wake()
     await fake.wait_for(lambda: all(len(fake.dms(u)) == 1 for u in users), timeout=15)
     times = sorted(
-        r.time for r in fake.requests
-        if r.method == "POST" and r.path.endswith("/messages") and any(
-            r.path == f"/channels/{fake.dm_channel_of(u)}/messages" for u in users
-        )
+        r.time
+        for r in fake.requests
+        if r.method == "POST"
+        and r.path.endswith("/messages")
+        and any(r.path == f"/channels/{fake.dm_channel_of(u)}/messages" for u in users)
     )
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert len(times) == len(users)
     assert min(gaps) >= 0.2 * 0.9, gaps  # never faster than 5 per second (10% clock slack)

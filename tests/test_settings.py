@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from core.settings import Secret, SettingsError, load_settings
+from core.settings import Secret, Settings, SettingsError, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def load(**env: str):  # type: ignore[no-untyped-def]
+def load(**env: str) -> Settings:
     return load_settings(env, env_file=None)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from core.clock import ManualClock
@@ -20,8 +21,11 @@ async def test_concurrent_claims_one_winner(db: Database, clock: ManualClock) ->
         delivered.append(n)
         return "ok"
 
+    def deliverer(n: int) -> Callable[[], Awaitable[str]]:
+        return lambda: deliver(n)
+
     results = await asyncio.gather(
-        *(slots.run("rotation", "7", SLOT, lambda n=n: deliver(n)) for n in range(20))
+        *(slots.run("rotation", "7", SLOT, deliverer(n)) for n in range(20))
     )
     assert len(delivered) == 1
     assert sorted(results) == ["done"] + ["taken"] * 19

@@ -6,7 +6,11 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10.0, what: str = "") -> None:  # noqa: ASYNC109
+async def eventually(
+    check: Callable[[], Awaitable[bool]],
+    timeout: float = 10.0,  # noqa: ASYNC109 - a polling deadline, not a cancel scope
+    what: str = "",
+) -> None:
     """Poll an async condition until it holds; fail with `what` if it never does."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

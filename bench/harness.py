@@ -1,0 +1,103 @@
+"""Start the real Mutuals bot against the fake Discord for benchmarks (same factory as bot.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import statistics
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core import migrate
+from core.bot import AnyBot, create_bot
+from core.db import Database
+from core.settings import Secret, Settings
+from tests import dbutil
+from tests.fakediscord import FakeDiscord
+
+GUILD = 1510000000000000001
+CHANNEL = 1510000000000000002
+MOD = 1520000000000000001
+MEMBER = 1520000000000000002
+
+
+@dataclass
+class Running:
+    fake: FakeDiscord
+    bot: AnyBot
+    db: Database
+
+
+@asynccontextmanager
+async def running_bot(backend: str = "sqlite", **overrides: Any) -> AsyncIterator[Running]:
+    """A fake guild (a moderator, a member, a channel) and the bot on a fresh database."""
+    pg_name: str | None = None
+    with tempfile.TemporaryDirectory() as tmp:
+        if backend == "sqlite":
+            url = dbutil.sqlite_url(Path(tmp) / "bench.db")
+        else:
+            pg_name = await asyncio.to_thread(dbutil.create_pg_database)
+            url = dbutil.pg_url(pg_name)
+        db = Database.from_url(url)
+        await migrate.upgrade(db.engine)
+        fake = FakeDiscord(interaction_deadline=None)
+        fake.add_guild(GUILD, name="Bench Fam", owner_id=MOD)
+        fake.add_channel(GUILD, CHANNEL, name="general")
+        fake.add_member(GUILD, MOD, "mod", permissions=1 << 5, dispatch=False)
+        fake.add_member(GUILD, MEMBER, "member", dispatch=False)
+        await fake.start()
+        settings = Settings(
+            discord_token=Secret("bench"),
+            database_url=url,
+            dev_guild_id=GUILD,
+            discord_api_base=fake.rest_base,
+            discord_gateway_url=fake.gateway_url,
+            guild_ready_timeout=0.1,
+            **overrides,
+        )
+        bot = create_bot(settings, db)
+
+        async def no_wait(shard_id: int | None, *, initial: bool = False) -> None:
+            return None
+
+        bot.before_identify_hook = no_wait  # type: ignore[method-assign]
+        task = asyncio.create_task(bot.start("bench"))
+        try:
+            await asyncio.wait_for(bot.wait_until_ready(), 20)
+            await fake.wait_for(lambda: GUILD in fake.guild_commands, timeout=20)
+            yield Running(fake, bot, db)
+        finally:
+            await bot.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(task, 10)
+            await fake.stop()
+            await db.dispose()
+            if pg_name:
+                await asyncio.to_thread(dbutil.drop_pg_database, pg_name)
+
+
+def quantile(sorted_values: list[float], q: float) -> float:
+    idx = min(len(sorted_values) - 1, max(0, round(q * (len(sorted_values) - 1))))
+    return sorted_values[idx]
+
+
+async def time_sequential(n: int, one: Callable[[], Awaitable[Any]]) -> dict[str, float]:
+    """Run `one` n times back to back: throughput and latency percentiles."""
+    latencies: list[float] = []
+    started = time.perf_counter()
+    for _ in range(n):
+        t0 = time.perf_counter()
+        await one()
+        latencies.append((time.perf_counter() - t0) * 1000)
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "per_sec": n / elapsed,
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": quantile(latencies, 0.99),
+    }
