@@ -18,7 +18,9 @@ async def test_about(fake: FakeDiscord, bot: AnyBot) -> None:
     assert fields["Servers"] == "1" and "Version" in fields and "Uptime" in fields
 
 
-async def test_commands_synced_to_dev_guild_with_mod_permissions(fake: FakeDiscord, bot: AnyBot) -> None:
+async def test_commands_synced_to_dev_guild_with_mod_permissions(
+    fake: FakeDiscord, bot: AnyBot
+) -> None:
     synced = {c["name"]: c for c in fake.guild_commands[GUILD_ID]}
     assert {"about", "profile", "config"} <= set(synced)
     assert int(synced["config"]["default_member_permissions"]) == 1 << 5
@@ -27,9 +29,17 @@ async def test_commands_synced_to_dev_guild_with_mod_permissions(fake: FakeDisco
 
 async def test_profile_set_show_delete(fake: FakeDiscord, bot: AnyBot) -> None:
     h = await fake.slash(
-        GUILD_ID, ALICE_ID, "profile set",
-        {"handle": "@plantladyjane", "niche": "PlantTok", "niche2": "DIY",
-         "timezone": "America/New_York", "followers": "10k-50k", "intro": "Tiny jungle energy"},
+        GUILD_ID,
+        ALICE_ID,
+        "profile set",
+        {
+            "handle": "@plantladyjane",
+            "niche": "PlantTok",
+            "niche2": "DIY",
+            "timezone": "America/New_York",
+            "followers": "10k-50k",
+            "intro": "Tiny jungle energy",
+        },
     )
     await h.response()
     assert h.ephemeral and "Saved" in (h.content or "")
@@ -37,7 +47,9 @@ async def test_profile_set_show_delete(fake: FakeDiscord, bot: AnyBot) -> None:
     assert stored is not None and stored.tiktok_handle == "plantladyjane"
     assert stored.niches == ("PlantTok", "DIY") and stored.follower_band == "10k-50k"
 
-    show = await fake.slash(GUILD_ID, BOB_ID, "profile show", {"member": fake.member_option(ALICE_ID)})
+    show = await fake.slash(
+        GUILD_ID, BOB_ID, "profile show", {"member": fake.member_option(ALICE_ID)}
+    )
     await show.response()
     fields = {f["name"]: f["value"] for f in show.embeds[0]["fields"]}
     assert "@plantladyjane" in fields["TikTok"] and fields["Niches"] == "PlantTok, DIY"
@@ -64,7 +76,9 @@ def _button(handle: object, style: str) -> str:
     ("options", "needle"),
     [
         ({"handle": "not a handle!"}, "TikTok handle"),
-        ({"handle": "x" * 100}, "TikTok handle"),
+        ({"handle": "x" * 500}, "TikTok handle"),
+        ({"niche": "x" * 500}, "niches"),
+        ({"timezone": "x" * 500}, "time zone"),
         ({"niche": "KnittingTok"}, "niches"),
         ({"timezone": "Mars/Olympus"}, "time zone"),
         ({"intro": "x" * 500}, "200 or fewer"),
@@ -90,11 +104,15 @@ async def test_show_without_profile_is_friendly(fake: FakeDiscord, bot: AnyBot) 
 
 
 async def test_autocomplete_niches_and_timezones(fake: FakeDiscord, bot: AnyBot) -> None:
-    h = await fake.autocomplete(GUILD_ID, ALICE_ID, "profile set", {"niche": "tok"}, focused="niche")
+    h = await fake.autocomplete(
+        GUILD_ID, ALICE_ID, "profile set", {"niche": "tok"}, focused="niche"
+    )
     await h.response()
     names = [c["value"] for c in h.choices]
     assert "BookTok" in names and len(names) <= 25
-    h = await fake.autocomplete(GUILD_ID, ALICE_ID, "profile set", {"timezone": "kolk"}, focused="timezone")
+    h = await fake.autocomplete(
+        GUILD_ID, ALICE_ID, "profile set", {"timezone": "kolk"}, focused="timezone"
+    )
     await h.response()
     assert "Asia/Kolkata" in [c["value"] for c in h.choices]
 
@@ -132,3 +150,14 @@ async def test_unexpected_error_gets_an_id_and_the_bot_keeps_going(
     ok = await fake.slash(GUILD_ID, ALICE_ID, "about")
     await ok.response()
     assert ok.embeds
+
+
+async def test_gateway_drop_resumes_and_keeps_answering(fake: FakeDiscord, bot: AnyBot) -> None:
+    await fake.drop_gateway(code=4000)
+    h = await fake.slash(GUILD_ID, ALICE_ID, "about")
+    await h.response(timeout=10)
+    assert h.embeds
+    await fake.drop_gateway(invalidate=True)  # a session Discord won't resume: re-IDENTIFY
+    h = await fake.slash(GUILD_ID, BOB_ID, "profile show")
+    await h.response(timeout=10)
+    assert h.ephemeral and "/profile set" in (h.content or "")
