@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """The project's runner, needing nothing but Python 3.11+ (make is optional: see Makefile).
 
-    python3 dev.py run     create .venv, install, migrate and start the bot
-    python3 dev.py test    create .venv, install, run the tests (SQLite and PostgreSQL)
-    python3 dev.py lint    ruff (lint + format check) and mypy
-    python3 dev.py bench   every benchmark in bench/, one table
+python3 dev.py run     create .venv, install, migrate and start the bot
+python3 dev.py test    create .venv, install, run the tests (SQLite and PostgreSQL)
+python3 dev.py lint    ruff (lint + format check) and mypy
+python3 dev.py bench   every benchmark in bench/, one table
 """
 
 from __future__ import annotations

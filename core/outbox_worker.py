@@ -116,12 +116,12 @@ class OutboxWorker:
                 spawn(self._run(CHANNEL), name="outbox-channel"),
             ]
 
-    async def stop(self, timeout: float = 5.0) -> None:
+    async def stop(self, grace: float = 5.0) -> None:
         """Let an in-flight send finish and be recorded (so it isn't re-sent), then stop."""
         self._stopping = True
         self.wake()
         if self._tasks:
-            _done, pending = await asyncio.wait(self._tasks, timeout=timeout)
+            _done, pending = await asyncio.wait(self._tasks, timeout=grace)
             for task in pending:
                 task.cancel()
             for task in pending:

@@ -144,9 +144,7 @@ async def stop_bot(bot: AnyBot, task: asyncio.Task[None]) -> None:
 
 
 @pytest.fixture
-async def bot_factory(
-    fake: FakeDiscord, db: Database, db_url: str
-) -> AsyncIterator[BotFactory]:
+async def bot_factory(fake: FakeDiscord, db: Database, db_url: str) -> AsyncIterator[BotFactory]:
     """Start bots on demand: ``bot = await bot_factory(clock=..., dm_per_second=...)``.
 
     Keyword arguments that name a Settings field override it; the rest go to create_bot.

@@ -75,13 +75,17 @@ def drop_pg_database(name: str) -> None:
 async def truncate_all(db: Database) -> None:
     async with db.engine.begin() as conn:
         tables = (
-            await conn.execute(
-                text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname='public' "
-                    "AND tablename <> 'alembic_version'"
+            (
+                await conn.execute(
+                    text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname='public' "
+                        "AND tablename <> 'alembic_version'"
+                    )
                 )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         if tables:
             names = ", ".join(f'"{t}"' for t in tables)
             await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))

@@ -33,8 +33,13 @@ def test_invalid_handles(raw: str) -> None:
 
 async def test_set_show_update(profiles: ProfileService, clock: ManualClock) -> None:
     p = await profiles.update(
-        G, U, handle="@PlantLadyJane", niches=["planttok", "BookTok"], timezone="europe/london",
-        follower_band="10k-50k", intro="Tiny jungle, big feelings",
+        G,
+        U,
+        handle="@PlantLadyJane",
+        niches=["planttok", "BookTok"],
+        timezone="europe/london",
+        follower_band="10k-50k",
+        intro="Tiny jungle, big feelings",
     )
     assert p.tiktok_handle == "PlantLadyJane"
     assert p.niches == ("PlantTok", "BookTok")
