@@ -1,0 +1,324 @@
+"""Shoutout rotations end to end: fake Discord -> real discord.py -> cog -> service -> outbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from core.bot import AnyBot
+from core.clock import ManualClock
+from tests.conftest import ALICE_ID, BOB_ID, GENERAL_ID, GUILD_ID, MOD_ID, BotFactory
+from tests.fakediscord import FakeDiscord
+from tests.util import eventually
+
+START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # Monday noon UTC
+CAROL_ID = 2_000_000_000_000_000_004
+
+
+def cog_of(bot: AnyBot) -> Any:
+    cog = bot.get_cog("ShoutoutsCog")
+    assert cog is not None
+    return cog
+
+
+async def setup_rotation(
+    fake: FakeDiscord, bot: AnyBot, schedule: str = "daily 18:00", **extra: Any
+) -> dict[str, Any]:
+    h = await fake.slash(
+        GUILD_ID,
+        MOD_ID,
+        "rotation create",
+        {
+            "name": "Spotlight",
+            "channel": fake.channel_option(GENERAL_ID),
+            "schedule": schedule,
+            **extra,
+        },
+    )
+    await h.response()
+    assert h.ephemeral
+    return h.embeds[0]
+
+
+async def give_profile(bot: AnyBot, user_id: int, handle: str) -> None:
+    await bot.profiles.update(GUILD_ID, user_id, handle=handle, niches=["PlantTok"])
+
+
+async def join(fake: FakeDiscord, user_id: int) -> str:
+    h = await fake.slash(GUILD_ID, user_id, "shoutout join")
+    await h.response()
+    assert h.ephemeral
+    return h.content or ""
+
+
+def posts(fake: FakeDiscord) -> list[dict[str, Any]]:
+    return [m for m in fake.messages(GENERAL_ID) if m.get("embeds")]
+
+
+async def next_slot(bot: AnyBot, clock: ManualClock) -> None:
+    rot = (await cog_of(bot).service.list_rotations(GUILD_ID))[0]
+    when = await cog_of(bot).service.next_wake(rot.id, clock.now())
+    clock.set(when)
+    await cog_of(bot).tick_all()
+
+
+async def test_moderator_creates_a_rotation_and_sees_the_next_three_slots(
+    fake: FakeDiscord, bot_factory: BotFactory
+) -> None:
+    bot = await bot_factory(clock=ManualClock(START))
+    embed = await setup_rotation(fake, bot, "weekly mon,thu 18:00", timezone="Europe/Berlin")
+    slots = embed["fields"][0]["value"].splitlines()
+    assert len(slots) == 3
+    assert slots[0].startswith("• Mon 02 Mar 18:00 (Europe/Berlin)")
+    assert slots[1].startswith("• Thu 05 Mar 18:00") and slots[2].startswith("• Mon 09 Mar")
+    synced = {c["name"]: c for c in fake.guild_commands[GUILD_ID]}
+    assert int(synced["rotation"]["default_member_permissions"]) == 1 << 5
+    assert synced["shoutout"].get("default_member_permissions") in (None, "")
+    jobs = [j for j in bot.scheduler.job_ids() if j.startswith("shoutouts:")]
+    assert len(jobs) == 1
+
+
+async def test_members_cannot_run_rotation_commands(
+    fake: FakeDiscord, bot_factory: BotFactory
+) -> None:
+    bot = await bot_factory(clock=ManualClock(START))
+    h = await fake.slash(
+        GUILD_ID,
+        ALICE_ID,
+        "rotation create",
+        {"name": "Mine", "channel": fake.channel_option(GENERAL_ID), "schedule": "every 6h"},
+    )
+    await h.response()
+    assert h.ephemeral and "moderators only" in (h.content or "")
+    assert await cog_of(bot).service.list_rotations(GUILD_ID) == []
+    await setup_rotation(fake, bot)
+    cases: list[tuple[str, dict[str, Any]]] = [
+        ("run-now", {"name": "Spotlight"}),
+        ("skip", {"name": "Spotlight"}),
+        ("queue", {"name": "Spotlight"}),
+        ("delete", {"name": "Spotlight"}),
+        ("pause", {"name": "Spotlight"}),
+        ("add", {"name": "Spotlight", "member": fake.member_option(ALICE_ID)}),
+    ]
+    for sub, opts in cases:
+        h = await fake.slash(GUILD_ID, BOB_ID, f"rotation {sub}", opts)
+        await h.response()
+        assert h.ephemeral and "moderators only" in (h.content or ""), sub
+    assert not (await cog_of(bot).service.get(GUILD_ID, "Spotlight")).paused
+
+
+async def test_bad_input_gets_clear_ephemeral_errors(
+    fake: FakeDiscord, bot_factory: BotFactory
+) -> None:
+    bot = await bot_factory(clock=ManualClock(START))
+    for opts, needle in [
+        ({"schedule": "whenever"}, "couldn't read"),
+        ({"schedule": "daily 18:00", "timezone": "Moon/Base"}, "isn't a time zone"),
+    ]:
+        h = await fake.slash(
+            GUILD_ID,
+            MOD_ID,
+            "rotation create",
+            {"name": "Spotlight", "channel": fake.channel_option(GENERAL_ID), **opts},
+        )
+        await h.response()
+        assert h.ephemeral and needle in (h.content or "")
+    await setup_rotation(fake, bot)
+    # joining without a handle says how to make one
+    assert "/profile set" in await join(fake, ALICE_ID)
+    await give_profile(bot, ALICE_ID, "plantladyjane")
+    assert "You're in **Spotlight**" in await join(fake, ALICE_ID)
+    for opts, needle in [
+        ({"url": "https://youtube.com/watch?v=1", "blurb": "hi"}, "isn't a TikTok link"),
+        ({"url": "https://vm.tiktok.com/ZM1/", "blurb": "x" * 151}, "150 or fewer"),
+        ({"url": "https://vm.tiktok.com/ZM1/", "blurb": "yo @everyone"}, "@everyone"),
+    ]:
+        h = await fake.slash(GUILD_ID, ALICE_ID, "shoutout pitch", opts)
+        await h.response()
+        assert h.ephemeral and needle in (h.content or ""), opts
+    _m, pitch = await cog_of(bot).service.status(GUILD_ID, ALICE_ID)
+    assert pitch is None, "nothing saved from bad input"
+
+
+async def test_a_slot_posts_one_embed_pinging_exactly_the_creator(
+    fake: FakeDiscord, bot_factory: BotFactory
+) -> None:
+    clock = ManualClock(START)
+    bot = await bot_factory(clock=clock)
+    role = fake.add_role(GUILD_ID, name="shoutout-fans")
+    await setup_rotation(fake, bot, ping_role=fake.role_option(role))
+    await give_profile(bot, ALICE_ID, "plantladyjane")
+    await join(fake, ALICE_ID)
+    h = await fake.slash(
+        GUILD_ID,
+        ALICE_ID,
+        "shoutout pitch",
+        {"url": "https://www.tiktok.com/@plantladyjane/video/1", "blurb": "Monstera glow-up"},
+    )
+    await h.response()
+    assert "Pitch saved" in (h.content or "")
+    await next_slot(bot, clock)
+    await eventually(lambda: _count(fake, 1), what="the shoutout post")
+    msg = posts(fake)[0]
+    assert msg["pinged_user_ids"] == [ALICE_ID]
+    assert msg["pinged_role_ids"] == [role] and not msg["pinged_everyone"]
+    embed = msg["embeds"][0]
+    assert "@plantladyjane" in embed["title"] and "Monstera glow-up" in embed["description"]
+    assert embed["url"] == "https://www.tiktok.com/@plantladyjane/video/1"
+    button = msg["components"][0]["components"][0]
+    assert button["url"] == "https://www.tiktok.com/@plantladyjane" and button["style"] == 5
+    # the status shows the pitch was used, history shows the feature
+    h = await fake.slash(GUILD_ID, MOD_ID, "rotation history", {"name": "Spotlight"})
+    await h.response()
+    assert f"<@{ALICE_ID}>" in h.embeds[0]["description"]
+
+
+async def test_no_ping_when_the_rotation_says_so(
+    fake: FakeDiscord, bot_factory: BotFactory
+) -> None:
+    clock = ManualClock(START)
+    bot = await bot_factory(clock=clock)
+    await setup_rotation(fake, bot, ping_featured=False)
+    await give_profile(bot, ALICE_ID, "plantladyjane")
+    await join(fake, ALICE_ID)
+    await next_slot(bot, clock)
+    await eventually(lambda: _count(fake, 1), what="the shoutout post")
+    msg = posts(fake)[0]
+    assert msg["pinged_user_ids"] == [] and msg["pinged_role_ids"] == []
+    assert "@plantladyjane" in msg["content"]
+
+
+async def test_queue_skip_run_now_and_leave(fake: FakeDiscord, bot_factory: BotFactory) -> None:
+    clock = ManualClock(START)
+    bot = await bot_factory(clock=clock)
+    await setup_rotation(fake, bot)
+    for uid, handle in [(ALICE_ID, "alice.grows"), (BOB_ID, "bob_bakes")]:
+        await give_profile(bot, uid, handle)
+        await join(fake, uid)
+    q = await fake.slash(GUILD_ID, MOD_ID, "rotation queue", {"name": "Spotlight"})
+    await q.response()
+    order = [int(x.split("<@")[1].split(">")[0]) for x in q.embeds[0]["description"].splitlines()]
+    assert sorted(order) == sorted([ALICE_ID, BOB_ID])
+    skip = await fake.slash(GUILD_ID, MOD_ID, "rotation skip", {"name": "Spotlight"})
+    await skip.response()
+    assert f"<@{order[0]}>" in (skip.content or "") and "end of this round" in (skip.content or "")
+    run = await fake.slash(GUILD_ID, MOD_ID, "rotation run-now", {"name": "Spotlight"})
+    await run.response()
+    assert f"<@{order[1]}>" in (run.content or "")
+    await eventually(lambda: _count(fake, 1), what="the run-now post")
+    assert posts(fake)[0]["pinged_user_ids"] == [order[1]]
+    leave = await fake.slash(GUILD_ID, order[0], "shoutout leave")
+    await leave.response()
+    assert "You left **Spotlight**" in (leave.content or "")
+    status = await fake.slash(GUILD_ID, order[0], "shoutout status")
+    await status.response()
+    assert "not in the queue" in status.embeds[0]["description"]
+    # the only creator left is featured next; the one who left is never pinged
+    await next_slot(bot, clock)
+    await eventually(lambda: _count(fake, 2), what="the next post")
+    assert posts(fake)[1]["pinged_user_ids"] == [order[1]]
+
+
+async def test_member_who_left_the_server_is_skipped(
+    fake: FakeDiscord, bot_factory: BotFactory
+) -> None:
+    clock = ManualClock(START)
+    bot = await bot_factory(clock=clock)
+    excluded = fake.add_role(GUILD_ID, name="moderators")
+    fake.add_member(GUILD_ID, CAROL_ID, "carol")
+    await setup_rotation(fake, bot, exclude_role=fake.role_option(excluded))
+    for uid, handle in [(ALICE_ID, "alice.grows"), (BOB_ID, "bob_bakes"), (CAROL_ID, "carol")]:
+        await give_profile(bot, uid, handle)
+        await eventually(
+            lambda uid=uid: _has_member(bot, uid),  # type: ignore[misc]
+            what="member cached",
+        )
+        await join(fake, uid)
+    fake.remove_member(GUILD_ID, BOB_ID)
+    fake.update_member(GUILD_ID, CAROL_ID, roles=[excluded])
+    await eventually(lambda: _no_member(bot, BOB_ID), what="bob gone from the cache")
+    for _ in range(3):
+        await next_slot(bot, clock)
+    await eventually(lambda: _count(fake, 3), what="three posts")
+    assert [p["pinged_user_ids"] for p in posts(fake)] == [[ALICE_ID]] * 3
+
+
+async def test_lost_permission_pauses_keeps_place_and_tells_the_mods(
+    fake: FakeDiscord, bot_factory: BotFactory
+) -> None:
+    clock = ManualClock(START)
+    bot = await bot_factory(clock=clock)
+    await setup_rotation(fake, bot)
+    await give_profile(bot, ALICE_ID, "plantladyjane")
+    await join(fake, ALICE_ID)
+    fake.fail_next("POST", rf"/channels/{GENERAL_ID}/messages$", 403)
+    await next_slot(bot, clock)
+    service = cog_of(bot).service
+
+    async def paused() -> bool:
+        return bool((await service.get(GUILD_ID, "Spotlight")).paused)
+
+    await eventually(paused, what="the rotation paused itself")
+    await eventually(lambda: _dm_count(fake, MOD_ID, 1), what="the mod was told")
+    assert "paused itself" in fake.dms(MOD_ID)[0]["content"]
+    memberships, _ = await service.status(GUILD_ID, ALICE_ID)
+    assert memberships[0].place == 1 and memberships[0].times_featured == 0
+    assert f"{ALICE_ID}" not in str(fake.dms(MOD_ID)[0].get("pinged_user_ids"))
+    # the mod fixes it and resumes: the next slot features her
+    h = await fake.slash(GUILD_ID, MOD_ID, "rotation resume", {"name": "Spotlight"})
+    await h.response()
+    assert "back on" in (h.content or "")
+    await next_slot(bot, clock)
+    await eventually(lambda: _count(fake, 1), what="the post after resume")
+    assert posts(fake)[0]["pinged_user_ids"] == [ALICE_ID]
+
+
+async def test_restart_catches_up_without_duplicates(
+    fake: FakeDiscord, bot_factory: BotFactory, stop: Any
+) -> None:
+    clock = ManualClock(START)
+    bot = await bot_factory(clock=clock)
+    await setup_rotation(fake, bot, "every 6h")
+    for uid, handle in [(ALICE_ID, "alice.grows"), (BOB_ID, "bob_bakes")]:
+        await give_profile(bot, uid, handle)
+        await join(fake, uid)
+    await stop(bot)
+    clock.advance(hours=13)  # down across two slots: 18:00 is 7 h old (missed), 00:00 is 1 h
+    bot2 = await bot_factory(clock=clock)
+    await eventually(lambda: _count(fake, 1), what="the caught-up post")
+    history = await cog_of(bot2).service.history(GUILD_ID, "Spotlight")
+    assert [h.status for h in history] == ["featured", "missed"]
+    await stop(bot2)
+    bot3 = await bot_factory(clock=clock)  # another start-up: nothing new
+    await cog_of(bot3).tick_all()
+    assert len(posts(fake)) == 1
+
+
+async def test_delete_asks_to_confirm(fake: FakeDiscord, bot_factory: BotFactory) -> None:
+    bot = await bot_factory(clock=ManualClock(START))
+    await setup_rotation(fake, bot)
+    h = await fake.slash(GUILD_ID, MOD_ID, "rotation delete", {"name": "spotlight"})
+    await h.response()
+    assert "Delete **Spotlight**?" in (h.content or "")
+    assert await cog_of(bot).service.list_rotations(GUILD_ID)
+    custom_id = h.response_nowait()["data"]["components"][0]["components"][0]["custom_id"]  # type: ignore[index]
+    confirm = await fake.click(MOD_ID, custom_id, guild_id=GUILD_ID)
+    await confirm.response()
+    assert await cog_of(bot).service.list_rotations(GUILD_ID) == []
+
+
+async def _count(fake: FakeDiscord, n: int) -> bool:
+    return len(posts(fake)) >= n
+
+
+async def _dm_count(fake: FakeDiscord, user_id: int, n: int) -> bool:
+    return len(fake.dms(user_id)) >= n
+
+
+async def _has_member(bot: AnyBot, user_id: int) -> bool:
+    guild = bot.get_guild(GUILD_ID)
+    return guild is not None and guild.get_member(user_id) is not None
+
+
+async def _no_member(bot: AnyBot, user_id: int) -> bool:
+    return not await _has_member(bot, user_id)
