@@ -17,7 +17,7 @@ import discord
 from sqlalchemy.exc import SQLAlchemyError
 
 from core import migrate
-from core.bot import AnyBot, create_bot
+from core.bot import AnyBot, create_bot, intents
 from core.db import Database
 from core.logs import setup_logging
 from core.settings import Settings, SettingsError, load_settings
@@ -30,6 +30,39 @@ def build_bot(settings: Settings, db: Database, **kwargs: Any) -> AnyBot:
     return create_bot(settings, db, **kwargs)
 
 
+def intent_fallbacks() -> list[discord.Intents]:
+    """What to connect with, best first: a portal without the privileged intents enabled
+    closes the gateway (4014); the bot then runs with what it may have, and says what is lost."""
+    full = intents()
+    no_content = intents()
+    no_content.message_content = False
+    minimal = intents()
+    minimal.message_content = False
+    minimal.members = False
+    return [full, no_content, minimal]
+
+
+async def serve(bot: AnyBot, token: str, stopping: asyncio.Event) -> None:
+    """Run until a stop signal or until the bot stops by itself (re-raising why it stopped)."""
+
+    async def _runner() -> None:
+        async with bot:
+            await bot.start(token, reconnect=True)
+
+    runner = asyncio.create_task(_runner(), name="bot")
+    stopper = asyncio.create_task(stopping.wait(), name="stop")
+    try:
+        done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if runner in done:
+            runner.result()
+    finally:
+        if not bot.is_closed():
+            await bot.close()
+        runner.cancel()
+        stopper.cancel()
+        await asyncio.gather(runner, stopper, return_exceptions=True)
+
+
 async def run(settings: Settings, *, force_sync: bool) -> int:
     db = Database.from_url(settings.database_url)
     try:
@@ -39,7 +72,6 @@ async def run(settings: Settings, *, force_sync: bool) -> int:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
         print(f"mutuals: cannot start: DATABASE_URL is not usable ({reason})", file=sys.stderr)
         return 2
-    bot = build_bot(settings, db, force_sync=force_sync)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
 
@@ -50,29 +82,34 @@ async def run(settings: Settings, *, force_sync: bool) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, _stop)
 
-    async def _runner() -> None:
-        async with bot:
-            await bot.start(settings.discord_token.get(), reconnect=True)
-
-    runner = asyncio.create_task(_runner(), name="bot")
-    stopper = asyncio.create_task(stopping.wait(), name="stop")
     code = 0
     try:
-        done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        if runner in done and runner.exception() is not None:
-            raise runner.exception()  # type: ignore[misc]
+        for wanted in intent_fallbacks():
+            bot = build_bot(settings, db, force_sync=force_sync, intents=wanted)
+            try:
+                await serve(bot, settings.discord_token.get(), stopping)
+                break
+            except discord.PrivilegedIntentsRequired:
+                log.error(
+                    "Discord refused privileged intents (members=%s, message_content=%s). "
+                    "Enable Server Members and Message Content for the bot in the developer "
+                    "portal; retrying without them (welcomes need members, typed quiz answers "
+                    "need message content).",
+                    wanted.members,
+                    wanted.message_content,
+                )
+        else:
+            print(
+                "mutuals: Discord refused every intent set; check the application", file=sys.stderr
+            )
+            code = 2
     except discord.LoginFailure:
         print("mutuals: DISCORD_TOKEN was refused by Discord; check the token", file=sys.stderr)
         code = 2
     except OSError as exc:
-        print(f"mutuals: cannot reach the database or Discord: {exc}", file=sys.stderr)
+        print(f"mutuals: cannot reach Discord: {exc}", file=sys.stderr)
         code = 2
     finally:
-        if not bot.is_closed():
-            await bot.close()
-        runner.cancel()
-        stopper.cancel()
-        await asyncio.gather(runner, stopper, return_exceptions=True)
         await db.dispose()
         log.info("stopped")
     return code

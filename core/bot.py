@@ -173,7 +173,7 @@ class MutualsBot(MutualsCore, commands.Bot):
         commands.Bot.__init__(
             self,
             command_prefix=commands.when_mentioned,
-            intents=intents(),
+            intents=options.pop("intents", None) or intents(),
             tree_cls=MutualsTree,
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
@@ -210,7 +210,7 @@ class ShardedMutualsBot(MutualsCore, commands.AutoShardedBot):
         commands.AutoShardedBot.__init__(
             self,
             command_prefix=commands.when_mentioned,
-            intents=intents(),
+            intents=options.pop("intents", None) or intents(),
             tree_cls=MutualsTree,
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,

@@ -74,3 +74,22 @@ async def test_bot_process_runs_stops_and_restarts(
         again.send_signal(signal.SIGTERM)
         await asyncio.wait_for(again.communicate(), timeout=20)
     assert again.returncode == 0
+
+
+async def test_missing_privileged_intents_degrade_instead_of_dying(
+    db_url: str, tmp_path: Path
+) -> None:
+    members_only = 1 << 1  # the portal has Server Members on, Message Content off
+    fake = FakeDiscord(privileged_intents=members_only)
+    fake.add_guild(guild_id=GUILD_ID, name="Creator Fam", owner_id=ALICE_ID)
+    await fake.start()
+    proc = await _spawn(fake, db_url, tmp_path)
+    try:
+        assert (await _about(fake))["Servers"] == "1"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = await asyncio.wait_for(proc.communicate(), timeout=20)
+        await fake.stop()
+    text = out.decode()
+    assert proc.returncode == 0, text
+    assert "refused privileged intents" in text and "Message Content" in text
