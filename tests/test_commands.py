@@ -161,3 +161,15 @@ async def test_gateway_drop_resumes_and_keeps_answering(fake: FakeDiscord, bot: 
     h = await fake.slash(GUILD_ID, BOB_ID, "profile show")
     await h.response(timeout=10)
     assert h.ephemeral and "/profile set" in (h.content or "")
+
+
+async def test_sharded_bot_answers_and_knows_its_guilds(
+    fake: FakeDiscord, bot_factory: BotFactory
+) -> None:
+    own_shard = (GUILD_ID >> 22) % 2
+    bot = await bot_factory(shard_count=2, shard_ids=(own_shard,))
+    assert bot.shard_count == 2 and bot.owns_guild(GUILD_ID)
+    assert not bot.owns_guild(GUILD_ID + (1 << 22))  # the other shard's guild
+    h = await fake.slash(GUILD_ID, ALICE_ID, "about")
+    await h.response(timeout=10)
+    assert h.embeds
