@@ -1,0 +1,261 @@
+"""The onboarding flow's messages and persistent components.
+
+Every button and menu is a ``DynamicItem`` whose custom_id carries the guild and the mode
+(``d`` in DMs, ``s`` inside the server, ``p`` a moderator's preview), so a message sent last
+week still works after a restart: the state lives in the database, not in the view.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord.utils import escape_markdown
+
+from core.interactions import MutualsModal, guarded
+from core.text import truncate
+from services.niches import Niche
+from services.onboarding import OnboardingState, WelcomeSettings, copy_text
+
+if TYPE_CHECKING:
+    from cogs.welcome import WelcomeCog
+
+BRAND = 0xFE2C55
+MODES = {"d": "dm", "s": "server", "p": "preview"}
+BUTTON_ACTIONS = ("start", "niches", "prof", "norms", "done")
+
+
+def _cog(interaction: discord.Interaction) -> WelcomeCog:
+    client: Any = interaction.client
+    cog: WelcomeCog | None = client.get_cog("Welcome")
+    assert cog is not None, "the welcome cog is not loaded"
+    return cog
+
+
+class FlowButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"mutuals:wel:(?P<act>start|niches|prof|norms|done):(?P<g>\d+):(?P<m>[dsp])",
+):
+    def __init__(
+        self,
+        action: str,
+        guild_id: int,
+        mode: str,
+        *,
+        label: str = "Continue",
+        style: discord.ButtonStyle = discord.ButtonStyle.primary,
+        emoji: str | None = None,
+    ) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=style,
+                emoji=emoji,
+                custom_id=f"mutuals:wel:{action}:{guild_id}:{mode}",
+            )
+        )
+        self.action, self.guild_id, self.mode = action, guild_id, mode
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> FlowButton:
+        label = item.label if isinstance(item, discord.ui.Button) else None
+        return cls(match["act"], int(match["g"]), match["m"], label=label or "Continue")
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _cog(interaction).on_flow_button(interaction, self.action, self.guild_id, self.mode)
+
+
+class NichePicker(
+    discord.ui.DynamicItem[discord.ui.Select[Any]],
+    template=r"mutuals:wel:pick:(?P<g>\d+):(?P<m>[dsp])",
+):
+    def __init__(
+        self,
+        guild_id: int,
+        mode: str,
+        options: list[discord.SelectOption] | None = None,
+    ) -> None:
+        opts = options or [discord.SelectOption(label="…", value="…")]
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"mutuals:wel:pick:{guild_id}:{mode}",
+                placeholder="Pick your niche (up to 3)",
+                min_values=1,
+                max_values=min(3, len(opts)),
+                options=opts,
+            )
+        )
+        self.guild_id, self.mode = guild_id, mode
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> NichePicker:
+        options = list(item.options) if isinstance(item, discord.ui.Select) else None
+        return cls(int(match["g"]), match["m"], options)
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction) -> None:
+        data: Any = interaction.data or {}
+        values = [str(v) for v in data.get("values", [])]
+        await _cog(interaction).on_niches_picked(interaction, self.guild_id, self.mode, values)
+
+
+class ProfileModal(MutualsModal):
+    """TikTok handle and a one-line intro. Bad input is refused and the button stays to retry."""
+
+    def __init__(self, cog: WelcomeCog, guild_id: int, mode: str, state: OnboardingState) -> None:
+        super().__init__(
+            title="Your TikTok + a one-line intro",
+            custom_id=f"mutuals:wel:modal:{guild_id}:{mode}",
+            timeout=900,
+        )
+        self.cog, self.guild_id, self.mode = cog, guild_id, mode
+        self.handle: discord.ui.TextInput[ProfileModal] = discord.ui.TextInput(
+            label="TikTok handle",
+            custom_id="handle",
+            placeholder="@plantladyjane",
+            default=f"@{state.tiktok_handle}" if state.tiktok_handle else None,
+            min_length=2,
+            max_length=40,
+        )
+        self.intro: discord.ui.TextInput[ProfileModal] = discord.ui.TextInput(
+            label="One-line intro (optional)",
+            custom_id="intro",
+            placeholder="Tiny jungle energy: plant care in 30 seconds 🪴",
+            default=state.intro,
+            required=False,
+            max_length=200,
+        )
+        self.add_item(self.handle)
+        self.add_item(self.intro)
+
+    async def on_submit(self, interaction: discord.Interaction, /) -> None:
+        await self.cog.on_profile_submitted(
+            interaction, self.guild_id, self.mode, self.handle.value, self.intro.value
+        )
+
+
+def _niche_options(niches: list[Niche], chosen: tuple[str, ...]) -> list[discord.SelectOption]:
+    picked = {n.casefold() for n in chosen}
+    options = []
+    for niche in niches[:25]:
+        options.append(
+            discord.SelectOption(
+                label=niche.name[:100],
+                value=niche.name[:100],
+                description=truncate(niche.description, 100) if niche.description else None,
+                emoji=niche.emoji or None,
+                default=niche.name.casefold() in picked,
+            )
+        )
+    return options
+
+
+def flow_message(
+    *,
+    server: str,
+    state: OnboardingState,
+    settings: WelcomeSettings,
+    niches: list[Niche],
+    mode: str,
+) -> tuple[discord.Embed, discord.ui.View | None]:
+    """The embed and components for the step the member is on."""
+    guild_id = state.guild_id
+    server_md = escape_markdown(server)
+    title = "Welcome preview (only you can see this)" if mode == "p" else f"Welcome to {server}"
+    embed = discord.Embed(title=truncate(title, 256), color=BRAND)
+    view = discord.ui.View(timeout=None)
+    if state.completed:
+        embed.description = copy_text("done", server=server_md)
+        return embed, None
+    chosen = ", ".join(state.niches) or "—"
+    if state.step == "niches":
+        embed.description = (
+            copy_text("dm_greeting", server=server_md) + "\n\n" + copy_text("step_niches")
+        )
+        options = _niche_options(niches, state.niches)
+        if not options:
+            embed.description += (
+                "\n\nThis server has no niches set up yet, so ask a moderator to add some "
+                "with `/welcome niche add`."
+            )
+            return embed, None
+        view.add_item(NichePicker(guild_id, mode, options))
+    elif state.step == "profile":
+        embed.description = copy_text("step_profile")
+        embed.add_field(name="Your niche", value=truncate(chosen, 1024))
+        view.add_item(FlowButton("prof", guild_id, mode, label="Add my TikTok + intro", emoji="📱"))
+        view.add_item(
+            FlowButton(
+                "niches",
+                guild_id,
+                mode,
+                label="Change my niche",
+                style=discord.ButtonStyle.secondary,
+            )
+        )
+    else:  # norms
+        rules = "\n".join(f"**{i}.** {rule}" for i, rule in enumerate(settings.rules, start=1))
+        embed.description = truncate(copy_text("step_norms") + "\n" + rules, 4096)
+        embed.add_field(name="Your niche", value=truncate(chosen, 1024))
+        embed.add_field(
+            name="TikTok", value=f"@{state.tiktok_handle}" if state.tiktok_handle else "—"
+        )
+        view.add_item(
+            FlowButton(
+                "done",
+                guild_id,
+                mode,
+                label="I'll respect the niche",
+                style=discord.ButtonStyle.success,
+                emoji="💞",
+            )
+        )
+        view.add_item(
+            FlowButton(
+                "prof",
+                guild_id,
+                mode,
+                label="Edit handle/intro",
+                style=discord.ButtonStyle.secondary,
+            )
+        )
+        view.add_item(
+            FlowButton(
+                "niches",
+                guild_id,
+                mode,
+                label="Change my niche",
+                style=discord.ButtonStyle.secondary,
+            )
+        )
+    embed.set_footer(text="Each step saves as you go, and you can redo any of them.")
+    return embed, view
+
+
+def start_view(guild_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(
+        FlowButton(
+            "start",
+            guild_id,
+            "s",
+            label="Start onboarding",
+            style=discord.ButtonStyle.success,
+            emoji="✨",
+        )
+    )
+    return view
