@@ -170,15 +170,8 @@ class MutualsBot(MutualsCore, commands.Bot):
         **options: Any,
     ) -> None:
         options.setdefault("guild_ready_timeout", settings.guild_ready_timeout)
-        commands.Bot.__init__(
-            self,
-            command_prefix=commands.when_mentioned,
-            intents=options.pop("intents", None) or intents(),
-            tree_cls=MutualsTree,
-            allowed_mentions=discord.AllowedMentions.none(),
-            help_command=None,
-            **options,
-        )
+        options.setdefault("intents", intents())
+        commands.Bot.__init__(self, **bot_options(options))
         self._init_core(
             settings,
             db,
@@ -195,43 +188,25 @@ class MutualsBot(MutualsCore, commands.Bot):
         await super().close()
 
 
-class ShardedMutualsBot(MutualsCore, commands.AutoShardedBot):
-    def __init__(
-        self,
-        settings: Settings,
-        db: Database,
-        *,
-        clock: Clock | None = None,
-        force_sync: bool = False,
-        run_migrations: bool = False,
-        **options: Any,
-    ) -> None:
-        options.setdefault("guild_ready_timeout", settings.guild_ready_timeout)
-        commands.AutoShardedBot.__init__(
-            self,
-            command_prefix=commands.when_mentioned,
-            intents=options.pop("intents", None) or intents(),
-            tree_cls=MutualsTree,
-            allowed_mentions=discord.AllowedMentions.none(),
-            help_command=None,
-            shard_count=settings.shard_count,
-            shard_ids=list(settings.shard_ids) if settings.shard_ids else None,  # type: ignore[arg-type]
-            **options,
-        )
-        self._init_core(
-            settings,
-            db,
-            clock or SystemClock(),
-            force_sync=force_sync,
-            run_migrations=run_migrations,
-        )
+class ShardedMutualsBot(MutualsBot, commands.AutoShardedBot):
+    """The same bot over several shards (SHARD_COUNT/SHARD_IDS); discord.py routes by MRO."""
 
-    async def setup_hook(self) -> None:
-        await self._core_setup()
+    def __init__(self, settings: Settings, db: Database, **options: Any) -> None:
+        options.setdefault("shard_count", settings.shard_count)
+        if settings.shard_ids:
+            options.setdefault("shard_ids", list(settings.shard_ids))
+        super().__init__(settings, db, **options)
 
-    async def close(self) -> None:
-        await self._core_close()
-        await super().close()
+
+def bot_options(options: dict[str, Any]) -> dict[str, Any]:
+    """What every Mutuals bot is: slash-first, nobody pinged unless a message says so."""
+    return {
+        "command_prefix": commands.when_mentioned,
+        "tree_cls": MutualsTree,
+        "allowed_mentions": discord.AllowedMentions.none(),
+        "help_command": None,
+        **options,
+    }
 
 
 AnyBot = MutualsBot | ShardedMutualsBot

@@ -173,3 +173,19 @@ async def test_sharded_bot_answers_and_knows_its_guilds(
     h = await fake.slash(GUILD_ID, ALICE_ID, "about")
     await h.response(timeout=10)
     assert h.embeds
+
+
+async def test_global_sync_only_when_tree_changed_or_forced(
+    fake: FakeDiscord, bot_factory: BotFactory
+) -> None:
+    def global_puts() -> int:
+        return len(fake.requests_to("PUT", r"^/applications/\d+/commands$"))
+
+    bot = await bot_factory(dev_guild_id=None)
+    assert global_puts() == 1 and "about" in {c["name"] for c in fake.commands}
+    await bot.close()
+    bot = await bot_factory(dev_guild_id=None)  # same tree: no sync on boot
+    assert global_puts() == 1
+    await bot.close()
+    await bot_factory(dev_guild_id=None, force_sync=True)  # `python bot.py --sync`
+    assert global_puts() == 2
