@@ -121,12 +121,13 @@ class DailyService:
         hour, minute = parse_time(time_text)
         now = self.clock.now()
         async with self.db.write() as session:
-            tz = (
-                validate_timezone(timezone)
-                if timezone
-                else await server_timezone(session, guild_id)
-            )
             row = await session.get(QuizDailyConfig, guild_id)
+            if timezone:
+                tz = validate_timezone(timezone)
+            elif row is not None:
+                tz = row.timezone  # keep the zone chosen last time
+            else:
+                tz = await server_timezone(session, guild_id)
             if row is None:
                 row = QuizDailyConfig(guild_id=guild_id, created_at=now)
                 session.add(row)

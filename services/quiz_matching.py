@@ -52,7 +52,8 @@ def matches(guess: str, answers: Iterable[str]) -> bool:
         target = "".join(target_words)
         if len(guess_words) > len(target_words) + EXTRA_WORDS:
             continue
-        budget = allowed_typos(len(target))
+        # typos are allowed per word: a long word forgives more, a missing short word never
+        budget = sum(allowed_typos(len(w)) for w in target_words)
         n = len(target_words)
         for size in {max(1, n - 1), n, n + 1}:
             for start in range(0, len(guess_words) - size + 1):

@@ -44,7 +44,7 @@ CATEGORIES: dict[str, str] = {
 DIFFICULTIES: dict[str, float] = {"easy": 1.0, "medium": 1.25, "hard": 1.5}
 KINDS = ("choice", "free")
 
-MAX_PACK_BYTES = 1_000_000
+MAX_PACK_BYTES = 1024 * 1024  # 1 MB
 MAX_PACK_QUESTIONS = 500
 MAX_PROMPT = 300
 MAX_OPTION = 70  # buttons show "A · option" and a label holds 80
@@ -321,8 +321,8 @@ def parse_pack_bytes(data: bytes, filename: str) -> Any:
                     None,
                     None,
                     None,
-                    f"the file is {len(data) / 1_000_000:.1f} MB; packs can be up to "
-                    f"{MAX_PACK_BYTES // 1_000_000} MB. Split it into smaller packs.",
+                    f"the file is {len(data) / 1024**2:.1f} MB; packs can be up to "
+                    f"{MAX_PACK_BYTES // 1024**2} MB. Split it into smaller packs.",
                 )
             ]
         )

@@ -78,7 +78,7 @@ def upgrade() -> None:
         sa.Column("active_channel_id", sa.BigInteger(), nullable=True),
         sa.Column("starter_id", sa.BigInteger(), nullable=False),
         sa.Column("category", sa.String(length=20), nullable=True),
-        sa.Column("question_keys", sa.JSON(), nullable=False),
+        sa.Column("questions", sa.JSON(), nullable=False),
         sa.Column("timer_seconds", sa.Integer(), nullable=False),
         sa.Column("current_index", sa.Integer(), nullable=False),
         sa.Column("question_open", sa.Boolean(), nullable=False),
