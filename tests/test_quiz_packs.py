@@ -96,10 +96,10 @@ def test_mentions_and_existing_ids_are_rejected() -> None:
 
 
 def test_file_level_problems() -> None:
-    with pytest.raises(PackErrors, match="5.0 MB"):
+    with pytest.raises(PackErrors, match=r"5\.0 MB"):
         parse_pack_bytes(b"x" * (5 * 1024 * 1024), "huge.yaml")
     assert MAX_PACK_BYTES < 5 * 1024 * 1024
-    with pytest.raises(PackErrors, match="couldn't be read as yaml.*line 3"):
+    with pytest.raises(PackErrors, match=r"couldn't be read as yaml.*line 3"):
         parse_pack_bytes(b"questions:\n  - id: [unclosed\n", "broken.yaml")
     with pytest.raises(PackErrors, match="couldn't be read as json"):
         parse_pack_bytes(b"{nope", "broken.json")

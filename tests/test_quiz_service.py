@@ -135,7 +135,7 @@ async def test_fifty_members_in_the_same_second_score_exactly(
         right = asked.question.correct_option
         picks = {m: right if (m + index) % 3 else (right + 1) % 4 for m in members}
 
-        async def click(member: int, pick: int) -> int:
+        async def click(member: int, pick: int, index: int = index) -> int:
             try:
                 return (await quiz.answer(game.id, index, member, option=pick)).points
             except Conflict:
