@@ -114,6 +114,18 @@ class OnboardingState:
 
 
 @dataclass(frozen=True)
+class JoinInfo:
+    """One join as the cog saw it (plain values)."""
+
+    guild_id: int
+    user_id: int
+    display_name: str
+    member_count: int | None
+    pending: bool
+    fallback_channel_id: int | None = None
+
+
+@dataclass(frozen=True)
 class JoinOutcome:
     """What the cog must still do: ``action`` is screening | welcomed | batched | returning |
     ignored; roles to give back to a returning member; when a raid batch is due."""
@@ -369,48 +381,101 @@ class OnboardingService:
         pending: bool,
         fallback_channel_id: int | None = None,
     ) -> JoinOutcome:
-        """Record the join first; then queue the DM and the public welcome (same transaction)."""
+        info = JoinInfo(guild_id, user_id, display_name, member_count, pending, fallback_channel_id)
+        return (await self.record_joins([info]))[0]
+
+    async def record_joins(self, joins: Sequence[JoinInfo]) -> list[JoinOutcome]:
+        """Record a burst of joins in one transaction, each with its DM and welcome queued.
+
+        Nothing is sent before this commits, so a join is never lost to a crash mid-send; a
+        raid of hundreds of joins is a handful of transactions, which keeps commands snappy.
+        """
+        if not joins:
+            return []
         now = self.clock.now()
-        name = display_name[:100] or "new mutual"
         async with self.db.write() as session:
-            cfg = await self._config(session, guild_id, now, lock=True)
-            session.add(WelcomeEvent(guild_id=guild_id, user_id=user_id, kind="join", at=now))
-            row = await self._row(session, guild_id, user_id, preview=False)
-            if row is not None and row.status == "completed":
-                row.joins += 1
-                row.left_at = None
-                row.display_name = name
-                roles = await self._role_ids(session, guild_id, row.niches, cfg.autorole_id)
-                return JoinOutcome("returning", restore_role_ids=roles)
-            if row is None:
-                row = Onboarding(
-                    guild_id=guild_id,
-                    user_id=user_id,
-                    preview=False,
-                    status="screening",
-                    step="niches",
-                    niches=[],
-                    display_name=name,
-                    joins=1,
-                    dm_state="none",
-                    public_state="none",
-                    joined_at=now,
+            configs: dict[int, WelcomeConfig] = {}
+            recent: dict[int, int] = {}
+            for guild_id in sorted({j.guild_id for j in joins}):
+                cfg = configs[guild_id] = await self._config(session, guild_id, now, lock=True)
+                since = now - timedelta(seconds=cfg.raid_window_seconds)
+                recent[guild_id] = int(
+                    await session.scalar(
+                        select(func.count())
+                        .select_from(WelcomeEvent)
+                        .where(
+                            WelcomeEvent.guild_id == guild_id,
+                            WelcomeEvent.kind == "join",
+                            WelcomeEvent.at > since,
+                        )
+                    )
+                    or 0
                 )
-                session.add(row)
-            else:  # came back before finishing: keep their progress, welcome them again
-                row.joins += 1
-                row.status = "screening"
-                row.dm_state = "none"
-                row.public_state = "none"
-                row.public_message_id = row.intro_message_id = None
-                row.batch_window = None
-                row.joined_at = now
-                row.left_at = None
-                row.display_name = name
-            row.member_number = member_count
-            if pending:
-                return JoinOutcome("screening")
-            return await self._welcome(session, cfg, row, now, fallback_channel_id)
+            rows: dict[tuple[int, int], Onboarding] = {}
+            for guild_id in configs:
+                users = [j.user_id for j in joins if j.guild_id == guild_id]
+                found = await session.scalars(
+                    select(Onboarding).where(
+                        Onboarding.guild_id == guild_id,
+                        Onboarding.user_id.in_(users),
+                        Onboarding.preview.is_(False),
+                    )
+                )
+                rows.update({(r.guild_id, r.user_id): r for r in found})
+            session.add_all(
+                WelcomeEvent(guild_id=j.guild_id, user_id=j.user_id, kind="join", at=now)
+                for j in joins
+            )
+            outcomes = []
+            for join in joins:
+                cfg = configs[join.guild_id]
+                recent[join.guild_id] += 1
+                name = join.display_name[:100] or "new mutual"
+                row = rows.get((join.guild_id, join.user_id))
+                if row is not None and row.status == "completed":
+                    row.joins += 1
+                    row.left_at = None
+                    row.display_name = name
+                    roles = await self._role_ids(
+                        session, join.guild_id, row.niches, cfg.autorole_id
+                    )
+                    outcomes.append(JoinOutcome("returning", restore_role_ids=roles))
+                    continue
+                if row is None:
+                    row = rows[(join.guild_id, join.user_id)] = Onboarding(
+                        guild_id=join.guild_id,
+                        user_id=join.user_id,
+                        preview=False,
+                        status="screening",
+                        step="niches",
+                        niches=[],
+                        display_name=name,
+                        joins=1,
+                        dm_state="none",
+                        public_state="none",
+                        joined_at=now,
+                    )
+                    session.add(row)
+                else:  # came back before finishing: keep their progress, welcome them again
+                    row.joins += 1
+                    row.status = "screening"
+                    row.dm_state = "none"
+                    row.public_state = "none"
+                    row.public_message_id = row.intro_message_id = None
+                    row.batch_window = None
+                    row.joined_at = now
+                    row.left_at = None
+                    row.display_name = name
+                row.member_number = join.member_count
+                if join.pending:
+                    outcomes.append(JoinOutcome("screening"))
+                    continue
+                outcomes.append(
+                    await self._welcome(
+                        session, cfg, row, now, join.fallback_channel_id, recent[join.guild_id]
+                    )
+                )
+            return outcomes
 
     async def screening_passed(
         self,
@@ -445,7 +510,20 @@ class OnboardingService:
                 session.add(row)
             elif row.status != "screening":
                 return JoinOutcome("ignored")
-            return await self._welcome(session, cfg, row, now, fallback_channel_id)
+            since = now - timedelta(seconds=cfg.raid_window_seconds)
+            recent = await session.scalar(
+                select(func.count())
+                .select_from(WelcomeEvent)
+                .where(
+                    WelcomeEvent.guild_id == guild_id,
+                    WelcomeEvent.kind == "screened",
+                    WelcomeEvent.at > since,
+                )
+            )
+            session.add(WelcomeEvent(guild_id=guild_id, user_id=user_id, kind="screened", at=now))
+            return await self._welcome(
+                session, cfg, row, now, fallback_channel_id, int(recent or 0) + 1
+            )
 
     async def _welcome(
         self,
@@ -454,7 +532,9 @@ class OnboardingService:
         row: Onboarding,
         now: datetime,
         fallback_channel_id: int | None,
+        recent_joins: int,
     ) -> JoinOutcome:
+        """Queue the DM and the public welcome; past the raid threshold the welcome is batched."""
         row.status = "welcomed"
         await session.flush()
         ids = {"guild_id": row.guild_id, "user_id": row.user_id}
@@ -476,17 +556,7 @@ class OnboardingService:
         if channel_id is None:
             return JoinOutcome("welcomed")
         row.public_channel_id = channel_id
-        since = now - timedelta(seconds=cfg.raid_window_seconds)
-        recent = await session.scalar(
-            select(func.count())
-            .select_from(WelcomeEvent)
-            .where(
-                WelcomeEvent.guild_id == row.guild_id,
-                WelcomeEvent.kind == "join",
-                WelcomeEvent.at > since,
-            )
-        )
-        if int(recent or 0) > cfg.raid_joins:
+        if recent_joins > cfg.raid_joins:
             start = window_start(now, cfg.raid_window_seconds)
             row.public_state = "batched"
             row.batch_window = start

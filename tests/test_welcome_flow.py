@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from sqlalchemy import select
+
+from cogs.welcome import WelcomeCog
 from core.bot import AnyBot
 from core.clock import ManualClock
+from models.delivery import OutboxMessage
+from models.welcome import Onboarding
 from tests.conftest import ALICE_ID, BOB_ID, GUILD_ID, MOD_ID, BotFactory
 from tests.fakediscord import FakeDiscord
 
 NEWBIE = 2_000_000_000_000_000_100
+BOT_MEMBER = 2_000_000_000_000_000_900
 PICK = f"mutuals:wel:pick:{GUILD_ID}:d"
 PROF = f"mutuals:wel:prof:{GUILD_ID}:d"
 DONE = f"mutuals:wel:done:{GUILD_ID}:d"
@@ -30,7 +38,9 @@ async def setup_guild(fake: FakeDiscord, bot: AnyBot) -> dict[str, int]:
     welcome = fake.add_channel(GUILD_ID, name="welcome")
     niche_role = fake.add_role(GUILD_ID, name="CozyGamer fam")
     autorole = fake.add_role(GUILD_ID, name="Onboarded")
-    await fake.wait_for(lambda: bot.get_guild(GUILD_ID) and bot.get_guild(GUILD_ID).get_role(autorole))  # type: ignore[union-attr]
+    await fake.wait_for(
+        lambda: bot.get_guild(GUILD_ID) and bot.get_guild(GUILD_ID).get_role(autorole)
+    )  # type: ignore[union-attr]
     for name, opts in [
         ("welcome channel", {"channel": fake.channel_option(welcome)}),
         ("welcome autorole", {"role": fake.role_option(autorole)}),
@@ -95,3 +105,223 @@ async def test_happy_path_join_dm_niche_handle_norms(
     assert profile.niches == ("CozyGamerTok",) and profile.intro == "Cozy games"
     state = await bot.get_cog("Welcome").service.state(GUILD_ID, NEWBIE)  # type: ignore[union-attr]
     assert state is not None and state.completed
+
+
+async def eventually(check: Any, message: str, limit: float = 10) -> Any:
+    """Poll an async condition (the bot works concurrently; no fixed sleeps)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while True:
+        value = await check()
+        if value:
+            return value
+        if loop.time() > deadline:
+            raise TimeoutError(message)
+        await asyncio.sleep(0.01)
+
+
+def cog_of(bot: AnyBot) -> WelcomeCog:
+    """The loaded cog (discord.py loads extensions as fresh module objects: no isinstance)."""
+    cog = bot.get_cog("Welcome")
+    assert cog is not None and type(cog).__name__ == "WelcomeCog"
+    return cog  # type: ignore[return-value]
+
+
+async def outbox_rows(bot: AnyBot, user_id: int) -> list[OutboxMessage]:
+    async with bot.db.read() as s:
+        rows = await s.scalars(select(OutboxMessage).where(OutboxMessage.purpose.like("welcome_%")))
+        return [r for r in rows if r.payload.get("user_id") == user_id]
+
+
+async def test_screening_pending_waits_and_bots_are_ignored(
+    fake: FakeDiscord, bot_factory: BotFactory, clock: ManualClock
+) -> None:
+    bot = await bot_factory(clock=clock)
+    ids = await setup_guild(fake, bot)
+    cog = cog_of(bot)
+    fake.add_member(GUILD_ID, BOT_MEMBER, "someotherbot", bot=True)
+    fake.add_member(GUILD_ID, NEWBIE, "pending_pat", pending=True)
+
+    async def joined() -> bool:
+        return await cog.service.joins_recorded(GUILD_ID) == 1
+
+    await eventually(joined, "the pending member's join is recorded (and only theirs)")
+    state = await cog.service.state(GUILD_ID, NEWBIE)
+    assert state is not None and state.status == "screening"
+    assert await outbox_rows(bot, NEWBIE) == []  # nothing queued: nothing will be sent
+    assert await cog.service.state(GUILD_ID, BOT_MEMBER) is None
+    assert fake.dms(NEWBIE) == [] and fake.messages(ids["welcome"]) == []
+
+    fake.update_member(GUILD_ID, NEWBIE, pending=False)  # accepted the rules
+    await fake.wait_for(lambda: fake.dms(NEWBIE), message="DM after screening")
+    await fake.wait_for(lambda: fake.messages(ids["welcome"]), message="welcome after screening")
+    assert fake.dms(BOT_MEMBER) == []
+
+
+async def test_dms_closed_fallback_button_completes_in_server(
+    fake: FakeDiscord, bot_factory: BotFactory, clock: ManualClock
+) -> None:
+    bot = await bot_factory(clock=clock)
+    ids = await setup_guild(fake, bot)
+    cog = cog_of(bot)
+    fake.close_dms(NEWBIE)
+    fake.add_member(GUILD_ID, NEWBIE, "closed_casey")
+
+    async def closed() -> bool:
+        state = await cog.service.state(GUILD_ID, NEWBIE)
+        return state is not None and state.dm_state == "closed"
+
+    await eventually(closed, "DMs recorded as closed")
+    forbidden = [r for r in fake.requests if r.status == 403]
+    assert len(forbidden) == 1  # one 403, never retried
+    rows = await outbox_rows(bot, NEWBIE)
+    assert [r.status for r in rows if r.kind == "dm"] == ["dms_closed"]
+
+    public = await fake.wait_for(lambda: fake.messages(ids["welcome"]), message="welcome post")
+    start = f"mutuals:wel:start:{GUILD_ID}:s"
+    assert start in custom_ids(public[0])
+    h = await fake.click(NEWBIE, start, message_id=int(public[0]["id"]))
+    await h.response()
+    assert h.ephemeral and f"mutuals:wel:pick:{GUILD_ID}:s" in custom_ids(h.message or {})
+    pick = await fake.click(NEWBIE, f"mutuals:wel:pick:{GUILD_ID}:s", values=["CozyGamerTok"])
+    assert (await pick.response())["type"] == 7
+    opened = await fake.click(NEWBIE, f"mutuals:wel:prof:{GUILD_ID}:s")
+    assert (await opened.response())["type"] == 9
+    sub = await fake.submit_modal(NEWBIE, f"mutuals:wel:modal:{GUILD_ID}:s", {"handle": "casey"})
+    assert (await sub.response())["type"] == 7
+    done = await fake.click(NEWBIE, f"mutuals:wel:done:{GUILD_ID}:s")
+    assert (await done.response())["type"] == 7
+    await fake.wait_for(
+        lambda: ids["niche_role"] in fake.member_roles(GUILD_ID, NEWBIE), message="niche role"
+    )
+    await fake.wait_for(
+        lambda: any("newest" in m["content"] for m in fake.messages(ids["welcome"])),
+        message="introduction",
+    )
+    assert len([r for r in fake.requests if r.status == 403]) == 1
+    stats = await cog.service.stats(GUILD_ID)
+    assert stats[0].dms_closed == 1 and stats[0].completed == 1 and stats[0].joins == 1
+
+    again = await fake.click(NEWBIE, start, message_id=int(public[0]["id"]))
+    await again.response()
+    assert again.ephemeral and "all set" in (again.content or "")
+
+
+async def test_restart_mid_onboarding_old_dm_buttons_still_work(
+    fake: FakeDiscord,
+    bot_factory: BotFactory,
+    clock: ManualClock,
+    stop: Callable[[AnyBot], Awaitable[None]],
+) -> None:
+    bot = await bot_factory(clock=clock)
+    ids = await setup_guild(fake, bot)
+    fake.add_member(GUILD_ID, NEWBIE, "restart_riley")
+    await fake.wait_for(lambda: fake.dms(NEWBIE), message="welcome DM")
+    pick = await fake.click(NEWBIE, PICK, values=["CozyGamerTok", "BookTok"])
+    await pick.response()
+    dm_id = int(fake.dms(NEWBIE)[0]["id"])
+    await stop(bot)
+
+    bot2 = await bot_factory(clock=clock)
+    opened = await fake.click(NEWBIE, PROF, message_id=dm_id)  # the old DM's button
+    modal = await opened.response()
+    assert modal["type"] == 9
+    sub = await fake.submit_modal(NEWBIE, MODAL, {"handle": "@riley", "intro": "Back again"})
+    await sub.response()
+    msg = fake.get_message(dm_id)
+    assert msg is not None and "CozyGamerTok, BookTok" in str(msg["embeds"][0]["fields"])
+    done = await fake.click(NEWBIE, DONE, message_id=dm_id)
+    await done.response()
+    await fake.wait_for(
+        lambda: ids["autorole"] in fake.member_roles(GUILD_ID, NEWBIE), message="autorole"
+    )
+    profile = await bot2.profiles.get(GUILD_ID, NEWBIE)
+    assert profile is not None and profile.niches == ("CozyGamerTok", "BookTok")
+    assert profile.tiktok_handle == "riley"
+
+
+async def test_bad_handle_is_refused_and_the_step_can_be_retried(
+    fake: FakeDiscord, bot_factory: BotFactory, clock: ManualClock
+) -> None:
+    bot = await bot_factory(clock=clock)
+    await setup_guild(fake, bot)
+    fake.add_member(GUILD_ID, NEWBIE, "typo_tina")
+    await fake.wait_for(lambda: fake.dms(NEWBIE), message="welcome DM")
+    await (await fake.click(NEWBIE, PICK, values=["CozyGamerTok"])).response()
+    for bad, needle in [
+        ("not a handle!", "isn't a TikTok handle"),
+        ("@x", "isn't a TikTok handle"),
+    ]:
+        await (await fake.click(NEWBIE, PROF)).response()
+        sub = await fake.submit_modal(NEWBIE, MODAL, {"handle": bad})
+        await sub.response()
+        assert sub.ephemeral and needle in (sub.content or "")
+    await (await fake.click(NEWBIE, PROF)).response()
+    pinger = await fake.submit_modal(
+        NEWBIE, MODAL, {"handle": "tina", "intro": "hi @everyone <@&123>"}
+    )
+    await pinger.response()
+    assert pinger.ephemeral and "@everyone" in (pinger.content or "")
+    state = await cog_of(bot).service.state(GUILD_ID, NEWBIE)
+    assert state is not None and state.step == "profile" and state.tiktok_handle is None
+    assert PROF in custom_ids(fake.dms(NEWBIE)[0])  # the button is still there to retry
+    await (await fake.click(NEWBIE, PROF)).response()
+    ok = await fake.submit_modal(NEWBIE, MODAL, {"handle": "@tina_makes"})
+    assert (await ok.response())["type"] == 7
+    assert DONE in custom_ids(fake.dms(NEWBIE)[0])
+
+
+async def test_rejoin_after_finishing_restores_roles_without_onboarding_again(
+    fake: FakeDiscord, bot_factory: BotFactory, clock: ManualClock
+) -> None:
+    bot = await bot_factory(clock=clock)
+    ids = await setup_guild(fake, bot)
+    fake.add_member(GUILD_ID, NEWBIE, "loyal_lou")
+    await fake.wait_for(lambda: fake.dms(NEWBIE), message="welcome DM")
+    await (await fake.click(NEWBIE, PICK, values=["CozyGamerTok"])).response()
+    await (await fake.click(NEWBIE, PROF)).response()
+    await (await fake.submit_modal(NEWBIE, MODAL, {"handle": "lou"})).response()
+    await (await fake.click(NEWBIE, DONE)).response()
+    await fake.wait_for(lambda: ids["autorole"] in fake.member_roles(GUILD_ID, NEWBIE), message="r")
+    clock.advance(days=2)  # outside the leave window: the welcome stays
+    fake.remove_member(GUILD_ID, NEWBIE)
+    await eventually(lambda: _left(bot, NEWBIE), "leave recorded")
+    dms_before = len(fake.dms(NEWBIE))
+    posts_before = len(fake.messages(ids["welcome"]))
+    fake.add_member(GUILD_ID, NEWBIE, "loyal_lou")
+    await fake.wait_for(
+        lambda: {ids["niche_role"], ids["autorole"]} <= set(fake.member_roles(GUILD_ID, NEWBIE)),
+        message="roles restored",
+    )
+    assert (
+        len(fake.dms(NEWBIE)) == dms_before and len(fake.messages(ids["welcome"])) == posts_before
+    )
+    assert not fake.deleted_messages
+
+
+async def _left(bot: AnyBot, user_id: int) -> bool:
+    async with bot.db.read() as s:
+        row = await s.scalar(select(Onboarding).where(Onboarding.user_id == user_id))
+        return row is not None and row.left_at is not None
+
+
+async def test_leaving_within_the_window_removes_the_welcome(
+    fake: FakeDiscord, bot_factory: BotFactory, clock: ManualClock
+) -> None:
+    bot = await bot_factory(clock=clock)
+    ids = await setup_guild(fake, bot)
+    cog = cog_of(bot)
+    fake.add_member(GUILD_ID, NEWBIE, "drive_by_dan")
+
+    async def posted() -> bool:
+        state = await cog.service.state(GUILD_ID, NEWBIE)
+        return state is not None and state.public_state == "posted"
+
+    await eventually(posted, "welcome posted and recorded")
+    welcome_id = fake.messages(ids["welcome"])[0]["id"]
+    clock.advance(minutes=5)
+    fake.remove_member(GUILD_ID, NEWBIE)
+    await fake.wait_for(
+        lambda: any(m["id"] == welcome_id for m in fake.deleted_messages), message="removed"
+    )
+    assert fake.messages(ids["welcome"]) == []

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import io
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -29,6 +30,7 @@ from core.errors import DomainError
 from core.interactions import ModGroup, MutualsModal, reply
 from core.outbox import OutboundMessage
 from core.outbox_worker import DeliveryResult, SendSpec
+from core.tasks import spawn
 from core.text import clean_line, truncate
 from services.onboarding import (
     PLACEHOLDERS,
@@ -36,6 +38,7 @@ from services.onboarding import (
     PURPOSE_DM,
     PURPOSE_INTRO,
     PURPOSE_PUBLIC,
+    JoinInfo,
     JoinOutcome,
     OnboardingService,
     OnboardingState,
@@ -52,6 +55,8 @@ log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 10.0
 EMOJI_MAX = 8
+JOIN_BATCH = 250  # joins written per transaction during a raid
+JOIN_RETRIES = 5
 
 
 class ModSubGroup(app_commands.Group):
@@ -129,8 +134,13 @@ class WelcomeCog(commands.Cog, name="Welcome"):
     def __init__(self, bot: MutualsBot) -> None:
         self.bot = bot
         self.service = OnboardingService(bot.db, bot.clock, bot.niches)
+        # Joins wait here for milliseconds at most: one writer records them in batches, so a
+        # raid takes a few transactions instead of hundreds and the pool stays free for commands.
+        self._joins: asyncio.Queue[JoinInfo] = asyncio.Queue()
+        self._join_task: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
+        self._join_task = spawn(self._join_writer(), name="welcome-joins")
         self.bot.add_dynamic_items(FlowButton, NichePicker)
         ob = self.bot.outbox
         ob.register(PURPOSE_DM, render=self._render_dm, on_result=self._dm_result)
@@ -141,8 +151,54 @@ class WelcomeCog(commands.Cog, name="Welcome"):
         self.bot.scheduler.every("welcome:sweep", SWEEP_SECONDS, self.flush_due)
 
     async def cog_unload(self) -> None:
-        self.bot.scheduler.cancel_prefix("welcome:")
+        if self._join_task is not None:
+            self._join_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._join_task
+        await self._record_pending()  # joins received but not yet written
+        with contextlib.suppress(Exception):
+            self.bot.scheduler.cancel_prefix("welcome:")
         self.bot.remove_dynamic_items(FlowButton, NichePicker)
+
+    async def _join_writer(self) -> None:
+        while True:
+            first = await self._joins.get()
+            await self._record_pending([first])
+
+    async def _record_pending(self, batch: list[JoinInfo] | None = None) -> None:
+        batch = batch or []
+        while True:
+            while len(batch) < JOIN_BATCH and not self._joins.empty():
+                batch.append(self._joins.get_nowait())
+            if not batch:
+                return
+            outcomes = await self._write_joins(batch)
+            self._schedule_batches(
+                {(j.guild_id, o.batch_due) for j, o in zip(batch, outcomes, strict=True)}
+            )
+            self.bot.outbox.wake()
+            for join, outcome in zip(batch, outcomes, strict=True):
+                if outcome.restore_role_ids:
+                    await self._give_roles(
+                        join.guild_id, join.user_id, outcome.restore_role_ids, "Welcome back"
+                    )
+            batch = []
+
+    async def _write_joins(self, batch: list[JoinInfo]) -> list[JoinOutcome]:
+        for attempt in range(1, JOIN_RETRIES + 1):
+            try:
+                return await self.service.record_joins(batch)
+            except Exception:
+                if attempt == JOIN_RETRIES:
+                    log.exception(
+                        "could not record %s joins: %s",
+                        len(batch),
+                        [(j.guild_id, j.user_id) for j in batch],
+                    )
+                    return [JoinOutcome("ignored") for _ in batch]
+                log.warning("recording %s joins failed (try %s); retrying", len(batch), attempt)
+                await asyncio.sleep(0.2 * attempt)
+        return []
 
     # ------------------------------------------------------------ gateway events
 
@@ -154,15 +210,16 @@ class WelcomeCog(commands.Cog, name="Welcome"):
     async def on_member_join(self, member: discord.Member) -> None:
         if member.bot:
             return
-        outcome = await self.service.record_join(
-            member.guild.id,
-            member.id,
-            display_name=member.display_name,
-            member_count=member.guild.member_count,
-            pending=member.pending,
-            fallback_channel_id=self._fallback_channel(member.guild),
+        self._joins.put_nowait(
+            JoinInfo(
+                guild_id=member.guild.id,
+                user_id=member.id,
+                display_name=member.display_name,
+                member_count=member.guild.member_count,
+                pending=member.pending,
+                fallback_channel_id=self._fallback_channel(member.guild),
+            )
         )
-        await self._after_join(member.guild.id, member.id, outcome)
 
     @commands.Cog.listener()
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
@@ -194,10 +251,15 @@ class WelcomeCog(commands.Cog, name="Welcome"):
     async def _after_join(self, guild_id: int, user_id: int, outcome: JoinOutcome) -> None:
         if outcome.restore_role_ids:
             await self._give_roles(guild_id, user_id, outcome.restore_role_ids, "Welcome back")
-        if outcome.batch_due is not None:
-            job = f"welcome:batch:{guild_id}:{int(outcome.batch_due.timestamp())}"
-            self.bot.scheduler.at(job, outcome.batch_due, self.flush_due)
+        self._schedule_batches({(guild_id, outcome.batch_due)})
         self.bot.outbox.wake()
+
+    def _schedule_batches(self, due: set[tuple[int, datetime | None]]) -> None:
+        """Wake up when a raid window closes (the periodic sweep is the safety net)."""
+        for guild_id, when in due:
+            if when is not None:
+                job = f"welcome:batch:{guild_id}:{int(when.timestamp())}"
+                self.bot.scheduler.at(job, when, self.flush_due)
 
     async def flush_due(self) -> int:
         """Post every raid batch whose window has closed (each window exactly once)."""
