@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -32,8 +33,8 @@ ZONES = {
 }
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, sec: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, sec, tzinfo=UTC)
 
 
 async def members(
@@ -58,7 +59,7 @@ async def prompts(db: Database) -> list[tuple[int, date, datetime, datetime]]:
                 ).order_by(CheckinPrompt.id)
             )
         ).all()
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
 async def outbox(db: Database, purpose: str | None = None) -> list[OutboxMessage]:
@@ -390,7 +391,7 @@ async def test_summary_counts_wins_milestones_and_collab_hint(db: Database) -> N
         (lambda s: s.setup(G, channel_id=CH, day="mon", at="9", period="hourly", by=MOD), "weekly"),
     ],
 )
-async def test_bad_input_gets_clear_errors(db: Database, call, needle: str) -> None:  # type: ignore[no-untyped-def]
+async def test_bad_input_gets_clear_errors(db: Database, call: Any, needle: str) -> None:
     clock = ManualClock(utc(2026, 1, 12, 19, 0))
     svc = CheckinService(db, clock)
     await svc.setup(G, channel_id=CH, day="mon", at="18:00", period="weekly", by=MOD)

@@ -1,0 +1,236 @@
+"""Check-ins end to end: the real bot against the fake Discord, time driven by a ManualClock."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from sqlalchemy import func, select
+
+from cogs.checkins import CheckinCog
+from core.bot import AnyBot
+from core.clock import ManualClock
+from models.checkins import CheckinConfig, CheckinPrompt
+from tests.conftest import ALICE_ID, BOB_ID, GENERAL_ID, GUILD_ID, MOD_ID, BotFactory
+from tests.fakediscord import FakeDiscord
+from tests.util import eventually
+
+OPEN = f"mutuals:ci:open:{GUILD_ID}"
+MODAL = f"mutuals:ci:modal:{GUILD_ID}"
+LINK = "https://www.tiktok.com/@alice/video/7"
+MONDAY_MORNING = datetime(2026, 1, 12, 8, 0, tzinfo=UTC)
+MONDAY_EVENING = datetime(2026, 1, 12, 19, 0, tzinfo=UTC)
+
+
+def cog_of(bot: AnyBot) -> CheckinCog:
+    # load_extension imports cogs/checkins.py afresh, so compare by name, not by class identity
+    cog = bot.get_cog("CheckinCog")
+    assert cog is not None and type(cog).__name__ == "CheckinCog"
+    return cast(CheckinCog, cog)
+
+
+async def ok(handle: Any) -> str:
+    await handle.response()
+    assert handle.ephemeral, handle.content
+    return str(handle.content or "")
+
+
+async def set_up(fake: FakeDiscord) -> None:
+    h = await fake.slash(
+        GUILD_ID,
+        MOD_ID,
+        "checkin-mod setup",
+        {"channel": fake.channel_option(GENERAL_ID), "day": "mon", "time": "18:00"},
+    )
+    assert "Check-ins are on" in await ok(h)
+
+
+def channel_posts(fake: FakeDiscord) -> list[dict[str, Any]]:
+    return fake.messages(GENERAL_ID)
+
+
+async def test_prompt_answer_streak_and_restart(
+    fake: FakeDiscord, bot_factory: BotFactory, stop: Callable[[AnyBot], Awaitable[None]]
+) -> None:
+    clock = ManualClock(MONDAY_MORNING)
+    bot = await bot_factory(clock=clock)
+    await set_up(fake)
+    assert "You're in" in await ok(await fake.slash(GUILD_ID, ALICE_ID, "checkin optin"))
+    tz = await ok(
+        await fake.slash(GUILD_ID, ALICE_ID, "checkin timezone", {"timezone": "Asia/Tokyo"})
+    )
+    assert "Asia/Tokyo" in tz
+    h = await fake.slash(GUILD_ID, BOB_ID, "checkin optin", {"how": "channel"})
+    assert "#" in await ok(h) or "<#" in (h.content or "")
+
+    clock.set(MONDAY_EVENING)  # Tokyo's 18:00 (09:00 UTC) and the server's 18:00 UTC passed
+    await cog_of(bot).tick()
+    await eventually(lambda: _true(len(fake.dms(ALICE_ID)) == 1), what="Alice's prompt DM")
+    await eventually(lambda: _true(len(channel_posts(fake)) == 1), what="Bob's channel prompt")
+    dm = fake.dms(ALICE_ID)[0]
+    assert "Hey mutual!" in dm["content"]
+    post = channel_posts(fake)[0]
+    assert f"<@{BOB_ID}>" in post["content"] and post["pinged_user_ids"] == [BOB_ID]
+
+    click = await fake.click(ALICE_ID, OPEN, message_id=int(dm["id"]))
+    await click.response()
+    modal = click.modal
+    assert modal is not None and len(modal["components"]) == 5
+    done = await fake.submit_modal(
+        ALICE_ID,
+        MODAL,
+        {"q0": "2", "q1": LINK, "q2": "hit 5k!", "q3": "need collab ideas", "q4": "4"},
+    )
+    text = await ok(done)
+    assert "Checked in" in text and "Streak: **1**" in text
+    # edit within the period: the form comes back pre-filled, and it's an edit
+    again = await fake.slash(GUILD_ID, ALICE_ID, "checkin now")
+    await again.response()
+    assert again.modal is not None
+    prefilled = [row["components"][0].get("value") for row in again.modal["components"]]
+    assert prefilled[:2] == ["2", LINK]
+    edit = await fake.submit_modal(ALICE_ID, MODAL, {"q0": "3", "q4": "5"})
+    assert "Updated" in await ok(edit)
+
+    streak = await fake.slash(GUILD_ID, ALICE_ID, "checkin streak")
+    await streak.response()
+    assert streak.embeds[0]["image"]["url"] == "attachment://streak.png"
+    assert streak.message is not None
+    assert [a["filename"] for a in streak.message["attachments"]] == ["streak.png"]
+
+    # restart on the same database, later in the same week: nobody is asked twice
+    await stop(bot)
+    clock.advance(days=2)
+    bot2 = await bot_factory(clock=clock)
+    await cog_of(bot2).tick()
+    async with bot2.db.read() as s:
+        assert await s.scalar(select(func.count()).select_from(CheckinPrompt)) == 2
+    await cog_of(bot2).tick()
+    assert len(fake.dms(ALICE_ID)) == 1 and len(channel_posts(fake)) == 1
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+async def test_closed_dms_fall_back_to_a_channel_mention(
+    fake: FakeDiscord, bot_factory: BotFactory
+) -> None:
+    clock = ManualClock(MONDAY_MORNING)
+    bot = await bot_factory(clock=clock)
+    await set_up(fake)
+    await ok(await fake.slash(GUILD_ID, ALICE_ID, "checkin optin"))
+    fake.close_dms(ALICE_ID)
+    clock.set(MONDAY_EVENING)
+    await cog_of(bot).tick()
+    await eventually(lambda: _true(len(channel_posts(fake)) == 1), what="fallback mention")
+    post = channel_posts(fake)[0]
+    assert "DMs are closed" in post["content"] and post["pinged_user_ids"] == [ALICE_ID]
+    assert fake.dms(ALICE_ID) == []
+    # the button on the channel post opens the same form
+    click = await fake.click(ALICE_ID, OPEN, message_id=int(post["id"]))
+    await click.response()
+    assert click.modal is not None
+
+
+async def test_many_members_each_get_exactly_one_paced_dm(
+    fake: FakeDiscord, bot_factory: BotFactory
+) -> None:
+    clock = ManualClock(MONDAY_MORNING)
+    bot = await bot_factory(clock=clock, dm_per_second=200.0, dm_burst=20)
+    await set_up(fake)
+    cog = cog_of(bot)
+    users = [5_000_000_000_000_000_000 + i for i in range(40)]
+    for uid in users:
+        await cog.service.opt_in(GUILD_ID, uid, "dm")
+    clock.set(MONDAY_EVENING)
+    await cog.tick()
+    await cog.tick()  # a second wake-up in the same period queues nothing
+    await eventually(
+        lambda: _true(all(len(fake.dms(u)) == 1 for u in users)), what="40 DMs", timeout=20
+    )
+    await cog.tick()
+    counts = await bot.outbox_store.counts()
+    assert counts.get("sent") == 40 and counts.get("pending", 0) == 0
+    assert all(len(fake.dms(u)) == 1 for u in users)
+
+
+async def test_recap_posts_once_and_a_moderator_nominates(
+    fake: FakeDiscord, bot_factory: BotFactory
+) -> None:
+    clock = ManualClock(MONDAY_MORNING)
+    bot = await bot_factory(clock=clock)
+    await set_up(fake)
+    cog = cog_of(bot)
+    await bot.profiles.update(GUILD_ID, ALICE_ID, handle="@alice")
+    for uid in (ALICE_ID, BOB_ID):
+        await cog.service.opt_in(GUILD_ID, uid, "channel")
+    clock.set(MONDAY_EVENING)
+    await cog.service.submit(GUILD_ID, ALICE_ID, ["2", LINK, "hit 5k!", "stuck on ideas", "4"])
+    clock.set(datetime(2026, 1, 19, 9, 5, tzinfo=UTC))  # the recap time: Monday 09:00 after
+    await cog.tick()
+    await cog.tick()
+
+    def recaps() -> list[dict[str, Any]]:
+        return [m for m in channel_posts(fake) if m.get("embeds")]
+
+    await eventually(lambda: _true(len(recaps()) == 1), what="the recap")
+    embed = recaps()[0]["embeds"][0]
+    assert "1** of 2" in embed["description"] and "alice" in embed["description"]
+    assert recaps()[0]["pinged_user_ids"] == []
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert "hit 5k!" in fields["Wins 🏆"]
+    assert "/collab suggest" in fields["Stuck on ideas or collabs?"]
+    custom_id = f"mutuals:ci:nom:{GUILD_ID}:20260112"
+    refused = await fake.click(ALICE_ID, custom_id, values=[str(ALICE_ID)])
+    assert "Only moderators" in await ok(refused)
+    nominated = await fake.click(MOD_ID, custom_id, values=[str(ALICE_ID)])
+    assert "Nominated" in await ok(nominated)
+
+
+async def test_members_cannot_run_moderator_commands(fake: FakeDiscord, bot: AnyBot) -> None:
+    synced = {c["name"]: c for c in fake.guild_commands[GUILD_ID]}
+    assert int(synced["checkin-mod"]["default_member_permissions"]) == 1 << 5
+    h = await fake.slash(
+        GUILD_ID,
+        ALICE_ID,
+        "checkin-mod setup",
+        {"channel": fake.channel_option(GENERAL_ID), "day": "mon", "time": "18:00"},
+    )
+    assert "moderators only" in await ok(h)
+    for name in ("checkin-mod pause", "checkin-mod report", "checkin-mod questions"):
+        assert "moderators only" in await ok(await fake.slash(GUILD_ID, ALICE_ID, name))
+    async with bot.db.read() as s:
+        assert await s.scalar(select(func.count()).select_from(CheckinConfig)) == 0
+
+
+async def test_bad_input_gets_clear_ephemeral_errors(
+    fake: FakeDiscord, bot_factory: BotFactory
+) -> None:
+    clock = ManualClock(MONDAY_MORNING)
+    await bot_factory(clock=clock)
+    before = await ok(await fake.slash(GUILD_ID, ALICE_ID, "checkin optin"))
+    assert "aren't set up" in before
+    await set_up(fake)
+    await ok(await fake.slash(GUILD_ID, ALICE_ID, "checkin optin"))
+    cases = [
+        ("checkin away", {"until": "2020-01-01"}, "in the past"),
+        ("checkin away", {"until": "someday"}, "year-month-day"),
+        ("checkin timezone", {"timezone": "Mars/Olympus"}, "isn't a time zone"),
+    ]
+    for name, options, needle in cases:
+        assert needle in await ok(await fake.slash(GUILD_ID, ALICE_ID, name, options))
+    form = await fake.slash(GUILD_ID, ALICE_ID, "checkin now")
+    await form.response()
+    too_long = await fake.submit_modal(ALICE_ID, MODAL, {"q2": "w" * 401})
+    assert "400 or fewer" in await ok(too_long)
+    bad_mood = await fake.submit_modal(ALICE_ID, MODAL, {"q4": "11"})
+    assert "1 (rough) to 5" in await ok(bad_mood)
+    bad_time = await fake.slash(
+        GUILD_ID,
+        MOD_ID,
+        "checkin-mod setup",
+        {"channel": fake.channel_option(GENERAL_ID), "day": "mon", "time": "25:61"},
+    )
+    assert "isn't a time" in await ok(bad_time)
