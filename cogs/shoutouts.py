@@ -24,6 +24,7 @@ from core.tasks import spawn
 from core.text import neutralise, truncate
 from services.rotation import (
     FEATURE_PURPOSE,
+    RECOVER_AFTER,
     REQUIRED_FIELDS,
     Feature,
     Membership,
@@ -145,6 +146,12 @@ class ShoutoutsCog(commands.Cog):
         """Once the guild cache is there: catch up what fell while we were down, rebuild jobs."""
         await self.bot.wait_until_ready()
         await self.tick_all()
+        # claims a crash left behind are only taken over once they are clearly abandoned
+        self.bot.scheduler.at(
+            f"{JOB_PREFIX}recover",
+            datetime.now(UTC) + RECOVER_AFTER + timedelta(seconds=5),
+            self.tick_all,
+        )
 
     async def tick_all(self) -> list[SlotOutcome]:
         outcomes: list[SlotOutcome] = []
@@ -221,7 +228,7 @@ class ShoutoutsCog(commands.Cog):
     @commands.Cog.listener()
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
         if set(before.roles) - set(after.roles):
-            await self.service.reactivate_excluded(after.guild.id, after.id)
+            await self.service.reactivate_excluded(after.guild.id, after.id, self.member_check)
 
     @commands.Cog.listener()
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:

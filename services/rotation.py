@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, false, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock, as_utc
@@ -50,6 +50,8 @@ RUN_NOW_KIND = "rotation_now"
 FEATURE_PURPOSE = "shoutouts_feature"
 NOTICE_PURPOSE = "shoutouts_notice"
 DEFAULT_GRACE = timedelta(hours=6)
+# a claim left unfinished this long belongs to a process that died (a live one takes ms)
+RECOVER_AFTER = timedelta(minutes=2)
 MAX_ROTATIONS = 10
 MAX_NAME = 40
 MAX_BLURB = 150
@@ -392,7 +394,7 @@ class RotationService:
             return int(
                 await s.scalar(
                     select(func.count()).where(
-                        RotationMember.rotation_id == rotation_id, RotationMember.active.is_(True)
+                        RotationMember.rotation_id == rotation_id, RotationMember.active == true()
                     )
                 )
                 or 0
@@ -623,7 +625,7 @@ class RotationService:
                     select(RotationMember.user_id, RotationMember.round_no)
                     .where(
                         RotationMember.rotation_id == row.id,
-                        RotationMember.active.is_(True),
+                        RotationMember.active == true(),
                         round_filter,
                     )
                     .order_by(RotationMember.round_no, RotationMember.position, RotationMember.id)
@@ -643,7 +645,7 @@ class RotationService:
             last = await s.scalar(
                 select(func.max(RotationMember.position)).where(
                     RotationMember.rotation_id == row.id,
-                    RotationMember.active.is_(True),
+                    RotationMember.active == true(),
                     RotationMember.round_no == row.current_round,
                 )
             )
@@ -676,7 +678,7 @@ class RotationService:
         last = await s.scalar(
             select(func.max(RotationMember.position)).where(
                 RotationMember.rotation_id == rotation.id,
-                RotationMember.active.is_(True),
+                RotationMember.active == true(),
                 RotationMember.round_no == rotation.current_round,
             )
         )
@@ -788,7 +790,7 @@ class RotationService:
                 .where(
                     RotationMember.guild_id == guild_id,
                     RotationMember.user_id == user_id,
-                    RotationMember.active.is_(True),
+                    RotationMember.active == true(),
                 )
             )
             if name:
@@ -801,8 +803,11 @@ class RotationService:
                 left.append(rot_name)
             return left
 
-    async def reactivate_excluded(self, guild_id: int, user_id: int) -> list[str]:
-        """A member lost the role that excluded them: back in, without losing their place."""
+    async def reactivate_excluded(
+        self, guild_id: int, user_id: int, check: MemberCheck = _no_check
+    ) -> list[str]:
+        """A member lost the role that excluded them: back in, without losing their place
+        (unless ``check`` says they are still excluded, e.g. by another role)."""
         async with self.db.write() as s:
             rows = (
                 await s.execute(
@@ -811,13 +816,15 @@ class RotationService:
                     .where(
                         RotationMember.guild_id == guild_id,
                         RotationMember.user_id == user_id,
-                        RotationMember.active.is_(False),
+                        RotationMember.active == false(),
                         RotationMember.inactive_reason == "excluded",
                     )
                 )
             ).all()
             back = []
             for _member, rotation in rows:
+                if check(_info(rotation), user_id) is not None:
+                    continue
                 await self._enrol(s, rotation, user_id, force=True)
                 back.append(rotation.name)
             return back
@@ -830,7 +837,7 @@ class RotationService:
             ahead = await s.scalar(
                 select(func.count()).where(
                     RotationMember.rotation_id == rotation.id,
-                    RotationMember.active.is_(True),
+                    RotationMember.active == true(),
                     or_(
                         RotationMember.round_no < member.round_no,
                         and_(
@@ -958,7 +965,7 @@ class RotationService:
             select(RotationMember)
             .where(
                 RotationMember.rotation_id == rotation.id,
-                RotationMember.active.is_(True),
+                RotationMember.active == true(),
                 RotationMember.round_no == rotation.current_round,
             )
             .order_by(RotationMember.position, RotationMember.id)
@@ -979,7 +986,7 @@ class RotationService:
             select(RotationMember.id)
             .where(
                 RotationMember.rotation_id == rotation.id,
-                RotationMember.active.is_(True),
+                RotationMember.active == true(),
                 RotationMember.round_no == rotation.current_round,
             )
             .limit(1)
@@ -989,7 +996,7 @@ class RotationService:
         nxt = await s.scalar(
             select(func.min(RotationMember.round_no)).where(
                 RotationMember.rotation_id == rotation.id,
-                RotationMember.active.is_(True),
+                RotationMember.active == true(),
                 RotationMember.round_no > rotation.current_round,
             )
         )
@@ -1204,7 +1211,8 @@ class RotationService:
         guild_filter: Callable[[int], bool] | None = None,
         rotation_id: int | None = None,
     ) -> list[SlotOutcome]:
-        """Everything the clock says is due at ``now``: claims a crash left unfinished, slots
+        """Everything the clock says is due at ``now``: claims a crash left unfinished (older
+        than RECOVER_AFTER, so another live process's claim is never taken over), slots
         that fell while the bot was down (posted within ``grace``, else recorded missed), and
         the slot that is due right now."""
         rotations = {
@@ -1215,7 +1223,7 @@ class RotationService:
         }
         outcomes: list[SlotOutcome] = []
         for kind in (SLOT_KIND, RUN_NOW_KIND):
-            for claim in await self.slots.unfinished(kind):
+            for claim in await self.slots.unfinished(kind, older_than=RECOVER_AFTER):
                 rotation = rotations.get(int(claim.ref))
                 if rotation is None:
                     continue

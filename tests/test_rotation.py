@@ -5,6 +5,7 @@ Runs on SQLite and PostgreSQL (the ``db`` fixture); time comes from a ManualCloc
 
 from __future__ import annotations
 
+import asyncio
 import random
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -355,7 +356,9 @@ async def test_restart_after_pick_before_post_does_not_pick_twice(
     clock.set(nxt)
     assert await svc.slots.claim(SLOT_KIND, str(rot.id), nxt)
     picked = await svc._feature_slot(rot.id, SLOT_KIND, nxt, lambda _r, _u: None)
-    # ...the process dies before marking the slot done
+    # ...the process dies before marking the slot done; a live claim is left alone
+    assert await RotationService(db, clock).due(clock.now()) == []
+    clock.advance(minutes=3)
     outcomes = await RotationService(db, clock).due(clock.now())
     assert [o.status for o in outcomes] == ["recovered"]
     posts = await feature_posts(db)
@@ -552,3 +555,30 @@ async def test_duplicate_names_and_unknown_rotations(db: Database, svc: Rotation
         await svc.queue(G, "nope")
     deleted = await svc.delete(G, "SPOTLIGHT")
     assert deleted.name == "Spotlight" and await svc.list_rotations(G) == []
+
+
+async def test_two_processes_racing_for_one_slot_post_once(
+    db: Database, db_url: str, clock: ManualClock
+) -> None:
+    svc = RotationService(db, clock)
+    rot = await make_rotation(svc)
+    await fill(db, svc, CREATORS)
+    other_db = Database.from_url(db_url)  # a second process: its own engine and service
+    try:
+        other = RotationService(other_db, clock)
+        clock.advance(hours=6)
+        results = await asyncio.gather(svc.due(clock.now()), other.due(clock.now()))
+        slot = clock.now()
+        clock.advance(hours=6)
+        # the very same slot, run by both at once
+        raced = await asyncio.gather(
+            svc.run_slot(rot.id, clock.now()), other.run_slot(rot.id, clock.now())
+        )
+    finally:
+        await other_db.dispose()
+    statuses = sorted(o.status for outcomes in results for o in outcomes)
+    assert statuses in (["featured"], ["featured", "taken"]), "never taken over while live"
+    assert sorted(o.status for o in raced) == ["featured", "taken"]
+    assert (await svc.slot_statuses(rot.id))[0][0] == slot
+    assert len(await feature_posts(db)) == 2
+    assert [st for _t, st in await svc.slot_statuses(rot.id)] == ["done", "done"]

@@ -7,6 +7,7 @@ from typing import Any
 
 from core.bot import AnyBot
 from core.clock import ManualClock
+from services.guild_config import GuildConfigService
 from tests.conftest import ALICE_ID, BOB_ID, GENERAL_ID, GUILD_ID, MOD_ID, BotFactory
 from tests.fakediscord import FakeDiscord
 from tests.util import eventually
@@ -322,3 +323,102 @@ async def _has_member(bot: AnyBot, user_id: int) -> bool:
 
 async def _no_member(bot: AnyBot, user_id: int) -> bool:
     return not await _has_member(bot, user_id)
+
+
+async def test_deleted_channel_pauses_and_notifies_the_log_channel(
+    fake: FakeDiscord, bot_factory: BotFactory
+) -> None:
+    clock = ManualClock(START)
+    bot = await bot_factory(clock=clock)
+    spot = fake.add_channel(GUILD_ID, name="spotlight")
+    log_channel = fake.add_channel(GUILD_ID, name="mod-log")
+    await GuildConfigService(bot.db, clock).update(GUILD_ID, log_channel_id=log_channel)
+    await eventually(lambda: _has_channel(bot, spot), what="channel cached")
+    h = await fake.slash(
+        GUILD_ID,
+        MOD_ID,
+        "rotation create",
+        {"name": "Spotlight", "channel": fake.channel_option(spot), "schedule": "daily 18:00"},
+    )
+    await h.response()
+    await give_profile(bot, ALICE_ID, "plantladyjane")
+    await join(fake, ALICE_ID)
+    gone = fake.channels.pop(spot)
+    fake.guilds[GUILD_ID].channels.pop(spot)
+    fake.dispatch_raw("CHANNEL_DELETE", gone.payload(), GUILD_ID)
+    service = cog_of(bot).service
+
+    async def paused() -> bool:
+        return bool((await service.get(GUILD_ID, "Spotlight")).paused)
+
+    await eventually(paused, what="the rotation paused itself")
+    await eventually(
+        lambda: _async(len(fake.messages(log_channel)) == 1), what="notice in the log channel"
+    )
+    notice = fake.messages(log_channel)[0]
+    assert "Spotlight" in notice["content"] and "deleted" in notice["content"]
+    assert not notice["pinged_user_ids"] and not notice["pinged_everyone"]
+    # the slot time passes while paused: nothing is posted anywhere, nobody loses their place
+    clock.advance(days=1)
+    assert await cog_of(bot).tick_all() == []
+    memberships, _ = await service.status(GUILD_ID, ALICE_ID)
+    assert memberships[0].place == 1 and memberships[0].times_featured == 0
+    # resuming while the channel is still gone is refused with what to do
+    h = await fake.slash(GUILD_ID, MOD_ID, "rotation resume", {"name": "Spotlight"})
+    await h.response()
+    assert h.ephemeral and "rotation edit" in (h.content or "")
+    assert await paused()
+
+
+async def test_losing_an_excluded_role_puts_the_creator_back(
+    fake: FakeDiscord, bot_factory: BotFactory
+) -> None:
+    clock = ManualClock(START)
+    bot = await bot_factory(clock=clock)
+    mods = fake.add_role(GUILD_ID, name="mods")
+    await setup_rotation(fake, bot, exclude_role=fake.role_option(mods))
+    await give_profile(bot, ALICE_ID, "plantladyjane")
+    await join(fake, ALICE_ID)
+    fake.update_member(GUILD_ID, ALICE_ID, roles=[mods])
+    await eventually(lambda: _has_role(bot, ALICE_ID, mods), what="role cached")
+    # an excluded member can't join, and is taken out of the queue when their turn comes
+    await give_profile(bot, BOB_ID, "bob_bakes")
+    await next_slot(bot, clock)
+    memberships, _ = await cog_of(bot).service.status(GUILD_ID, ALICE_ID)
+    assert memberships[0].inactive_reason == "excluded"
+    assert posts(fake) == []
+    assert "isn't featured" in await join(fake, ALICE_ID)
+    fake.update_member(GUILD_ID, ALICE_ID, roles=[])
+
+    async def back() -> bool:
+        ms, _ = await cog_of(bot).service.status(GUILD_ID, ALICE_ID)
+        return bool(ms[0].active)
+
+    await eventually(back, what="back in the rotation")
+
+
+async def test_rotation_names_autocomplete(fake: FakeDiscord, bot_factory: BotFactory) -> None:
+    bot = await bot_factory(clock=ManualClock(START))
+    await setup_rotation(fake, bot)
+    h = await fake.autocomplete(GUILD_ID, MOD_ID, "rotation queue", {"name": "spo"}, focused="name")
+    await h.response()
+    assert [c["value"] for c in h.choices] == ["Spotlight"]
+    h = await fake.autocomplete(
+        GUILD_ID, ALICE_ID, "shoutout join", {"rotation": ""}, focused="rotation"
+    )
+    await h.response()
+    assert [c["value"] for c in h.choices] == ["Spotlight"]
+
+
+async def _async(value: bool) -> bool:
+    return value
+
+
+async def _has_channel(bot: AnyBot, channel_id: int) -> bool:
+    return bot.get_channel(channel_id) is not None
+
+
+async def _has_role(bot: AnyBot, user_id: int, role_id: int) -> bool:
+    guild = bot.get_guild(GUILD_ID)
+    member = guild.get_member(user_id) if guild else None
+    return member is not None and any(r.id == role_id for r in member.roles)
