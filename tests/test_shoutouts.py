@@ -75,8 +75,8 @@ async def test_moderator_creates_a_rotation_and_sees_the_next_three_slots(
     synced = {c["name"]: c for c in fake.guild_commands[GUILD_ID]}
     assert int(synced["rotation"]["default_member_permissions"]) == 1 << 5
     assert synced["shoutout"].get("default_member_permissions") in (None, "")
-    jobs = [j for j in bot.scheduler.job_ids() if j.startswith("shoutouts:")]
-    assert len(jobs) == 1
+    rot = (await cog_of(bot).service.list_rotations(GUILD_ID))[0]
+    assert f"shoutouts:{rot.id}" in bot.scheduler.job_ids()
 
 
 async def test_members_cannot_run_rotation_commands(
