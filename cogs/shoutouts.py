@@ -22,6 +22,7 @@ from core.outbox import OutboundMessage
 from core.outbox_worker import DeliveryResult, SendSpec
 from core.tasks import spawn
 from core.text import neutralise, truncate
+from services.profiles import search_timezones
 from services.rotation import (
     FEATURE_PURPOSE,
     RECOVER_AFTER,
@@ -343,6 +344,7 @@ class ShoutoutsCog(commands.Cog):
     ) -> None:
         assert interaction.guild is not None
         self._check_role(interaction, ping_role)
+        self._check_channel(channel)
         rot = await self.service.create(
             interaction.guild.id,
             name=name,
@@ -401,6 +403,8 @@ class ShoutoutsCog(commands.Cog):
     ) -> None:
         assert interaction.guild is not None
         self._check_role(interaction, ping_role)
+        if channel is not None:
+            self._check_channel(channel)
         current = await self.service.get(interaction.guild.id, name)
         changes: dict[str, Any] = {}
         if new_name is not None:
@@ -593,6 +597,21 @@ class ShoutoutsCog(commands.Cog):
     for _cmd in (edit, delete, pause, resume, queue, skip, add, remove, run_now, history):
         _cmd.autocomplete("name")(_names)
     del _cmd
+
+    def _check_channel(self, channel: discord.TextChannel) -> None:
+        perms = channel.permissions_for(channel.guild.me)
+        if not (perms.view_channel and perms.send_messages and perms.embed_links):
+            raise DomainError(
+                f"I can't post in {channel.mention}: give me View Channel, Send Messages and "
+                "Embed Links there (or pick another channel), then try again."
+            )
+
+    @create.autocomplete("timezone")
+    @edit.autocomplete("timezone")
+    async def _timezones(
+        self, _interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=z, value=z) for z in search_timezones(current[:64])]
 
     def _check_role(self, interaction: discord.Interaction, role: discord.Role | None) -> None:
         if role is not None and (role.is_default() or role.managed):

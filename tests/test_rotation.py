@@ -582,3 +582,16 @@ async def test_two_processes_racing_for_one_slot_post_once(
     assert (await svc.slot_statuses(rot.id))[0][0] == slot
     assert len(await feature_posts(db)) == 2
     assert [st for _t, st in await svc.slot_statuses(rot.id)] == ["done", "done"]
+
+
+async def test_slots_follow_the_local_clock_across_dst(
+    db: Database, svc: RotationService, clock: ManualClock
+) -> None:
+    clock.set(datetime(2026, 3, 27, 12, 0, tzinfo=UTC))  # UK clocks go forward on the 29th
+    rot = await make_rotation(svc, schedule="daily 18:00", timezone="Europe/London")
+    times = rot.next_slots(clock.now())
+    assert [t.hour for t in times] == [18, 18, 17]  # in UTC
+    assert all(t.astimezone(ZoneInfo("Europe/London")).hour == 18 for t in times)
+    await fill(db, svc, CREATORS[:3])
+    assert len(await run_slots(svc, clock, rot, 3)) == 3
+    assert [t for t, _st in await svc.slot_statuses(rot.id)] == times

@@ -422,3 +422,16 @@ async def _has_role(bot: AnyBot, user_id: int, role_id: int) -> bool:
     guild = bot.get_guild(GUILD_ID)
     member = guild.get_member(user_id) if guild else None
     return member is not None and any(r.id == role_id for r in member.roles)
+
+
+async def test_timezone_autocomplete(fake: FakeDiscord, bot_factory: BotFactory) -> None:
+    await bot_factory(clock=ManualClock(START))
+    h = await fake.autocomplete(
+        GUILD_ID,
+        MOD_ID,
+        "rotation create",
+        {"name": "x", "schedule": "daily 18:00", "timezone": "berl"},
+        focused="timezone",
+    )
+    await h.response()
+    assert "Europe/Berlin" in [c["value"] for c in h.choices]
