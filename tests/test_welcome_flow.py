@@ -38,17 +38,21 @@ async def setup_guild(fake: FakeDiscord, bot: AnyBot) -> dict[str, int]:
     welcome = fake.add_channel(GUILD_ID, name="welcome")
     niche_role = fake.add_role(GUILD_ID, name="CozyGamer fam")
     autorole = fake.add_role(GUILD_ID, name="Onboarded")
-    await fake.wait_for(
-        lambda: bot.get_guild(GUILD_ID) and bot.get_guild(GUILD_ID).get_role(autorole)
-    )  # type: ignore[union-attr]
-    for name, opts in [
+
+    def role_cached() -> bool:
+        guild = bot.get_guild(GUILD_ID)
+        return guild is not None and guild.get_role(autorole) is not None
+
+    await fake.wait_for(role_cached)
+    commands: list[tuple[str, dict[str, Any]]] = [
         ("welcome channel", {"channel": fake.channel_option(welcome)}),
         ("welcome autorole", {"role": fake.role_option(autorole)}),
         (
             "welcome niche add",
             {"name": "CozyGamerTok", "emoji": "🎮", "role": fake.role_option(niche_role)},
         ),
-    ]:
+    ]
+    for name, opts in commands:
         h = await fake.slash(GUILD_ID, MOD_ID, name, opts)
         await h.response()
         assert h.ephemeral and "can't" not in (h.content or ""), h.content
