@@ -545,6 +545,13 @@ class RotationService:
             info = _info(row)
             await s.execute(delete(RotationMember).where(RotationMember.rotation_id == row.id))
             await s.execute(delete(RotationFeature).where(RotationFeature.rotation_id == row.id))
+            # its claimed slots go too: a later rotation reusing the id starts clean
+            await s.execute(
+                delete(ScheduledSlot).where(
+                    ScheduledSlot.kind.in_((SLOT_KIND, RUN_NOW_KIND)),
+                    ScheduledSlot.ref == str(row.id),
+                )
+            )
             await s.delete(row)
             return info
 

@@ -553,8 +553,10 @@ async def test_duplicate_names_and_unknown_rotations(db: Database, svc: Rotation
         )
     with pytest.raises(DomainError, match="no rotation called"):
         await svc.queue(G, "nope")
+    await svc.run_now(G, "Spotlight")
     deleted = await svc.delete(G, "SPOTLIGHT")
     assert deleted.name == "Spotlight" and await svc.list_rotations(G) == []
+    assert await svc.slot_statuses(deleted.id) == []
 
 
 async def test_two_processes_racing_for_one_slot_post_once(
