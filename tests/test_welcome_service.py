@@ -1,0 +1,238 @@
+"""OnboardingService on a real database (SQLite and PostgreSQL), time driven by ManualClock."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from core.clock import ManualClock
+from core.db import Database
+from core.errors import DomainError
+from models.delivery import OutboxMessage
+from services.niches import NicheService
+from services.onboarding import (
+    PURPOSE_BATCH,
+    PURPOSE_DM,
+    PURPOSE_INTRO,
+    PURPOSE_PUBLIC,
+    JoinInfo,
+    OnboardingService,
+    render_template,
+    validate_rules,
+    validate_template,
+    window_start,
+)
+from services.profiles import ProfileService
+
+G = 1_100_000_000_000_000_001
+CH = 3_000_000_000_000_000_009
+U = 2_000_000_000_000_000_500
+
+
+@pytest.fixture
+def service(db: Database, clock: ManualClock) -> OnboardingService:
+    return OnboardingService(db, clock, NicheService(db), rng=random.Random(7))
+
+
+async def queued(db: Database, purpose: str | None = None) -> list[OutboxMessage]:
+    async with db.read() as s:
+        stmt = select(OutboxMessage).order_by(OutboxMessage.id)
+        if purpose:
+            stmt = stmt.where(OutboxMessage.purpose == purpose)
+        return list(await s.scalars(stmt))
+
+
+def join(user: int, *, pending: bool = False) -> JoinInfo:
+    return JoinInfo(G, user, f"user{user % 1000}", 42, pending)
+
+
+def test_template_validation() -> None:
+    assert validate_template("Hey {member}! {server} #{count} {niche} {{literal}}")
+    for bad in ("{nope}", "{member!r}", "{count:>5}", "{}", "oops {", "@here {member}", ""):
+        with pytest.raises(DomainError) as err:
+            validate_template(bad)
+        assert "{member}" in err.value.message or "empty" in err.value.message
+    text = render_template("{member} {server}", member="<@1>", server="{count}", count="", niche="")
+    assert text == "<@1> {count}"  # server names with braces are not re-read as placeholders
+
+
+def test_rules_validation() -> None:
+    assert validate_rules("• one\n- two\n\n* three") == ("one", "two", "three")
+    with pytest.raises(DomainError):
+        validate_rules("\n".join(f"rule {i}" for i in range(11)))
+    with pytest.raises(DomainError):
+        validate_rules("   \n  ")
+
+
+def test_raid_windows_are_aligned(clock: ManualClock) -> None:
+    start = window_start(clock.now() + timedelta(seconds=47), 30)
+    assert start == clock.now() + timedelta(seconds=30)
+
+
+async def test_join_queues_dm_and_welcome_in_the_same_transaction(
+    service: OnboardingService, db: Database
+) -> None:
+    await service.configure(G, channel_id=CH)
+    outcome = await service.record_join(G, U, display_name="newbie", member_count=7, pending=False)
+    assert outcome.action == "welcomed"
+    rows = await queued(db)
+    assert [(r.purpose, r.target_id) for r in rows] == [(PURPOSE_DM, U), (PURPOSE_PUBLIC, CH)]
+    state = await service.state(G, U)
+    assert state is not None and state.member_number == 7 and state.dm_state == "queued"
+
+
+async def test_dm_off_and_no_channel(service: OnboardingService, db: Database) -> None:
+    await service.configure(G, dm_enabled=False)
+    await service.record_joins([join(U)])
+    assert await queued(db) == []  # no DM, and no channel to post in
+    state = await service.state(G, U)
+    assert state is not None and state.dm_state == "off" and state.status == "welcomed"
+
+
+async def test_raid_threshold_batches_the_rest_and_flushes_once(
+    service: OnboardingService, db: Database, clock: ManualClock
+) -> None:
+    await service.configure(G, channel_id=CH, raid_joins=3, raid_window_seconds=30)
+    outcomes = await service.record_joins([join(U + i) for i in range(5)])
+    outcomes += await service.record_joins([join(U + 5)])
+    assert [o.action for o in outcomes] == ["welcomed"] * 3 + ["batched"] * 3
+    assert len(await queued(db, PURPOSE_PUBLIC)) == 3
+    assert len(await queued(db, PURPOSE_DM)) == 6  # everyone still gets the DM, paced
+    assert await service.due_batches(clock.now()) == []  # window still open
+    clock.advance(seconds=31)
+    [ref] = await service.due_batches(clock.now())
+    assert await service.flush_batch(ref.guild_id, ref.window_start) == 3
+    assert await service.flush_batch(ref.guild_id, ref.window_start) == 0
+    [post] = await queued(db, PURPOSE_BATCH)
+    assert post.payload["user_ids"] == [U + 3, U + 4, U + 5] and post.payload["total"] == 3
+    assert await service.due_batches(clock.now()) == []
+
+
+async def test_screening_then_passed(service: OnboardingService, db: Database) -> None:
+    await service.configure(G, channel_id=CH)
+    assert (await service.record_joins([join(U, pending=True)]))[0].action == "screening"
+    assert await queued(db) == []
+    first = await service.screening_passed(G, U, display_name="x", member_count=3)
+    again = await service.screening_passed(G, U, display_name="x", member_count=3)
+    assert (first.action, again.action) == ("welcomed", "ignored")  # only once
+    assert len(await queued(db, PURPOSE_DM)) == 1
+
+
+async def test_steps_validate_save_profile_and_complete(
+    service: OnboardingService, db: Database, clock: ManualClock
+) -> None:
+    niches = NicheService(db)
+    profiles = ProfileService(db, clock, niches)
+    await service.configure(G, channel_id=CH)
+    for uid, niche in [(11, "PlantTok"), (12, "PlantTok"), (13, "BookTok"), (14, "PlantTok")]:
+        await profiles.update(G, uid, niches=[niche])
+    await service.record_joins([join(U)])
+    with pytest.raises(DomainError, match="niche first"):
+        await service.complete(G, U)
+    with pytest.raises(DomainError, match="isn't one of this server's niches"):
+        await service.choose_niches(G, U, ["KnittingTok"])
+    with pytest.raises(DomainError, match="up to 3"):
+        await service.choose_niches(G, U, ["PlantTok", "BookTok", "FoodTok", "DIY"])
+    state = await service.choose_niches(G, U, ["planttok", "DIY"])
+    assert state.niches == ("PlantTok", "DIY") and state.step == "profile"
+    with pytest.raises(DomainError, match="handle first"):
+        await service.complete(G, U)
+    with pytest.raises(DomainError, match="TikTok handle"):
+        await service.save_handle(G, U, "no spaces allowed", None)
+    state = await service.save_handle(G, U, "@plant.pal", "  grows   things  ")
+    assert state.step == "norms" and state.intro == "grows things"
+    assert (await service.go_to(G, U, "niches")).step == "niches"  # a step can be redone
+    done = await service.complete(G, U, is_member=lambda uid: uid != 14)
+    assert set(done.invitees) == {11, 12}  # same niche, still here; BookTok not invited
+    assert done.intro_queued and done.state.completed
+    [intro] = await queued(db, PURPOSE_INTRO)
+    assert sorted(intro.payload["invitees"]) == [11, 12]
+    profile = await profiles.get(G, U)
+    assert profile is not None and profile.tiktok_handle == "plant.pal"
+    assert profile.niches == ("PlantTok", "DIY")
+    with pytest.raises(DomainError, match="all set"):
+        await service.choose_niches(G, U, ["BookTok"])
+    [week, _month] = await service.stats(G)
+    assert (week.joins, week.started, week.completed, week.completion_rate) == (1, 1, 1, 1.0)
+    clock.advance(days=8)
+    [week, month] = await service.stats(G)
+    assert week.joins == 0 and month.joins == 1
+
+
+async def test_roles_on_completion_and_return(service: OnboardingService, db: Database) -> None:
+    niches = NicheService(db)
+    await niches.add(G, "KnitTok", role_id=555)
+    await service.configure(G, autorole_id=777)
+    await service.record_joins([join(U)])
+    await service.choose_niches(G, U, ["KnitTok", "BookTok"])
+    await service.save_handle(G, U, "knitter", None)
+    done = await service.complete(G, U)
+    assert done.role_ids == (555, 777)
+    await service.record_leave(G, U)
+    [back] = await service.record_joins([join(U)])
+    assert back.action == "returning" and back.restore_role_ids == (555, 777)
+    assert len(await queued(db, PURPOSE_DM)) == 1  # not onboarded again
+
+
+async def test_leave_within_window_cancels_unsent_welcome(
+    service: OnboardingService, db: Database, clock: ManualClock
+) -> None:
+    await service.configure(G, channel_id=CH, leave_window_minutes=30)
+    await service.record_joins([join(U), join(U + 1)])
+    await service.posted(G, U + 1, "public", CH, 999)
+    clock.advance(minutes=10)
+    gone = await service.record_leave(G, U)
+    assert gone.cancelled == 2 and gone.delete_messages == ()
+    assert {r.status for r in await queued(db) if r.payload.get("user_id") == U} == {"cancelled"}
+    posted = await service.record_leave(G, U + 1)
+    assert posted.delete_messages == ((CH, 999),)
+    clock.advance(minutes=60)
+    await service.record_joins([join(U + 2)])
+    clock.advance(minutes=31)
+    late = await service.record_leave(G, U + 2)
+    assert late.cancelled == 0 and late.delete_messages == ()
+
+
+async def test_dms_closed_recorded_once(service: OnboardingService) -> None:
+    await service.record_joins([join(U)])
+    assert await service.dm_result(G, U, "dms_closed") is True
+    assert await service.dm_result(G, U, "dms_closed") is False
+    [week, _] = await service.stats(G)
+    assert week.dms_closed == 1
+
+
+async def test_preview_is_separate_and_saves_nothing(
+    service: OnboardingService, db: Database, clock: ManualClock
+) -> None:
+    await service.configure(G, channel_id=CH)
+    state = await service.open_flow(G, U, display_name="mod", preview=True)
+    assert state.preview and state.step == "niches"
+    await service.choose_niches(G, U, ["BookTok"], preview=True)
+    await service.save_handle(G, U, "mod", None, preview=True)
+    done = await service.complete(G, U, preview=True)
+    assert done.state.completed and not done.intro_queued
+    assert await queued(db) == [] and await service.state(G, U) is None
+    assert await ProfileService(db, clock, NicheService(db)).get(G, U) is None
+    again = await service.open_flow(G, U, display_name="mod", preview=True)
+    assert again.step == "niches" and not again.completed
+
+
+async def test_profile_delete_erases_welcome_data(
+    service: OnboardingService, db: Database, clock: ManualClock
+) -> None:
+    await service.record_joins([join(U)])
+    profiles = ProfileService(db, clock, NicheService(db))
+    assert await profiles.delete(G, U) >= 2  # onboarding row + join event
+    assert await service.state(G, U) is None
+    assert await service.joins_recorded(G) == 0
+
+
+async def test_settings_validation(service: OnboardingService) -> None:
+    for kwargs in ({"raid_joins": 1}, {"raid_window_seconds": 2}, {"leave_window_minutes": -1}):
+        with pytest.raises(DomainError):
+            await service.configure(G, **kwargs)  # type: ignore[arg-type]
+    settings = await service.configure(G, template="Yo {member}")
+    assert settings.custom_template and settings.template == "Yo {member}"
