@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 
 from core.clock import Clock, as_utc
 from core.db import Database
@@ -299,17 +298,6 @@ def _settings(row: CheckinConfig, guild_tz: str) -> CheckinSettings:
         timezone=guild_tz,
         active_from=row.active_from,
         created_at=row.created_at,
-    )
-
-
-def _tz_expr(guild_tz: str) -> ColumnElement[str]:
-    return func.coalesce(CreatorProfile.timezone, guild_tz)
-
-
-def _profile_join() -> ColumnElement[bool]:
-    return and_(
-        CreatorProfile.guild_id == CheckinMember.guild_id,
-        CreatorProfile.user_id == CheckinMember.user_id,
     )
 
 
@@ -798,18 +786,27 @@ class CheckinService:
         return QueueResult(*totals)
 
     async def _zones(self, s: AsyncSession, guild_id: int, guild_tz: str) -> list[str]:
-        tz = _tz_expr(guild_tz)
-        return list(
+        """The distinct zones of the active members (two indexed scans, no join)."""
+        active = set(
             (
                 await s.scalars(
-                    select(tz)
-                    .select_from(CheckinMember)
-                    .outerjoin(CreatorProfile, _profile_join())
-                    .where(CheckinMember.guild_id == guild_id, CheckinMember.active.is_(True))
-                    .distinct()
+                    select(CheckinMember.user_id).where(
+                        CheckinMember.guild_id == guild_id, CheckinMember.active.is_(True)
+                    )
                 )
             ).all()
         )
+        zones = await self._profile_zones(s, guild_id)
+        return sorted({zones.get(uid) or guild_tz for uid in active})
+
+    @staticmethod
+    async def _profile_zones(s: AsyncSession, guild_id: int) -> dict[int, str]:
+        rows = await s.execute(
+            select(CreatorProfile.user_id, CreatorProfile.timezone).where(
+                CreatorProfile.guild_id == guild_id, CreatorProfile.timezone.is_not(None)
+            )
+        )
+        return {uid: tz for uid, tz in rows.all() if tz}
 
     async def _queue_guild(self, guild_id: int, now: datetime) -> QueueResult:
         batch = secrets.token_hex(16)
@@ -817,66 +814,67 @@ class CheckinService:
             cfg = await self._config(s, guild_id)
             if cfg.paused:
                 return QueueResult(0, 0, 0)
-            # Which zones are inside their prompt window right now, grouped by period label.
-            groups: dict[date, tuple[MemberPeriod, list[str]]] = {}
-            for tz in await self._zones(s, guild_id, cfg.timezone):
-                mp = cfg.current(now, tz)
-                if mp.prompt_at <= now < mp.closes_at:
-                    groups.setdefault(mp.label, (mp, []))[1].append(tz)
-            rows: list[dict[str, Any]] = []
-            tz_by_user: dict[int, str] = {}
-            for label, (sample, zones) in groups.items():
-                tz_col = _tz_expr(cfg.timezone)
-                already = exists().where(
-                    CheckinPrompt.guild_id == guild_id,
-                    CheckinPrompt.user_id == CheckinMember.user_id,
-                    CheckinPrompt.period == label,
+            # Plain indexed scans and the arithmetic in Python: no join plan to go wrong on a
+            # table the planner hasn't analysed yet (measured: 6 s vs 0.1 s at 10k on PostgreSQL).
+            members = (
+                await s.execute(
+                    select(
+                        CheckinMember.user_id,
+                        CheckinMember.mode,
+                        CheckinMember.joined_at,
+                        CheckinMember.away_until,
+                    ).where(CheckinMember.guild_id == guild_id, CheckinMember.active.is_(True))
                 )
-                answered = exists().where(
-                    CheckinAnswer.guild_id == guild_id,
-                    CheckinAnswer.user_id == CheckinMember.user_id,
-                    CheckinAnswer.period == label,
-                )
-                candidates = (
-                    await s.execute(
-                        select(
-                            CheckinMember.user_id,
-                            CheckinMember.mode,
-                            tz_col,
-                            CheckinMember.joined_at,
-                        )
-                        .select_from(CheckinMember)
-                        .outerjoin(CreatorProfile, _profile_join())
-                        .where(
-                            CheckinMember.guild_id == guild_id,
-                            CheckinMember.active.is_(True),
-                            tz_col.in_(zones),
-                            (CheckinMember.away_until.is_(None))
-                            | (CheckinMember.away_until < sample.prompt_day),
-                            ~already,
-                            ~answered,
-                        )
-                    )
-                ).all()
-                prompt_at = {tz: cfg.member_period(label, tz).prompt_at for tz in zones}
+            ).all()
+            if not members:
+                return QueueResult(0, 0, 0)
+            zones = await self._profile_zones(s, guild_id)
+            by_zone: dict[str, MemberPeriod] = {}
+            due: list[tuple[int, str, str, MemberPeriod]] = []
+            for uid, mode, joined, away in members:
+                tz = zones.get(uid) or cfg.timezone
+                mp = by_zone.get(tz)
+                if mp is None:
+                    mp = by_zone[tz] = cfg.current(now, tz)
+                if not mp.prompt_at <= now < mp.closes_at:
+                    continue
+                if away is not None and away >= mp.prompt_day:
+                    continue  # on vacation when the prompt is due
                 # Nobody is asked about a period whose prompt time came before they opted in
                 # (or before check-ins were set up): no surprise DM the minute you join.
-                candidates = [
-                    c for c in candidates if max(as_utc(c[3]), cfg.created_at) <= prompt_at[c[2]]
-                ]
-                tz_by_user.update({uid: tz for uid, _mode, tz, _joined in candidates})
-                rows += [
+                if max(as_utc(joined), cfg.created_at) > mp.prompt_at:
+                    continue
+                due.append((uid, mode, tz, mp))
+            labels = {mp.label for _u, _m, _tz, mp in due}
+            handled: set[tuple[int, date]] = set()
+            for model in (CheckinPrompt, CheckinAnswer):
+                handled.update(
+                    (uid, label)
+                    for uid, label in (
+                        await s.execute(
+                            select(model.user_id, model.period).where(
+                                model.guild_id == guild_id, model.period.in_(labels)
+                            )
+                        )
+                    ).all()
+                )
+            rows: list[dict[str, Any]] = []
+            tz_by_user: dict[int, str] = {}
+            for uid, mode, tz, mp in due:
+                if (uid, mp.label) in handled:
+                    continue
+                tz_by_user[uid] = tz
+                rows.append(
                     {
                         "guild_id": guild_id,
                         "user_id": uid,
-                        "period": label,
-                        "prompt_at": prompt_at[tz],
+                        "period": mp.label,
+                        "prompt_at": mp.prompt_at,
                         "mode": mode,
                         "batch": batch,
                         "created_at": now,
                     }
-                    for uid, mode, tz, _joined in candidates
-                ]
+                )
             if not rows:
                 return QueueResult(0, 0, 0)
             for i in range(0, len(rows), CHUNK):
