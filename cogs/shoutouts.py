@@ -157,8 +157,12 @@ class ShoutoutsCog(commands.Cog):
     async def tick_all(self) -> list[SlotOutcome]:
         outcomes: list[SlotOutcome] = []
         for rot in await self.service.list_rotations():
-            if self.bot.owns_guild(rot.guild_id):
+            if not self.bot.owns_guild(rot.guild_id):
+                continue
+            try:
                 outcomes += await self.tick(rot.id)
+            except Exception:
+                log.exception("shoutout rotation %s could not run", rot.id)
         return outcomes
 
     async def tick(self, rotation_id: int) -> list[SlotOutcome]:
@@ -167,21 +171,24 @@ class ShoutoutsCog(commands.Cog):
         if rot is None:
             self.bot.scheduler.cancel(f"{JOB_PREFIX}{rotation_id}")
             return []
-        if not rot.paused:
-            problem = self.channel_problem(rot)
-            if problem and await self.service.pause_for_problem(rot.id, problem):
+        try:
+            if not rot.paused:
+                problem = self.channel_problem(rot)
+                if problem and await self.service.pause_for_problem(rot.id, problem):
+                    self.bot.outbox.wake()
+            outcomes = await self.service.due(
+                self.bot.clock.now(),
+                check=self.member_check,
+                grace=self.grace,
+                guild_filter=self.bot.owns_guild,
+                rotation_id=rotation_id,
+            )
+            if outcomes:
                 self.bot.outbox.wake()
-        outcomes = await self.service.due(
-            self.bot.clock.now(),
-            check=self.member_check,
-            grace=self.grace,
-            guild_filter=self.bot.owns_guild,
-            rotation_id=rotation_id,
-        )
-        if outcomes:
-            self.bot.outbox.wake()
-        await self.reschedule(rotation_id)
-        return outcomes
+            return outcomes
+        finally:
+            # a failed run (say, the database blinked) must not leave the rotation without a job
+            await self.reschedule(rotation_id)
 
     async def reschedule(self, rotation_id: int) -> None:
         job = f"{JOB_PREFIX}{rotation_id}"
