@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 from cogs.checkins import CheckinCog
 from core.bot import AnyBot
 from core.clock import ManualClock
+from core.db import Database
 from models.checkins import CheckinConfig, CheckinPrompt
+from services.checkins import CheckinService
 from tests.conftest import ALICE_ID, BOB_ID, GENERAL_ID, GUILD_ID, MOD_ID, BotFactory
 from tests.fakediscord import FakeDiscord
 from tests.util import eventually
@@ -234,3 +236,76 @@ async def test_bad_input_gets_clear_ephemeral_errors(
         {"channel": fake.channel_option(GENERAL_ID), "day": "mon", "time": "25:61"},
     )
     assert "isn't a time" in await ok(bad_time)
+
+
+async def test_prompts_due_while_down_go_out_on_start_up(
+    fake: FakeDiscord, bot_factory: BotFactory, db: Database
+) -> None:
+    # Set up and opted in while the bot was "running" earlier (straight in the database) …
+    clock = ManualClock(MONDAY_MORNING)
+    service = CheckinService(db, clock)
+    await service.setup(GUILD_ID, channel_id=GENERAL_ID, day="mon", at="18:00", by=MOD_ID)
+    await service.opt_in(GUILD_ID, ALICE_ID, "dm")
+    # … then the bot was down over the prompt time; it starts on Wednesday, same week.
+    clock.set(datetime(2026, 1, 14, 10, 0, tzinfo=UTC))
+    await bot_factory(clock=clock)
+    await eventually(lambda: _true(len(fake.dms(ALICE_ID)) == 1), what="late prompt on start-up")
+
+
+async def test_moderator_questions_pause_resume_and_report(
+    fake: FakeDiscord, bot_factory: BotFactory
+) -> None:
+    clock = ManualClock(MONDAY_MORNING)
+    bot = await bot_factory(clock=clock)
+    await set_up(fake)
+    opened = await fake.slash(GUILD_ID, MOD_ID, "checkin-mod questions")
+    await opened.response()
+    assert opened.modal is not None
+    saved = await fake.submit_modal(
+        MOD_ID,
+        "mutuals:ci:questions",
+        {"q0": "What did you film?", "q1": "Mood today 1-5", "q2": "", "q3": "", "q4": ""},
+    )
+    assert "What did you film?" in await ok(saved)
+    await ok(await fake.slash(GUILD_ID, ALICE_ID, "checkin optin"))
+    form = await fake.slash(GUILD_ID, ALICE_ID, "checkin now")
+    await form.response()
+    assert form.modal is not None and len(form.modal["components"]) == 2
+    done = await fake.submit_modal(ALICE_ID, MODAL, {"q0": "a plant timelapse", "q1": "5"})
+    assert "Checked in" in await ok(done)
+
+    assert "paused" in await ok(await fake.slash(GUILD_ID, MOD_ID, "checkin-mod pause"))
+    assert "already paused" in await ok(await fake.slash(GUILD_ID, MOD_ID, "checkin-mod pause"))
+    clock.set(MONDAY_EVENING)
+    await cog_of(bot).tick()
+    async with bot.db.read() as s:
+        assert await s.scalar(select(func.count()).select_from(CheckinPrompt)) == 0
+    assert "back" in await ok(await fake.slash(GUILD_ID, MOD_ID, "checkin-mod resume"))
+    await cog_of(bot).tick()
+    async with bot.db.read() as s:  # she already checked in this week: no prompt needed
+        assert await s.scalar(select(func.count()).select_from(CheckinPrompt)) == 0
+
+    when = await ok(await fake.slash(GUILD_ID, MOD_ID, "checkin-mod summary-time", {"time": "8pm"}))
+    assert "20:00" in when
+    report = await ok(await fake.slash(GUILD_ID, MOD_ID, "checkin-mod report"))
+    assert "1 of 1" in report
+    await eventually(
+        lambda: _true(any(m.get("embeds") for m in channel_posts(fake))), what="the report"
+    )
+
+
+async def test_away_and_back(fake: FakeDiscord, bot_factory: BotFactory) -> None:
+    clock = ManualClock(MONDAY_MORNING)
+    bot = await bot_factory(clock=clock)
+    await set_up(fake)
+    await ok(await fake.slash(GUILD_ID, ALICE_ID, "checkin optin"))
+    away = await ok(await fake.slash(GUILD_ID, ALICE_ID, "checkin away", {"until": "2026-01-20"}))
+    assert "2026-01-20" in away and "frozen" in away
+    clock.set(MONDAY_EVENING)
+    await cog_of(bot).tick()
+    async with bot.db.read() as s:
+        assert await s.scalar(select(func.count()).select_from(CheckinPrompt)) == 0
+    assert "Welcome back" in await ok(await fake.slash(GUILD_ID, ALICE_ID, "checkin back"))
+    await cog_of(bot).tick()
+    await eventually(lambda: _true(len(fake.dms(ALICE_ID)) == 1), what="prompt after coming back")
+    assert "not marked as away" in await ok(await fake.slash(GUILD_ID, ALICE_ID, "checkin back"))

@@ -410,3 +410,19 @@ async def test_unknown_time_zone_is_refused(db: Database) -> None:
         await ProfileService(db, clock, NicheService(db)).update(G, LONDON, timezone="Mars/Base")
     with pytest.raises(DomainError, match="isn't a time zone"):
         await GuildConfigService(db, clock).update(G, timezone="Moon/Crater")
+
+
+async def test_profile_delete_erases_check_in_data(db: Database) -> None:
+    clock = ManualClock(utc(2026, 1, 12, 8, 0))
+    svc = CheckinService(db, clock)
+    await svc.setup(G, channel_id=CH, day="mon", at="18:00", period="weekly", by=MOD)
+    await members(db, clock, {LONDON: "Europe/London", TOKYO: "Asia/Tokyo"})
+    await svc.set_away(G, TOKYO, "2026-01-20")
+    clock.set(utc(2026, 1, 12, 19, 0))
+    await svc.queue_due(clock.now())
+    await svc.submit(G, LONDON, ANSWERS)
+    await ProfileService(db, clock, NicheService(db)).delete(G, LONDON)
+    await ProfileService(db, clock, NicheService(db)).delete(G, TOKYO)
+    assert await svc.membership(G, LONDON) is None
+    assert (await svc.streak(G, LONDON)).streak.marks == ()
+    assert await prompts(db) == []
