@@ -312,20 +312,29 @@ def validate_question(
     )
 
 
-def parse_pack_bytes(data: bytes, filename: str) -> Any:
-    """Bytes of a .yaml/.yml/.json file -> Python data; PackErrors for the file itself."""
-    if len(data) > MAX_PACK_BYTES:
+def check_upload(size: int, filename: str) -> None:
+    """Refuse a file by its name and announced size, before downloading it."""
+    if not filename.lower().endswith((".yaml", ".yml", ".json")):
+        raise PackErrors(
+            [PackProblem(None, None, None, "must be a `.yaml`, `.yml` or `.json` file.")]
+        )
+    if size > MAX_PACK_BYTES:
         raise PackErrors(
             [
                 PackProblem(
                     None,
                     None,
                     None,
-                    f"the file is {len(data) / 1024**2:.1f} MB; packs can be up to "
+                    f"the file is {size / 1024**2:.1f} MB; packs can be up to "
                     f"{MAX_PACK_BYTES // 1024**2} MB. Split it into smaller packs.",
                 )
             ]
         )
+
+
+def parse_pack_bytes(data: bytes, filename: str) -> Any:
+    """Bytes of a .yaml/.yml/.json file -> Python data; PackErrors for the file itself."""
+    check_upload(len(data), filename)
     name = filename.lower()
     try:
         text = data.decode("utf-8-sig")

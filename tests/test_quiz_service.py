@@ -141,11 +141,8 @@ async def test_fifty_members_in_the_same_second_score_exactly(
             except Conflict:
                 return -1
 
-        results = await asyncio.gather(
-            *(click(m, picks[m]) for m in members for _ in range(2)), return_exceptions=True
-        )
-        assert not [r for r in results if isinstance(r, BaseException)], results
-        assert sorted(results).count(-1) == 50  # each member's second click was refused
+        results = await asyncio.gather(*(click(m, picks[m]) for m in members for _ in range(2)))
+        assert results.count(-1) == 50  # each member's second click was refused
         for m in members:
             expected[m] += 1000 if picks[m] == right else 0
         await quiz.close_question(game.id, index)
@@ -325,8 +322,6 @@ async def test_leaderboards_by_period_and_category_and_stats(
 def test_period_start_uses_the_server_calendar() -> None:
     now = ManualClock().now().replace(year=2026, month=3, day=9, hour=3)  # Monday 03:00 UTC
     # still Sunday evening in New York: the week began Monday March 2nd, local midnight (EST)
-    assert period_start("week", now, "America/New_York").isoformat() == (
-        "2026-03-02T05:00:00+00:00"
-    )
-    assert period_start("week", now, "UTC").isoformat() == "2026-03-09T00:00:00+00:00"
+    assert str(period_start("week", now, "America/New_York")) == "2026-03-02 05:00:00+00:00"
+    assert str(period_start("week", now, "UTC")) == "2026-03-09 00:00:00+00:00"
     assert period_start("all", now, "UTC") is None

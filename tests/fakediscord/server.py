@@ -180,6 +180,10 @@ class FakeDiscord:
         self._channel_messages: dict[int, list[int]] = {}
         self._interaction_messages: dict[int, list[int]] = {}
         self.deleted_messages: list[dict[str, Any]] = []
+        #: (channel_id, message_id, emoji) for each reaction the bot added
+        self.reactions: list[tuple[int, int, str]] = []
+        #: bytes of attachments made with ``attachment_option(content=...)``, served at /cdn/
+        self.attachment_files: dict[int, bytes] = {}
         self._nonces: dict[tuple[int, str], int] = {}
         self._dm_channels: dict[int, int] = {}
         self._closed_dms: set[int] = set()
@@ -506,10 +510,21 @@ class FakeDiscord:
         return OptionRef(7, channel_id)
 
     def attachment_option(
-        self, filename: str = "file.png", size: int = 1024, content_type: str = "image/png"
+        self,
+        filename: str = "file.png",
+        size: int = 1024,
+        content_type: str = "image/png",
+        *,
+        content: bytes | None = None,
     ) -> OptionRef:
+        """An attachment option; with ``content`` its url is served by the fake (``/cdn/…``),
+        so ``Attachment.read()`` works, and ``size`` defaults to the content's length."""
         aid = self.snowflake()
         url = f"https://cdn.discordapp.com/attachments/0/{aid}/{filename}"
+        if content is not None:
+            self.attachment_files[aid] = content
+            size = len(content) if size == 1024 else size
+            url = f"http://{self.host}:{self.port}/cdn/attachments/{aid}/{filename}"
         att = {
             "id": str(aid),
             "filename": filename,
@@ -1497,7 +1512,7 @@ class FakeDiscord:
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         path = request.path
         if not path.startswith(API_PREFIX):
-            if path == "/gateway":
+            if path == "/gateway" or path.startswith("/cdn/"):
                 return await handler(request)
             self.unhandled.append((request.method, path))
             return error(404, 0, "404: Not Found")
@@ -1563,6 +1578,7 @@ class FakeDiscord:
     def _add_routes(self, r: web.UrlDispatcher) -> None:
         p = API_PREFIX
         r.add_get("/gateway", self._gateway)
+        r.add_get("/cdn/attachments/{aid}/{name}", self._cdn_attachment)
         routes: list[tuple[str, str, Handler]] = [
             ("GET", "/users/@me", self._get_me),
             ("POST", "/users/@me/channels", self._open_dm),
@@ -1585,6 +1601,7 @@ class FakeDiscord:
             ("POST", "/channels/{cid}/messages", self._post_message),
             ("GET", "/channels/{cid}/messages/{mid}", self._channel_message),
             ("PATCH", "/channels/{cid}/messages/{mid}", self._channel_message),
+            ("PUT", "/channels/{cid}/messages/{mid}/reactions/{emoji}/@me", self._add_reaction),
             ("DELETE", "/channels/{cid}/messages/{mid}", self._channel_message),
             ("POST", "/channels/{cid}/threads", self._create_thread),
             ("POST", "/channels/{cid}/messages/{mid}/threads", self._create_thread),
@@ -1999,6 +2016,23 @@ class FakeDiscord:
         self._apply_edit(msg, data, request[FILES_KEY])
         self._echo("MESSAGE_UPDATE", msg)
         return json_response(_public(msg))
+
+    async def _add_reaction(self, request: web.Request) -> web.StreamResponse:
+        ch = self._channel_or_404(request)
+        if isinstance(ch, web.Response):
+            return ch
+        mid = int(request.match_info["mid"])
+        known = self._messages.get(mid)
+        if known is not None and int(known["channel_id"]) != ch.id:
+            return error(404, 10008, "Unknown Message")
+        self.reactions.append((ch.id, mid, request.match_info["emoji"]))
+        return web.Response(status=204)
+
+    async def _cdn_attachment(self, request: web.Request) -> web.StreamResponse:
+        data = self.attachment_files.get(int(request.match_info["aid"]))
+        if data is None:
+            return web.Response(status=404)
+        return web.Response(body=data, content_type="application/octet-stream")
 
     async def _create_thread(self, request: web.Request) -> web.StreamResponse:
         parent = self._channel_or_404(request)
