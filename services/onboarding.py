@@ -427,54 +427,56 @@ class OnboardingService:
                 for j in joins
             )
             outcomes = []
-            for join in joins:
-                cfg = configs[join.guild_id]
-                recent[join.guild_id] += 1
-                name = join.display_name[:100] or "new mutual"
-                row = rows.get((join.guild_id, join.user_id))
-                if row is not None and row.status == "completed":
-                    row.joins += 1
-                    row.left_at = None
-                    row.display_name = name
-                    roles = await self._role_ids(
-                        session, join.guild_id, row.niches, cfg.autorole_id
+            # New rows are inserted together at commit instead of one flush per join.
+            with session.no_autoflush:
+                for join in joins:
+                    cfg = configs[join.guild_id]
+                    recent[join.guild_id] += 1
+                    name = join.display_name[:100] or "new mutual"
+                    row = rows.get((join.guild_id, join.user_id))
+                    if row is not None and row.status == "completed":
+                        row.joins += 1
+                        row.left_at = None
+                        row.display_name = name
+                        roles = await self._role_ids(
+                            session, join.guild_id, row.niches, cfg.autorole_id
+                        )
+                        outcomes.append(JoinOutcome("returning", restore_role_ids=roles))
+                        continue
+                    if row is None:
+                        row = rows[(join.guild_id, join.user_id)] = Onboarding(
+                            guild_id=join.guild_id,
+                            user_id=join.user_id,
+                            preview=False,
+                            status="screening",
+                            step="niches",
+                            niches=[],
+                            display_name=name,
+                            joins=1,
+                            dm_state="none",
+                            public_state="none",
+                            joined_at=now,
+                        )
+                        session.add(row)
+                    else:  # came back before finishing: keep their progress, welcome them again
+                        row.joins += 1
+                        row.status = "screening"
+                        row.dm_state = "none"
+                        row.public_state = "none"
+                        row.public_message_id = row.intro_message_id = None
+                        row.batch_window = None
+                        row.joined_at = now
+                        row.left_at = None
+                        row.display_name = name
+                    row.member_number = join.member_count
+                    if join.pending:
+                        outcomes.append(JoinOutcome("screening"))
+                        continue
+                    outcomes.append(
+                        await self._welcome(
+                            session, cfg, row, now, join.fallback_channel_id, recent[join.guild_id]
+                        )
                     )
-                    outcomes.append(JoinOutcome("returning", restore_role_ids=roles))
-                    continue
-                if row is None:
-                    row = rows[(join.guild_id, join.user_id)] = Onboarding(
-                        guild_id=join.guild_id,
-                        user_id=join.user_id,
-                        preview=False,
-                        status="screening",
-                        step="niches",
-                        niches=[],
-                        display_name=name,
-                        joins=1,
-                        dm_state="none",
-                        public_state="none",
-                        joined_at=now,
-                    )
-                    session.add(row)
-                else:  # came back before finishing: keep their progress, welcome them again
-                    row.joins += 1
-                    row.status = "screening"
-                    row.dm_state = "none"
-                    row.public_state = "none"
-                    row.public_message_id = row.intro_message_id = None
-                    row.batch_window = None
-                    row.joined_at = now
-                    row.left_at = None
-                    row.display_name = name
-                row.member_number = join.member_count
-                if join.pending:
-                    outcomes.append(JoinOutcome("screening"))
-                    continue
-                outcomes.append(
-                    await self._welcome(
-                        session, cfg, row, now, join.fallback_channel_id, recent[join.guild_id]
-                    )
-                )
             return outcomes
 
     async def screening_passed(
@@ -536,7 +538,6 @@ class OnboardingService:
     ) -> JoinOutcome:
         """Queue the DM and the public welcome; past the raid threshold the welcome is batched."""
         row.status = "welcomed"
-        await session.flush()
         ids = {"guild_id": row.guild_id, "user_id": row.user_id}
         if cfg.dm_enabled:
             row.dm_state = "queued"

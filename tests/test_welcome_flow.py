@@ -287,6 +287,10 @@ async def test_rejoin_after_finishing_restores_roles_without_onboarding_again(
     await (await fake.submit_modal(NEWBIE, MODAL, {"handle": "lou"})).response()
     await (await fake.click(NEWBIE, DONE)).response()
     await fake.wait_for(lambda: ids["autorole"] in fake.member_roles(GUILD_ID, NEWBIE), message="r")
+    await fake.wait_for(
+        lambda: any("newest" in m["content"] for m in fake.messages(ids["welcome"])),
+        message="introduction posted",
+    )
     clock.advance(days=2)  # outside the leave window: the welcome stays
     fake.remove_member(GUILD_ID, NEWBIE)
     await eventually(lambda: _left(bot, NEWBIE), "leave recorded")

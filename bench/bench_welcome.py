@@ -1,0 +1,182 @@
+"""Welcome under a raid: joins pushed through the fake gateway as fast as it can send them.
+
+Measures joins recorded per second (every join is written before anything is sent), the p99
+of ``/profile show`` issued during the raid, the DM pace kept by the outbox, and the welcome
+card's render time. ``python -m bench.run [--quick] welcome``
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from core import migrate
+from core.db import Database
+from core.outbox import DM
+from services.welcome_card import CardInfo, render_card
+from tests.conftest import start_bot, stop_bot, test_settings
+from tests.fakediscord import FakeDiscord
+
+GUILD = 1_500_000_000_000_000_001
+GENERAL = 3_500_000_000_000_000_001
+WELCOME = 3_500_000_000_000_000_002
+MOD = 2_500_000_000_000_000_001
+ALICE = 2_500_000_000_000_000_002
+FIRST = 2_600_000_000_000_000_000
+DM_RATE = 10.0
+DM_BURST = 3
+
+
+def _q(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def card_times(n: int) -> list[float]:
+    render_card(CardInfo("warm up", "BookTok", 1, "Bench"))
+    out = []
+    for i in range(n):
+        info = CardInfo(f"creator number {i} ✨", "PlantTok", 1000 + i, "Creator Fam")
+        started = time.perf_counter()
+        render_card(info)
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+async def raid(n: int, directory: Path) -> dict[str, float]:
+    url = f"sqlite+aiosqlite:///{directory / 'bench.db'}"
+    db = Database.from_url(url)
+    await migrate.upgrade(db.engine)
+    fake = FakeDiscord(interaction_deadline=None)
+    fake.add_guild(GUILD, name="Creator Fam", owner_id=MOD)
+    fake.add_channel(GUILD, GENERAL, name="general")
+    fake.add_channel(GUILD, WELCOME, name="welcome")
+    fake.add_member(GUILD, MOD, "modmia", permissions=1 << 5, dispatch=False)
+    fake.add_member(GUILD, ALICE, "alice", dispatch=False)
+    await fake.start()
+    settings = test_settings(
+        fake,
+        url,
+        dev_guild_id=GUILD,
+        dm_per_second=DM_RATE,
+        dm_burst=DM_BURST,
+        channel_posts_per_second=5.0,
+    )
+    bot, task = await start_bot(fake, db, settings)
+    try:
+        cog: Any = bot.get_cog("Welcome")
+        await cog.service.configure(GUILD, channel_id=WELCOME, raid_joins=10)
+        await bot.profiles.update(GUILD, ALICE, handle="@alice", niches=["BookTok"])
+        latencies: list[float] = []
+        done = asyncio.Event()
+
+        async def probe() -> None:
+            while not done.is_set():
+                h = await fake.slash(GUILD, ALICE, "profile show")
+                await h.response(timeout=30)
+                assert h.responded_at is not None
+                latencies.append((h.responded_at - h.sent_at) * 1000)
+                await asyncio.sleep(0.02)
+
+        prober = asyncio.create_task(probe())
+        started = time.perf_counter()
+        for i in range(n):
+            fake.add_member(GUILD, FIRST + i, f"raider{i}")
+            if i % 100 == 99:
+                await asyncio.sleep(0)  # let the gateway writer and the prober breathe
+        pushed = time.perf_counter() - started
+        while await cog.service.joins_recorded(GUILD) < n:  # noqa: ASYNC110 (polling the DB)
+            await asyncio.sleep(0.01)
+        recorded = time.perf_counter() - started
+        await asyncio.sleep(3.0)  # watch the DM queue drain at its pace for a moment
+        done.set()
+        await prober
+        times = sorted(bot.outbox.sent_times[DM])
+        busiest = max((sum(1 for t in times if s <= t < s + 1.0) for s in times), default=0)
+        span = (times[-1] - times[0]) if len(times) > 1 else 0.0
+        return {
+            "pushed_per_sec": n / pushed,
+            "recorded_per_sec": n / recorded,
+            "probes": float(len(latencies)),
+            "p50": statistics.median(latencies) if latencies else float("nan"),
+            "p99": _q(latencies, 0.99) if latencies else float("nan"),
+            "dms": float(len(times)),
+            "busiest": float(busiest),
+            "avg_rate": (len(times) - 1) / span if span else 0.0,
+        }
+    finally:
+        await stop_bot(bot, task)
+        await fake.stop()
+        with contextlib.suppress(Exception):
+            await db.dispose()
+
+
+async def run(quick: bool) -> list[dict[str, Any]]:
+    n = 500 if quick else 5000
+    with tempfile.TemporaryDirectory() as tmp:
+        r = await raid(n, Path(tmp))
+    cards = card_times(50 if quick else 300)
+    b = "welcome"
+    return [
+        {
+            "bench": b,
+            "metric": f"joins pushed ({n})",
+            "value": r["pushed_per_sec"],
+            "unit": "/s",
+            "note": "fake gateway send rate",
+        },
+        {
+            "bench": b,
+            "metric": "joins recorded",
+            "value": r["recorded_per_sec"],
+            "unit": "/s",
+            "note": "all written to the DB (SQLite), DM + welcome queued",
+        },
+        {
+            "bench": b,
+            "metric": "/profile show p50 during raid",
+            "value": r["p50"],
+            "unit": "ms",
+            "note": f"{int(r['probes'])} probes",
+        },
+        {
+            "bench": b,
+            "metric": "/profile show p99 during raid",
+            "value": r["p99"],
+            "unit": "ms",
+            "note": "event -> callback",
+        },
+        {
+            "bench": b,
+            "metric": "DMs in busiest second",
+            "value": r["busiest"],
+            "unit": "DMs",
+            "note": f"pace {DM_RATE:g}/s + burst {DM_BURST}; {int(r['dms'])} sent",
+        },
+        {
+            "bench": b,
+            "metric": "DM average rate",
+            "value": r["avg_rate"],
+            "unit": "/s",
+            "note": f"configured {DM_RATE:g}/s",
+        },
+        {
+            "bench": b,
+            "metric": "welcome card p50",
+            "value": statistics.median(cards),
+            "unit": "ms",
+            "note": "Pillow, 800x250 PNG",
+        },
+        {
+            "bench": b,
+            "metric": "welcome card p99",
+            "value": _q(cards, 0.99),
+            "unit": "ms",
+            "note": "rendered off the event loop",
+        },
+    ]
