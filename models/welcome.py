@@ -40,7 +40,7 @@ class Onboarding(Base):
     __member_data__ = ("guild_id", "user_id")
     __table_args__ = (
         UniqueConstraint("guild_id", "user_id", "preview"),
-        Index("ix_welcome_onboarding_batch", "guild_id", "public_state", "batch_window"),
+        Index("ix_welcome_onboarding_batch", "public_state", "batch_window"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -333,3 +333,33 @@ async def test_leaving_within_the_window_removes_the_welcome(
         lambda: any(m["id"] == welcome_id for m in fake.deleted_messages), message="removed"
     )
     assert fake.messages(ids["welcome"]) == []
+
+
+async def test_member_supplied_text_never_pings(
+    fake: FakeDiscord, bot_factory: BotFactory, clock: ManualClock
+) -> None:
+    """A newcomer named like a mass ping, with a hostile intro attempt: nothing pings."""
+    bot = await bot_factory(clock=clock)
+    ids = await setup_guild(fake, bot)
+    role = fake.add_role(GUILD_ID, name="Everyone-ish", mentionable=True)
+    fake.add_member(GUILD_ID, NEWBIE, f"@everyone <@&{role}>")
+    await fake.wait_for(lambda: fake.dms(NEWBIE), message="welcome DM")
+    await (await fake.click(NEWBIE, PICK, values=["CozyGamerTok"])).response()
+    await (await fake.click(NEWBIE, PROF)).response()
+    sneaky = await fake.submit_modal(NEWBIE, MODAL, {"handle": "ok", "intro": f"<@{BOB_ID}>"})
+    await sneaky.response()
+    assert sneaky.ephemeral and "mentions" in (sneaky.content or "")
+    await (await fake.click(NEWBIE, PROF)).response()
+    await (await fake.submit_modal(NEWBIE, MODAL, {"handle": "ok", "intro": "@here hi"})).response()
+    await (await fake.click(NEWBIE, PROF)).response()
+    await (await fake.submit_modal(NEWBIE, MODAL, {"handle": "okay", "intro": "hi"})).response()
+    await (await fake.click(NEWBIE, DONE)).response()
+    posts = await fake.wait_for(
+        lambda: fake.messages(ids["welcome"]) if len(fake.messages(ids["welcome"])) == 2 else None,
+        message="welcome and introduction",
+    )
+    for msg in posts + fake.dms(NEWBIE):
+        assert not msg["pinged_everyone"] and not msg["pinged_role_ids"]
+        assert set(msg["pinged_user_ids"]) <= {NEWBIE, BOB_ID}
+    intro = next(m for m in posts if "newest" in m["content"])
+    assert intro["pinged_user_ids"] == [BOB_ID]

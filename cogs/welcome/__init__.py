@@ -155,7 +155,10 @@ class WelcomeCog(commands.Cog, name="Welcome"):
             self._join_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._join_task
-        await self._record_pending()  # joins received but not yet written
+        try:
+            await self._record_pending()  # joins received but not yet written
+        except Exception:
+            log.exception("could not record %s joins at shutdown", self._joins.qsize())
         with contextlib.suppress(Exception):
             self.bot.scheduler.cancel_prefix("welcome:")
         self.bot.remove_dynamic_items(FlowButton, NichePicker)
@@ -265,6 +268,8 @@ class WelcomeCog(commands.Cog, name="Welcome"):
         """Post every raid batch whose window has closed (each window exactly once)."""
         posted = 0
         for ref in await self.service.due_batches(self.bot.clock.now()):
+            if not self.bot.owns_guild(ref.guild_id):
+                continue  # another process runs that guild's schedules
 
             async def deliver(g: int = ref.guild_id, start: Any = ref.window_start) -> str:
                 return f"{await self.service.flush_batch(g, start)} members"

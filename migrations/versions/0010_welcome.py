@@ -80,7 +80,7 @@ def upgrade() -> None:
     with op.batch_alter_table("welcome_onboarding", schema=None) as batch_op:
         batch_op.create_index(
             "ix_welcome_onboarding_batch",
-            ["guild_id", "public_state", "batch_window"],
+            ["public_state", "batch_window"],
             unique=False,
         )
 
