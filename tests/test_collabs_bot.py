@@ -1,0 +1,316 @@
+"""Collabs end to end: the real bot against the fake Discord, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from core.bot import AnyBot
+from core.clock import ManualClock
+from core.db import Database
+from services.collabs import SLOT_KIND, CollabService
+from services.niches import NicheService
+from services.profiles import ProfileService
+from tests.conftest import ALICE_ID, BOB_ID, GUILD_ID, MOD_ID, BotFactory
+from tests.fakediscord import FakeDiscord
+
+COLLABS_ID = 3_000_000_000_000_000_077
+CARA_ID = 2_000_000_000_000_000_044
+
+
+async def _profiles(bot: AnyBot, *ids: int) -> None:
+    for i, uid in enumerate(ids):
+        await bot.profiles.update(
+            GUILD_ID,
+            uid,
+            handle=f"creator{i}",
+            niches=["PlantTok" if i % 2 else "HomeTok"],
+            timezone="Europe/London",
+            follower_band="1k-10k",
+        )
+
+
+def _cog(bot: AnyBot) -> Any:
+    cog = bot.get_cog("CollabsCog")
+    assert cog is not None
+    return cog
+
+
+def _threads(fake: FakeDiscord) -> list[Any]:
+    return [c for c in fake.channels.values() if c.is_thread and c.parent_id == COLLABS_ID]
+
+
+async def _answer(handle: Any) -> str:
+    resp = await handle.response()
+    if resp["type"] == 5:  # deferred: the answer is a followup
+        await handle.wait_followup(timeout=10, index=0)
+    if handle.followups:
+        return str(handle.followups[-1].get("content") or "")
+    return str(handle.content or "")
+
+
+async def test_member_commands_and_clear_errors(fake: FakeDiscord, bot_factory: BotFactory) -> None:
+    bot = await bot_factory(clock=ManualClock())  # 2026-01-05
+    synced = {c["name"]: c for c in fake.guild_commands[GUILD_ID]}
+    subcommands = {o["name"] for o in synced["collab"]["options"]}
+    assert {
+        "optin",
+        "optout",
+        "pause",
+        "resume",
+        "block",
+        "unblock",
+        "suggest",
+        "status",
+        "rounds",
+    } <= subcommands
+
+    h = await fake.slash(GUILD_ID, ALICE_ID, "collab optin")
+    assert "creator profile first" in await _answer(h) and h.ephemeral
+
+    await _profiles(bot, ALICE_ID, BOB_ID)
+    h = await fake.slash(
+        GUILD_ID, ALICE_ID, "collab optin", {"formats": "duet, stich", "languages": "English"}
+    )
+    assert "Did you mean **stitch**" in await _answer(h) and h.ephemeral
+    h = await fake.slash(
+        GUILD_ID,
+        ALICE_ID,
+        "collab optin",
+        {"formats": "duet, stitch", "availability": "weekday evenings"},
+    )
+    assert "You're in!" in await _answer(h)
+    fields = {f["name"]: f["value"] for f in h.embeds[0]["fields"]}
+    assert fields["Formats"] == "duets, stitches" and fields["Languages"] == "English"
+
+    for options, needle in [
+        ({"until": "2020-01-01"}, "isn't in the future"),
+        ({"until": "2099-01-01"}, "more than a year"),
+        ({"until": "soon"}, "year-month-day"),
+    ]:
+        h = await fake.slash(GUILD_ID, ALICE_ID, "collab pause", options)
+        assert needle in await _answer(h) and h.ephemeral
+    h = await fake.slash(GUILD_ID, ALICE_ID, "collab pause", {"until": "2026-02-01"})
+    assert "Paused" in await _answer(h)
+    h = await fake.slash(GUILD_ID, ALICE_ID, "collab resume")
+    assert "Welcome back" in await _answer(h)
+
+    h = await fake.slash(
+        GUILD_ID, ALICE_ID, "collab block", {"member": fake.member_option(ALICE_ID)}
+    )
+    assert "can't block yourself" in await _answer(h)
+    h = await fake.slash(GUILD_ID, ALICE_ID, "collab block", {"member": fake.member_option(BOB_ID)})
+    assert "Nobody else can see this" in await _answer(h) and h.ephemeral
+    h = await fake.slash(GUILD_ID, ALICE_ID, "collab unblock", {"member": fake.user_option(MOD_ID)})
+    assert "isn't on your never-pair list" in await _answer(h)
+
+    h = await fake.slash(GUILD_ID, BOB_ID, "collab suggest")
+    assert "Nobody to suggest" in await _answer(h)  # Alice blocked Bob; nobody else is in
+
+    h = await fake.slash(GUILD_ID, ALICE_ID, "collab status")
+    await h.response()
+    fields = {f["name"]: f["value"] for f in h.embeds[0]["fields"]}
+    assert fields["Collab rounds"] == "in" and "1 member(s)" in fields["Never-pair list"]
+
+    # members cannot run moderator commands, even though Discord would show them the group
+    mod_calls: list[tuple[str, dict[str, Any]]] = [
+        ("stats", {}),
+        ("run-now", {}),
+        ("pause", {}),
+        (
+            "setup",
+            {
+                "channel": fake.channel_option(COLLABS_ID),
+                "frequency": "weekly",
+                "day": "wed",
+                "time": "18:00",
+            },
+        ),
+    ]
+    fake.add_channel(GUILD_ID, channel_id=COLLABS_ID, name="collabs")
+    for sub, options in mod_calls:
+        h = await fake.slash(GUILD_ID, ALICE_ID, f"collab rounds {sub}", options)
+        assert "moderators only" in await _answer(h) and h.ephemeral
+    assert await _cog(bot).service.settings(GUILD_ID) is None
+    # nobody was pinged by any of this
+    assert all(not m.get("pinged_user_ids") for m in fake.messages(COLLABS_ID))
+
+
+async def test_round_threads_intro_followup_answers_and_stats(
+    fake: FakeDiscord, bot_factory: BotFactory
+) -> None:
+    fake.add_channel(GUILD_ID, channel_id=COLLABS_ID, name="collabs")
+    fake.add_member(GUILD_ID, CARA_ID, "cara", dispatch=False)
+    clock = ManualClock()
+    bot = await bot_factory(clock=clock)
+    await _profiles(bot, ALICE_ID, BOB_ID, CARA_ID)
+
+    h = await fake.slash(GUILD_ID, MOD_ID, "collab rounds run-now")
+    assert "aren't set up" in await _answer(h)
+    h = await fake.slash(
+        GUILD_ID,
+        MOD_ID,
+        "collab rounds setup",
+        {
+            "channel": fake.channel_option(COLLABS_ID),
+            "frequency": "weekly",
+            "day": "wed",
+            "time": "18:00",
+            "timezone": "UTC",
+        },
+    )
+    assert "every Wed at 18:00 (UTC)" in await _answer(h)
+    for uid in (ALICE_ID, BOB_ID, CARA_ID):
+        await (await fake.slash(GUILD_ID, uid, "collab optin")).response()
+
+    h = await fake.slash(GUILD_ID, MOD_ID, "collab rounds run-now")
+    text = await _answer(h)
+    assert "Round done!" in text and "trio" in text, text
+    [thread] = _threads(fake)
+    assert sorted(thread.thread_members) == sorted([fake.bot_user.id, ALICE_ID, BOB_ID, CARA_ID])
+    assert thread.type == 12  # private
+    intro = await fake.wait_for(lambda: fake.messages(thread.id))
+    assert sorted(intro[0]["pinged_user_ids"]) == sorted([ALICE_ID, BOB_ID, CARA_ID])
+    embed = intro[0]["embeds"][0]
+    assert embed["title"] == "Why you were matched"
+    assert "PlantTok" in embed["description"] or "HomeTok" in embed["description"]
+    assert "Two collab ideas" in embed["fields"][0]["name"]
+
+    h = await fake.slash(GUILD_ID, MOD_ID, "collab rounds run-now")
+    assert "just ran" in await _answer(h)  # no accidental double round
+
+    cog = _cog(bot)
+    assert await cog.tick_followups() == 0
+    clock.advance(days=7)
+    assert await cog.tick_followups() == 1
+    msgs = await fake.wait_for(
+        lambda: len(fake.messages(thread.id)) == 2 and fake.messages(thread.id)
+    )
+    followup = msgs[1]
+    ids = [c["custom_id"] for row in followup["components"] for c in row["components"]]
+    assert len(ids) == 3 and ids[0].startswith("mutuals:collab:fu:")
+
+    stranger = await fake.click(MOD_ID, ids[0])
+    assert "collab partners only" in await _answer(stranger)
+    yes = await fake.click(ALICE_ID, ids[0])
+    assert "Love that" in await _answer(yes) and yes.ephemeral
+    nominate = [
+        c["custom_id"]
+        for row in (await yes.response())["data"]["components"]
+        for c in row["components"]
+    ]
+    assert nominate[0].startswith("mutuals:collab:nom:")
+    not_yet = await fake.click(BOB_ID, ids[1])
+    assert "No stress" in await _answer(not_yet)
+
+    h = await fake.slash(GUILD_ID, MOD_ID, "collab rounds stats")
+    await h.response()
+    fields = {f["name"]: f["value"] for f in h.embeds[0]["fields"]}
+    assert fields["Did you collab?"] == "collabed: 1 · not yet: 1 · no: 0 · no answer: 1"
+    assert fields["Members"] == "3 opted in, 0 paused"
+    assert "1 rounds, 1 groups (1 trios)" in fields["Rounds"]
+
+
+async def test_no_thread_possible_falls_back_to_dm_intros(
+    fake: FakeDiscord, bot_factory: BotFactory
+) -> None:
+    fake.add_channel(GUILD_ID, channel_id=COLLABS_ID, name="collabs")
+    bot = await bot_factory()
+    await _profiles(bot, ALICE_ID, BOB_ID)
+    svc = _cog(bot).service
+    await svc.setup(
+        GUILD_ID,
+        MOD_ID,
+        channel_id=COLLABS_ID,
+        frequency="weekly",
+        day="mon",
+        at="09:00",
+        timezone="UTC",
+    )
+    for uid in (ALICE_ID, BOB_ID):
+        await svc.optin(GUILD_ID, uid)
+    fake.fail_next("POST", r"^/channels/\d+/threads$", 403)
+    h = await fake.slash(GUILD_ID, MOD_ID, "collab rounds run-now")
+    assert "Round done!" in await _answer(h)
+    await fake.wait_for(lambda: fake.dms(ALICE_ID) and fake.dms(BOB_ID))
+    assert f"<@{BOB_ID}>" in fake.dms(ALICE_ID)[0]["content"]
+    assert "couldn't open a private thread" in fake.dms(BOB_ID)[0]["content"]
+    assert _threads(fake) == []
+
+
+async def test_restart_mid_round_neither_repairs_nor_loses_pairs(
+    fake: FakeDiscord, db: Database, bot_factory: BotFactory
+) -> None:
+    """A crash after the round was matched and stored, before any intro went out."""
+    fake.add_channel(GUILD_ID, channel_id=COLLABS_ID, name="collabs")
+    fake.add_member(GUILD_ID, CARA_ID, "cara", dispatch=False)
+    clock = ManualClock()
+    niches = NicheService(db)
+    profiles = ProfileService(db, clock, niches)
+    svc = CollabService(db, clock, niches)
+    for i, uid in enumerate((ALICE_ID, BOB_ID, CARA_ID, MOD_ID)):
+        await profiles.update(GUILD_ID, uid, handle=f"c{i}", niches=["BookTok"])
+        await svc.optin(GUILD_ID, uid)
+    await svc.setup(
+        GUILD_ID,
+        MOD_ID,
+        channel_id=COLLABS_ID,
+        frequency="weekly",
+        day="mon",
+        at="09:00",
+        timezone="UTC",
+    )
+    slot = clock.now() - timedelta(minutes=5)
+    from core.slots import SlotStore
+
+    slots = SlotStore(db, clock)
+    assert await slots.claim(SLOT_KIND, str(GUILD_ID), slot)
+    before = await svc.create_round(GUILD_ID, slot)  # ...and then the process died
+
+    bot = await bot_factory(clock=clock)
+    await fake.wait_for(lambda: len(_threads(fake)) == 2, timeout=10)
+    await fake.wait_for(lambda: all(fake.messages(t.id) for t in _threads(fake)), timeout=10)
+    after = await _cog(bot).service.round_at(GUILD_ID, slot)
+    assert after is not None and [g.members for g in after.groups] == [
+        g.members for g in before.groups
+    ]
+    assert all(g.intro == "thread" for g in after.groups)
+    history = await bot.slots.history(SLOT_KIND, str(GUILD_ID))
+    assert [s.status for s in history] == ["done"]
+    posted = {frozenset(m["pinged_user_ids"]) for t in _threads(fake) for m in fake.messages(t.id)}
+    assert posted == {frozenset(g.members) for g in before.groups}
+
+
+async def test_scheduled_rounds_run_once_and_record_missed_slots(
+    fake: FakeDiscord, bot_factory: BotFactory
+) -> None:
+    fake.add_channel(GUILD_ID, channel_id=COLLABS_ID, name="collabs")
+    clock = ManualClock()  # Monday 2026-01-05 12:00 UTC
+    bot = await bot_factory(clock=clock)
+    await _profiles(bot, ALICE_ID, BOB_ID)
+    cog = _cog(bot)
+    for uid in (ALICE_ID, BOB_ID):
+        await cog.service.optin(GUILD_ID, uid)
+    cfg = await cog.service.setup(
+        GUILD_ID,
+        MOD_ID,
+        channel_id=COLLABS_ID,
+        frequency="weekly",
+        day="wed",
+        at="18:00",
+        timezone="UTC",
+    )
+    await cog.reschedule(GUILD_ID)
+    assert f"collab:round:{GUILD_ID}" in bot.scheduler.job_ids()
+    assert await cog.tick_guild(GUILD_ID) is None  # not yet
+    clock.set(cfg.next_round_at + timedelta(minutes=3))
+    ran = await cog.tick_guild(GUILD_ID)
+    assert ran is not None and ran.slot_at == cfg.next_round_at and len(ran.groups) == 1
+    assert await cog.tick_guild(GUILD_ID) is None  # the same slot never runs twice
+    await fake.wait_for(lambda: _threads(fake) and fake.messages(_threads(fake)[0].id))
+    clock.advance(days=21)  # "offline" for three weeks: two slots missed, the last one late
+    late = await cog.tick_guild(GUILD_ID)
+    assert late is not None and late.slot_at == cfg.next_round_at + timedelta(days=21)
+    assert late.groups[0].repeat  # only two members: a repeat, flagged
+    history = await bot.slots.history(SLOT_KIND, str(GUILD_ID))
+    assert [s.status for s in history] == ["done", "missed", "missed", "done"]
