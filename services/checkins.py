@@ -19,7 +19,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase
 
 from core.clock import Clock, as_utc
 from core.db import Database
@@ -809,95 +811,109 @@ class CheckinService:
         return {uid: tz for uid, tz in rows.all() if tz}
 
     async def _queue_guild(self, guild_id: int, now: datetime) -> QueueResult:
-        batch = secrets.token_hex(16)
-        async with self.db.write() as s:
+        """Work out who is due (one read), then queue them in short write transactions.
+
+        Each chunk inserts its prompt rows and their outbox rows together, so a crash can't
+        leave a prompt without its message or the reverse; short transactions keep SQLite's
+        single write lock free for commands while 100k prompts are being queued.
+        """
+        async with self.db.read() as s:
             cfg = await self._config(s, guild_id)
             if cfg.paused:
                 return QueueResult(0, 0, 0)
-            # Plain indexed scans and the arithmetic in Python: no join plan to go wrong on a
-            # table the planner hasn't analysed yet (measured: 6 s vs 0.1 s at 10k on PostgreSQL).
-            members = (
-                await s.execute(
-                    select(
-                        CheckinMember.user_id,
-                        CheckinMember.mode,
-                        CheckinMember.joined_at,
-                        CheckinMember.away_until,
-                    ).where(CheckinMember.guild_id == guild_id, CheckinMember.active.is_(True))
+            pending = await self._due_rows(s, cfg, now)
+        totals = QueueResult(0, 0, 0)
+        for i in range(0, len(pending), CHUNK):
+            done = await self._queue_chunk(cfg, pending[i : i + CHUNK], now)
+            totals = QueueResult(
+                totals.prompted + done.prompted,
+                totals.dms + done.dms,
+                totals.channel_posts + done.channel_posts,
+            )
+        return totals
+
+    async def _due_rows(
+        self, s: AsyncSession, cfg: CheckinSettings, now: datetime
+    ) -> list[tuple[int, str, MemberPeriod]]:
+        """(user, mode, their period) for every member due now and not yet prompted."""
+        # Plain indexed scans and the arithmetic in Python: no join plan to go wrong on a
+        # table the planner hasn't analysed yet (measured: 6 s vs 0.1 s at 10k on PostgreSQL).
+        members = (
+            await s.execute(
+                select(
+                    CheckinMember.user_id,
+                    CheckinMember.mode,
+                    CheckinMember.joined_at,
+                    CheckinMember.away_until,
+                ).where(CheckinMember.guild_id == cfg.guild_id, CheckinMember.active.is_(True))
+            )
+        ).all()
+        if not members:
+            return []
+        zones = await self._profile_zones(s, cfg.guild_id)
+        by_zone: dict[str, MemberPeriod] = {}
+        due: list[tuple[int, str, MemberPeriod]] = []
+        for uid, mode, joined, away in members:
+            tz = zones.get(uid) or cfg.timezone
+            mp = by_zone.get(tz)
+            if mp is None:
+                mp = by_zone[tz] = cfg.current(now, tz)
+            if not mp.prompt_at <= now < mp.closes_at:
+                continue
+            if away is not None and away >= mp.prompt_day:
+                continue  # on vacation when the prompt is due
+            # Nobody is asked about a period whose prompt time came before they opted in
+            # (or before check-ins were set up): no surprise DM the minute you join.
+            if max(as_utc(joined), cfg.created_at) > mp.prompt_at:
+                continue
+            due.append((uid, mode, mp))
+        labels = {mp.label for _u, _m, mp in due}
+        if not labels:
+            return []
+        handled: set[tuple[int, date]] = set()
+        for model in (CheckinPrompt, CheckinAnswer):
+            rows = await s.execute(
+                select(model.user_id, model.period).where(
+                    model.guild_id == cfg.guild_id, model.period.in_(labels)
                 )
-            ).all()
-            if not members:
-                return QueueResult(0, 0, 0)
-            zones = await self._profile_zones(s, guild_id)
-            by_zone: dict[str, MemberPeriod] = {}
-            due: list[tuple[int, str, str, MemberPeriod]] = []
-            for uid, mode, joined, away in members:
-                tz = zones.get(uid) or cfg.timezone
-                mp = by_zone.get(tz)
-                if mp is None:
-                    mp = by_zone[tz] = cfg.current(now, tz)
-                if not mp.prompt_at <= now < mp.closes_at:
-                    continue
-                if away is not None and away >= mp.prompt_day:
-                    continue  # on vacation when the prompt is due
-                # Nobody is asked about a period whose prompt time came before they opted in
-                # (or before check-ins were set up): no surprise DM the minute you join.
-                if max(as_utc(joined), cfg.created_at) > mp.prompt_at:
-                    continue
-                due.append((uid, mode, tz, mp))
-            labels = {mp.label for _u, _m, _tz, mp in due}
-            handled: set[tuple[int, date]] = set()
-            for model in (CheckinPrompt, CheckinAnswer):
-                handled.update(
-                    (uid, label)
-                    for uid, label in (
-                        await s.execute(
-                            select(model.user_id, model.period).where(
-                                model.guild_id == guild_id, model.period.in_(labels)
-                            )
-                        )
-                    ).all()
-                )
-            rows: list[dict[str, Any]] = []
-            tz_by_user: dict[int, str] = {}
-            for uid, mode, tz, mp in due:
-                if (uid, mp.label) in handled:
-                    continue
-                tz_by_user[uid] = tz
-                rows.append(
-                    {
-                        "guild_id": guild_id,
-                        "user_id": uid,
-                        "period": mp.label,
-                        "prompt_at": mp.prompt_at,
-                        "mode": mode,
-                        "batch": batch,
-                        "created_at": now,
-                    }
-                )
-            if not rows:
-                return QueueResult(0, 0, 0)
-            for i in range(0, len(rows), CHUNK):
-                await insert_ignore(
-                    s, CheckinPrompt, rows[i : i + CHUNK], ["guild_id", "user_id", "period"]
-                )
+            )
+            handled.update((uid, label) for uid, label in rows.all())
+        return [(uid, mode, mp) for uid, mode, mp in due if (uid, mp.label) not in handled]
+
+    async def _queue_chunk(
+        self, cfg: CheckinSettings, due: list[tuple[int, str, MemberPeriod]], now: datetime
+    ) -> QueueResult:
+        guild_id = cfg.guild_id
+        batch = secrets.token_hex(16)
+        periods = {uid: mp for uid, _mode, mp in due}
+        rows = [
+            {
+                "guild_id": guild_id,
+                "user_id": uid,
+                "period": mp.label,
+                "prompt_at": mp.prompt_at,
+                "mode": mode,
+                "batch": batch,
+                "created_at": now,
+            }
+            for uid, mode, mp in due
+        ]
+        async with self.db.write() as s:
+            await insert_ignore_many(s, CheckinPrompt, rows, ["guild_id", "user_id", "period"])
             # Only the rows this run inserted: another process may have won some of them.
             mine = (
                 await s.execute(
-                    select(
-                        CheckinPrompt.user_id,
-                        CheckinPrompt.period,
-                        CheckinPrompt.mode,
-                        CheckinPrompt.prompt_at,
-                    ).where(CheckinPrompt.batch == batch)
+                    select(CheckinPrompt.user_id, CheckinPrompt.mode).where(
+                        CheckinPrompt.batch == batch
+                    )
                 )
             ).all()
             outbox: list[dict[str, Any]] = []
             channel: dict[date, list[int]] = defaultdict(list)
-            for uid, label, mode, at in mine:
-                closes = cfg.member_period(label, tz_by_user[uid]).closes_at
+            for uid, mode in mine:
+                mp = periods[uid]
                 if mode == "channel":
-                    channel[label].append(uid)
+                    channel[mp.label].append(uid)
                     continue
                 outbox.append(
                     _outbox_row(
@@ -907,13 +923,12 @@ class CheckinService:
                         purpose=PURPOSE_PROMPT_DM,
                         payload={
                             "guild_id": str(guild_id),
-                            "period": label.isoformat(),
+                            "period": mp.label.isoformat(),
                             "unit": cfg.unit,
-                            "closes_at": closes.isoformat(),
+                            "closes_at": mp.closes_at.isoformat(),
                         },
-                        dedupe_key=f"checkin:prompt:{guild_id}:{uid}:{label.isoformat()}",
+                        dedupe_key=f"checkin:prompt:{guild_id}:{uid}:{mp.label.isoformat()}",
                         now=now,
-                        not_before=at,
                     )
                 )
             dms = len(outbox)
@@ -933,13 +948,11 @@ class CheckinService:
                                 "unit": cfg.unit,
                                 "user_ids": [str(u) for u in uids[i : i + MENTIONS_PER_POST]],
                             },
-                            dedupe_key=f"checkin:prompt-ch:{guild_id}:{batch}:{n}",
+                            dedupe_key=f"checkin:prompt-ch:{guild_id}:{batch}:{label}:{n}",
                             now=now,
-                            not_before=None,
                         )
                     )
-            for i in range(0, len(outbox), CHUNK):
-                await insert_ignore(s, OutboxMessage, outbox[i : i + CHUNK], ["dedupe_key"])
+            await insert_ignore_many(s, OutboxMessage, outbox, ["dedupe_key"])
             return QueueResult(len(mine), dms, posts)
 
     async def fallback_to_channel(self, guild_id: int, user_id: int, label: date) -> bool:
@@ -1110,6 +1123,29 @@ class CheckinService:
             )
 
 
+async def insert_ignore_many(
+    session: AsyncSession,
+    model: type[DeclarativeBase],
+    rows: Sequence[dict[str, Any]],
+    conflict_columns: Sequence[str],
+) -> None:
+    """core.sql.insert_ignore's ON CONFLICT DO NOTHING, run as one executemany.
+
+    ``insert_ignore`` compiles a multi-row VALUES statement, which costs ~0.3 ms of compiling
+    per row; the executemany form is compiled once and SQLAlchemy batches it ("insertmanyvalues"),
+    about 3x faster at 10k rows. Callers that need to know which rows won use a batch marker.
+    """
+    if not rows:
+        return
+    table: Any = model.__table__
+    stmt: Any
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        stmt = postgresql.insert(table)
+    else:
+        stmt = sqlite.insert(table)
+    await session.execute(stmt.on_conflict_do_nothing(index_elements=conflict_columns), rows)
+
+
 def _outbox_row(
     *,
     kind: str,
@@ -1119,7 +1155,6 @@ def _outbox_row(
     payload: dict[str, Any],
     dedupe_key: str,
     now: datetime,
-    not_before: datetime | None,
 ) -> dict[str, Any]:
     """The row core.outbox.add_message writes, for bulk inserts of thousands of prompts."""
     return {
@@ -1131,7 +1166,7 @@ def _outbox_row(
         "dedupe_key": dedupe_key,
         "status": "pending",
         "attempts": 0,
-        "next_attempt_at": max(now, not_before) if not_before else now,
+        "next_attempt_at": now,
         "created_at": now,
     }
 
