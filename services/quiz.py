@@ -9,6 +9,8 @@ game row, so closing a question waits for answers in flight and the reveal sees 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -228,6 +230,12 @@ class QuizService:
             builtin if builtin is not None else load_builtin()
         )
         self.rng = rng or random.Random()
+        # SQLite has one writer at a time anyway: queueing a burst of answers here is cheaper
+        # than letting them collide on the write lock and back off in busy_timeout sleeps.
+        # PostgreSQL takes them concurrently (row share locks, atomic updates).
+        self._answer_gate: contextlib.AbstractAsyncContextManager[Any] = (
+            asyncio.Lock() if db.is_sqlite else contextlib.nullcontext()
+        )
 
     # ------------------------------------------------------------------ questions
     async def _disabled(self, session: AsyncSession, guild_id: int) -> set[str]:
@@ -501,6 +509,18 @@ class QuizService:
         Multiple choice: the first click is final (a second raises). Free answer: wrong
         guesses are free to retry and are not stored; the first right one is credited once.
         """
+        async with self._answer_gate:
+            return await self._answer(game_id, index, user_id, option=option, text=text)
+
+    async def _answer(
+        self,
+        game_id: int,
+        index: int,
+        user_id: int,
+        *,
+        option: int | None,
+        text: str | None,
+    ) -> AnswerResult:
         now = self.clock.now()
         async with self.db.write() as session:
             game = await self._game(session, game_id, share_lock=True)
