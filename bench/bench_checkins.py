@@ -22,11 +22,10 @@ from sqlalchemy import func, select
 from core import migrate
 from core.clock import ManualClock
 from core.db import Database
-from core.sql import insert_ignore
 from models.checkins import CheckinMember
 from models.delivery import OutboxMessage
 from models.profile import CreatorProfile
-from services.checkins import CheckinService
+from services.checkins import CheckinService, insert_ignore_many
 
 GUILD = 1_100_000_000_000_000_001
 CHANNEL = 3_000_000_000_000_000_001
@@ -65,10 +64,8 @@ async def _populate(db: Database, clock: ManualClock, members: int) -> None:
                 }
             )
     async with db.write() as s:
-        for i in range(0, len(member_rows), 2000):
-            await insert_ignore(s, CheckinMember, member_rows[i : i + 2000])
-        for i in range(0, len(profile_rows), 2000):
-            await insert_ignore(s, CreatorProfile, profile_rows[i : i + 2000])
+        await insert_ignore_many(s, CheckinMember, member_rows, ["guild_id", "user_id"])
+        await insert_ignore_many(s, CreatorProfile, profile_rows, ["guild_id", "user_id"])
 
 
 async def _one(db: Database, backend: str, members: int) -> list[dict[str, Any]]:

@@ -175,7 +175,7 @@ class CheckinModal(MutualsModal):
                 placeholder=question.placeholder[:100],
                 required=False,
                 max_length=question.max_length,
-                default=(existing or None) if existing else None,
+                default=existing or None,
             )
             self.inputs.append(field)
             self.add_item(field)

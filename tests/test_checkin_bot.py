@@ -156,6 +156,9 @@ async def test_many_members_each_get_exactly_one_paced_dm(
     counts = await bot.outbox_store.counts()
     assert counts.get("sent") == 40 and counts.get("pending", 0) == 0
     assert all(len(fake.dms(u)) == 1 for u in users)
+    # paced: after the burst of 20, no faster than 200/s (a lower bound; slow machines pass)
+    times = list(bot.outbox.sent_times["dm"])
+    assert len(times) == 40 and times[-1] - times[0] >= (40 - 20) / 200 * 0.9
 
 
 async def test_recap_posts_once_and_a_moderator_nominates(
