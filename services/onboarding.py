@@ -898,6 +898,14 @@ class OnboardingService:
                 row.dm_state = "failed"
             return False
 
+    async def public_post(self, guild_id: int, user_id: int) -> tuple[int, int] | None:
+        """(channel id, message id) of the member's own public welcome, once it is posted."""
+        async with self.db.read() as session:
+            row = await self._row(session, guild_id, user_id, preview=False)
+            if row is None or row.public_message_id is None or row.public_channel_id is None:
+                return None
+            return row.public_channel_id, row.public_message_id
+
     async def posted(
         self, guild_id: int, user_id: int, kind: str, channel_id: int, message_id: int
     ) -> None:

@@ -181,7 +181,10 @@ async def test_dms_closed_fallback_button_completes_in_server(
     rows = await outbox_rows(bot, NEWBIE)
     assert [r.status for r in rows if r.kind == "dm"] == ["dms_closed"]
 
-    public = await fake.wait_for(lambda: fake.messages(ids["welcome"]), message="welcome post")
+    public = await fake.wait_for(
+        lambda: [m for m in fake.messages(ids["welcome"]) if "DMs are closed" in m["content"]],
+        message="the welcome post points at the in-server button",
+    )
     start = f"mutuals:wel:start:{GUILD_ID}:s"
     assert start in custom_ids(public[0])
     h = await fake.click(NEWBIE, start, message_id=int(public[0]["id"]))

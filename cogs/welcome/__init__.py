@@ -138,6 +138,7 @@ class WelcomeCog(commands.Cog, name="Welcome"):
         # raid takes a few transactions instead of hundreds and the pool stays free for commands.
         self._joins: asyncio.Queue[JoinInfo] = asyncio.Queue()
         self._join_task: asyncio.Task[None] | None = None
+        self._noted: dict[int, bool] = {}  # outbox id -> public welcome rendered with DM note
 
     async def cog_load(self) -> None:
         self._join_task = spawn(self._join_writer(), name="welcome-joins")
@@ -426,7 +427,24 @@ class WelcomeCog(commands.Cog, name="Welcome"):
 
     async def _dm_result(self, message: OutboundMessage, result: DeliveryResult) -> None:
         guild_id, user_id = self._ids(message)
-        await self.service.dm_result(guild_id, user_id, result.status)
+        if not await self.service.dm_result(guild_id, user_id, result.status):
+            return
+        # DMs are closed: if their welcome is already up, point them at the in-server button.
+        post = await self.service.public_post(guild_id, user_id)
+        if post is not None:  # not posted yet: _public_result adds the note once it is
+            await self._add_dm_note(guild_id, user_id, *post)
+
+    async def _add_dm_note(
+        self, guild_id: int, user_id: int, channel_id: int, message_id: int
+    ) -> None:
+        content = await self._public_content(guild_id, user_id)
+        if content is None:
+            return
+        try:
+            partial = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
+            await partial.edit(content=content, allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException as exc:
+            log.info("could not add the DMs-closed note to %s: %s", message_id, exc)
 
     async def _card(self, guild_id: int, state: OnboardingState) -> bytes:
         avatar: bytes | None = None
@@ -446,11 +464,13 @@ class WelcomeCog(commands.Cog, name="Welcome"):
         )
         return await asyncio.to_thread(render_card, info)
 
-    async def _render_public(self, message: OutboundMessage) -> SendSpec:
-        guild_id, user_id = self._ids(message)
-        state = await self.service.state(guild_id, user_id)
+    async def _public_content(
+        self, guild_id: int, user_id: int, state: OnboardingState | None = None
+    ) -> str | None:
+        """The public welcome's text, with a pointer to the button when DMs can't be used."""
+        state = state or await self.service.state(guild_id, user_id)
         if state is None:
-            raise LookupError(f"no onboarding for {user_id} in {guild_id}")
+            return None
         settings = await self.service.settings(guild_id)
         content = render_template(
             settings.template,
@@ -460,10 +480,25 @@ class WelcomeCog(commands.Cog, name="Welcome"):
             niche=state.niches[0] if state.niches else "TikTok",
         )
         if state.dm_state in ("closed", "off"):
-            content = truncate(content + "\n" + copy_text("dms_closed_note"), 2000)
+            note = copy_text("dms_closed_note" if state.dm_state == "closed" else "dm_off_note")
+            content = truncate(content + "\n" + note, 2000)
+        return content
+
+    @staticmethod
+    def _has_dm_note(content: str | None) -> bool:
+        return bool(content) and copy_text("dms_closed_note") in (content or "")
+
+    async def _render_public(self, message: OutboundMessage) -> SendSpec:
+        guild_id, user_id = self._ids(message)
+        state = await self.service.state(guild_id, user_id)
+        if state is None:
+            raise LookupError(f"no onboarding for {user_id} in {guild_id}")
+        content = await self._public_content(guild_id, user_id, state)
+        assert content is not None
         card = await self._card(guild_id, state)
         mentions = discord.AllowedMentions.none()
         mentions.users = [discord.Object(user_id)]
+        self._noted[message.id] = self._has_dm_note(content)
         return SendSpec(
             content=content,
             files=[discord.File(io.BytesIO(card), filename="welcome.png")],
@@ -472,11 +507,16 @@ class WelcomeCog(commands.Cog, name="Welcome"):
         )
 
     async def _public_result(self, message: OutboundMessage, result: DeliveryResult) -> None:
+        noted = self._noted.pop(message.id, False)
         if result.status == "sent" and result.message_id and result.channel_id:
             guild_id, user_id = self._ids(message)
             await self.service.posted(
                 guild_id, user_id, "public", result.channel_id, result.message_id
             )
+            state = await self.service.state(guild_id, user_id)
+            if not noted and state is not None and state.dm_state == "closed":
+                # the DM bounced while this post was on its way
+                await self._add_dm_note(guild_id, user_id, result.channel_id, result.message_id)
 
     async def _render_batch(self, message: OutboundMessage) -> SendSpec:
         payload = message.payload
