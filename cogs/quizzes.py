@@ -458,14 +458,14 @@ class GameRunner:
 
     async def _ask(self, asked: OpenQuestion) -> bool:
         """One question: post, wait (with a hint halfway for typed answers), reveal."""
-        view = answer_view(asked)
-        if view is not None:
-            message = await self.channel.send(embed=question_embed(asked), view=view)
-        else:
-            message = await self.channel.send(embed=question_embed(asked))
-        self.current = asked
+        self.current = asked  # open in the DB already: typed answers count from now
         timer = asked.timer_seconds
         try:
+            view = answer_view(asked)
+            if view is not None:
+                message = await self.channel.send(embed=question_embed(asked), view=view)
+            else:
+                message = await self.channel.send(embed=question_embed(asked))
             if asked.question.kind == "free":
                 stopped = await self._wait(timer / 2)
                 if not stopped:
