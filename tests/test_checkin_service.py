@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from core.clock import ManualClock
@@ -15,7 +18,7 @@ from core.errors import DomainError
 from core.sql import insert_ignore
 from models.checkins import CheckinMember, CheckinPrompt
 from models.delivery import OutboxMessage
-from services.checkin_periods import wall_to_utc
+from services.checkin_periods import label_for, member_period, wall_to_utc
 from services.checkins import PURPOSE_PROMPT_CHANNEL, PURPOSE_PROMPT_DM, CheckinService
 from services.guild_config import GuildConfigService
 from services.niches import NicheService
@@ -426,3 +429,33 @@ async def test_profile_delete_erases_check_in_data(db: Database) -> None:
     assert await svc.membership(G, LONDON) is None
     assert (await svc.streak(G, LONDON)).streak.marks == ()
     assert await prompts(db) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    tz=st.sampled_from([*ZONES.values(), "Australia/Sydney", "America/New_York"]),
+    start=st.dates(min_value=date(2025, 1, 1), max_value=date(2028, 12, 31)),
+    hour=st.integers(0, 23),
+    minute=st.sampled_from([0, 15, 30, 45]),
+    weekly=st.booleans(),
+)
+def test_one_prompt_instant_per_period_in_every_zone(
+    tz: str, start: date, hour: int, minute: int, weekly: bool
+) -> None:
+    """Whatever the zone and the DST rules: each period has one prompt, inside the period."""
+    period = "weekly" if weekly else "daily"
+    label = label_for(start, period)
+    previous: datetime | None = None
+    for _ in range(10):
+        mp = member_period(
+            label, period=period, prompt_day=6, prompt_time=time(hour, minute), tz=tz
+        )
+        assert mp.opens_at <= mp.prompt_at < mp.closes_at
+        assert mp.label == label_for(mp.prompt_at.astimezone(ZoneInfo(tz)).date(), period)
+        if previous is not None:
+            assert previous < mp.prompt_at  # strictly later: nothing doubled
+            gap = mp.prompt_at - previous
+            span = timedelta(days=7 if weekly else 1)
+            assert abs(gap - span) <= timedelta(hours=1)  # nothing skipped: DST moves ≤ 1 h
+        previous = mp.prompt_at
+        label += timedelta(days=7 if weekly else 1)
