@@ -592,7 +592,14 @@ class QuizCog(commands.Cog):
     # -------------------------------------------------------------- daily schedule
     async def daily_tick(self) -> list[str]:
         """Post what is due, then wake up again at the next post time (from the DB)."""
-        done = await self.daily.run_due(self.bot.owns_guild)
+        try:
+            done = await self.daily.run_due(self.bot.owns_guild)
+        except Exception:
+            log.exception("daily quiz: could not post; trying again in 5 minutes")
+            self.bot.scheduler.at(
+                DAILY_JOB, datetime.now(UTC) + timedelta(minutes=5), self.daily_tick
+            )
+            return []
         if done:
             log.info("daily quiz: %s", "; ".join(done))
             self.bot.outbox.wake()

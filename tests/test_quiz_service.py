@@ -13,10 +13,14 @@ from sqlalchemy import func, select
 from core.clock import ManualClock
 from core.db import Database
 from core.errors import Conflict, DomainError, Forbidden
+from core.slots import SlotStore
 from models.delivery import OutboxMessage
 from models.quiz import QuizAnswer, QuizGameScore
 from services.guild_config import GuildConfigService
+from services.niches import NicheService
+from services.profiles import ProfileService
 from services.quiz import QuizService, period_start, points_for
+from services.quiz_daily import DailyService
 from services.quiz_packs import PackErrors, Question, load_builtin
 
 G, CH, CH2 = 1, 10, 11
@@ -325,3 +329,19 @@ def test_period_start_uses_the_server_calendar() -> None:
     assert str(period_start("week", now, "America/New_York")) == "2026-03-02 05:00:00+00:00"
     assert str(period_start("week", now, "UTC")) == "2026-03-09 00:00:00+00:00"
     assert period_start("all", now, "UTC") is None
+
+
+async def test_profile_delete_erases_quiz_data(db: Database, clock: ManualClock) -> None:
+    quiz = QuizService(db, clock, builtin=[choice_q(i) for i in range(5)])
+    game = await quiz.start_game(G, CH, STARTER, count=5)
+    asked = await quiz.open_question(game.id, 0)
+    assert asked is not None
+    await quiz.answer(game.id, 0, ALICE, option=asked.question.correct_option)
+    await quiz.answer(game.id, 0, BOB, option=asked.question.correct_option)
+    await DailyService(db, clock, quiz, SlotStore(db, clock)).answer(G, ALICE, option=0)
+    assert (await quiz.stats(G, ALICE)).answered == 2
+
+    await ProfileService(db, clock, NicheService(db)).delete(G, ALICE)
+    gone = await quiz.stats(G, ALICE)
+    assert (gone.answered, gone.games, gone.best_streak) == (0, 0, 0)
+    assert (await quiz.stats(G, BOB)).answered == 1  # nobody else's
