@@ -15,14 +15,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 from rapidfuzz import process
-from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
@@ -716,7 +716,14 @@ class CollabService:
         family = {n.name.casefold(): n.family for n in niches}
         rows = (
             await s.execute(
-                select(CollabMember, CreatorProfile)
+                select(
+                    CreatorProfile.user_id,
+                    CreatorProfile.niches,
+                    CreatorProfile.timezone,
+                    CreatorProfile.follower_band,
+                    CollabMember.formats,
+                    CollabMember.languages,
+                )
                 .join(
                     CreatorProfile,
                     and_(
@@ -733,7 +740,7 @@ class CollabService:
             )
         ).all()
         offsets: dict[str, float | None] = {}
-        return [_candidate(member, profile, family, now, offsets) for member, profile in rows]
+        return [_candidate(*row, family=family, now=now, offsets=offsets) for row in rows]
 
     async def _blocks(self, s: AsyncSession, guild_id: int) -> list[tuple[int, int]]:
         rows = (
@@ -797,7 +804,17 @@ class CollabService:
             blocks = await self._blocks(s, guild_id)
             history, _days = await self._history_rounds(s, guild_id)
             recent = await self._recent_pairs(s, guild_id, history)
-        me = _candidate(mine, profile, family, now, {})
+        me = _candidate(
+            profile.user_id,
+            profile.niches,
+            profile.timezone,
+            profile.follower_band,
+            mine.formats if mine else None,
+            mine.languages if mine else None,
+            family=family,
+            now=now,
+            offsets={},
+        )
         exclude = {b for a, b in blocks if a == user_id} | {a for a, b in blocks if b == user_id}
         exclude |= {b for a, b in recent if a == user_id} | {a for a, b in recent if b == user_id}
         found = best_partners(me, pool, exclude=exclude, limit=limit)
@@ -968,12 +985,24 @@ class CollabService:
                 ["guild_id", "slot_at"],
             )
             if inserted:
-                await self._store_groups(
+                round_id, groups = await self._store_groups(
                     s, guild_id, slot_at, result, by_id, now, timedelta(days=followup_days)
                 )
-        stored = await self.round_at(guild_id, slot_at)
-        assert stored is not None
-        return replace(stored, created=bool(inserted))
+        if not inserted:  # another process stored this slot first: theirs is the round
+            stored = await self.round_at(guild_id, slot_at)
+            assert stored is not None
+            return stored
+        return RoundInfo(
+            id=round_id,
+            guild_id=guild_id,
+            slot_at=slot_at,
+            manual=manual,
+            members=len(candidates),
+            groups=tuple(groups),
+            repeats=result.repeats,
+            unplaced=result.unplaced,
+            created=True,
+        )
 
     async def _store_groups(
         self,
@@ -984,15 +1013,16 @@ class CollabService:
         by_id: dict[int, Candidate],
         now: datetime,
         followup: timedelta,
-    ) -> None:
+    ) -> tuple[int, list[GroupInfo]]:
         round_id = await s.scalar(
             select(CollabRound.id).where(
                 CollabRound.guild_id == guild_id, CollabRound.slot_at == slot_at
             )
         )
+        assert round_id is not None
         if not result.groups:
-            return
-        rows = []
+            return round_id, []
+        rows: list[dict[str, Any]] = []
         for i, g in enumerate(result.groups):
             members = [by_id[u] for u in g.members]
             rows.append(
@@ -1008,10 +1038,16 @@ class CollabService:
                     "created_at": now,
                 }
             )
+        conn = await s.connection()
+        group_table: Any = CollabGroup.__table__
+        member_table: Any = CollabGroupMember.__table__
+        await conn.execute(group_table.insert(), rows)
+        # ids grow in insertion order: the i-th id of this round is the i-th group
         ids = (
-            await s.scalars(
-                insert(CollabGroup).returning(CollabGroup.id, sort_by_parameter_order=True),
-                rows,
+            await conn.scalars(
+                select(CollabGroup.id)
+                .where(CollabGroup.round_id == round_id)
+                .order_by(CollabGroup.id)
             )
         ).all()
         member_rows = [
@@ -1019,7 +1055,23 @@ class CollabService:
             for gid, g in zip(ids, result.groups, strict=True)
             for pos, uid in enumerate(g.members)
         ]
-        await s.execute(insert(CollabGroupMember), member_rows)
+        await conn.execute(member_table.insert(), member_rows)
+        return round_id, [
+            GroupInfo(
+                id=gid,
+                round_id=round_id,
+                guild_id=guild_id,
+                members=g.members,
+                score=row["score"],
+                repeat=row["repeat"],
+                reason=row["reason"],
+                prompts=tuple(row["prompts"]),
+                intro="pending",
+                thread_id=None,
+                followup_at=row["followup_at"],
+            )
+            for gid, g, row in zip(ids, result.groups, rows, strict=True)
+        ]
 
     async def round_at(self, guild_id: int, slot_at: datetime) -> RoundInfo | None:
         async with self.db.read() as s:
@@ -1044,7 +1096,8 @@ class CollabService:
         )
 
     async def _groups(self, s: AsyncSession, *where: Any) -> list[GroupInfo]:
-        rows = (await s.scalars(select(CollabGroup).where(*where).order_by(CollabGroup.id))).all()
+        table: Any = CollabGroup.__table__
+        rows = (await s.execute(select(table).where(*where).order_by(CollabGroup.id))).all()
         if not rows:
             return []
         members: dict[int, list[int]] = {}
@@ -1302,27 +1355,29 @@ class CollabService:
 
 
 def _candidate(
-    member: CollabMember | None,
-    profile: CreatorProfile,
+    user_id: int,
+    niches_raw: list[str] | None,
+    timezone: str | None,
+    follower_band: str | None,
+    formats_raw: list[str] | None,
+    languages_raw: list[str] | None,
+    *,
     family: dict[str, str | None],
     now: datetime,
     offsets: dict[str, float | None],
 ) -> Candidate:
-    niches = tuple(profile.niches or ())
+    niches = tuple(niches_raw or ())
     families = tuple(
         dict.fromkeys(f for n in niches if (f := family.get(n.casefold())) is not None)
     )
-    band = BANDS.index(profile.follower_band) if profile.follower_band in BANDS else None
-    formats = frozenset(member.formats) if member and member.formats else frozenset(FORMATS)
-    languages = frozenset(member.languages) if member and member.languages else frozenset()
     return Candidate(
-        user_id=profile.user_id,
+        user_id=user_id,
         niches=niches,
         families=families,
-        band=band,
-        formats=formats,
-        languages=languages,
-        utc_offset=_offset_hours(profile.timezone, now, offsets),
+        band=BANDS.index(follower_band) if follower_band in BANDS else None,
+        formats=frozenset(formats_raw) if formats_raw else frozenset(FORMATS),
+        languages=frozenset(languages_raw or ()),
+        utc_offset=_offset_hours(timezone, now, offsets),
     )
 
 
