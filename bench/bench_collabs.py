@@ -59,6 +59,10 @@ ZONES = {
 }
 
 
+def _table(model: Any) -> Any:
+    return model.__table__
+
+
 def _blocks(candidates: list[Candidate], seed: int) -> list[tuple[int, int]]:
     rng = random.Random(seed)
     ids = [c.user_id for c in candidates]
@@ -131,7 +135,7 @@ async def _round_row(n: int) -> dict[str, Any]:
             async with db.write() as s:
                 await s.run_sync(
                     lambda sync: sync.execute(
-                        CreatorProfile.__table__.insert(),
+                        _table(CreatorProfile).insert(),
                         [
                             {
                                 "guild_id": GUILD,
@@ -149,7 +153,7 @@ async def _round_row(n: int) -> dict[str, Any]:
                 )
                 await s.run_sync(
                     lambda sync: sync.execute(
-                        CollabMember.__table__.insert(),
+                        _table(CollabMember).insert(),
                         [
                             {
                                 "guild_id": GUILD,
@@ -166,7 +170,7 @@ async def _round_row(n: int) -> dict[str, Any]:
                 )
                 await s.run_sync(
                     lambda sync: sync.execute(
-                        CollabBlock.__table__.insert(),
+                        _table(CollabBlock).insert(),
                         [
                             {"guild_id": GUILD, "user_id": a, "blocked_id": b, "created_at": now}
                             for a, b in _blocks(candidates, n)
