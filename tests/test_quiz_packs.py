@@ -7,8 +7,10 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from services.quiz_matching import hint_for, matches, normalize
+from services.quiz_matching import allowed_typos, hint_for, matches, normalize
 from services.quiz_packs import (
     CATEGORIES,
     MAX_PACK_BYTES,
@@ -151,3 +153,16 @@ def test_free_answer_matching(guess: str, answers: list[str], ok: bool) -> None:
 def test_normalize_and_hint() -> None:
     assert normalize("  Crème  Brûlée! ") == "creme brulee"
     assert hint_for("blowing up") == "b _ _ _ _ _ _   u _"
+
+
+@given(
+    answer=st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=12),
+    prefix=st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=6),
+)
+def test_a_word_inside_another_word_never_matches(answer: str, prefix: str) -> None:
+    """Whole words only: "air" is never found inside "chair", however long the words."""
+    glued = prefix + answer
+    if len(prefix) > allowed_typos(len(answer)):
+        assert not matches(glued, [answer])
+        assert not matches(f"the {glued} is here", [answer])
+    assert matches(f"{prefix} {answer}", [answer])  # as its own word, it does
