@@ -534,7 +534,13 @@ class CheckinService:
             row = await self._member(s, guild_id, user_id)
             assert row is not None
             return Membership(
-                guild_id, user_id, mode, True, row.away_until, tz, cfg.next_prompt(now, tz)
+                guild_id,
+                user_id,
+                mode,
+                True,
+                row.away_until,
+                tz,
+                None if cfg.paused else cfg.next_prompt(now, tz),
             )
 
     async def opt_out(self, guild_id: int, user_id: int) -> None:
