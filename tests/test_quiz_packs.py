@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from services.quiz_matching import allowed_typos, hint_for, matches, normalize
@@ -164,5 +164,6 @@ def test_a_word_inside_another_word_never_matches(answer: str, prefix: str) -> N
     glued = prefix + answer
     if len(prefix) > allowed_typos(len(answer)):
         assert not matches(glued, [answer])
-        assert not matches(f"the {glued} is here", [answer])
+        assume(answer not in ("so", "yes"))
+        assert not matches(f"so {glued} yes", [answer])
     assert matches(f"{prefix} {answer}", [answer])  # as its own word, it does
