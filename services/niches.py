@@ -154,3 +154,35 @@ class NicheService:
                 raise NotFound(f"There's no niche called **{name}**. See `/welcome niche list`.")
             row.enabled = False
             return _to_niche(row)
+
+
+async def update_niche(
+    service: NicheService,
+    guild_id: int,
+    name: str,
+    *,
+    emoji: str | None = None,
+    role_id: int | None = None,
+    description: str | None = None,
+) -> Niche:
+    """Change an existing niche's emoji, role or description (only the values given)."""
+    if description is not None:
+        description = clean_line(description, field="niche description", max_len=100)
+    await service.list_niches(guild_id)
+    async with service.db.write() as session:
+        row = await session.scalar(
+            select(GuildNiche).where(
+                GuildNiche.guild_id == guild_id,
+                GuildNiche.key == niche_key(name),
+                GuildNiche.enabled.is_(True),
+            )
+        )
+        if row is None:
+            raise NotFound(f"There's no niche called **{name}**. See `/welcome niche list`.")
+        if emoji is not None:
+            row.emoji = emoji
+        if role_id is not None:
+            row.role_id = role_id
+        if description is not None:
+            row.description = description
+        return _to_niche(row)

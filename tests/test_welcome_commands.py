@@ -139,6 +139,15 @@ async def test_niche_add_list_remove(fake: FakeDiscord, bot: AnyBot) -> None:
     dup = await fake.slash(GUILD_ID, MOD_ID, "welcome niche add", {"name": "knittok"})
     await dup.response()
     assert "already" in (dup.content or "")
+    role = fake.add_role(GUILD_ID, name="Plant fam")
+    await fake.wait_for(lambda: bot.get_guild(GUILD_ID).get_role(role) is not None)  # type: ignore[union-attr]
+    upd = await fake.slash(
+        GUILD_ID, MOD_ID, "welcome niche add", {"name": "PlantTok", "role": fake.role_option(role)}
+    )
+    await upd.response()
+    assert "Updated" in (upd.content or "")
+    plant = next(n for n in await bot.niches.list_niches(GUILD_ID) if n.name == "PlantTok")
+    assert plant.role_id == role and plant.emoji == "🪴"  # other fields kept
     ac = await fake.autocomplete(
         GUILD_ID, MOD_ID, "welcome niche remove", {"name": "knit"}, focused="name"
     )

@@ -26,12 +26,13 @@ from cogs.welcome.views import (
     flow_message,
     start_view,
 )
-from core.errors import DomainError
+from core.errors import Conflict, DomainError
 from core.interactions import ModGroup, MutualsModal, reply
 from core.outbox import OutboundMessage
 from core.outbox_worker import DeliveryResult, SendSpec
 from core.tasks import spawn
 from core.text import clean_line, truncate
+from services.niches import update_niche
 from services.onboarding import (
     PLACEHOLDERS,
     PURPOSE_BATCH,
@@ -761,14 +762,33 @@ class WelcomeCog(commands.Cog, name="Welcome"):
             raise DomainError(
                 f"I can't give {role.mention}: move my role above it (or pick another role)."
             )
-        added = await self.bot.niches.add(
-            interaction.guild.id,
-            name,
-            emoji=validate_emoji(emoji),
-            role_id=role.id if role is not None else None,
-            description=description,
-        )
+        clean_emoji = validate_emoji(emoji)
+        role_id = role.id if role is not None else None
         extra = f" (gives {role.mention})" if role is not None else ""
+        try:
+            added = await self.bot.niches.add(
+                interaction.guild.id,
+                name,
+                emoji=clean_emoji,
+                role_id=role_id,
+                description=description,
+            )
+        except Conflict as exc:
+            if clean_emoji is None and role_id is None and description is None:
+                raise Conflict(
+                    f"{exc.message} To change it, run this again with an emoji, role or "
+                    "description."
+                ) from None
+            updated = await update_niche(
+                self.bot.niches,
+                interaction.guild.id,
+                name,
+                emoji=clean_emoji,
+                role_id=role_id,
+                description=description,
+            )
+            await reply(interaction, f"Updated **{escape_markdown(updated.label)}**{extra}. 💞")
+            return
         await reply(interaction, f"Added **{escape_markdown(added.label)}**{extra}. 💞")
 
     @niche.command(name="remove", description="Remove a niche from the list")
