@@ -293,7 +293,9 @@ class CollabsCog(
         made: list[RoundInfo] = []
 
         async def deliver() -> str:
-            rnd = await self.service.create_round(guild_id, slot_at, manual=manual)
+            guild = self.bot.get_guild(guild_id)
+            present = {m.id for m in guild.members} if guild and guild.chunked else None
+            rnd = await self.service.create_round(guild_id, slot_at, manual=manual, present=present)
             made.append(rnd)
             await self.send_intros(guild_id)
             return rnd.summary()[:500]
@@ -304,6 +306,10 @@ class CollabsCog(
         if status == "taken":
             return status, await self.service.round_at(guild_id, slot_at)
         return status, made[0] if made else None
+
+    @commands.Cog.listener()
+    async def on_member_remove(self, member: discord.Member) -> None:
+        await self.service.member_left(member.guild.id, member.id)
 
     # ------------------------------------------------------------ intros
 
@@ -333,11 +339,14 @@ class CollabsCog(
                 auto_archive_duration=10080,
                 reason="Mutuals collab round",
             )
-            for uid in group.members:
-                await thread.add_user(discord.Object(uid))
         except discord.HTTPException as exc:
             log.info("collab thread for group %s not possible (%s): DM intro", group.id, exc)
             return None
+        for uid in group.members:
+            try:
+                await thread.add_user(discord.Object(uid))
+            except discord.HTTPException as exc:  # left the server meanwhile: the rest go on
+                log.info("could not add %s to collab thread %s: %s", uid, thread.id, exc)
         return thread.id
 
     async def send_intros(self, guild_id: int | None = None) -> int:
@@ -662,11 +671,19 @@ class CollabsCog(
         nxt = f" Next round: {_when(cfg.next_round_at)}." if cfg.next_round_at else ""
         if cfg.paused:
             nxt = " Rounds are paused: `/collab rounds resume` to start them."
+        perms = channel.permissions_for(interaction.guild.me)
+        warning = ""
+        if not (perms.create_private_threads and perms.send_messages_in_threads):
+            warning = (
+                "\n⚠️ I can't create private threads there (I need **Create Private Threads** "
+                "and **Send Messages in Threads**), so I'll introduce pairs by DM until that's "
+                "fixed."
+            )
         await reply(
             interaction,
             f"Collab rounds run {cfg.describe()} in {channel.mention}.{nxt} "
             f"Follow-ups after {cfg.followup_days} days; no repeat partners within "
-            f"{cfg.history_rounds} rounds.",
+            f"{cfg.history_rounds} rounds." + warning,
         )
 
     @setup_rounds.autocomplete("timezone")

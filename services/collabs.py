@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 from rapidfuzz import process
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
@@ -590,6 +590,15 @@ class CollabService:
             await s.flush()
             return _to_profile(row)
 
+    async def member_left(self, guild_id: int, user_id: int) -> None:
+        """Someone left the server: out of rounds (their settings stay for a comeback)."""
+        async with self.db.write() as s:
+            await s.execute(
+                update(CollabMember)
+                .where(CollabMember.guild_id == guild_id, CollabMember.user_id == user_id)
+                .values(opted_in=False, updated_at=self.clock.now())
+            )
+
     async def optout(self, guild_id: int, user_id: int) -> CollabProfile:
         async with self.db.write() as s:
             row = await self._member(s, guild_id, user_id)
@@ -950,9 +959,17 @@ class CollabService:
     # ------------------------------------------------------------ rounds
 
     async def create_round(
-        self, guild_id: int, slot_at: datetime, *, manual: bool = False
+        self,
+        guild_id: int,
+        slot_at: datetime,
+        *,
+        manual: bool = False,
+        present: Collection[int] | None = None,
     ) -> RoundInfo:
-        """Match everyone eligible and store the round with its groups, once per slot."""
+        """Match everyone eligible and store the round with its groups, once per slot.
+
+        ``present``: the guild's current member ids when known (people who left are skipped).
+        """
         existing = await self.round_at(guild_id, slot_at)
         if existing is not None:
             return existing
@@ -963,6 +980,9 @@ class CollabService:
             blocks = await self._blocks(s, guild_id)
             history, followup_days = await self._history_rounds(s, guild_id)
             recent = await self._recent_pairs(s, guild_id, history)
+        if present is not None:
+            here = set(present)
+            candidates = [c for c in candidates if c.user_id in here]
         result = await asyncio.to_thread(match, candidates, blocked=blocks, recent=recent)
         by_id = {c.user_id: c for c in candidates}
         async with self.db.write() as s:

@@ -309,7 +309,7 @@ def _solve(
         list(zip(edges_u.tolist(), edges_v.tolist(), w.tolist(), strict=True))
     )
     found = rx.max_weight_matching(graph, max_cardinality=True, weight_fn=lambda x: int(x))
-    return [(int(a), int(b)) for a, b in found]
+    return sorted((min(int(a), int(b)), max(int(a), int(b))) for a, b in found)
 
 
 def _match_block(

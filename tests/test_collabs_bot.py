@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -200,6 +201,14 @@ async def test_round_threads_intro_followup_answers_and_stats(
         for c in row["components"]
     ]
     assert nominate[0].startswith("mutuals:collab:nom:")
+    opened = await fake.click(ALICE_ID, nominate[0], guild_id=GUILD_ID)
+    modal = (await opened.response())["data"]
+    assert opened.modal is not None and modal["custom_id"].startswith("mutuals:collab:nomm:")
+    inputs = [c["custom_id"] for row in modal["components"] for c in row["components"]]
+    sent = await fake.submit_modal(
+        ALICE_ID, modal["custom_id"], {inputs[1]: "Our PlantTok × HomeTok duet 🌿"}
+    )
+    assert "Nominated!" in await _answer(sent) and sent.ephemeral
     not_yet = await fake.click(BOB_ID, ids[1])
     assert "No stress" in await _answer(not_yet)
 
@@ -314,3 +323,23 @@ async def test_scheduled_rounds_run_once_and_record_missed_slots(
     assert late.groups[0].repeat  # only two members: a repeat, flagged
     history = await bot.slots.history(SLOT_KIND, str(GUILD_ID))
     assert [s.status for s in history] == ["done", "missed", "missed", "done"]
+
+
+async def test_members_who_leave_are_taken_out_of_rounds(
+    fake: FakeDiscord, bot_factory: BotFactory
+) -> None:
+    bot = await bot_factory(clock=ManualClock())
+    await _profiles(bot, ALICE_ID, BOB_ID)
+    svc = _cog(bot).service
+    await svc.optin(GUILD_ID, BOB_ID)
+    fake.remove_member(GUILD_ID, BOB_ID)
+
+    async def left() -> bool:
+        profile = await svc.get(GUILD_ID, BOB_ID)
+        return profile is not None and not profile.opted_in
+
+    for _ in range(200):
+        if await left():
+            break
+        await asyncio.sleep(0.01)
+    assert await left()

@@ -184,3 +184,17 @@ def test_quality_against_exact_max_weight_matching() -> None:
     )
     assert min(exact_ratios) >= 0.95
     assert min(scaled_ratios) >= 0.95
+
+
+def test_odd_one_out_blocked_from_every_pair_gets_a_reshuffle() -> None:
+    def creator(uid: int, niche: str, zone: float, lang: str) -> Candidate:
+        return Candidate(uid, (niche,), (niche,), 1, frozenset({"duet"}), frozenset({lang}), zone)
+
+    a, b = creator(1, "PlantTok", 0.0, "en"), creator(2, "PlantTok", 0.0, "en")
+    c, d = creator(3, "BookTok", 0.0, "en"), creator(4, "BookTok", 0.0, "en")
+    e = creator(5, "Gaming", 9.0, "ja")  # fits nobody: the matching leaves them over
+    blocked = [(5, 1), (3, 5)]  # ...and they blocked one member of each pair
+    result = match([a, b, c, d, e], blocked=blocked)
+    assert result.unplaced == ()
+    assert sorted(len(g.members) for g in result.groups) == [2, 3]
+    assert not _pairs_in(result) & {frozenset(p) for p in blocked}
