@@ -30,6 +30,7 @@ from core.errors import Conflict, DomainError
 from core.interactions import ModGroup, MutualsModal, reply
 from core.outbox import OutboundMessage
 from core.outbox_worker import DeliveryResult, SendSpec
+from core.slots import RetryLater
 from core.tasks import spawn
 from core.text import clean_line, truncate
 from services.niches import update_niche
@@ -274,7 +275,10 @@ class WelcomeCog(commands.Cog, name="Welcome"):
                 continue  # another process runs that guild's schedules
 
             async def deliver(g: int = ref.guild_id, start: Any = ref.window_start) -> str:
-                return f"{await self.service.flush_batch(g, start)} members"
+                try:
+                    return f"{await self.service.flush_batch(g, start)} members"
+                except Exception as exc:  # nothing was queued: the next sweep tries again
+                    raise RetryLater(f"{type(exc).__name__}: {exc}") from exc
 
             status = await self.bot.slots.run(
                 "welcome_batch", str(ref.guild_id), ref.window_start, deliver
