@@ -30,6 +30,7 @@ ALICE = 2_500_000_000_000_000_002
 FIRST = 2_600_000_000_000_000_000
 DM_RATE = 10.0
 DM_BURST = 3
+DRAIN_SECONDS = 3.0
 
 
 def _q(values: list[float], q: float) -> float:
@@ -93,12 +94,14 @@ async def raid(n: int, directory: Path) -> dict[str, float]:
         while await cog.service.joins_recorded(GUILD) < n:  # noqa: ASYNC110 (polling the DB)
             await asyncio.sleep(0.01)
         recorded = time.perf_counter() - started
-        await asyncio.sleep(3.0)  # watch the DM queue drain at its pace for a moment
+        recorded_at = asyncio.get_running_loop().time()
+        await asyncio.sleep(DRAIN_SECONDS)  # watch the DM queue drain at its pace for a moment
         done.set()
         await prober
         times = sorted(bot.outbox.sent_times[DM])
         busiest = max((sum(1 for t in times if s <= t < s + 1.0) for s in times), default=0)
-        span = (times[-1] - times[0]) if len(times) > 1 else 0.0
+        during = sum(1 for t in times if t < recorded_at)
+        after = sum(1 for t in times if t >= recorded_at)
         return {
             "pushed_per_sec": n / pushed,
             "recorded_per_sec": n / recorded,
@@ -107,7 +110,8 @@ async def raid(n: int, directory: Path) -> dict[str, float]:
             "p99": _q(latencies, 0.99) if latencies else float("nan"),
             "dms": float(len(times)),
             "busiest": float(busiest),
-            "avg_rate": (len(times) - 1) / span if span else 0.0,
+            "during": float(during),
+            "steady_rate": after / DRAIN_SECONDS,
         }
     finally:
         await stop_bot(bot, task)
@@ -160,8 +164,15 @@ async def run(quick: bool) -> list[dict[str, Any]]:
         },
         {
             "bench": b,
-            "metric": "DM average rate",
-            "value": r["avg_rate"],
+            "metric": "DMs sent while joins were recorded",
+            "value": r["during"],
+            "unit": "DMs",
+            "note": "the outbox shares SQLite's write lock with the join writer",
+        },
+        {
+            "bench": b,
+            "metric": "DM rate after the raid",
+            "value": r["steady_rate"],
             "unit": "/s",
             "note": f"configured {DM_RATE:g}/s",
         },

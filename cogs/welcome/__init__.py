@@ -59,6 +59,9 @@ SWEEP_SECONDS = 10.0
 EMOJI_MAX = 8
 JOIN_BATCH = 250  # joins written per transaction during a raid
 JOIN_RETRIES = 5
+# Between two batches of a raid, leave the database to the DM queue and commands for a moment
+# (on SQLite a writer that never pauses starves the outbox's claims).
+JOIN_PAUSE = 0.05
 
 
 class ModSubGroup(app_commands.Group):
@@ -173,11 +176,15 @@ class WelcomeCog(commands.Cog, name="Welcome"):
 
     async def _record_pending(self, batch: list[JoinInfo] | None = None) -> None:
         batch = batch or []
+        pause = False
         while True:
             while len(batch) < JOIN_BATCH and not self._joins.empty():
                 batch.append(self._joins.get_nowait())
             if not batch:
                 return
+            if pause:
+                await asyncio.sleep(JOIN_PAUSE)
+            pause = True
             outcomes = await self._write_joins(batch)
             self._schedule_batches(
                 {(j.guild_id, o.batch_due) for j, o in zip(batch, outcomes, strict=True)}
