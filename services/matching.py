@@ -56,6 +56,9 @@ MAX_SCORE = (
     W_BASE + W_SAME_NICHE + W_BAND_SAME + W_FORMAT * MAX_SHARED_FORMATS + W_LANGUAGE + W_HOURS
 )
 SCALE = 1000  # rustworkx wants integer weights
+AUGMENT_MAX_LEFT = 200  # leftovers re-solved with their neighbourhood (a rare, small step)
+AUGMENT_PARTNERS = 20
+AUGMENT_MAX_NODES = 1500
 
 _FORMAT_BIT = {name: 1 << i for i, name in enumerate(FORMATS)}
 ALL_FORMATS = frozenset(FORMATS)
@@ -280,13 +283,17 @@ def _index_pairs(
     return np.array(rows, np.int64).reshape(-1, 2)
 
 
-def _partition(f: Features, block_size: int) -> list[npt.NDArray[np.int64]]:
+def _partition(
+    f: Features, block_size: int, idx: npt.NDArray[np.int64] | None = None
+) -> list[npt.NDArray[np.int64]]:
     """Blocks of members who already fit: language, then time zone, then niche family."""
-    n = len(f)
+    members = np.arange(len(f), dtype=np.int64) if idx is None else idx
+    n = len(members)
     if n <= block_size * 3 // 2:
-        return [np.arange(n, dtype=np.int64)]
-    tz = np.nan_to_num(f.tz_hours, nan=99.0)
-    order = np.lexsort((f.primary_family, tz, f.primary_lang)).astype(np.int64)
+        return [members]
+    tz = np.nan_to_num(f.tz_hours[members], nan=99.0)
+    keys = (f.primary_family[members], tz, f.primary_lang[members])
+    order = members[np.lexsort(keys)]
     count = max(1, round(n / block_size))
     size = -(-n // count)
     size += size % 2  # even blocks: only the last one may leave someone over
@@ -447,22 +454,69 @@ def match(
     matched = np.zeros(n, bool)
     for a, b, _s in pairs:
         matched[a] = matched[b] = True
+
+    def pair_up(forbidden: _PairSet) -> list[tuple[int, int, float]]:
+        """Leftovers among themselves, in fitting blocks, every edge when small enough."""
+        found: list[tuple[int, int, float]] = []
+        while True:
+            left = np.flatnonzero(~matched).astype(np.int64)
+            if len(left) < 2:
+                return found
+            chunks = _partition(f, block_size, left)
+            got: list[tuple[int, int, float]] = []
+            for chunk in chunks:
+                exact = max(exact_up_to, min(len(chunk), 2 * block_size))
+                got += _match_block(f, chunk, forbidden, k=k, exact_up_to=exact)
+            for a, b, _s in got:
+                matched[a] = matched[b] = True
+            found += got
+            if not got or len(chunks) == 1:
+                return found
+
+    def augment(forbidden: _PairSet) -> None:
+        """Leftovers who can't pair among themselves: re-solve them together with the pairs of
+        their best allowed partners, exactly; kept only if it matches more people."""
+        nonlocal pairs
+        left = np.flatnonzero(~matched).astype(np.int64)
+        if len(left) < 2 or len(left) > AUGMENT_MAX_LEFT:
+            return
+        mate: dict[int, int] = {}
+        for a, b, _s in pairs:
+            mate[a], mate[b] = b, a
+        everyone = np.arange(n, dtype=np.int64)
+        sc = scores(f, left, everyone)
+        involved = set(left.tolist())
+        for row, x in enumerate(left.tolist()):
+            sc[row, x] = -np.inf
+            xs = np.full(n, x, np.int64)
+            sc[row, forbidden.contains(xs, everyone)] = -np.inf
+            for o in np.argsort(-sc[row])[:AUGMENT_PARTNERS].tolist():
+                if np.isfinite(sc[row, o]) and o in mate:
+                    involved.update((o, mate[o]))
+        if len(involved) > AUGMENT_MAX_NODES:
+            return
+        sub = np.array(sorted(involved), np.int64)
+        kept = [p for p in pairs if p[0] not in involved]
+        dropped = len(pairs) - len(kept)
+        redone = _match_block(f, sub, forbidden, k=k, exact_up_to=len(sub))
+        if len(redone) > dropped:
+            pairs = kept + redone
+            matched[sub] = False
+            for a, b, _s in redone:
+                matched[a] = matched[b] = True
+
+    pairs += pair_up(both)  # no repeats
+    augment(both)
+    pairs += pair_up(blocked_set)  # only repeats remain for these: allowed, flagged
+    augment(blocked_set)
     left = np.flatnonzero(~matched).astype(np.int64)
-    if len(left) > 1:  # leftovers among themselves, no repeats, every edge considered
-        extra = _match_block(f, left, both, k=k, exact_up_to=max(exact_up_to, len(left)))
-        pairs += extra
-        for a, b, _s in extra:
-            matched[a] = matched[b] = True
-        left = np.flatnonzero(~matched).astype(np.int64)
-    repeat_pairs: set[tuple[int, int]] = set()
-    if len(left) > 1:  # only repeats remain for these: allowed, flagged
-        extra = _match_block(f, left, blocked_set, k=k, exact_up_to=max(exact_up_to, len(left)))
-        pairs += extra
-        for a, b, _s in extra:
-            matched[a] = matched[b] = True
-            if recent_set.contains(np.array([a]), np.array([b]))[0]:
-                repeat_pairs.add((a, b))
-        left = np.flatnonzero(~matched).astype(np.int64)
+    if pairs:
+        pa = np.array([a for a, _b, _s in pairs], np.int64)
+        pb = np.array([b for _a, b, _s in pairs], np.int64)
+        flags = recent_set.contains(pa, pb).tolist()
+    else:
+        flags = []
+    repeat_pairs = {(a, b) for (a, b, _s), flag in zip(pairs, flags, strict=True) if flag}
 
     pair_total = float(sum(s for _a, _b, s in pairs))
     groups: list[list[int]] = [[a, b] for a, b, _s in pairs]

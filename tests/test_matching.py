@@ -9,6 +9,8 @@ import statistics
 import networkx as nx
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from services.matching import (
     Candidate,
@@ -198,3 +200,60 @@ def test_odd_one_out_blocked_from_every_pair_gets_a_reshuffle() -> None:
     assert result.unplaced == ()
     assert sorted(len(g.members) for g in result.groups) == [2, 3]
     assert not _pairs_in(result) & {frozenset(p) for p in blocked}
+
+
+def _placeable(ids: list[int], banned: set[frozenset[int]]) -> bool:
+    """Brute force: can everyone be put in pairs (plus one trio if odd) without a block?"""
+
+    def ok(*members: int) -> bool:
+        return all(frozenset(p) not in banned for p in itertools.combinations(members, 2))
+
+    def go(rest: tuple[int, ...], trio_left: bool) -> bool:
+        if not rest:
+            return True
+        first, others = rest[0], rest[1:]
+        for i, b in enumerate(others):
+            if not ok(first, b):
+                continue
+            after = others[:i] + others[i + 1 :]
+            if go(after, trio_left):
+                return True
+            if trio_left:
+                for j, c in enumerate(after):
+                    if ok(first, b, c) and go(after[:j] + after[j + 1 :], False):
+                        return True
+        return False
+
+    return go(tuple(ids), len(ids) % 2 == 1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(min_value=2, max_value=12),
+    seed=st.integers(min_value=0, max_value=10_000),
+    block_density=st.floats(min_value=0.0, max_value=0.4),
+    recent_density=st.floats(min_value=0.0, max_value=0.8),
+    block_size=st.sampled_from([4, 6, 500]),
+)
+def test_round_invariants_hold_on_any_instance(
+    n: int, seed: int, block_density: float, recent_density: float, block_size: int
+) -> None:
+    rng = random.Random(seed)
+    candidates = synthetic_candidates(n, seed=seed)
+    ids = [c.user_id for c in candidates]
+    every_pair = list(itertools.combinations(ids, 2))
+    blocked = [p for p in every_pair if rng.random() < block_density]
+    recent = [p for p in every_pair if rng.random() < recent_density]
+    result = match(
+        candidates, blocked=blocked, recent=recent, block_size=block_size, k=3, exact_up_to=4
+    )
+    _everyone_once(result, candidates)
+    banned = {frozenset(p) for p in blocked}
+    assert not _pairs_in(result) & banned  # blocks: never
+    recent_set = {frozenset(p) for p in recent}
+    for g in result.groups:
+        assert 2 <= len(g.members) <= 3
+        inside = {frozenset(p) for p in itertools.combinations(g.members, 2)}
+        assert g.repeat == bool(inside & recent_set)  # flagged exactly when it repeats
+    if _placeable(ids, banned):  # nobody dropped whenever blocks allow it at all
+        assert result.unplaced == ()
