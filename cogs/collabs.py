@@ -31,6 +31,7 @@ from services.collabs import (
     GroupInfo,
     RoundInfo,
     RoundSettings,
+    plural,
 )
 from services.guild_config import GuildConfigService
 from services.matching import FORMATS
@@ -627,7 +628,9 @@ class CollabsCog(
             )
         else:
             embed.add_field(name="Last partners", value="none yet", inline=False)
-        embed.add_field(name="Never-pair list", value=f"{st.blocked} member(s), private to you")
+        embed.add_field(
+            name="Never-pair list", value=f"{plural(st.blocked, 'member')}, private to you"
+        )
         await reply(interaction, embed=embed)
 
     # ------------------------------------------------------------ moderator commands
@@ -718,7 +721,10 @@ class CollabsCog(
                 if status != "taken"
                 else "A round for this moment is already running."
             )
-        await reply(interaction, "Round done! " + rnd.summary())
+        text = "Round done! " + rnd.summary()
+        if rnd.groups:
+            text += " Intros are on their way: private threads, or DMs where threads can't go."
+        await reply(interaction, text)
 
     @rounds.command(name="stats", description="Collab rounds, pairs and follow-up answers")
     async def stats(self, interaction: discord.Interaction) -> None:
@@ -737,7 +743,8 @@ class CollabsCog(
         embed.add_field(name="Members", value=f"{st.opted_in} opted in, {st.paused} paused")
         embed.add_field(
             name="Rounds",
-            value=f"{st.rounds} rounds, {st.groups} groups ({st.trios} trios), {st.matched} places",
+            value=f"{plural(st.rounds, 'round')}, {plural(st.groups, 'group')} "
+            f"({plural(st.trios, 'trio')}), {plural(st.matched, 'place')}",
         )
         embed.add_field(name="Repeat groups", value=str(st.repeats))
         a = st.answers

@@ -180,6 +180,10 @@ GENERIC_PROMPTS = (
 # ---------------------------------------------------------------- results
 
 
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
 @dataclass(frozen=True)
 class CollabProfile:
     guild_id: int
@@ -260,19 +264,19 @@ class RoundInfo:
                 )
             return "Nobody could be paired (blocks rule out every pair)."
         pairs = len(self.groups) - self.trios
-        text = f"Matched **{self.members - len(self.unplaced)}** members: {pairs} pair(s)"
+        parts = [plural(pairs, "pair")] if pairs else []
         if self.trios:
-            text += f" and {self.trios} trio (odd one out included)"
-        text += "."
+            parts.append(plural(self.trios, "trio") + " (the odd one out included)")
+        text = f"Matched **{self.members - len(self.unplaced)}** members: {' and '.join(parts)}."
         if self.repeats:
             text += (
-                f" {self.repeats} group(s) repeat a partner from recent rounds: "
+                f" {plural(self.repeats, 'group')} repeat a partner from recent rounds: "
                 "no other match was possible for them."
             )
         if self.unplaced:
             text += (
-                f" {len(self.unplaced)} member(s) could not be placed: their blocks rule out "
-                "everyone available."
+                f" {plural(len(self.unplaced), 'member')} could not be placed: blocks rule out "
+                "everyone available for them."
             )
         return text
 
