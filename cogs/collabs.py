@@ -248,10 +248,16 @@ class CollabsCog(
         for slot in await self.bot.slots.unfinished(SLOT_KIND):
             guild_id = int(slot.ref)
             if self.bot.owns_guild(guild_id):
-                await self.run_round(guild_id, slot.slot_at, reclaim=True)
+                try:
+                    await self.run_round(guild_id, slot.slot_at, reclaim=True)
+                except Exception:
+                    log.exception("collab round %s@%s could not be resumed", guild_id, slot)
         for cfg in await self.service.scheduled():
             if self.bot.owns_guild(cfg.guild_id):
-                await self.tick_guild(cfg.guild_id)
+                try:
+                    await self.tick_guild(cfg.guild_id)
+                except Exception:
+                    log.exception("collab rounds of guild %s could not be scheduled", cfg.guild_id)
         await self.send_intros()
         await self.tick_followups()
 
@@ -358,6 +364,8 @@ class CollabsCog(
         settings: dict[int, RoundSettings | None] = {}
         for group in pending:
             gid = group.guild_id
+            if not self.bot.owns_guild(gid):
+                continue  # another process runs this guild's rounds
             if gid not in settings:
                 settings[gid] = await self.service.settings(gid)
                 channels[gid] = await self._collab_channel(settings[gid])
