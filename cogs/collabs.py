@@ -304,6 +304,9 @@ class CollabsCog(
             present = {m.id for m in guild.members} if guild and guild.chunked else None
             rnd = await self.service.create_round(guild_id, slot_at, manual=manual, present=present)
             made.append(rnd)
+            cfg = await self.service.settings(guild_id)
+            if cfg is not None and await self.service.announce(rnd, cfg.channel_id):
+                self.bot.outbox.wake()
             await self.send_intros(guild_id)
             return rnd.summary()[:500]
 

@@ -54,6 +54,7 @@ from services.schedules import (
 SLOT_KIND = "collab_round"
 INTRO_PURPOSE = "collab_intro"
 FOLLOWUP_PURPOSE = "collab_followup"
+ANNOUNCE_PURPOSE = "collab_announce"
 FREQUENCIES = ("weekly", "biweekly", "monthly")
 DEFAULT_HISTORY = 6
 DEFAULT_FOLLOWUP_DAYS = 7
@@ -1208,6 +1209,29 @@ class CollabService:
                         dedupe_key=f"collab:intro:{group_id}:{uid}",
                     )
             return True
+
+    async def announce(self, rnd: RoundInfo, channel_id: int) -> bool:
+        """One public line in the collab channel per round (no pings): the fam sees it happen."""
+        if not rnd.groups:
+            return False
+        matched = rnd.members - len(rnd.unplaced)
+        groups = plural(len(rnd.groups), "group")
+        content = (
+            f"💞 New collab round! {matched} creators matched into {groups}: check your "
+            "private thread (or DMs) for your match and two collab ideas. "
+            "Not in yet? `/collab optin` and you're in the next one!"
+        )
+        async with self.db.write() as s:
+            return await add_message(
+                s,
+                kind=CHANNEL,
+                target_id=channel_id,
+                payload={"content": content},
+                now=self.clock.now(),
+                purpose=ANNOUNCE_PURPOSE,
+                guild_id=rnd.guild_id,
+                dedupe_key=f"collab:announce:{rnd.id}",
+            )
 
     async def pending_intros(self, guild_id: int | None = None) -> list[GroupInfo]:
         async with self.db.read() as s:

@@ -31,6 +31,16 @@ async def _profiles(bot: AnyBot, *ids: int) -> None:
         )
 
 
+async def _eventually(check: Any, tries: int = 500) -> Any:
+    """Await an async check until it is truthy (the bot finishes work in background tasks)."""
+    for _ in range(tries):
+        value = await check()
+        if value:
+            return value
+        await asyncio.sleep(0.01)
+    return await check()
+
+
 def _cog(bot: AnyBot) -> Any:
     cog = bot.get_cog("CollabsCog")
     assert cog is not None
@@ -177,6 +187,10 @@ async def test_round_threads_intro_followup_answers_and_stats(
     assert "PlantTok" in embed["description"] or "HomeTok" in embed["description"]
     assert "Two collab ideas" in embed["fields"][0]["name"]
 
+    [announcement] = await fake.wait_for(lambda: fake.messages(COLLABS_ID))
+    assert "New collab round! 3 creators matched" in announcement["content"]
+    assert announcement["pinged_user_ids"] == []
+
     h = await fake.slash(GUILD_ID, MOD_ID, "collab rounds run-now")
     assert "just ran" in await _answer(h)  # no accidental double round
 
@@ -284,8 +298,12 @@ async def test_restart_mid_round_neither_repairs_nor_loses_pairs(
         g.members for g in before.groups
     ]
     assert all(g.intro == "thread" for g in after.groups)
-    history = await bot.slots.history(SLOT_KIND, str(GUILD_ID))
-    assert [s.status for s in history] == ["done"]
+
+    async def finished() -> list[str] | None:
+        statuses = [s.status for s in await bot.slots.history(SLOT_KIND, str(GUILD_ID))]
+        return statuses if statuses != ["claimed"] else None
+
+    assert await _eventually(finished) == ["done"]
     posted = {frozenset(m["pinged_user_ids"]) for t in _threads(fake) for m in fake.messages(t.id)}
     assert posted == {frozenset(g.members) for g in before.groups}
 
@@ -338,8 +356,4 @@ async def test_members_who_leave_are_taken_out_of_rounds(
         profile = await svc.get(GUILD_ID, BOB_ID)
         return profile is not None and not profile.opted_in
 
-    for _ in range(200):
-        if await left():
-            break
-        await asyncio.sleep(0.01)
-    assert await left()
+    assert await _eventually(left)
