@@ -1,4 +1,4 @@
-"""/quiz (members) and /quizmod (moderators): slang quizzes on the fam's lingo.
+"""/quiz (members) and /quiz-mod (moderators): slang quizzes on the fam's lingo.
 
 The cog only turns Discord objects into ids and text, calls ``services.quiz`` /
 ``services.quiz_daily`` and formats what comes back. A channel game is a task (``GameRunner``)
@@ -522,7 +522,7 @@ class QuizCog(commands.Cog):
     quiz_group = app_commands.Group(
         name="quiz", description="Slang quizzes on the fam's lingo", guild_only=True
     )
-    mod_group = ModGroup(name="quizmod", description="Quiz settings and questions (moderators)")
+    mod_group = ModGroup(name="quiz-mod", description="Quiz settings and questions (moderators)")
 
     def __init__(self, bot: MutualsBot) -> None:
         self.bot = bot
@@ -817,7 +817,7 @@ class QuizCog(commands.Cog):
         await self.daily_tick()
         await reply(
             interaction,
-            "The term of the day is paused. `/quizmod daily-setup` brings it back."
+            "The term of the day is paused. `/quiz-mod daily-setup` brings it back."
             if changed
             else "The term of the day wasn't being posted here.",
         )
@@ -863,7 +863,7 @@ class QuizCog(commands.Cog):
         )
         await reply(
             interaction,
-            f"Here are {count} question(s). Edit and bring them back with `/quizmod import`.",
+            f"Here are {count} question(s). Edit and bring them back with `/quiz-mod import`.",
             file=discord.File(io.BytesIO(data), filename="mutuals-quiz-pack.yaml"),
         )
 
@@ -876,7 +876,7 @@ class QuizCog(commands.Cog):
         changed = await self.quiz.set_category_enabled(interaction.guild.id, category.value, False)
         await reply(
             interaction,
-            f"**{category.name}** is off. `/quizmod enable` brings it back."
+            f"**{category.name}** is off. `/quiz-mod enable` brings it back."
             if changed
             else f"**{category.name}** was already off.",
         )

@@ -415,7 +415,7 @@ class QuizService:
         questions = [*self.builtin, *custom] if include_builtin else custom
         if not questions:
             raise NotFound(
-                "This server hasn't added any questions yet. Add one with `/quizmod add`, or "
+                "This server hasn't added any questions yet. Add one with `/quiz-mod add`, or "
                 "export with `include_builtin:True` to get the shipped packs as a template."
             )
         return dump_pack("mutuals-server-pack", questions), len(questions)

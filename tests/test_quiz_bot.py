@@ -308,7 +308,7 @@ async def test_daily_term_posted_once_across_restart_and_answered(
     h = await fake.slash(
         GUILD_ID,
         MOD_ID,
-        "quizmod daily-setup",
+        "quiz-mod daily-setup",
         {"channel": fake.channel_option(GENERAL_ID), "time": "09:00", "timezone": "Europe/London"},
     )
     await h.response()
@@ -366,16 +366,16 @@ async def test_members_cannot_manage_questions_and_bad_packs_are_refused(
     fake: FakeDiscord, bot_factory: BotFactory, clock: ManualClock, db: Database
 ) -> None:
     _bot, cog, _steps = await quiz_bot(bot_factory, clock)
-    assert not fake.command_visible_to(GUILD_ID, ALICE_ID, "quizmod")
-    assert fake.command_visible_to(GUILD_ID, MOD_ID, "quizmod")
+    assert not fake.command_visible_to(GUILD_ID, ALICE_ID, "quiz-mod")
+    assert fake.command_visible_to(GUILD_ID, MOD_ID, "quiz-mod")
     pack = (
         b"questions:\n"
         b"  - {id: a, category: lingo, type: free, question: 'Q?', answer: x, explanation: y}\n"
     )
     for name, options in (
-        ("quizmod add", {"category": "lingo", "difficulty": "easy"}),
-        ("quizmod import", {"file": fake.attachment_option("p.yaml", content=pack)}),
-        ("quizmod disable", {"category": "lingo"}),
+        ("quiz-mod add", {"category": "lingo", "difficulty": "easy"}),
+        ("quiz-mod import", {"file": fake.attachment_option("p.yaml", content=pack)}),
+        ("quiz-mod disable", {"category": "lingo"}),
     ):
         h = await fake.slash(GUILD_ID, ALICE_ID, name, options)
         await h.response()
@@ -391,7 +391,7 @@ async def test_members_cannot_manage_questions_and_bad_packs_are_refused(
     h = await fake.slash(
         GUILD_ID,
         MOD_ID,
-        "quizmod import",
+        "quiz-mod import",
         {"file": fake.attachment_option("bad.yaml", content=bad)},
     )
     await h.response()
@@ -402,7 +402,7 @@ async def test_members_cannot_manage_questions_and_bad_packs_are_refused(
     assert "Question 2 (`one`), field `id`: is a duplicate of question 1." in text
 
     huge = fake.attachment_option("huge.yaml", size=5 * 1024 * 1024)  # never downloaded
-    h = await fake.slash(GUILD_ID, MOD_ID, "quizmod import", {"file": huge})
+    h = await fake.slash(GUILD_ID, MOD_ID, "quiz-mod import", {"file": huge})
     await h.response()
     assert h.ephemeral and "5.0 MB" in str(h.content)
     assert len(await cog.quiz.questions(GUILD_ID)) == 5
@@ -410,7 +410,7 @@ async def test_members_cannot_manage_questions_and_bad_packs_are_refused(
     h = await fake.slash(
         GUILD_ID,
         MOD_ID,
-        "quizmod import",
+        "quiz-mod import",
         {"file": fake.attachment_option("ok.yaml", content=pack)},
     )
     await h.response()
@@ -418,7 +418,7 @@ async def test_members_cannot_manage_questions_and_bad_packs_are_refused(
     assert len(await cog.quiz.questions(GUILD_ID)) == 6
 
     h = await fake.slash(
-        GUILD_ID, MOD_ID, "quizmod add", {"category": "rules", "difficulty": "hard"}
+        GUILD_ID, MOD_ID, "quiz-mod add", {"category": "rules", "difficulty": "hard"}
     )
     await h.response()
     assert h.modal is not None
@@ -436,7 +436,7 @@ async def test_members_cannot_manage_questions_and_bad_packs_are_refused(
     await sub.response()
     assert sub.ephemeral and "Added `q-newcomers`" in str(sub.content)
 
-    h = await fake.slash(GUILD_ID, MOD_ID, "quizmod export")
+    h = await fake.slash(GUILD_ID, MOD_ID, "quiz-mod export")
     await h.response()
     posted = fake.requests_to("POST", r"^/interactions/")[-1]
     assert posted.files and posted.files[0][0] == "mutuals-quiz-pack.yaml"
