@@ -29,7 +29,6 @@ from core.interactions import (
 )
 from core.outbox import OutboundMessage
 from core.outbox_worker import DeliveryResult, SendSpec
-from core.tasks import spawn
 from core.text import truncate
 from services.checkin_image import render_heatmap
 from services.checkin_periods import WEEKDAY_NAMES, WEEKDAYS
@@ -237,7 +236,7 @@ class CheckinCog(commands.Cog):
         self.bot.outbox.register(PURPOSE_PROMPT_CHANNEL, render=self.render_channel_prompt)
         self.bot.outbox.register(PURPOSE_SUMMARY, render=self.render_summary)
         self.bot.scheduler.every("checkin:tick", TICK_SECONDS, self.tick)
-        spawn(self._startup(), name="checkin-startup")
+        self.bot.background.spawn(self._startup(), name="checkin-startup")
 
     async def cog_unload(self) -> None:
         self.bot.scheduler.cancel_prefix("checkin:")

@@ -20,7 +20,6 @@ from core.errors import DomainError
 from core.interactions import ModGroup, MutualsView, guarded, reply
 from core.outbox import OutboundMessage
 from core.outbox_worker import DeliveryResult, SendSpec
-from core.tasks import spawn
 from core.text import neutralise, truncate
 from services.profiles import search_timezones
 from services.rotation import (
@@ -138,7 +137,7 @@ class ShoutoutsCog(commands.Cog):
         self.bot.outbox.register(
             FEATURE_PURPOSE, render=self.render_feature, on_result=self.on_feature_result
         )
-        spawn(self._start(), name="shoutouts-start")
+        self.bot.background.spawn(self._start(), name="shoutouts-start")
 
     async def cog_unload(self) -> None:
         self.bot.scheduler.cancel_prefix(JOB_PREFIX)

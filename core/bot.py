@@ -25,6 +25,7 @@ from core.outbox_worker import OutboxWorker
 from core.scheduler import Scheduler
 from core.settings import Settings
 from core.slots import SlotStore
+from core.tasks import Background
 from models.guild import BotState
 from services.niches import NicheService
 from services.profiles import ProfileService
@@ -67,6 +68,7 @@ class MutualsCore:
     db: Database
     clock: Clock
     scheduler: Scheduler
+    background: Background
     outbox_store: OutboxStore
     outbox: OutboxWorker
     slots: SlotStore
@@ -89,6 +91,7 @@ class MutualsCore:
         self.db = db
         self.clock = clock
         self.scheduler = Scheduler()
+        self.background = Background()
         self.outbox_store = OutboxStore(
             db, clock, dm_closed_recheck=timedelta(hours=settings.dm_closed_recheck_hours)
         )
@@ -152,6 +155,7 @@ class MutualsCore:
 
     async def _core_close(self) -> None:
         self.scheduler.shutdown()
+        await self.background.close()
         await self.outbox.stop()
 
     def uptime(self) -> float:

@@ -23,3 +23,26 @@ def spawn(coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
 
     task.add_done_callback(_done)
     return task
+
+
+class Background:
+    """A bot's own background tasks, cancelled together when the bot closes.
+
+    A start-up catch-up still running at shutdown must not outlive the event loop (it would
+    hold a database connection whose driver thread then calls into a closed loop).
+    """
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
+        task = spawn(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def close(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
