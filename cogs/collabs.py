@@ -6,6 +6,7 @@ this module formats replies, opens the private threads and renders the queued me
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,6 @@ from core.errors import DomainError
 from core.interactions import ModGroup, MutualsModal, handle_error, reply
 from core.outbox import DM, OutboundMessage
 from core.outbox_worker import SendSpec
-from core.tasks import spawn
 from core.text import neutralise, truncate
 from services.collabs import (
     ANSWERS,
@@ -229,7 +229,21 @@ class CollabsCog(
         self.bot = bot
         self.service = CollabService(bot.db, bot.clock, bot.niches)
         self.guild_config = GuildConfigService(bot.db, bot.clock)
+        self._inflight: set[asyncio.Task[Any]] = set()
         super().__init__()
+
+    def _track(self) -> None:
+        """Remember the running background task, so ``idle()`` can wait for it."""
+        task = asyncio.current_task()
+        if task is not None and task not in self._inflight:
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
+
+    async def idle(self) -> None:
+        """Wait for background work (start-up recovery, scheduled rounds, follow-ups) to end:
+        nothing is cut off mid-transaction when the bot stops."""
+        while pending := [t for t in self._inflight if t is not asyncio.current_task()]:
+            await asyncio.gather(*pending, return_exceptions=True)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -237,13 +251,14 @@ class CollabsCog(
         self.bot.add_dynamic_items(AnswerButton, NominateButton)
         self.bot.outbox.register(INTRO_PURPOSE, render=self.render_intro)
         self.bot.outbox.register(FOLLOWUP_PURPOSE, render=self.render_followup)
-        spawn(self._start(), name="collabs-start")
+        self.bot.background.spawn(self._start(), name="collabs-start")
 
     async def cog_unload(self) -> None:
         self.bot.scheduler.cancel_prefix(JOB_PREFIX)
 
     async def _start(self) -> None:
         """After a restart: finish rounds a crash interrupted, catch up, rebuild the jobs."""
+        self._track()
         await self.bot.wait_until_ready()
         for slot in await self.bot.slots.unfinished(SLOT_KIND):
             guild_id = int(slot.ref)
@@ -277,6 +292,7 @@ class CollabsCog(
 
     async def tick_guild(self, guild_id: int) -> RoundInfo | None:
         """Run the guild's round if it is due (the scheduler calls this), then re-arm."""
+        self._track()
         ran: RoundInfo | None = None
         try:
             now = self.bot.clock.now()
@@ -436,6 +452,7 @@ class CollabsCog(
             self._at(FOLLOWUP_JOB, when, self.tick_followups)
 
     async def tick_followups(self) -> int:
+        self._track()
         try:
             queued = await self.service.queue_followups(self.bot.clock.now())
             if queued:

@@ -58,7 +58,10 @@ MAX_SCORE = (
 SCALE = 1000  # rustworkx wants integer weights
 AUGMENT_MAX_LEFT = 200  # leftovers re-solved with their neighbourhood (a rare, small step)
 AUGMENT_PARTNERS = 20
-AUGMENT_MAX_NODES = 1500
+AUGMENT_DEPTH = 4
+PLACE_DEPTH = 3  # how far an odd one out may push others around to fit in
+PLACE_TRIES = 8
+AUGMENT_MAX_NODES = 600
 
 _FORMAT_BIT = {name: 1 << i for i, name in enumerate(FORMATS)}
 ALL_FORMATS = frozenset(FORMATS)
@@ -395,7 +398,9 @@ class _TrioPlacer:
         self.scores[g] += [float(sa[g]), float(sb[g])]
         self.repeat[g] = self.repeat[g] or bool(repeat[g])
 
-    def place(self, x: int) -> bool:
+    def place(self, x: int, depth: int = PLACE_DEPTH, moving: frozenset[int] = frozenset()) -> bool:
+        """Join the best open pair; failing that, take someone's place in a pair (or a trio)
+        and place the member that moves instead, a few steps deep."""
         if not self.groups:
             return False
         fit = self._fit(x)
@@ -403,25 +408,60 @@ class _TrioPlacer:
         if np.isfinite(fit[0][best]):
             self._join(x, best, fit)
             return True
-        for g, members in enumerate(self.groups):  # rare: blocks everywhere; try a swap
-            if len(members) != 2:
-                continue
-            for stay, moved in (members, members[::-1]):
-                if self.blocked.contains(np.array([x]), np.array([stay]))[0]:
+        if depth == 0:
+            return False
+        one = np.array([x], np.int64)
+        for g in self._swap_candidates(x):
+            members = self.groups[g]
+            for stay in list(members):
+                if self.blocked.contains(one, np.array([stay]))[0]:
                     continue
-                self.open[g] = False  # the re-formed pair can't also take the moved member
-                moved_fit = self._fit(moved)
-                self.open[g] = True
-                target = int(np.argmax(moved_fit[0]))
-                if not np.isfinite(moved_fit[0][target]):
-                    continue
-                pair = scores(self.f, np.array([x]), np.array([stay]))[0, 0]
+                rest = [m for m in members if m != stay]
+                saved = (list(members), list(self.scores[g]), self.repeat[g], bool(self.open[g]))
+                pair = float(scores(self.f, one, np.array([stay]))[0, 0])
                 self.groups[g] = [stay, x]
-                self.scores[g] = [float(pair)]
-                self.repeat[g] = bool(self.recent.contains(np.array([x]), np.array([stay]))[0])
-                self._join(moved, target, moved_fit)
-                return True
+                self.scores[g] = [pair]
+                self.repeat[g] = bool(self.recent.contains(one, np.array([stay]))[0])
+                self.open[g] = True  # a pair again: open to an extra, blocks permitting
+                if (
+                    len(rest) == 2
+                    and not self.blocked.contains(np.array([rest[0]]), np.array([rest[1]]))[0]
+                ):  # a trio splits in two pairs: nobody has to move
+                    a, b = rest
+                    self.groups.append([a, b])
+                    self.scores.append([float(scores(self.f, np.array([a]), np.array([b]))[0, 0])])
+                    self.repeat.append(bool(self.recent.contains(np.array([a]), np.array([b]))[0]))
+                    self.open = np.append(self.open, True)
+                    return True
+                if (
+                    len(rest) == 1
+                    and rest[0] not in moving
+                    and self.place(rest[0], depth - 1, moving | {x})
+                ):
+                    return True
+                self.groups[g], self.scores[g], self.repeat[g], self.open[g] = saved
         return False
+
+    def _swap_candidates(self, x: int) -> list[int]:
+        """Groups holding someone x may pair with, best fit first (a handful)."""
+        members = np.array([m for g in self.groups for m in g], np.int64)
+        owner = np.array([i for i, g in enumerate(self.groups) for _m in g], np.int64)
+        xs = np.full(len(members), x, np.int64)
+        ok = ~self.blocked.contains(xs, members)
+        if not ok.any():
+            return []
+        fit = scores(self.f, np.array([x], np.int64), members)[0]
+        fit[~ok] = -np.inf
+        order = np.argsort(-fit, kind="stable")
+        seen: list[int] = []
+        for i in order.tolist():
+            if not np.isfinite(fit[i]):
+                break
+            if int(owner[i]) not in seen:
+                seen.append(int(owner[i]))
+            if len(seen) >= PLACE_TRIES:
+                break
+        return seen
 
 
 def match(
@@ -475,7 +515,8 @@ def match(
 
     def augment(forbidden: _PairSet) -> None:
         """Leftovers who can't pair among themselves: re-solve them together with the pairs of
-        their best allowed partners, exactly; kept only if it matches more people."""
+        their best allowed partners (then those partners' partners…), exactly; kept only if it
+        matches more people."""
         nonlocal pairs
         left = np.flatnonzero(~matched).astype(np.int64)
         if len(left) < 2 or len(left) > AUGMENT_MAX_LEFT:
@@ -484,26 +525,31 @@ def match(
         for a, b, _s in pairs:
             mate[a], mate[b] = b, a
         everyone = np.arange(n, dtype=np.int64)
-        sc = scores(f, left, everyone)
         involved = set(left.tolist())
-        for row, x in enumerate(left.tolist()):
-            sc[row, x] = -np.inf
-            xs = np.full(n, x, np.int64)
-            sc[row, forbidden.contains(xs, everyone)] = -np.inf
-            for o in np.argsort(-sc[row])[:AUGMENT_PARTNERS].tolist():
-                if np.isfinite(sc[row, o]) and o in mate:
-                    involved.update((o, mate[o]))
-        if len(involved) > AUGMENT_MAX_NODES:
-            return
-        sub = np.array(sorted(involved), np.int64)
-        kept = [p for p in pairs if p[0] not in involved]
-        dropped = len(pairs) - len(kept)
-        redone = _match_block(f, sub, forbidden, k=k, exact_up_to=len(sub))
-        if len(redone) > dropped:
-            pairs = kept + redone
-            matched[sub] = False
-            for a, b, _s in redone:
-                matched[a] = matched[b] = True
+        frontier = list(involved)
+        for _level in range(AUGMENT_DEPTH):
+            sc = scores(f, np.array(frontier, np.int64), everyone)
+            grown: set[int] = set()
+            for row, x in enumerate(frontier):
+                sc[row, x] = -np.inf
+                sc[row, forbidden.contains(np.full(n, x, np.int64), everyone)] = -np.inf
+                for o in np.argsort(-sc[row])[:AUGMENT_PARTNERS].tolist():
+                    if np.isfinite(sc[row, o]) and o in mate and o not in involved:
+                        grown.update((o, mate[o]))
+            if not grown or len(involved) + len(grown) > AUGMENT_MAX_NODES:
+                return
+            involved |= grown
+            frontier = sorted(grown)
+            sub = np.array(sorted(involved), np.int64)
+            kept = [p for p in pairs if p[0] not in involved]
+            dropped = len(pairs) - len(kept)
+            redone = _match_block(f, sub, forbidden, k=k, exact_up_to=len(sub))
+            if len(redone) > dropped:
+                pairs = kept + redone
+                matched[sub] = False
+                for a, b, _s in redone:
+                    matched[a] = matched[b] = True
+                return
 
     pairs += pair_up(both)  # no repeats
     augment(both)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
+
+import pytest
 
 from core.bot import AnyBot
 from core.clock import ManualClock
@@ -17,6 +20,24 @@ from tests.fakediscord import FakeDiscord
 
 COLLABS_ID = 3_000_000_000_000_000_077
 CARA_ID = 2_000_000_000_000_000_044
+
+
+@pytest.fixture
+async def bot_factory(bot_factory: BotFactory) -> AsyncIterator[BotFactory]:
+    """The shared factory, plus: background collab work ends before the bots stop (so no
+    transaction is cut off and left open on PostgreSQL for the next test)."""
+    started: list[AnyBot] = []
+
+    async def factory(**kwargs: Any) -> AnyBot:
+        bot = await bot_factory(**kwargs)
+        started.append(bot)
+        return bot
+
+    yield factory
+    for bot in started:
+        cog = bot.get_cog("CollabsCog")
+        if cog is not None and not bot.is_closed():
+            await asyncio.wait_for(cog.idle(), timeout=30)  # type: ignore[attr-defined]
 
 
 async def _profiles(bot: AnyBot, *ids: int) -> None:
