@@ -6,7 +6,7 @@ Two measurements per size:
   exactly with rustworkx at 1k) and, at every size, against an upper bound (half the sum of
   every member's best possible partner score, which no matching can beat).
 * ``round``: the whole service call on SQLite (load members, profiles, blocks and 6 rounds of
-  history, match, store the round and its groups), as ``/collab rounds run-now`` does.
+  history, match, store the round and its groups), as ``/collab-rounds run-now`` does.
 
 Communities are simulated like ours (services.matching.synthetic_candidates): 1-3 niches in
 related families, follower bands, formats, 1-2 languages, time zones on three continents,

@@ -1,4 +1,4 @@
-"""/collab …: collab matchmaking for members, and /collab rounds … for moderators.
+"""/collab …: collab matchmaking for members, and /collab-rounds … for moderators.
 
 Thin on purpose: Discord objects become ids and plain values, services.collabs does the work,
 this module formats replies, opens the private threads and renders the queued messages.
@@ -223,8 +223,6 @@ def intro_embed(payload: dict[str, Any]) -> discord.Embed:
 class CollabsCog(
     commands.GroupCog, group_name="collab", group_description="Collab matchmaking with the fam"
 ):
-    rounds = ModGroup(name="rounds", description="Collab rounds (moderators)")
-
     def __init__(self, bot: MutualsBot) -> None:
         self.bot = bot
         self.service = CollabService(bot.db, bot.clock, bot.niches)
@@ -661,7 +659,17 @@ class CollabsCog(
         )
         await reply(interaction, embed=embed)
 
-    # ------------------------------------------------------------ moderator commands
+
+@app_commands.guild_only()
+class CollabRoundsCog(commands.Cog):
+    """/collab-rounds: a top-level command, so Discord hides it from members (it can only hide
+    whole top-level commands), on top of the run-time check every moderator group has."""
+
+    rounds = ModGroup(name="collab-rounds", description="Collab rounds (moderators)")
+
+    def __init__(self, bot: MutualsBot, main: CollabsCog) -> None:
+        self.bot = bot
+        self.main = main
 
     @rounds.command(name="setup", description="Where and when collab rounds run")
     @app_commands.describe(
@@ -686,8 +694,8 @@ class CollabsCog(
         followup_days: app_commands.Range[int, 1, 60] | None = None,
     ) -> None:
         assert interaction.guild is not None
-        zone = timezone or (await self.guild_config.get(interaction.guild.id)).timezone
-        cfg = await self.service.setup(
+        zone = timezone or (await self.main.guild_config.get(interaction.guild.id)).timezone
+        cfg = await self.main.service.setup(
             interaction.guild.id,
             interaction.user.id,
             channel_id=channel.id,
@@ -698,10 +706,10 @@ class CollabsCog(
             history_rounds=history,
             followup_days=followup_days,
         )
-        await self.reschedule(interaction.guild.id)
+        await self.main.reschedule(interaction.guild.id)
         nxt = f" Next round: {_when(cfg.next_round_at)}." if cfg.next_round_at else ""
         if cfg.paused:
-            nxt = " Rounds are paused: `/collab rounds resume` to start them."
+            nxt = " Rounds are paused: `/collab-rounds resume` to start them."
         perms = channel.permissions_for(interaction.guild.me)
         warning = ""
         if not (perms.create_private_threads and perms.send_messages_in_threads):
@@ -724,25 +732,25 @@ class CollabsCog(
     @rounds.command(name="pause", description="Pause collab rounds")
     async def pause_rounds(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
-        await self.service.set_paused(interaction.guild.id, True)
-        await self.reschedule(interaction.guild.id)
-        await reply(interaction, "Collab rounds paused. `/collab rounds resume` brings them back.")
+        await self.main.service.set_paused(interaction.guild.id, True)
+        await self.main.reschedule(interaction.guild.id)
+        await reply(interaction, "Collab rounds paused. `/collab-rounds resume` brings them back.")
 
     @rounds.command(name="resume", description="Resume collab rounds")
     async def resume_rounds(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
-        cfg = await self.service.set_paused(interaction.guild.id, False)
-        await self.reschedule(interaction.guild.id)
+        cfg = await self.main.service.set_paused(interaction.guild.id, False)
+        await self.main.reschedule(interaction.guild.id)
         nxt = f" Next round: {_when(cfg.next_round_at)}." if cfg.next_round_at else ""
         await reply(interaction, "Collab rounds are back on! 💞" + nxt)
 
     @rounds.command(name="run-now", description="Run a collab round right now")
     async def run_now(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
-        await self.service.check_run_now(interaction.guild.id)
+        await self.main.service.check_run_now(interaction.guild.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         slot = self.bot.clock.now().replace(microsecond=0)
-        status, rnd = await self.run_round(interaction.guild.id, slot, manual=True)
+        status, rnd = await self.main.run_round(interaction.guild.id, slot, manual=True)
         if rnd is None:
             raise DomainError(
                 "That round didn't go through (it's logged). Try again in a minute."
@@ -757,10 +765,10 @@ class CollabsCog(
     @rounds.command(name="stats", description="Collab rounds, pairs and follow-up answers")
     async def stats(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
-        st = await self.service.stats(interaction.guild.id)
+        st = await self.main.service.stats(interaction.guild.id)
         embed = discord.Embed(title="Collab rounds", color=BRAND)
         if st.settings is None:
-            schedule = "not set up (`/collab rounds setup`)"
+            schedule = "not set up (`/collab-rounds setup`)"
         else:
             schedule = f"{st.settings.describe()} in <#{st.settings.channel_id}>"
             if st.settings.paused:
@@ -789,4 +797,6 @@ class CollabsCog(
 
 
 async def setup(bot: MutualsBot) -> None:
-    await bot.add_cog(CollabsCog(bot))
+    main = CollabsCog(bot)
+    await bot.add_cog(main)
+    await bot.add_cog(CollabRoundsCog(bot, main))

@@ -154,7 +154,7 @@ class MutualsCore:
         log.info("synced %s global commands", len(synced))
 
     async def _core_close(self) -> None:
-        self.scheduler.shutdown()
+        await self.scheduler.close()
         await self.background.close()
         await self.outbox.stop()
 

@@ -7,6 +7,7 @@ and the feature decides, from its claimed slots, what is late, what is missed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ class Scheduler:
             timezone=UTC,
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
         )
+        self._inflight: set[asyncio.Task[Any]] = set()
 
     @property
     def running(self) -> bool:
@@ -41,10 +43,39 @@ class Scheduler:
         if self._aps.running:
             self._aps.shutdown(wait=False)
 
+    async def close(self, grace: float = 5.0) -> None:
+        """Stop firing, let jobs already running finish (a round or a post must not be cut off
+        mid-transaction), then shut down; APScheduler itself would cancel them at shutdown."""
+        if not self._aps.running:
+            return
+        self._aps.pause()
+        running = list(self._inflight)
+        if running:
+            _done, pending = await asyncio.wait(running, timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        self.shutdown()
+
+    def _guarded(self, job_id: str, func: JobFunc) -> JobFunc:
+        async def run(*args: Any) -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._inflight.add(task)
+            try:
+                await func(*args)
+            except Exception:
+                log.exception("scheduled job %s failed", job_id)
+            finally:
+                if task is not None:
+                    self._inflight.discard(task)
+
+        return run
+
     def at(self, job_id: str, when: datetime, func: JobFunc, *args: Any) -> None:
         """Run func(*args) once at `when` (replacing an earlier job with the same id)."""
         self._aps.add_job(
-            _guarded(job_id, func),
+            self._guarded(job_id, func),
             DateTrigger(run_date=when.astimezone(UTC)),
             args=args,
             id=job_id,
@@ -53,7 +84,7 @@ class Scheduler:
 
     def every(self, job_id: str, seconds: float, func: JobFunc, *args: Any) -> None:
         self._aps.add_job(
-            _guarded(job_id, func),
+            self._guarded(job_id, func),
             IntervalTrigger(seconds=seconds),
             args=args,
             id=job_id,
@@ -77,13 +108,3 @@ class Scheduler:
 
     def job_ids(self) -> list[str]:
         return [j.id for j in self._aps.get_jobs()]
-
-
-def _guarded(job_id: str, func: JobFunc) -> JobFunc:
-    async def run(*args: Any) -> None:
-        try:
-            await func(*args)
-        except Exception:
-            log.exception("scheduled job %s failed", job_id)
-
-    return run

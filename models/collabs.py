@@ -21,7 +21,7 @@ from models.base import Base, UTCDateTime
 
 
 class CollabSettings(Base):
-    """A guild's round schedule (set by moderators with /collab rounds setup)."""
+    """A guild's round schedule (set by moderators with /collab-rounds setup)."""
 
     __tablename__ = "collab_settings"
 

@@ -524,7 +524,7 @@ NO_PROFILE = (
 )
 NOT_IN = "You're not in collab rounds yet. Join with `/collab optin`."
 NO_SETUP = (
-    "Collab rounds aren't set up here yet. A moderator can start them with `/collab rounds setup`."
+    "Collab rounds aren't set up here yet. A moderator can start them with `/collab-rounds setup`."
 )
 
 

@@ -94,8 +94,12 @@ async def test_member_commands_and_clear_errors(fake: FakeDiscord, bot_factory: 
         "unblock",
         "suggest",
         "status",
-        "rounds",
     } <= subcommands
+    # moderator tools are their own top-level command, so Discord hides them from members
+    assert int(synced["collab-rounds"]["default_member_permissions"]) == 1 << 5
+    assert {"setup", "pause", "resume", "run-now", "stats"} == {
+        o["name"] for o in synced["collab-rounds"]["options"]
+    }
 
     h = await fake.slash(GUILD_ID, ALICE_ID, "collab optin")
     assert "creator profile first" in await _answer(h) and h.ephemeral
@@ -161,7 +165,7 @@ async def test_member_commands_and_clear_errors(fake: FakeDiscord, bot_factory: 
     ]
     fake.add_channel(GUILD_ID, channel_id=COLLABS_ID, name="collabs")
     for sub, options in mod_calls:
-        h = await fake.slash(GUILD_ID, ALICE_ID, f"collab rounds {sub}", options)
+        h = await fake.slash(GUILD_ID, ALICE_ID, f"collab-rounds {sub}", options)
         assert "moderators only" in await _answer(h) and h.ephemeral
     assert await _cog(bot).service.settings(GUILD_ID) is None
     # nobody was pinged by any of this
@@ -177,12 +181,12 @@ async def test_round_threads_intro_followup_answers_and_stats(
     bot = await bot_factory(clock=clock)
     await _profiles(bot, ALICE_ID, BOB_ID, CARA_ID)
 
-    h = await fake.slash(GUILD_ID, MOD_ID, "collab rounds run-now")
+    h = await fake.slash(GUILD_ID, MOD_ID, "collab-rounds run-now")
     assert "aren't set up" in await _answer(h)
     h = await fake.slash(
         GUILD_ID,
         MOD_ID,
-        "collab rounds setup",
+        "collab-rounds setup",
         {
             "channel": fake.channel_option(COLLABS_ID),
             "frequency": "weekly",
@@ -195,7 +199,7 @@ async def test_round_threads_intro_followup_answers_and_stats(
     for uid in (ALICE_ID, BOB_ID, CARA_ID):
         await (await fake.slash(GUILD_ID, uid, "collab optin")).response()
 
-    h = await fake.slash(GUILD_ID, MOD_ID, "collab rounds run-now")
+    h = await fake.slash(GUILD_ID, MOD_ID, "collab-rounds run-now")
     text = await _answer(h)
     assert "Round done!" in text and "trio" in text, text
     [thread] = _threads(fake)
@@ -212,7 +216,7 @@ async def test_round_threads_intro_followup_answers_and_stats(
     assert "New collab round! 3 creators matched" in announcement["content"]
     assert announcement["pinged_user_ids"] == []
 
-    h = await fake.slash(GUILD_ID, MOD_ID, "collab rounds run-now")
+    h = await fake.slash(GUILD_ID, MOD_ID, "collab-rounds run-now")
     assert "just ran" in await _answer(h)  # no accidental double round
 
     cog = _cog(bot)
@@ -247,7 +251,7 @@ async def test_round_threads_intro_followup_answers_and_stats(
     not_yet = await fake.click(BOB_ID, ids[1])
     assert "No stress" in await _answer(not_yet)
 
-    h = await fake.slash(GUILD_ID, MOD_ID, "collab rounds stats")
+    h = await fake.slash(GUILD_ID, MOD_ID, "collab-rounds stats")
     await h.response()
     fields = {f["name"]: f["value"] for f in h.embeds[0]["fields"]}
     assert fields["Did you collab?"] == "collabed: 1 · not yet: 1 · no: 0 · no answer: 1"
@@ -274,7 +278,7 @@ async def test_no_thread_possible_falls_back_to_dm_intros(
     for uid in (ALICE_ID, BOB_ID):
         await svc.optin(GUILD_ID, uid)
     fake.fail_next("POST", r"^/channels/\d+/threads$", 403)
-    h = await fake.slash(GUILD_ID, MOD_ID, "collab rounds run-now")
+    h = await fake.slash(GUILD_ID, MOD_ID, "collab-rounds run-now")
     assert "Round done!" in await _answer(h)
     await fake.wait_for(lambda: fake.dms(ALICE_ID) and fake.dms(BOB_ID))
     assert f"<@{BOB_ID}>" in fake.dms(ALICE_ID)[0]["content"]
