@@ -161,10 +161,8 @@ class OutboxWorker:
             result = DeliveryResult("dms_closed", error="known closed")
             await self._notify(message, result)
             return result
-        if bucket is not None and not bucket.try_take():
-            await bucket.take()
         try:
-            result = await self._send(message)
+            result = await self._send(message, bucket)
         except Exception as exc:  # a renderer bug must not stall the queue
             log.exception(
                 "outbox message %s (%s) could not be rendered", message.id, message.purpose
@@ -174,7 +172,7 @@ class OutboxWorker:
         await self._notify(message, result)
         return result
 
-    async def _send(self, message: OutboundMessage) -> DeliveryResult:
+    async def _send(self, message: OutboundMessage, bucket: TokenBucket | None) -> DeliveryResult:
         renderer = self._renderers.get(message.purpose)
         spec = await renderer(message) if renderer else default_render(message)
         kwargs: dict[str, Any] = {
@@ -199,6 +197,10 @@ class OutboxWorker:
                 if not isinstance(found, discord.abc.Messageable):
                     return DeliveryResult("failed", error="not a text channel")
                 channel = found
+            # The token is taken right before the send, so sends reach Discord at the pace even
+            # when opening a DM channel first takes a variable time.
+            if bucket is not None and not bucket.try_take():
+                await bucket.take()
             self.sent_times[message.kind].append(asyncio.get_running_loop().time())
             sent = await channel.send(**kwargs)
             return DeliveryResult("sent", message_id=sent.id, channel_id=sent.channel.id)
