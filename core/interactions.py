@@ -157,12 +157,7 @@ class ModGroup(app_commands.Group):
         return True
 
 
-def mod_only() -> Callable[[T], T]:
-    """Closed to members twice: hidden by the synced default permissions, refused at run time."""
+class ModSubGroup(app_commands.Group):
+    """A subgroup of a ModGroup: discord.py only runs the immediate parent's check."""
 
-    def decorator(func: T) -> T:
-        func = app_commands.default_permissions(manage_guild=True)(func)
-        func = app_commands.guild_only()(func)
-        return app_commands.checks.has_permissions(manage_guild=True)(func)
-
-    return decorator
+    interaction_check = ModGroup.interaction_check

@@ -27,7 +27,7 @@ from cogs.welcome.views import (
     start_view,
 )
 from core.errors import Conflict, DomainError
-from core.interactions import ModGroup, MutualsModal, reply
+from core.interactions import ModGroup, ModSubGroup, MutualsModal, reply
 from core.outbox import OutboundMessage
 from core.outbox_worker import DeliveryResult, SendSpec
 from core.slots import RetryLater
@@ -62,12 +62,6 @@ JOIN_RETRIES = 5
 # Between two batches of a raid, leave the database to the DM queue and commands for a moment
 # (on SQLite a writer that never pauses starves the outbox's claims).
 JOIN_PAUSE = 0.05
-
-
-class ModSubGroup(app_commands.Group):
-    """A subgroup of a ModGroup: discord.py only runs the immediate parent's check."""
-
-    interaction_check = ModGroup.interaction_check
 
 
 def validate_emoji(raw: str | None) -> str | None:
