@@ -16,7 +16,6 @@ import yarl
 from discord.ext import commands
 from sqlalchemy import select
 
-from core import migrate
 from core.clock import Clock, SystemClock
 from core.db import Database
 from core.interactions import MutualsTree
@@ -76,7 +75,6 @@ class MutualsCore:
     profiles: ProfileService
     started_at: float
     force_sync: bool
-    run_migrations: bool
 
     def _init_core(
         self,
@@ -85,7 +83,6 @@ class MutualsCore:
         clock: Clock,
         *,
         force_sync: bool,
-        run_migrations: bool,
     ) -> None:
         self.settings = settings
         self.db = db
@@ -107,7 +104,6 @@ class MutualsCore:
         self.profiles = ProfileService(db, clock, self.niches)
         self.started_at = time.monotonic()
         self.force_sync = force_sync
-        self.run_migrations = run_migrations
 
     def owns_guild(self, guild_id: int) -> bool:
         """In a multi-process deployment each process runs the schedules of its shards' guilds."""
@@ -118,8 +114,6 @@ class MutualsCore:
 
     async def _core_setup(self) -> None:
         bot: commands.Bot = self  # type: ignore[assignment]
-        if self.run_migrations:
-            await migrate.upgrade(self.db.engine)
         self.scheduler.start()
         recovered = await self.outbox_store.recover_interrupted()
         if recovered:
@@ -170,7 +164,6 @@ class MutualsBot(MutualsCore, commands.Bot):
         *,
         clock: Clock | None = None,
         force_sync: bool = False,
-        run_migrations: bool = False,
         **options: Any,
     ) -> None:
         options.setdefault("guild_ready_timeout", settings.guild_ready_timeout)
@@ -181,7 +174,6 @@ class MutualsBot(MutualsCore, commands.Bot):
             db,
             clock or SystemClock(),
             force_sync=force_sync,
-            run_migrations=run_migrations,
         )
 
     async def setup_hook(self) -> None:
@@ -222,12 +214,9 @@ def create_bot(
     *,
     clock: Clock | None = None,
     force_sync: bool = False,
-    run_migrations: bool = False,
     **options: Any,
 ) -> AnyBot:
     """The one factory for bot.py and the tests, so both run the same bot."""
     point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
     cls = ShardedMutualsBot if settings.shard_count else MutualsBot
-    return cls(
-        settings, db, clock=clock, force_sync=force_sync, run_migrations=run_migrations, **options
-    )
+    return cls(settings, db, clock=clock, force_sync=force_sync, **options)
