@@ -19,7 +19,7 @@ from core import migrate
 from core.db import Database
 from core.outbox import DM
 from services.welcome_card import CardInfo, render_card
-from tests.conftest import start_bot, stop_bot, test_settings
+from tests.conftest import bot_settings, start_bot, stop_bot
 from tests.fakediscord import FakeDiscord
 
 GUILD = 1_500_000_000_000_000_001
@@ -60,7 +60,7 @@ async def raid(n: int, directory: Path) -> dict[str, float]:
     fake.add_member(GUILD, MOD, "modmia", permissions=1 << 5, dispatch=False)
     fake.add_member(GUILD, ALICE, "alice", dispatch=False)
     await fake.start()
-    settings = test_settings(
+    settings = bot_settings(
         fake,
         url,
         dev_guild_id=GUILD,

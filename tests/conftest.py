@@ -85,7 +85,7 @@ async def fake() -> AsyncIterator[FakeDiscord]:
     assert not server.limit_violations, f"messages broke Discord limits: {server.limit_violations}"
 
 
-def test_settings(fake: FakeDiscord, db_url: str, **overrides: Any) -> Settings:
+def bot_settings(fake: FakeDiscord, db_url: str, **overrides: Any) -> Settings:
     base = Settings(
         discord_token=Secret("test-token"),
         database_url=db_url,
@@ -99,8 +99,6 @@ def test_settings(fake: FakeDiscord, db_url: str, **overrides: Any) -> Settings:
     )
     return replace(base, **overrides)
 
-
-test_settings.__test__ = False  # type: ignore[attr-defined]
 
 BotFactory = Callable[..., Awaitable[AnyBot]]
 
@@ -155,7 +153,7 @@ async def bot_factory(fake: FakeDiscord, db: Database, db_url: str) -> AsyncIter
 
     async def factory(**kwargs: Any) -> AnyBot:
         overrides = {k: kwargs.pop(k) for k in list(kwargs) if k in fields}
-        settings = test_settings(fake, db_url, **overrides)
+        settings = bot_settings(fake, db_url, **overrides)
         bot, task = await start_bot(fake, db, settings, **kwargs)
         running.append((bot, task))
         return bot
