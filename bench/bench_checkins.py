@@ -22,10 +22,11 @@ from sqlalchemy import func, select
 from core import migrate
 from core.clock import ManualClock
 from core.db import Database
+from core.sql import insert_ignore_many
 from models.checkins import CheckinMember
 from models.delivery import OutboxMessage
 from models.profile import CreatorProfile
-from services.checkins import CheckinService, insert_ignore_many
+from services.checkins import CheckinService
 
 GUILD = 1_100_000_000_000_000_001
 CHANNEL = 3_000_000_000_000_000_001

@@ -47,6 +47,35 @@ def _to_outbound(row: OutboxMessage) -> OutboundMessage:
     )
 
 
+def outbox_row(
+    *,
+    kind: str,
+    target_id: int,
+    payload: dict[str, Any],
+    now: datetime,
+    purpose: str = "generic",
+    guild_id: int | None = None,
+    dedupe_key: str | None = None,
+    not_before: datetime | None = None,
+) -> dict[str, Any]:
+    """One pending outbox row; `add_message` writes one, bulk writers pass many to
+    `core.sql.insert_ignore_many(session, OutboxMessage, rows, ["dedupe_key"])`."""
+    if kind not in (DM, CHANNEL):
+        raise ValueError(f"unknown outbox kind {kind!r}")
+    return {
+        "kind": kind,
+        "target_id": target_id,
+        "guild_id": guild_id,
+        "purpose": purpose,
+        "payload": payload,
+        "dedupe_key": dedupe_key,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": not_before or now,
+        "created_at": now,
+    }
+
+
 async def add_message(
     session: AsyncSession,
     *,
@@ -60,20 +89,16 @@ async def add_message(
     not_before: datetime | None = None,
 ) -> bool:
     """Queue a message inside the caller's transaction. False if dedupe_key was already queued."""
-    if kind not in (DM, CHANNEL):
-        raise ValueError(f"unknown outbox kind {kind!r}")
-    row = {
-        "kind": kind,
-        "target_id": target_id,
-        "guild_id": guild_id,
-        "purpose": purpose,
-        "payload": payload,
-        "dedupe_key": dedupe_key,
-        "status": "pending",
-        "attempts": 0,
-        "next_attempt_at": not_before or now,
-        "created_at": now,
-    }
+    row = outbox_row(
+        kind=kind,
+        target_id=target_id,
+        payload=payload,
+        now=now,
+        purpose=purpose,
+        guild_id=guild_id,
+        dedupe_key=dedupe_key,
+        not_before=not_before,
+    )
     if dedupe_key is None:
         session.add(OutboxMessage(**row))
         return True

