@@ -125,6 +125,14 @@ class MutualsCore:
         self.outbox.start()
 
     async def sync_commands(self) -> None:
+        """Sync deliberately; a refused sync is logged and the bot runs with what Discord has
+        (e.g. a DEV_GUILD_ID the bot isn't in answers 403), instead of dying at start-up."""
+        try:
+            await self._sync_commands()
+        except discord.HTTPException as exc:
+            log.error("command sync failed (%s %s): %s", exc.status, exc.code, exc.text)
+
+    async def _sync_commands(self) -> None:
         bot: commands.Bot = self  # type: ignore[assignment]
         tree = bot.tree
         if self.settings.dev_guild_id:

@@ -189,3 +189,13 @@ async def test_global_sync_only_when_tree_changed_or_forced(
     await bot.close()
     await bot_factory(dev_guild_id=None, force_sync=True)  # `python bot.py --sync`
     assert global_puts() == 2
+
+
+async def test_refused_sync_is_logged_and_the_bot_still_runs(
+    fake: FakeDiscord, bot_factory: BotFactory
+) -> None:
+    fake.fail_next("PUT", r"/commands$", 403, body={"code": 50001, "message": "Missing Access"})
+    await bot_factory()
+    h = await fake.slash(GUILD_ID, ALICE_ID, "about")  # known from an earlier sync
+    await h.response(timeout=10)
+    assert h.embeds
