@@ -119,7 +119,11 @@ class MutualsCore:
         if recovered:
             log.info("outbox: %s interrupted sends go back to the queue", recovered)
         for ext in discover_extensions():
-            await bot.load_extension(ext)
+            try:
+                await bot.load_extension(ext)
+            except commands.ExtensionError:
+                # One broken capability must not take the others down with it.
+                log.exception("extension %s failed to load; running without it", ext)
         log.info("loaded %s extensions", len(bot.extensions))
         await self.sync_commands()
         self.outbox.start()

@@ -199,3 +199,17 @@ async def test_refused_sync_is_logged_and_the_bot_still_runs(
     h = await fake.slash(GUILD_ID, ALICE_ID, "about")  # known from an earlier sync
     await h.response(timeout=10)
     assert h.embeds
+
+
+async def test_a_broken_extension_does_not_stop_the_others(
+    fake: FakeDiscord, bot_factory: BotFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import core.bot
+
+    real = core.bot.discover_extensions()
+    monkeypatch.setattr(core.bot, "discover_extensions", lambda: ["tests.broken_cog", *real])
+    bot = await bot_factory()
+    assert "tests.broken_cog" not in bot.extensions and "cogs.about" in bot.extensions
+    h = await fake.slash(GUILD_ID, ALICE_ID, "about")
+    await h.response(timeout=10)
+    assert h.embeds
