@@ -10,13 +10,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from cogs._common import BRAND
 from core.bot import VERSION
 from core.interactions import reply
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot
-
-BRAND = 0xFE2C55  # TikTok's pink, for the fam
 
 
 class About(commands.Cog):

@@ -8,9 +8,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from cogs._common import BRAND, timezone_choices
 from core.interactions import ModGroup, reply
 from services.guild_config import GuildConfigService
-from services.profiles import search_timezones
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot
@@ -28,7 +28,7 @@ class AdminCog(commands.Cog):
         assert interaction.guild is not None
         cfg = await self.service.get(interaction.guild.id)
         counts = await self.bot.outbox_store.counts()
-        embed = discord.Embed(title="Mutuals settings", color=0xFE2C55)
+        embed = discord.Embed(title="Mutuals settings", color=BRAND)
         embed.add_field(name="Server time zone", value=cfg.timezone)
         embed.add_field(
             name="Mod log channel",
@@ -54,7 +54,7 @@ class AdminCog(commands.Cog):
 
     @timezone.autocomplete("timezone")
     async def _tz(self, _i: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=z, value=z) for z in search_timezones(current[:64])]
+        return timezone_choices(current)
 
     @config.command(name="log-channel", description="Where I tell moderators about problems")
     async def log_channel(

@@ -18,6 +18,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from cogs._common import BRAND, timezone_choices
 from core.errors import DomainError
 from core.interactions import (
     ModGroup,
@@ -46,14 +47,12 @@ from services.checkins import (
     CheckinSettings,
     Summary,
 )
-from services.profiles import search_timezones
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot
 
 log = logging.getLogger(__name__)
 
-BRAND = 0xFE2C55
 SLOT_KIND = "checkin_summary"
 TICK_SECONDS = 300  # safety net; exact wake-ups are scheduled for each zone's prompt time
 STATUS_EMOJI = {"done": "💖", "open": "⏳", "away": "🧊", "grace": "🧊", "none": "▫️", "missed": "▪️"}
@@ -543,7 +542,7 @@ class CheckinCog(commands.Cog):
 
     @timezone.autocomplete("timezone")
     async def _tz(self, _i: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=z, value=z) for z in search_timezones(current[:64])]
+        return timezone_choices(current)
 
     # ------------------------------------------------------------ moderator commands
 

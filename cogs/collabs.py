@@ -16,6 +16,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from cogs._common import BRAND, timezone_choices
 from core.errors import DomainError
 from core.interactions import ModGroup, MutualsModal, handle_error, reply
 from core.outbox import DM, OutboundMessage
@@ -35,14 +36,12 @@ from services.collabs import (
 )
 from services.guild_config import GuildConfigService
 from services.matching import FORMATS
-from services.profiles import search_timezones
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot
 
 log = logging.getLogger(__name__)
 
-BRAND = 0xFE2C55
 JOB_PREFIX = "collab:"
 FOLLOWUP_JOB = "collab:followups"
 WEEKDAYS = [
@@ -727,7 +726,7 @@ class CollabRoundsCog(commands.Cog):
 
     @setup_rounds.autocomplete("timezone")
     async def _tz(self, _i: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=z, value=z) for z in search_timezones(current[:64])]
+        return timezone_choices(current)
 
     @rounds.command(name="pause", description="Pause collab rounds")
     async def pause_rounds(self, interaction: discord.Interaction) -> None:

@@ -8,14 +8,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from cogs._common import BRAND, timezone_choices
 from core.errors import DomainError
 from core.interactions import MutualsView, guarded, reply
-from services.profiles import FOLLOWER_BANDS, Profile, search_timezones
+from services.profiles import FOLLOWER_BANDS, Profile
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot
 
-BRAND = 0xFE2C55
 BAND_CHOICES = [app_commands.Choice(name=label, value=key) for key, label in FOLLOWER_BANDS.items()]
 
 
@@ -136,7 +136,7 @@ class ProfileCog(commands.GroupCog, group_name="profile", group_description="You
     async def timezone_autocomplete(
         self, _interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=z, value=z) for z in search_timezones(current[:64])]
+        return timezone_choices(current)
 
     @app_commands.command(name="show", description="Show a creator profile (yours by default)")
     @app_commands.describe(member="Whose profile to show")

@@ -23,6 +23,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from cogs._common import BRAND, timezone_choices
 from core.errors import DomainError
 from core.interactions import ModGroup, MutualsModal, guarded, is_moderator, reply
 from core.outbox import OutboundMessage
@@ -54,7 +55,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mutuals.quiz")
 
-BRAND = 0xFE2C55
 LETTERS = "ABCD"
 MEDALS = ("🥇", "🥈", "🥉")
 STARS = {"easy": "⭐", "medium": "⭐⭐", "hard": "⭐⭐⭐"}
@@ -806,9 +806,8 @@ class QuizCog(commands.Cog):
 
     @daily_setup.autocomplete("timezone")
     async def _tz(self, _i: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        from services.profiles import search_timezones
 
-        return [app_commands.Choice(name=z, value=z) for z in search_timezones(current[:64])]
+        return timezone_choices(current)
 
     @mod_group.command(name="daily-off", description="Stop posting the term of the day")
     async def daily_off(self, interaction: discord.Interaction) -> None:

@@ -16,12 +16,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from cogs._common import BRAND, timezone_choices
 from core.errors import DomainError
 from core.interactions import ModGroup, MutualsView, guarded, reply
 from core.outbox import OutboundMessage
 from core.outbox_worker import DeliveryResult, SendSpec
 from core.text import neutralise, truncate
-from services.profiles import search_timezones
 from services.rotation import (
     FEATURE_PURPOSE,
     RECOVER_AFTER,
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
     from core.bot import MutualsBot
 
 log = logging.getLogger(__name__)
-BRAND = 0xFE2C55
 JOB_PREFIX = "shoutouts:"
 Name = app_commands.Range[str, 1, 40]
 
@@ -617,7 +616,7 @@ class ShoutoutsCog(commands.Cog):
     async def _timezones(
         self, _interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=z, value=z) for z in search_timezones(current[:64])]
+        return timezone_choices(current)
 
     def _check_role(self, interaction: discord.Interaction, role: discord.Role | None) -> None:
         if role is not None and (role.is_default() or role.managed):

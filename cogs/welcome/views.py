@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.utils import escape_markdown
 
+from cogs._common import BRAND
 from core.interactions import MutualsModal, guarded
 from core.text import truncate
 from services.niches import Niche
@@ -21,7 +22,6 @@ from services.onboarding import OnboardingState, WelcomeSettings, copy_text
 if TYPE_CHECKING:
     from cogs.welcome import WelcomeCog
 
-BRAND = 0xFE2C55
 MODES = {"d": "dm", "s": "server", "p": "preview"}
 BUTTON_ACTIONS = ("start", "niches", "prof", "norms", "done")
 
