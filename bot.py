@@ -11,6 +11,7 @@ import asyncio
 import logging
 import signal
 import sys
+from datetime import timedelta
 from typing import Any
 
 import discord
@@ -18,16 +19,25 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core import migrate
 from core.bot import AnyBot, create_bot, intents
+from core.clock import Clock
 from core.db import Database
 from core.logs import setup_logging
 from core.settings import Settings, SettingsError, load_settings
+from services.container import build_services
 
 log = logging.getLogger("mutuals")
 
 
-def build_bot(settings: Settings, db: Database, **kwargs: Any) -> AnyBot:
-    """The same factory the tests use."""
-    return create_bot(settings, db, **kwargs)
+def build_bot(
+    settings: Settings, db: Database, *, clock: Clock | None = None, **options: Any
+) -> AnyBot:
+    """The composition root, used by main() and by the tests alike: the bot (core) and the
+    services it runs, built once and handed over; core never reaches up for them."""
+    bot = create_bot(settings, db, clock=clock, **options)
+    bot.provide(
+        build_services(db, bot.clock, bot.slots, grace=timedelta(hours=settings.slot_grace_hours))
+    )
+    return bot
 
 
 def intent_fallbacks() -> list[discord.Intents]:

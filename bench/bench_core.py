@@ -7,6 +7,7 @@ from typing import Any
 
 from bench.harness import GUILD, MEMBER, Running, running_bot, time_sequential
 from bench.ping_baseline import run_ping_baseline
+from services.container import Services
 
 
 async def run(quick: bool) -> list[dict[str, Any]]:
@@ -23,7 +24,9 @@ async def run(quick: bool) -> list[dict[str, Any]]:
     ]
     for backend in ("sqlite", "postgres"):
         async with running_bot(backend) as r:
-            await r.bot.profiles.update(GUILD, MEMBER, handle="@bench_fam", niches=["BookTok"])
+            await r.bot.need(Services).profiles.update(
+                GUILD, MEMBER, handle="@bench_fam", niches=["BookTok"]
+            )
             handles = itertools.count()
 
             async def show(r: Running = r) -> None:

@@ -1,7 +1,7 @@
 """Benchmark: quiz button answers processed per second by the real bot, with exact scoring,
 next to a bare discord.py ``/ping`` baseline measured in the same run.
 
-The real bot (``create_bot``) runs against the local fake Discord on a fresh SQLite database.
+The real bot (``build_bot``) runs against the local fake Discord on a fresh SQLite database.
 A game of multiple-choice questions is started; the game timer is held open by the benchmark
 (no sleeping), then every member answers:
 
@@ -27,8 +27,8 @@ from typing import Any
 from sqlalchemy import select
 
 from bench.ping_baseline import run_ping_baseline
+from bot import build_bot
 from core import migrate
-from core.bot import create_bot
 from core.clock import ManualClock
 from core.db import Database
 from core.settings import Secret, Settings
@@ -100,7 +100,7 @@ async def run_quiz_bench(
         channel_posts_per_second=50.0,
     )
     clock = ManualClock()
-    bot = create_bot(settings, db, clock=clock)
+    bot = build_bot(settings, db, clock=clock)
 
     async def no_identify_wait(shard_id: int | None, *, initial: bool = False) -> None:
         return None

@@ -18,6 +18,7 @@ from typing import Any
 from core import migrate
 from core.db import Database
 from core.outbox import DM
+from services.container import Services
 from services.welcome_card import CardInfo, render_card
 from tests.conftest import bot_settings, start_bot, stop_bot
 from tests.fakediscord import FakeDiscord
@@ -72,7 +73,7 @@ async def raid(n: int, directory: Path) -> dict[str, float]:
     try:
         cog: Any = bot.get_cog("Welcome")
         await cog.service.configure(GUILD, channel_id=WELCOME, raid_joins=10)
-        await bot.profiles.update(GUILD, ALICE, handle="@alice", niches=["BookTok"])
+        await bot.need(Services).profiles.update(GUILD, ALICE, handle="@alice", niches=["BookTok"])
         latencies: list[float] = []
         done = asyncio.Event()
 

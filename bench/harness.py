@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot import build_bot
 from core import migrate
-from core.bot import AnyBot, create_bot
+from core.bot import AnyBot
 from core.db import Database
 from core.settings import Secret, Settings
 from tests import dbutil
@@ -60,7 +61,7 @@ async def running_bot(backend: str = "sqlite", **overrides: Any) -> AsyncIterato
             guild_ready_timeout=0.1,
             **overrides,
         )
-        bot = create_bot(settings, db)
+        bot = build_bot(settings, db)
 
         async def no_wait(shard_id: int | None, *, initial: bool = False) -> None:
             return None

@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from cogs._common import BRAND, timezone_choices
 from core.interactions import ModGroup, reply
-from services.guild_config import GuildConfigService
+from services.container import Services
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot
@@ -21,7 +21,7 @@ class AdminCog(commands.Cog):
 
     def __init__(self, bot: MutualsBot) -> None:
         self.bot = bot
-        self.service = GuildConfigService(bot.db, bot.clock)
+        self.service = bot.need(Services).guild_config
 
     @config.command(name="show", description="Show this server's Mutuals settings")
     async def show(self, interaction: discord.Interaction) -> None:

@@ -43,10 +43,10 @@ from services.checkins import (
     TEXT,
     WIN,
     AnswerForm,
-    CheckinService,
     CheckinSettings,
     Summary,
 )
+from services.container import Services
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot
@@ -224,7 +224,7 @@ class CheckinCog(commands.Cog):
 
     def __init__(self, bot: MutualsBot) -> None:
         self.bot = bot
-        self.service = CheckinService(bot.db, bot.clock)
+        self.service = bot.need(Services).checkins
         self._lock = asyncio.Lock()
 
     async def cog_load(self) -> None:
@@ -421,12 +421,8 @@ class CheckinCog(commands.Cog):
         link = await self.service.best_link(guild_id, user_id, label)
         if not link:
             raise DomainError("That member didn't share a TikTok link that week.")
-        from services.rotation import RotationService  # the shoutouts capability
-
         names = _names(self.bot, guild_id, [user_id])
-        nomination = await RotationService(
-            self.bot.db, self.bot.clock, slots=self.bot.slots
-        ).nominate(
+        nomination = await self.bot.need(Services).shoutouts.nominate(
             guild_id,
             user_id,
             url=link,
@@ -531,7 +527,7 @@ class CheckinCog(commands.Cog):
         self, interaction: discord.Interaction, timezone: app_commands.Range[str, 1, 100]
     ) -> None:
         assert interaction.guild is not None
-        profile = await self.bot.profiles.update(
+        profile = await self.bot.need(Services).profiles.update(
             interaction.guild.id, interaction.user.id, timezone=timezone
         )
         member = await self.service.membership(interaction.guild.id, interaction.user.id)

@@ -28,13 +28,12 @@ from services.collabs import (
     INTRO_PURPOSE,
     SLOT_KIND,
     CollabProfile,
-    CollabService,
     GroupInfo,
     RoundInfo,
     RoundSettings,
     plural,
 )
-from services.guild_config import GuildConfigService
+from services.container import Services
 from services.matching import FORMATS
 
 if TYPE_CHECKING:
@@ -224,8 +223,8 @@ class CollabsCog(
 ):
     def __init__(self, bot: MutualsBot) -> None:
         self.bot = bot
-        self.service = CollabService(bot.db, bot.clock, bot.niches)
-        self.guild_config = GuildConfigService(bot.db, bot.clock)
+        self.service = bot.need(Services).collabs
+        self.guild_config = bot.need(Services).guild_config
         self._inflight: set[asyncio.Task[Any]] = set()
         super().__init__()
 
@@ -510,9 +509,8 @@ class CollabsCog(
     async def nominate(
         self, guild_id: int, user_id: int, *, url: str | None, blurb: str
     ) -> str | None:
-        from services.rotation import RotationService
 
-        service = RotationService(self.bot.db, self.bot.clock, slots=self.bot.slots)
+        service = self.bot.need(Services).shoutouts
         nomination = await service.nominate(
             guild_id, user_id, url=url, blurb=blurb, nominated_by=user_id
         )

@@ -11,6 +11,7 @@ from discord.ext import commands
 from cogs._common import BRAND, timezone_choices
 from core.errors import DomainError
 from core.interactions import MutualsView, guarded, reply
+from services.container import Services
 from services.profiles import FOLLOWER_BANDS, Profile
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ class ConfirmDelete(MutualsView):
     ) -> None:
         if interaction.user.id != self.user_id:
             raise DomainError("This button isn't yours.")
-        removed = await self.bot.profiles.delete(self.guild_id, self.user_id)
+        removed = await self.bot.need(Services).profiles.delete(self.guild_id, self.user_id)
         self.stop()
         text = (
             "Done: your profile and Mutuals data here are erased. 💨"
@@ -110,7 +111,7 @@ class ProfileCog(commands.GroupCog, group_name="profile", group_description="You
             raise DomainError(
                 "Tell me at least one thing to update, e.g. `/profile set handle:@you`."
             )
-        profile = await self.bot.profiles.update(
+        profile = await self.bot.need(Services).profiles.update(
             interaction.guild.id, interaction.user.id, **changes
         )
         await reply(
@@ -127,7 +128,7 @@ class ProfileCog(commands.GroupCog, group_name="profile", group_description="You
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild is None:
             return []
-        niches = await self.bot.niches.list_niches(interaction.guild.id)
+        niches = await self.bot.need(Services).niches.list_niches(interaction.guild.id)
         q = current.casefold().strip()
         hits = [n for n in niches if q in n.name.casefold()] if q else niches
         return [app_commands.Choice(name=n.label[:100], value=n.name) for n in hits[:25]]
@@ -145,7 +146,7 @@ class ProfileCog(commands.GroupCog, group_name="profile", group_description="You
     ) -> None:
         assert interaction.guild is not None
         target = member or interaction.user
-        profile = await self.bot.profiles.get(interaction.guild.id, target.id)
+        profile = await self.bot.need(Services).profiles.get(interaction.guild.id, target.id)
         if profile is None:
             if target.id == interaction.user.id:
                 raise DomainError(

@@ -30,6 +30,7 @@ from core.outbox import OutboundMessage
 from core.outbox_worker import SendSpec
 from core.tasks import spawn
 from core.text import truncate
+from services.container import Services
 from services.quiz import (
     DEFAULT_QUESTIONS,
     DEFAULT_TIMER,
@@ -42,11 +43,10 @@ from services.quiz import (
     GameEnd,
     GameInfo,
     OpenQuestion,
-    QuizService,
     Reveal,
     Standing,
 )
-from services.quiz_daily import POST_PURPOSE, DailyResult, DailyService, DailyTerm
+from services.quiz_daily import POST_PURPOSE, DailyResult, DailyTerm
 from services.quiz_matching import hint_for
 from services.quiz_packs import CATEGORIES, Question, check_upload, from_snapshot
 
@@ -526,14 +526,8 @@ class QuizCog(commands.Cog):
 
     def __init__(self, bot: MutualsBot) -> None:
         self.bot = bot
-        self.quiz = QuizService(bot.db, bot.clock)
-        self.daily = DailyService(
-            bot.db,
-            bot.clock,
-            self.quiz,
-            bot.slots,
-            grace=timedelta(hours=bot.settings.slot_grace_hours),
-        )
+        self.quiz = bot.need(Services).quizzes
+        self.daily = bot.need(Services).quiz_daily
         self.runners: dict[int, GameRunner] = {}
         #: how game timers wait; tests swap in a stepper so no test ever sleeps for real
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep

@@ -22,6 +22,7 @@ from core.interactions import ModGroup, MutualsView, guarded, reply
 from core.outbox import OutboundMessage
 from core.outbox_worker import DeliveryResult, SendSpec
 from core.text import neutralise, truncate
+from services.container import Services
 from services.rotation import (
     FEATURE_PURPOSE,
     RECOVER_AFTER,
@@ -29,7 +30,6 @@ from services.rotation import (
     Feature,
     Membership,
     RotationInfo,
-    RotationService,
     SlotOutcome,
 )
 
@@ -127,7 +127,7 @@ class ShoutoutsCog(commands.Cog):
 
     def __init__(self, bot: MutualsBot) -> None:
         self.bot = bot
-        self.service = RotationService(bot.db, bot.clock, slots=bot.slots)
+        self.service = bot.need(Services).shoutouts
         self.grace = timedelta(hours=bot.settings.slot_grace_hours)
 
     # ------------------------------------------------------------------ lifecycle

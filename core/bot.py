@@ -9,7 +9,7 @@ import pkgutil
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import discord
 import yarl
@@ -26,10 +26,9 @@ from core.settings import Settings
 from core.slots import SlotStore
 from core.tasks import Background
 from models.guild import BotState
-from services.niches import NicheService
-from services.profiles import ProfileService
 
 log = logging.getLogger("mutuals")
+T = TypeVar("T")
 
 COGS_DIR = Path(__file__).resolve().parent.parent / "cogs"
 COMMAND_HASH_KEY = "command_tree_hash"
@@ -60,50 +59,55 @@ def intents() -> discord.Intents:
     return value
 
 
-class MutualsCore:
-    """Shared by the plain and the auto-sharded bot; holds the per-process services."""
+class MutualsBot(commands.Bot):
+    """The bot: Discord plumbing plus the per-process pieces core owns (database, clock,
+    scheduler, outbox, claimed slots). Capabilities' services are built by the composition
+    root (bot.py) and handed over with ``provide``; cogs reach them with ``need``."""
 
-    settings: Settings
-    db: Database
-    clock: Clock
-    scheduler: Scheduler
-    background: Background
-    outbox_store: OutboxStore
-    outbox: OutboxWorker
-    slots: SlotStore
-    niches: NicheService
-    profiles: ProfileService
-    started_at: float
-    force_sync: bool
-
-    def _init_core(
+    def __init__(
         self,
         settings: Settings,
         db: Database,
-        clock: Clock,
         *,
-        force_sync: bool,
+        clock: Clock | None = None,
+        force_sync: bool = False,
+        **options: Any,
     ) -> None:
+        options.setdefault("guild_ready_timeout", settings.guild_ready_timeout)
+        options.setdefault("intents", intents())
+        super().__init__(**bot_options(options))
         self.settings = settings
         self.db = db
-        self.clock = clock
+        self.clock: Clock = clock or SystemClock()
         self.scheduler = Scheduler()
         self.background = Background()
         self.outbox_store = OutboxStore(
-            db, clock, dm_closed_recheck=timedelta(hours=settings.dm_closed_recheck_hours)
+            db, self.clock, dm_closed_recheck=timedelta(hours=settings.dm_closed_recheck_hours)
         )
         self.outbox = OutboxWorker(
-            self,  # type: ignore[arg-type]
+            self,
             self.outbox_store,
             dm_rate=settings.dm_per_second,
             dm_burst=settings.dm_burst,
             channel_rate=settings.channel_posts_per_second,
         )
-        self.slots = SlotStore(db, clock)
-        self.niches = NicheService(db)
-        self.profiles = ProfileService(db, clock, self.niches)
+        self.slots = SlotStore(db, self.clock)
         self.started_at = time.monotonic()
         self.force_sync = force_sync
+        self._provided: dict[type, object] = {}
+
+    # ------------------------------------------------------------------ composition
+
+    def provide(self, value: object) -> None:
+        """Hand the bot something built outside core (the services), found again by its type."""
+        self._provided[type(value)] = value
+
+    def need(self, kind: type[T]) -> T:
+        """What ``provide`` handed over, typed; a missing piece is a wiring bug, said loudly."""
+        value = self._provided.get(kind)
+        if not isinstance(value, kind):
+            raise LookupError(f"{kind.__name__} was not provided to the bot")
+        return value
 
     def owns_guild(self, guild_id: int) -> bool:
         """In a multi-process deployment each process runs the schedules of its shards' guilds."""
@@ -112,19 +116,20 @@ class MutualsCore:
             return True
         return (guild_id >> 22) % count in ids
 
-    async def _core_setup(self) -> None:
-        bot: commands.Bot = self  # type: ignore[assignment]
+    # ------------------------------------------------------------------ lifecycle
+
+    async def setup_hook(self) -> None:
         self.scheduler.start()
         recovered = await self.outbox_store.recover_interrupted()
         if recovered:
             log.info("outbox: %s interrupted sends go back to the queue", recovered)
         for ext in discover_extensions():
             try:
-                await bot.load_extension(ext)
+                await self.load_extension(ext)
             except commands.ExtensionError:
                 # One broken capability must not take the others down with it.
                 log.exception("extension %s failed to load; running without it", ext)
-        log.info("loaded %s extensions", len(bot.extensions))
+        log.info("loaded %s extensions", len(self.extensions))
         await self.sync_commands()
         self.outbox.start()
 
@@ -137,8 +142,7 @@ class MutualsCore:
             log.error("command sync failed (%s %s): %s", exc.status, exc.code, exc.text)
 
     async def _sync_commands(self) -> None:
-        bot: commands.Bot = self  # type: ignore[assignment]
-        tree = bot.tree
+        tree = self.tree
         if self.settings.dev_guild_id:
             guild = discord.Object(self.settings.dev_guild_id)
             tree.copy_global_to(guild=guild)
@@ -159,41 +163,14 @@ class MutualsCore:
             await session.merge(BotState(key=COMMAND_HASH_KEY, value=digest))
         log.info("synced %s global commands", len(synced))
 
-    async def _core_close(self) -> None:
+    async def close(self) -> None:
         await self.scheduler.close()
         await self.background.close()
         await self.outbox.stop()
+        await super().close()
 
     def uptime(self) -> float:
         return time.monotonic() - self.started_at
-
-
-class MutualsBot(MutualsCore, commands.Bot):
-    def __init__(
-        self,
-        settings: Settings,
-        db: Database,
-        *,
-        clock: Clock | None = None,
-        force_sync: bool = False,
-        **options: Any,
-    ) -> None:
-        options.setdefault("guild_ready_timeout", settings.guild_ready_timeout)
-        options.setdefault("intents", intents())
-        commands.Bot.__init__(self, **bot_options(options))
-        self._init_core(
-            settings,
-            db,
-            clock or SystemClock(),
-            force_sync=force_sync,
-        )
-
-    async def setup_hook(self) -> None:
-        await self._core_setup()
-
-    async def close(self) -> None:
-        await self._core_close()
-        await super().close()
 
 
 class ShardedMutualsBot(MutualsBot, commands.AutoShardedBot):

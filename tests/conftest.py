@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from core.bot import AnyBot, create_bot
+from bot import build_bot
+from core.bot import AnyBot
 from core.clock import ManualClock
 from core.db import Database
 from core.settings import Secret, Settings
@@ -107,7 +108,7 @@ async def start_bot(
     fake: FakeDiscord, db: Database, settings: Settings, **kwargs: Any
 ) -> tuple[AnyBot, asyncio.Task[None]]:
     """Start the real bot (the factory bot.py uses) and wait until the fake saw it READY."""
-    bot = create_bot(settings, db, **kwargs)
+    bot = build_bot(settings, db, **kwargs)
 
     async def no_identify_wait(shard_id: int | None, *, initial: bool = False) -> None:
         return None  # discord.py sleeps 5 s before each re-IDENTIFY; tests need not
@@ -145,7 +146,7 @@ async def stop_bot(bot: AnyBot, task: asyncio.Task[None]) -> None:
 async def bot_factory(fake: FakeDiscord, db: Database, db_url: str) -> AsyncIterator[BotFactory]:
     """Start bots on demand: ``bot = await bot_factory(clock=..., dm_per_second=...)``.
 
-    Keyword arguments that name a Settings field override it; the rest go to create_bot.
+    Keyword arguments that name a Settings field override it; the rest go to build_bot.
     Call it again after ``await stop(bot)`` to simulate a restart on the same database.
     """
     running: list[tuple[AnyBot, asyncio.Task[None]]] = []

@@ -14,6 +14,7 @@ from core.clock import ManualClock
 from core.db import Database
 from models.checkins import CheckinConfig, CheckinPrompt
 from services.checkins import CheckinService
+from services.container import Services
 from tests.conftest import ALICE_ID, BOB_ID, GENERAL_ID, GUILD_ID, MOD_ID, BotFactory
 from tests.fakediscord import FakeDiscord
 from tests.util import eventually
@@ -168,7 +169,7 @@ async def test_recap_posts_once_and_a_moderator_nominates(
     bot = await bot_factory(clock=clock)
     await set_up(fake)
     cog = cog_of(bot)
-    await bot.profiles.update(GUILD_ID, ALICE_ID, handle="@alice")
+    await bot.need(Services).profiles.update(GUILD_ID, ALICE_ID, handle="@alice")
     for uid in (ALICE_ID, BOB_ID):
         await cog.service.opt_in(GUILD_ID, uid, "channel")
     clock.set(MONDAY_EVENING)

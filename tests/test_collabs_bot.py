@@ -13,6 +13,7 @@ from core.bot import AnyBot
 from core.clock import ManualClock
 from core.db import Database
 from services.collabs import SLOT_KIND, CollabService
+from services.container import Services
 from services.niches import NicheService
 from services.profiles import ProfileService
 from tests.conftest import ALICE_ID, BOB_ID, GUILD_ID, MOD_ID, BotFactory
@@ -42,7 +43,7 @@ async def bot_factory(bot_factory: BotFactory) -> AsyncIterator[BotFactory]:
 
 async def _profiles(bot: AnyBot, *ids: int) -> None:
     for i, uid in enumerate(ids):
-        await bot.profiles.update(
+        await bot.need(Services).profiles.update(
             GUILD_ID,
             uid,
             handle=f"creator{i}",

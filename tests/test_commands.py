@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.bot import AnyBot
+from services.container import Services
 from tests.conftest import ALICE_ID, BOB_ID, GUILD_ID, MOD_ID, BotFactory
 from tests.fakediscord import FakeDiscord
 
@@ -43,7 +44,7 @@ async def test_profile_set_show_delete(fake: FakeDiscord, bot: AnyBot) -> None:
     )
     await h.response()
     assert h.ephemeral and "Saved" in (h.content or "")
-    stored = await bot.profiles.get(GUILD_ID, ALICE_ID)
+    stored = await bot.need(Services).profiles.get(GUILD_ID, ALICE_ID)
     assert stored is not None and stored.tiktok_handle == "plantladyjane"
     assert stored.niches == ("PlantTok", "DIY") and stored.follower_band == "10k-50k"
 
@@ -58,7 +59,7 @@ async def test_profile_set_show_delete(fake: FakeDiscord, bot: AnyBot) -> None:
     await delete.response()
     confirm = await fake.click(ALICE_ID, _button(delete, "danger"), guild_id=GUILD_ID)
     await confirm.response()
-    assert await bot.profiles.get(GUILD_ID, ALICE_ID) is None
+    assert await bot.need(Services).profiles.get(GUILD_ID, ALICE_ID) is None
 
 
 def _button(handle: object, style: str) -> str:
@@ -89,12 +90,12 @@ def _button(handle: object, style: str) -> str:
 async def test_profile_bad_input_is_ephemeral_and_changes_nothing(
     fake: FakeDiscord, bot: AnyBot, options: dict[str, str], needle: str
 ) -> None:
-    await bot.profiles.update(GUILD_ID, ALICE_ID, handle="@before")
-    before = await bot.profiles.get(GUILD_ID, ALICE_ID)
+    await bot.need(Services).profiles.update(GUILD_ID, ALICE_ID, handle="@before")
+    before = await bot.need(Services).profiles.get(GUILD_ID, ALICE_ID)
     h = await fake.slash(GUILD_ID, ALICE_ID, "profile set", options)
     await h.response()
     assert h.ephemeral and needle in (h.content or "")
-    assert await bot.profiles.get(GUILD_ID, ALICE_ID) == before
+    assert await bot.need(Services).profiles.get(GUILD_ID, ALICE_ID) == before
 
 
 async def test_show_without_profile_is_friendly(fake: FakeDiscord, bot: AnyBot) -> None:
@@ -143,7 +144,7 @@ async def test_unexpected_error_gets_an_id_and_the_bot_keeps_going(
     async def broken(*_a: object, **_k: object) -> None:
         raise RuntimeError("database on fire")
 
-    bot.profiles.get = broken  # type: ignore[method-assign]
+    bot.need(Services).profiles.get = broken  # type: ignore[method-assign]
     h = await fake.slash(GUILD_ID, ALICE_ID, "profile show")
     await h.response()
     assert h.ephemeral and "error id" in (h.content or "")

@@ -7,6 +7,7 @@ from typing import Any
 
 from core.bot import AnyBot
 from core.clock import ManualClock
+from services.container import Services
 from services.guild_config import GuildConfigService
 from tests.conftest import ALICE_ID, BOB_ID, GENERAL_ID, GUILD_ID, MOD_ID, BotFactory
 from tests.fakediscord import FakeDiscord
@@ -42,7 +43,7 @@ async def setup_rotation(
 
 
 async def give_profile(bot: AnyBot, user_id: int, handle: str) -> None:
-    await bot.profiles.update(GUILD_ID, user_id, handle=handle, niches=["PlantTok"])
+    await bot.need(Services).profiles.update(GUILD_ID, user_id, handle=handle, niches=["PlantTok"])
 
 
 async def join(fake: FakeDiscord, user_id: int) -> str:

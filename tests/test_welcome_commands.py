@@ -8,6 +8,7 @@ import pytest
 
 from core.bot import AnyBot
 from core.clock import ManualClock
+from services.container import Services
 from services.onboarding import default_rules
 from tests.conftest import ALICE_ID, GUILD_ID, MOD_ID, BotFactory
 from tests.fakediscord import FakeDiscord
@@ -146,7 +147,9 @@ async def test_niche_add_list_remove(fake: FakeDiscord, bot: AnyBot) -> None:
     )
     await upd.response()
     assert "Updated" in (upd.content or "")
-    plant = next(n for n in await bot.niches.list_niches(GUILD_ID) if n.name == "PlantTok")
+    plant = next(
+        n for n in await bot.need(Services).niches.list_niches(GUILD_ID) if n.name == "PlantTok"
+    )
     assert plant.role_id == role and plant.emoji == "🪴"  # other fields kept
     ac = await fake.autocomplete(
         GUILD_ID, MOD_ID, "welcome niche remove", {"name": "knit"}, focused="name"
@@ -155,7 +158,7 @@ async def test_niche_add_list_remove(fake: FakeDiscord, bot: AnyBot) -> None:
     assert [c["value"] for c in ac.choices] == ["KnitTok"]
     rm = await fake.slash(GUILD_ID, MOD_ID, "welcome niche remove", {"name": "KnitTok"})
     await rm.response()
-    names = [n.name for n in await bot.niches.list_niches(GUILD_ID)]
+    names = [n.name for n in await bot.need(Services).niches.list_niches(GUILD_ID)]
     assert "KnitTok" not in names and "BookTok" in names
     missing = await fake.slash(GUILD_ID, MOD_ID, "welcome niche remove", {"name": "Nope"})
     await missing.response()
@@ -179,7 +182,7 @@ async def test_preview_runs_the_flow_without_saving_anything(
     await done.response()
     note = await done.wait_followup()
     assert "nothing was saved" in note["content"] and not note["pinged_user_ids"]
-    assert await bot.profiles.get(GUILD_ID, MOD_ID) is None
+    assert await bot.need(Services).profiles.get(GUILD_ID, MOD_ID) is None
     stats = await cog_of(bot).service.stats(GUILD_ID)
     assert stats[0].started == 0 and stats[0].completed == 0
     again = await fake.slash(GUILD_ID, MOD_ID, "welcome preview")  # can be run again

@@ -13,6 +13,7 @@ from core.bot import AnyBot
 from core.clock import ManualClock
 from models.delivery import OutboxMessage
 from models.welcome import Onboarding
+from services.container import Services
 from tests.conftest import ALICE_ID, BOB_ID, GUILD_ID, MOD_ID, BotFactory
 from tests.fakediscord import FakeDiscord
 
@@ -56,8 +57,12 @@ async def setup_guild(fake: FakeDiscord, bot: AnyBot) -> dict[str, int]:
         h = await fake.slash(GUILD_ID, MOD_ID, name, opts)
         await h.response()
         assert h.ephemeral and "can't" not in (h.content or ""), h.content
-    await bot.profiles.update(GUILD_ID, BOB_ID, handle="@bobcozy", niches=["CozyGamerTok"])
-    await bot.profiles.update(GUILD_ID, ALICE_ID, handle="@alicebooks", niches=["BookTok"])
+    await bot.need(Services).profiles.update(
+        GUILD_ID, BOB_ID, handle="@bobcozy", niches=["CozyGamerTok"]
+    )
+    await bot.need(Services).profiles.update(
+        GUILD_ID, ALICE_ID, handle="@alicebooks", niches=["BookTok"]
+    )
     return {"welcome": welcome, "niche_role": niche_role, "autorole": autorole}
 
 
@@ -104,7 +109,7 @@ async def test_happy_path_join_dm_niche_handle_norms(
     assert intro[0]["pinged_user_ids"] == [BOB_ID]  # only the invited niche-mate is pinged
     assert f"<@{ALICE_ID}>" not in intro[0]["content"]  # BookTok, not the same niche
 
-    profile = await bot.profiles.get(GUILD_ID, NEWBIE)
+    profile = await bot.need(Services).profiles.get(GUILD_ID, NEWBIE)
     assert profile is not None and profile.tiktok_handle == "newbie.plays"
     assert profile.niches == ("CozyGamerTok",) and profile.intro == "Cozy games"
     state = await bot.get_cog("Welcome").service.state(GUILD_ID, NEWBIE)  # type: ignore[union-attr]
@@ -242,7 +247,7 @@ async def test_restart_mid_onboarding_old_dm_buttons_still_work(
     await fake.wait_for(
         lambda: ids["autorole"] in fake.member_roles(GUILD_ID, NEWBIE), message="autorole"
     )
-    profile = await bot2.profiles.get(GUILD_ID, NEWBIE)
+    profile = await bot2.need(Services).profiles.get(GUILD_ID, NEWBIE)
     assert profile is not None and profile.niches == ("CozyGamerTok", "BookTok")
     assert profile.tiktok_handle == "riley"
     # The public post's button, sent by the first bot, works too (for anyone not onboarded).

@@ -33,6 +33,7 @@ from core.outbox_worker import DeliveryResult, SendSpec
 from core.slots import RetryLater
 from core.tasks import spawn
 from core.text import clean_line, truncate
+from services.container import Services
 from services.niches import update_niche
 from services.onboarding import (
     PLACEHOLDERS,
@@ -42,7 +43,6 @@ from services.onboarding import (
     PURPOSE_PUBLIC,
     JoinInfo,
     JoinOutcome,
-    OnboardingService,
     OnboardingState,
     WelcomeSettings,
     copy_text,
@@ -132,7 +132,7 @@ class WelcomeCog(commands.Cog, name="Welcome"):
 
     def __init__(self, bot: MutualsBot) -> None:
         self.bot = bot
-        self.service = OnboardingService(bot.db, bot.clock, bot.niches)
+        self.service = bot.need(Services).welcome
         # Joins wait here for milliseconds at most: one writer records them in batches, so a
         # raid takes a few transactions instead of hundreds and the pool stays free for commands.
         self._joins: asyncio.Queue[JoinInfo] = asyncio.Queue()
@@ -326,7 +326,7 @@ class WelcomeCog(commands.Cog, name="Welcome"):
         self, state: OnboardingState, mode: str
     ) -> tuple[discord.Embed, discord.ui.View | None]:
         settings = await self.service.settings(state.guild_id)
-        niches = await self.bot.niches.list_niches(state.guild_id)
+        niches = await self.bot.need(Services).niches.list_niches(state.guild_id)
         return flow_message(
             server=self._server_name(state.guild_id),
             state=state,
@@ -771,7 +771,7 @@ class WelcomeCog(commands.Cog, name="Welcome"):
         role_id = role.id if role is not None else None
         extra = f" (gives {role.mention})" if role is not None else ""
         try:
-            added = await self.bot.niches.add(
+            added = await self.bot.need(Services).niches.add(
                 interaction.guild.id,
                 name,
                 emoji=clean_emoji,
@@ -785,7 +785,7 @@ class WelcomeCog(commands.Cog, name="Welcome"):
                     "description."
                 ) from None
             updated = await update_niche(
-                self.bot.niches,
+                self.bot.need(Services).niches,
                 interaction.guild.id,
                 name,
                 emoji=clean_emoji,
@@ -802,7 +802,7 @@ class WelcomeCog(commands.Cog, name="Welcome"):
         self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 40]
     ) -> None:
         assert interaction.guild is not None
-        removed = await self.bot.niches.remove(
+        removed = await self.bot.need(Services).niches.remove(
             interaction.guild.id, clean_line(name, field="niche name", max_len=40)
         )
         await reply(interaction, f"Removed **{escape_markdown(removed.name)}** from the list.")
@@ -813,7 +813,7 @@ class WelcomeCog(commands.Cog, name="Welcome"):
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild is None:
             return []
-        niches = await self.bot.niches.list_niches(interaction.guild.id)
+        niches = await self.bot.need(Services).niches.list_niches(interaction.guild.id)
         q = current.casefold().strip()
         hits = [n for n in niches if q in n.name.casefold()] if q else niches
         return [app_commands.Choice(name=n.label[:100], value=n.name) for n in hits[:25]]
@@ -821,7 +821,7 @@ class WelcomeCog(commands.Cog, name="Welcome"):
     @niche.command(name="list", description="Show the niche list")
     async def niche_list(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
-        niches = await self.bot.niches.list_niches(interaction.guild.id)
+        niches = await self.bot.need(Services).niches.list_niches(interaction.guild.id)
         lines = [
             f"{n.emoji or '•'} **{escape_markdown(n.name)}**"
             + (f" <@&{n.role_id}>" if n.role_id else "")

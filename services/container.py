@@ -1,0 +1,52 @@
+"""Every service of one bot process, built once by the composition root (bot.py).
+
+Cogs reach them with ``bot.need(Services)``; tests build them the same way, so a cog and a
+test never disagree on how a service is wired.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from core.clock import Clock
+from core.db import Database
+from core.slots import SlotStore
+from services.checkins import CheckinService
+from services.collabs import CollabService
+from services.guild_config import GuildConfigService
+from services.niches import NicheService
+from services.onboarding import OnboardingService
+from services.profiles import ProfileService
+from services.quiz import QuizService
+from services.quiz_daily import DailyService
+from services.rotation import RotationService
+
+
+@dataclass(frozen=True)
+class Services:
+    guild_config: GuildConfigService
+    niches: NicheService
+    profiles: ProfileService
+    welcome: OnboardingService
+    shoutouts: RotationService
+    collabs: CollabService
+    quizzes: QuizService
+    quiz_daily: DailyService
+    checkins: CheckinService
+
+
+def build_services(db: Database, clock: Clock, slots: SlotStore, *, grace: timedelta) -> Services:
+    niches = NicheService(db)
+    quizzes = QuizService(db, clock)
+    return Services(
+        guild_config=GuildConfigService(db, clock),
+        niches=niches,
+        profiles=ProfileService(db, clock, niches),
+        welcome=OnboardingService(db, clock, niches),
+        shoutouts=RotationService(db, clock, slots=slots),
+        collabs=CollabService(db, clock, niches),
+        quizzes=quizzes,
+        quiz_daily=DailyService(db, clock, quizzes, slots, grace=grace),
+        checkins=CheckinService(db, clock),
+    )
