@@ -8,9 +8,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs._common import BRAND, timezone_choices
+from cogs._common import BRAND, niche_choices, timezone_choices
+from core.components import ConfirmView
 from core.errors import DomainError
-from core.interactions import MutualsView, guarded, reply
+from core.interactions import reply
 from services.container import Services
 from services.profiles import FOLLOWER_BANDS, Profile
 
@@ -32,36 +33,6 @@ def profile_embed(member: discord.abc.User, profile: Profile) -> discord.Embed:
     embed.set_thumbnail(url=member.display_avatar.url)
     embed.set_footer(text="Update yours with /profile set")
     return embed
-
-
-class ConfirmDelete(MutualsView):
-    def __init__(self, bot: MutualsBot, guild_id: int, user_id: int) -> None:
-        super().__init__(timeout=120)
-        self.bot, self.guild_id, self.user_id = bot, guild_id, user_id
-
-    @discord.ui.button(label="Yes, erase my data", style=discord.ButtonStyle.danger)
-    @guarded
-    async def confirm(
-        self, interaction: discord.Interaction, _button: discord.ui.Button[ConfirmDelete]
-    ) -> None:
-        if interaction.user.id != self.user_id:
-            raise DomainError("This button isn't yours.")
-        removed = await self.bot.need(Services).profiles.delete(self.guild_id, self.user_id)
-        self.stop()
-        text = (
-            "Done: your profile and Mutuals data here are erased. 💨"
-            if removed
-            else ("There was nothing stored about you here.")
-        )
-        await interaction.response.edit_message(content=text, view=None)
-
-    @discord.ui.button(label="Keep it", style=discord.ButtonStyle.secondary)
-    @guarded
-    async def cancel(
-        self, interaction: discord.Interaction, _button: discord.ui.Button[ConfirmDelete]
-    ) -> None:
-        self.stop()
-        await interaction.response.edit_message(content="Nothing erased. 💞", view=None)
 
 
 @app_commands.guild_only()
@@ -126,12 +97,8 @@ class ProfileCog(commands.GroupCog, group_name="profile", group_description="You
     async def niche_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        if interaction.guild is None:
-            return []
-        niches = await self.bot.need(Services).niches.list_niches(interaction.guild.id)
-        q = current.casefold().strip()
-        hits = [n for n in niches if q in n.name.casefold()] if q else niches
-        return [app_commands.Choice(name=n.label[:100], value=n.name) for n in hits[:25]]
+        guild_id = interaction.guild.id if interaction.guild else None
+        return await niche_choices(self.bot.need(Services).niches, guild_id, current)
 
     @set_.autocomplete("timezone")
     async def timezone_autocomplete(
@@ -160,11 +127,23 @@ class ProfileCog(commands.GroupCog, group_name="profile", group_description="You
     )
     async def delete(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
+        guild_id, user_id = interaction.guild.id, interaction.user.id
+
+        async def erase() -> str:
+            if await self.bot.need(Services).profiles.delete(guild_id, user_id):
+                return "Done: your profile and Mutuals data here are erased. 💨"
+            return "There was nothing stored about you here."
+
         await reply(
             interaction,
             "Erase your creator profile and everything Mutuals keeps about you in this server? "
             "This can't be undone.",
-            view=ConfirmDelete(self.bot, interaction.guild.id, interaction.user.id),
+            view=ConfirmView(
+                user_id=user_id,
+                on_confirm=erase,
+                confirm_label="Yes, erase my data",
+                cancelled="Nothing erased. 💞",
+            ),
         )
 
 

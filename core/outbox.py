@@ -7,6 +7,7 @@ claims due rows and sends them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -103,6 +104,46 @@ async def add_message(
         session.add(OutboxMessage(**row))
         return True
     return await insert_ignore(session, OutboxMessage, [row], ["dedupe_key"]) == 1
+
+
+async def post_or_dm_each(
+    session: AsyncSession,
+    *,
+    channel_id: int | None,
+    user_ids: Sequence[int],
+    payload: dict[str, Any],
+    now: datetime,
+    purpose: str,
+    guild_id: int | None,
+    dedupe_key: str,
+) -> str:
+    """Tell a group something together: one post in their channel or thread that pings exactly
+    them, or, without a channel, the same message by DM to each of them (renderers see
+    ``for_user`` then). Returns "channel" or "dm". Safe to repeat: the dedupe keys hold."""
+    if channel_id is not None:
+        await add_message(
+            session,
+            kind=CHANNEL,
+            target_id=channel_id,
+            payload={**payload, "mention_users": list(user_ids)},
+            now=now,
+            purpose=purpose,
+            guild_id=guild_id,
+            dedupe_key=dedupe_key,
+        )
+        return CHANNEL
+    for uid in user_ids:
+        await add_message(
+            session,
+            kind=DM,
+            target_id=uid,
+            payload={**payload, "for_user": uid},
+            now=now,
+            purpose=purpose,
+            guild_id=guild_id,
+            dedupe_key=f"{dedupe_key}:{uid}",
+        )
+    return DM
 
 
 def backoff(attempts: int) -> timedelta:

@@ -18,6 +18,7 @@ from discord import app_commands
 from discord.ext import commands
 from discord.utils import escape_markdown
 
+from cogs._common import niche_choices
 from cogs.welcome.views import (
     BRAND,
     FlowButton,
@@ -811,12 +812,8 @@ class WelcomeCog(commands.Cog, name="Welcome"):
     async def _niche_names(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        if interaction.guild is None:
-            return []
-        niches = await self.bot.need(Services).niches.list_niches(interaction.guild.id)
-        q = current.casefold().strip()
-        hits = [n for n in niches if q in n.name.casefold()] if q else niches
-        return [app_commands.Choice(name=n.label[:100], value=n.name) for n in hits[:25]]
+        guild_id = interaction.guild.id if interaction.guild else None
+        return await niche_choices(self.bot.need(Services).niches, guild_id, current)
 
     @niche.command(name="list", description="Show the niche list")
     async def niche_list(self, interaction: discord.Interaction) -> None:

@@ -1,0 +1,90 @@
+"""Discord pieces every capability shares: a confirmation, persistent buttons whose errors
+reach the member like a command's, and a typed way to reach another capability's cog."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import discord
+from discord.ext import commands
+
+from core.errors import DomainError
+from core.interactions import MutualsView, handle_error
+
+CogT = TypeVar("CogT", bound=commands.Cog)
+
+
+class ConfirmView(MutualsView):
+    """ "Are you sure?" for something that can't be undone, answered only by whoever asked.
+
+    ``on_confirm`` does the work and returns what the message should say afterwards.
+    """
+
+    def __init__(
+        self,
+        *,
+        user_id: int,
+        on_confirm: Callable[[], Awaitable[str]],
+        confirm_label: str = "Yes, delete it",
+        cancel_label: str = "Keep it",
+        cancelled: str = "Kept it. 💞",
+        timeout: float = 120,
+    ) -> None:
+        super().__init__(timeout=timeout)
+        self.user_id = user_id
+        self.on_confirm = on_confirm
+        self.cancelled = cancelled
+        self.confirmed: bool | None = None
+        self.confirm.label = confirm_label
+        self.cancel.label = cancel_label
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        if interaction.user.id != self.user_id:
+            raise DomainError("This button isn't yours.")
+        return True
+
+    @discord.ui.button(label="Yes", style=discord.ButtonStyle.danger)
+    async def confirm(
+        self, interaction: discord.Interaction, _button: discord.ui.Button[ConfirmView]
+    ) -> None:
+        content = await self.on_confirm()
+        self.confirmed = True
+        self.stop()
+        await interaction.response.edit_message(content=content, view=None)
+
+    @discord.ui.button(label="No", style=discord.ButtonStyle.secondary)
+    async def cancel(
+        self, interaction: discord.Interaction, _button: discord.ui.Button[ConfirmView]
+    ) -> None:
+        self.confirmed = False
+        self.stop()
+        await interaction.response.edit_message(content=self.cancelled, view=None)
+
+
+class PersistentButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"(?!)"):
+    """A button that still works after a restart (its state lives in its custom id).
+
+    Subclasses give their own ``template`` and ``from_custom_id`` and put the work in
+    ``pressed``: a DomainError becomes a friendly ephemeral reply, anything else the apology
+    with an error id, exactly as for slash commands. (The base template matches nothing.)
+    """
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await self.pressed(interaction)
+        except Exception as exc:
+            await handle_error(interaction, exc)
+
+    async def pressed(self, interaction: discord.Interaction) -> None:
+        raise NotImplementedError
+
+
+def cog_of(client: discord.Client, kind: type[CogT]) -> CogT:
+    """The running cog of another capability, typed; a member gets a kind word (not a crash)
+    when that capability is switched off or failed to load."""
+    if isinstance(client, commands.Bot):
+        for cog in client.cogs.values():
+            if isinstance(cog, kind):
+                return cog
+    raise DomainError("That part of Mutuals is taking a break right now. Try again later.")
