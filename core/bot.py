@@ -18,7 +18,9 @@ from sqlalchemy import select
 
 from core.clock import Clock, SystemClock
 from core.db import Database
+from core.deliveries import Deliveries
 from core.interactions import MutualsTree
+from core.leases import LeaseStore
 from core.outbox import OutboxStore
 from core.outbox_worker import OutboxWorker
 from core.scheduler import Scheduler
@@ -92,6 +94,23 @@ class MutualsBot(commands.Bot):
             channel_rate=settings.channel_posts_per_second,
         )
         self.slots = SlotStore(db, self.clock)
+        self.leases = LeaseStore(
+            db,
+            self.clock,
+            lease=timedelta(seconds=settings.claim_lease_seconds),
+            shard_count=settings.shard_count,
+            shard_ids=settings.shard_ids,
+        )
+        self.deliveries = Deliveries(
+            self.slots,
+            self.leases,
+            self.scheduler,
+            self.clock,
+            owns=self.owns_guild,
+            sweep_seconds=settings.delivery_sweep_seconds,
+            heartbeat_seconds=max(0.5, settings.claim_lease_seconds / 4),
+            on_queued=self.outbox.wake,
+        )
         self.started_at = time.monotonic()
         self.force_sync = force_sync
         self._provided: dict[type, object] = {}
@@ -132,6 +151,12 @@ class MutualsBot(commands.Bot):
         log.info("loaded %s extensions", len(self.extensions))
         await self.sync_commands()
         self.outbox.start()
+        self.background.spawn(self._start_deliveries(), name="deliveries-start")
+
+    async def _start_deliveries(self) -> None:
+        """Schedules start once the guild cache is there (deliveries may consult it)."""
+        await self.wait_until_ready()
+        await self.deliveries.start()
 
     async def sync_commands(self) -> None:
         """Sync deliberately; a refused sync is logged and the bot runs with what Discord has
@@ -164,6 +189,7 @@ class MutualsBot(commands.Bot):
         log.info("synced %s global commands", len(synced))
 
     async def close(self) -> None:
+        await self.deliveries.stop()
         await self.scheduler.close()
         await self.background.close()
         await self.outbox.stop()

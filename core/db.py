@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -89,3 +91,17 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+_TRANSIENT_DRIVER_ERRORS = ("CannotConnectNow", "ConnectionDoesNotExist", "AdminShutdown")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for the database being unreachable for a while (refused, restarting, pool timeout),
+    as opposed to a bug: such work is retried when the database is back, never dropped."""
+    if isinstance(exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeout):
+        return True
+    if isinstance(exc, DBAPIError):
+        orig = type(exc.orig).__name__ if exc.orig is not None else ""
+        return exc.connection_invalidated or any(n in orig for n in _TRANSIENT_DRIVER_ERRORS)
+    return isinstance(exc, OSError | TimeoutError)

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
+
+
+def new_error_id() -> str:
+    """A short id that ties what a member or moderator is told to the logged traceback."""
+    return secrets.token_hex(4)
+
 
 class DomainError(Exception):
     """A user-safe failure: the message is shown as-is to the member who caused it."""

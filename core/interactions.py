@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import functools
 import logging
-import secrets
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
 
-from core.errors import DomainError
+from core.errors import DomainError, new_error_id
 
 log = logging.getLogger("mutuals.errors")
 
@@ -77,7 +76,7 @@ def _message_for(error: BaseException) -> tuple[str, bool]:
 async def handle_error(interaction: discord.Interaction, error: BaseException) -> None:
     message, unexpected = _message_for(error)
     if unexpected:
-        error_id = secrets.token_hex(4)
+        error_id = new_error_id()
         where = interaction.command.qualified_name if interaction.command else interaction.data
         log.error(
             "error id %s in %s by user %s",

@@ -62,6 +62,8 @@ class Settings:
     dm_closed_recheck_hours: float = 72.0
     slot_grace_hours: float = 6.0
     guild_ready_timeout: float = 2.0
+    delivery_sweep_seconds: float = 5.0
+    claim_lease_seconds: float = 12.0
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -178,4 +180,6 @@ def load_settings(
         dm_closed_recheck_hours=_float(merged, "DM_CLOSED_RECHECK_HOURS", 72.0),
         slot_grace_hours=_float(merged, "SLOT_GRACE_HOURS", 6.0),
         guild_ready_timeout=_float(merged, "GUILD_READY_TIMEOUT", 2.0),
+        delivery_sweep_seconds=_float(merged, "DELIVERY_SWEEP_SECONDS", 5.0),
+        claim_lease_seconds=_float(merged, "CLAIM_LEASE_SECONDS", 12.0),
     )

@@ -7,13 +7,13 @@ claimant ever wins, whatever the number of tasks or processes racing for it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 
-from core.clock import Clock
+from core.clock import Clock, as_utc
 from core.db import Database
 from core.sql import insert_ignore
 from models.delivery import ScheduledSlot
@@ -35,13 +35,34 @@ class Slot:
     status: str
 
 
+@dataclass(frozen=True)
+class Claim:
+    """An unfinished claim: somebody (``owner``) started delivering it and hasn't finished."""
+
+    id: int
+    kind: str
+    ref: str
+    slot_at: datetime
+    owner: str | None
+    claimed_at: datetime
+    guild_id: int | None
+
+
 class SlotStore:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
 
     async def _insert(
-        self, kind: str, ref: str, slot_at: datetime, status: str, detail: str | None
+        self,
+        kind: str,
+        ref: str,
+        slot_at: datetime,
+        status: str,
+        detail: str | None,
+        *,
+        owner: str | None = None,
+        guild_id: int | None = None,
     ) -> bool:
         row = {
             "kind": kind,
@@ -51,18 +72,80 @@ class SlotStore:
             "claimed_at": self.clock.now(),
             "finished_at": None if status == CLAIMED else self.clock.now(),
             "detail": detail,
+            "owner": owner if status == CLAIMED else None,
+            "guild_id": guild_id,
         }
         async with self.db.write() as session:
             return (
                 await insert_ignore(session, ScheduledSlot, [row], ["kind", "ref", "slot_at"]) == 1
             )
 
-    async def claim(self, kind: str, ref: str, slot_at: datetime) -> bool:
+    async def claim(
+        self,
+        kind: str,
+        ref: str,
+        slot_at: datetime,
+        *,
+        owner: str | None = None,
+        guild_id: int | None = None,
+    ) -> bool:
         """True for exactly one caller per (kind, ref, slot_at), ever."""
-        return await self._insert(kind, ref, slot_at, CLAIMED, None)
+        return await self._insert(kind, ref, slot_at, CLAIMED, None, owner=owner, guild_id=guild_id)
 
-    async def record_missed(self, kind: str, ref: str, slot_at: datetime, detail: str) -> bool:
-        return await self._insert(kind, ref, slot_at, MISSED, detail[:500])
+    async def record_missed(
+        self, kind: str, ref: str, slot_at: datetime, detail: str, *, guild_id: int | None = None
+    ) -> bool:
+        return await self._insert(kind, ref, slot_at, MISSED, detail[:500], guild_id=guild_id)
+
+    async def open_claims(self, kinds: Sequence[str]) -> list[Claim]:
+        """Every unfinished claim of these kinds, oldest slot first."""
+        async with self.db.read() as session:
+            rows = (
+                await session.scalars(
+                    select(ScheduledSlot)
+                    .where(ScheduledSlot.status == CLAIMED, ScheduledSlot.kind.in_(kinds))
+                    .order_by(ScheduledSlot.slot_at, ScheduledSlot.id)
+                )
+            ).all()
+        return [
+            Claim(r.id, r.kind, r.ref, r.slot_at, r.owner, r.claimed_at, r.guild_id) for r in rows
+        ]
+
+    async def take_over(self, claim: Claim, owner: str) -> bool:
+        """Make an unfinished claim ours, unless somebody else changed it first (atomic)."""
+        async with self.db.write() as session:
+            result = await session.execute(
+                update(ScheduledSlot)
+                .where(
+                    ScheduledSlot.id == claim.id,
+                    ScheduledSlot.status == CLAIMED,
+                    ScheduledSlot.owner.is_not_distinct_from(claim.owner),
+                )
+                .values(owner=owner, claimed_at=self.clock.now())
+            )
+            return int(getattr(result, "rowcount", 0) or 0) == 1
+
+    async def recorded(
+        self, kind: str, keys: Iterable[tuple[str, datetime]]
+    ) -> set[tuple[str, datetime]]:
+        """Which of these (ref, slot time) already have a row (claimed, done, missed…)."""
+        wanted = set(keys)
+        if not wanted:
+            return set()
+        refs = sorted({ref for ref, _ in wanted})
+        first = min(at for _, at in wanted)
+        found: set[tuple[str, datetime]] = set()
+        async with self.db.read() as session:
+            for i in range(0, len(refs), 500):
+                rows = await session.execute(
+                    select(ScheduledSlot.ref, ScheduledSlot.slot_at).where(
+                        ScheduledSlot.kind == kind,
+                        ScheduledSlot.ref.in_(refs[i : i + 500]),
+                        ScheduledSlot.slot_at >= first,
+                    )
+                )
+                found.update((ref, as_utc(at)) for ref, at in rows.all())
+        return found & wanted
 
     async def finish(
         self, kind: str, ref: str, slot_at: datetime, status: str = DONE, detail: str | None = None

@@ -45,10 +45,17 @@ class DMStatus(Base):
 
 
 class ScheduledSlot(Base):
-    """A claimed delivery: the unique key makes a second claim of the same slot fail."""
+    """A claimed delivery: the unique key makes a second claim of the same slot fail.
+
+    ``owner`` is the process holding an unfinished claim; its heartbeat in ``process_lease``
+    says it is alive. A claim whose owner stopped beating is taken over, in slot order.
+    """
 
     __tablename__ = "scheduled_slot"
-    __table_args__ = (UniqueConstraint("kind", "ref", "slot_at"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "ref", "slot_at"),
+        Index("ix_scheduled_slot_open", "status", "kind"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
@@ -59,3 +66,23 @@ class ScheduledSlot(Base):
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     detail: Mapped[str | None] = mapped_column(String(500))
+    owner: Mapped[str | None] = mapped_column(String(64))
+    guild_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ProcessLease(Base):
+    """One row per running bot process, its heartbeat renewed every few seconds.
+
+    A process that stops beating (SIGKILL, lost host) loses its claims to a live process
+    within the lease; one that shuts down cleanly deletes its row and hands over at once.
+    """
+
+    __tablename__ = "process_lease"
+
+    owner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    shard_count: Mapped[int | None] = mapped_column(Integer)
+    shard_ids: Mapped[str | None] = mapped_column(String(200))
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)

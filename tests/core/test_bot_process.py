@@ -11,7 +11,7 @@ from pathlib import Path
 from tests.conftest import ALICE_ID, GUILD_ID
 from tests.fakediscord import FakeDiscord
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def _spawn(fake: FakeDiscord, db_url: str, tmp_path: Path) -> asyncio.subprocess.Process:

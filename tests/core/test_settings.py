@@ -11,7 +11,7 @@ import pytest
 
 from core.settings import Secret, Settings, SettingsError, load_settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def load(**env: str) -> Settings:
