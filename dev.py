@@ -3,7 +3,8 @@
 
 python3 dev.py run     create .venv, install, migrate and start the bot
 python3 dev.py test    create .venv, install, run the tests (SQLite and PostgreSQL)
-python3 dev.py lint    ruff (lint + format check) and mypy
+python3 dev.py lint    ruff (lint + format check), mypy (strict on core, services, models)
+                       and the import contract (import-linter: the layers)
 python3 dev.py bench   every benchmark in bench/, one table
 """
 
@@ -59,6 +60,7 @@ def main(argv: list[str]) -> int:
             (BIN / "ruff", "check", "."),
             (BIN / "ruff", "format", "--check", "."),
             (BIN / "mypy",),
+            (BIN / "lint-imports",),
         ]
         return max(run(*step) for step in steps)
     if command == "bench":

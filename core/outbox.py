@@ -184,11 +184,12 @@ class OutboxStore:
 
     async def next_due_at(self, kind: str) -> datetime | None:
         async with self.db.read() as session:
-            return await session.scalar(
+            value: datetime | None = await session.scalar(
                 select(func.min(OutboxMessage.next_attempt_at)).where(
                     OutboxMessage.kind == kind, OutboxMessage.status == "pending"
                 )
             )
+        return value
 
     async def _finish(self, row_id: int, **values: Any) -> None:
         async with self.db.write() as session:

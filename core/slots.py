@@ -192,11 +192,12 @@ class SlotStore:
 
     async def last_slot(self, kind: str, ref: str) -> datetime | None:
         async with self.db.read() as session:
-            return await session.scalar(
+            value: datetime | None = await session.scalar(
                 select(func.max(ScheduledSlot.slot_at)).where(
                     ScheduledSlot.kind == kind, ScheduledSlot.ref == ref
                 )
             )
+        return value
 
     async def history(self, kind: str, ref: str, limit: int = 20) -> list[Slot]:
         async with self.db.read() as session:
