@@ -11,7 +11,11 @@ from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/mutuals.db"
+# Runtime state lives in var/, apart from the shipped content in data/ (quiz packs, copy), so
+# a volume or bind mount for state never hides content and an upgrade serves the new content.
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/mutuals.db"
+# Where the SQLite file lived before it moved to var/; still used when it is the one there.
+LEGACY_SQLITE_FILE = Path("data") / "mutuals.db"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -104,7 +108,7 @@ def normalise_database_url(raw: str, name: str = "DATABASE_URL") -> str:
     except ArgumentError:
         raise SettingsError(
             name,
-            "expected a URL like sqlite+aiosqlite:///./data/mutuals.db "
+            "expected a URL like sqlite+aiosqlite:///./var/mutuals.db "
             f"or postgresql+asyncpg://user@host/db, got {raw!r}",
         ) from None
     backend = url.get_backend_name()
@@ -119,6 +123,13 @@ def normalise_database_url(raw: str, name: str = "DATABASE_URL") -> str:
             name, f"expected a sqlite or postgresql URL, got the {backend!r} scheme"
         )
     return url.render_as_string(hide_password=False)
+
+
+def default_database_url() -> str:
+    """var/mutuals.db, unless an older install's data/mutuals.db is there and var/ isn't yet."""
+    if LEGACY_SQLITE_FILE.is_file() and not (Path("var") / "mutuals.db").exists():
+        return f"sqlite+aiosqlite:///./{LEGACY_SQLITE_FILE.as_posix()}"
+    return DEFAULT_DATABASE_URL
 
 
 def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
@@ -145,7 +156,7 @@ def load_settings(
     if any(c.isspace() for c in token):
         raise SettingsError("DISCORD_TOKEN", "malformed; a bot token has no spaces")
 
-    db_url = normalise_database_url(merged.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL)
+    db_url = normalise_database_url(merged.get("DATABASE_URL", "").strip() or default_database_url())
 
     level = merged.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if level not in LOG_LEVELS:

@@ -11,7 +11,7 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 
 from core.db import build_engine
-from core.settings import DEFAULT_DATABASE_URL, normalise_database_url
+from core.settings import default_database_url, normalise_database_url
 from models import load_all
 from models.base import UTCDateTime
 
@@ -21,7 +21,7 @@ target_metadata = load_all().metadata
 
 def _url() -> str:
     url = config.attributes.get("database_url") or os.environ.get("DATABASE_URL")
-    return normalise_database_url(url or DEFAULT_DATABASE_URL)
+    return normalise_database_url(url or default_database_url())
 
 
 def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:

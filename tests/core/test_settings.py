@@ -18,13 +18,26 @@ def load(**env: str) -> Settings:
     return load_settings(env, env_file=None)
 
 
-def test_defaults_and_token_redacted() -> None:
+def test_defaults_and_token_redacted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
     s = load(DISCORD_TOKEN="abc.def.ghi")
-    assert s.database_url == "sqlite+aiosqlite:///./data/mutuals.db"
+    assert s.database_url == "sqlite+aiosqlite:///./var/mutuals.db"
     assert s.dm_per_second == 1.0 and s.dm_burst == 3
     assert s.discord_token.get() == "abc.def.ghi"
     assert "abc.def.ghi" not in repr(s) and "abc.def.ghi" not in str(s.discord_token)
     assert repr(Secret("x")) == "Secret('**********')"
+
+
+def test_state_lives_in_var_but_an_older_data_file_is_still_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "mutuals.db").write_bytes(b"")
+    assert load(DISCORD_TOKEN="t").database_url == "sqlite+aiosqlite:///./data/mutuals.db"
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "mutuals.db").write_bytes(b"")
+    assert load(DISCORD_TOKEN="t").database_url == "sqlite+aiosqlite:///./var/mutuals.db"
 
 
 @pytest.mark.parametrize(
