@@ -83,17 +83,6 @@ class MutualsBot(commands.Bot):
         self.clock: Clock = clock or SystemClock()
         self.scheduler = Scheduler()
         self.background = Background()
-        self.outbox_store = OutboxStore(
-            db, self.clock, dm_closed_recheck=timedelta(hours=settings.dm_closed_recheck_hours)
-        )
-        self.outbox = OutboxWorker(
-            self,
-            self.outbox_store,
-            dm_rate=settings.dm_per_second,
-            dm_burst=settings.dm_burst,
-            channel_rate=settings.channel_posts_per_second,
-        )
-        self.slots = SlotStore(db, self.clock)
         self.leases = LeaseStore(
             db,
             self.clock,
@@ -101,6 +90,22 @@ class MutualsBot(commands.Bot):
             shard_count=settings.shard_count,
             shard_ids=settings.shard_ids,
         )
+        self.outbox_store = OutboxStore(
+            db,
+            self.clock,
+            dm_closed_recheck=timedelta(hours=settings.dm_closed_recheck_hours),
+            shard_count=settings.shard_count,
+            shard_ids=settings.shard_ids,
+        )
+        self.outbox = OutboxWorker(
+            self,
+            self.outbox_store,
+            owner=self.leases.owner,
+            dm_rate=settings.dm_per_second,
+            dm_burst=settings.dm_burst,
+            channel_rate=settings.channel_posts_per_second,
+        )
+        self.slots = SlotStore(db, self.clock)
         self.deliveries = Deliveries(
             self.slots,
             self.leases,
@@ -139,9 +144,10 @@ class MutualsBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         self.scheduler.start()
-        recovered = await self.outbox_store.recover_interrupted()
-        if recovered:
-            log.info("outbox: %s interrupted sends go back to the queue", recovered)
+        await self.recover_outbox()
+        self.scheduler.every(
+            "outbox:recover", self.settings.claim_lease_seconds, self.recover_outbox
+        )
         for ext in discover_extensions():
             try:
                 await self.load_extension(ext)
@@ -152,6 +158,18 @@ class MutualsBot(commands.Bot):
         await self.sync_commands()
         self.outbox.start()
         self.background.spawn(self._start_deliveries(), name="deliveries-start")
+
+    async def recover_outbox(self) -> None:
+        """Sends a dead process left half-done go back to the queue (a live one's never do)."""
+        try:
+            live = await self.leases.live_owners()
+            recovered = await self.outbox_store.recover_interrupted(live | {self.leases.owner})
+        except Exception as exc:  # the database is away: the next round tries again
+            log.warning("outbox recovery failed: %s", exc)
+            return
+        if recovered:
+            log.info("outbox: %s interrupted sends go back to the queue", recovered)
+            self.outbox.wake()
 
     async def _start_deliveries(self) -> None:
         """Schedules start once the guild cache is there (deliveries may consult it)."""

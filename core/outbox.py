@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, literal_column, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
@@ -150,17 +150,39 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(600, 5 * 2 ** max(0, attempts - 1)))
 
 
+def shard_filter(shard_count: int | None, shard_ids: Sequence[int] | None) -> ColumnElement[bool]:
+    """Rows this process may send: its shards' guilds (DMs carry the guild they are about),
+    so a message is rendered and sent by the process whose cache holds that guild. Rows about
+    no guild go to whoever runs shard 0."""
+    if shard_count is None or shard_ids is None:
+        return true()
+    shard = OutboxMessage.guild_id.op(">>")(literal_column("22")) % shard_count
+    mine = shard.in_(list(shard_ids))
+    return or_(mine, OutboxMessage.guild_id.is_(None)) if 0 in shard_ids else mine
+
+
 class OutboxStore:
-    def __init__(self, db: Database, clock: Clock, *, dm_closed_recheck: timedelta) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        dm_closed_recheck: timedelta,
+        shard_count: int | None = None,
+        shard_ids: Sequence[int] | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.dm_closed_recheck = dm_closed_recheck
+        self._mine = shard_filter(shard_count, shard_ids)
 
     async def enqueue(self, **kwargs: Any) -> bool:
         async with self.db.write() as session:
             return await add_message(session, now=self.clock.now(), **kwargs)
 
-    async def claim_due(self, kind: str, limit: int = 1) -> list[OutboundMessage]:
+    async def claim_due(
+        self, kind: str, limit: int = 1, *, owner: str | None = None
+    ) -> list[OutboundMessage]:
         """Mark due rows as being sent. SKIP LOCKED lets several processes share the queue."""
         now = self.clock.now()
         async with self.db.write() as session:
@@ -170,6 +192,7 @@ class OutboxStore:
                     OutboxMessage.kind == kind,
                     OutboxMessage.status == "pending",
                     OutboxMessage.next_attempt_at <= now,
+                    self._mine,
                 )
                 .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
                 .limit(limit)
@@ -180,13 +203,14 @@ class OutboxStore:
             for row in rows:
                 row.status = "sending"
                 row.attempts += 1
+                row.claimed_by = owner
             return [_to_outbound(r) for r in rows]
 
     async def next_due_at(self, kind: str) -> datetime | None:
         async with self.db.read() as session:
             value: datetime | None = await session.scalar(
                 select(func.min(OutboxMessage.next_attempt_at)).where(
-                    OutboxMessage.kind == kind, OutboxMessage.status == "pending"
+                    OutboxMessage.kind == kind, OutboxMessage.status == "pending", self._mine
                 )
             )
         return value
@@ -251,13 +275,21 @@ class OutboxStore:
         async with self.db.write() as session:
             await session.execute(delete(DMStatus).where(DMStatus.user_id == user_id))
 
-    async def recover_interrupted(self) -> int:
-        """Rows left 'sending' by a crash go back to pending; the send nonce prevents duplicates."""
+    async def recover_interrupted(self, live_owners: set[str] | None = None) -> int:
+        """Rows left 'sending' by a dead process go back to pending (the send nonce prevents a
+        duplicate if it had reached Discord). Only this process's shards' rows, and never the
+        rows of a sender that is still alive (``live_owners``; None: nobody else is)."""
+        stuck = [OutboxMessage.status == "sending", self._mine]
+        if live_owners:
+            stuck.append(
+                or_(
+                    OutboxMessage.claimed_by.is_(None),
+                    OutboxMessage.claimed_by.not_in(sorted(live_owners)),
+                )
+            )
         async with self.db.write() as session:
             result = await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.status == "sending")
-                .values(status="pending")
+                update(OutboxMessage).where(*stuck).values(status="pending", claimed_by=None)
             )
             return int(getattr(result, "rowcount", 0) or 0)
 

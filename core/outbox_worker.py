@@ -74,12 +74,14 @@ class OutboxWorker:
         bot: commands.Bot,
         store: OutboxStore,
         *,
+        owner: str | None = None,
         dm_rate: float,
         dm_burst: int,
         channel_rate: float,
     ) -> None:
         self.bot = bot
         self.store = store
+        self.owner = owner
         self.buckets = {
             DM: TokenBucket(dm_rate, dm_burst),
             CHANNEL: TokenBucket(channel_rate, max(1, int(channel_rate))),
@@ -138,7 +140,7 @@ class OutboxWorker:
                 await asyncio.sleep(bucket.delay())
                 if self._stopping:
                     break
-                batch = await self.store.claim_due(kind, 1)
+                batch = await self.store.claim_due(kind, 1, owner=self.owner)
                 if not batch:
                     wake.clear()
                     if self._stopping:  # stop() may have set `wake` just before the clear

@@ -156,7 +156,9 @@ def load_settings(
     if any(c.isspace() for c in token):
         raise SettingsError("DISCORD_TOKEN", "malformed; a bot token has no spaces")
 
-    db_url = normalise_database_url(merged.get("DATABASE_URL", "").strip() or default_database_url())
+    db_url = normalise_database_url(
+        merged.get("DATABASE_URL", "").strip() or default_database_url()
+    )
 
     level = merged.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if level not in LOG_LEVELS:

@@ -33,6 +33,8 @@ class OutboxMessage(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     channel_id: Mapped[int | None] = mapped_column(BigInteger)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # the process sending it (status "sending"); a dead sender's rows go back to the queue
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class DMStatus(Base):

@@ -32,9 +32,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("owner", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("guild_id", sa.BigInteger(), nullable=True))
         batch_op.create_index("ix_scheduled_slot_open", ["status", "kind"], unique=False)
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("claimed_by", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.drop_column("claimed_by")
     with op.batch_alter_table("scheduled_slot", schema=None) as batch_op:
         batch_op.drop_index("ix_scheduled_slot_open")
         batch_op.drop_column("guild_id")

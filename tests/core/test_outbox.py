@@ -149,3 +149,36 @@ async def test_dm_pace_is_kept(fake: FakeDiscord, bot_factory: BotFactory) -> No
         for j in range(i + 1, len(times)):
             window = times[j] - start + 0.03
             assert j - i + 1 <= 1 + 5 * window, (times, i, j)
+
+
+SHARD0_GUILD = GUILD_ID + (1 << 22)  # (id >> 22) % 2 == 0; GUILD_ID is on shard 1
+
+
+async def test_each_shard_claims_only_its_own_guilds_messages(db: Database) -> None:
+    clock = ManualClock()
+    shard0 = OutboxStore(
+        db, clock, dm_closed_recheck=timedelta(hours=1), shard_count=2, shard_ids=(0,)
+    )
+    shard1 = OutboxStore(
+        db, clock, dm_closed_recheck=timedelta(hours=1), shard_count=2, shard_ids=(1,)
+    )
+    for guild in (GUILD_ID, SHARD0_GUILD):
+        await shard0.enqueue(kind=DM, target_id=ALICE_ID, guild_id=guild, payload={"content": "hi"})
+    await shard0.enqueue(kind=CHANNEL, target_id=GENERAL_ID, payload={"content": "no guild"})
+    dms0 = await shard0.claim_due(DM, 10, owner="p0")
+    dms1 = await shard1.claim_due(DM, 10, owner="p1")
+    assert [m.guild_id for m in dms0] == [SHARD0_GUILD]
+    assert [m.guild_id for m in dms1] == [GUILD_ID]
+    assert await shard1.claim_due(CHANNEL, 10) == []  # rows about no guild: shard 0's
+    assert len(await shard0.claim_due(CHANNEL, 10)) == 1
+
+
+async def test_recovery_never_requeues_a_live_senders_rows(db: Database) -> None:
+    clock = ManualClock()
+    store = OutboxStore(db, clock, dm_closed_recheck=timedelta(hours=1))
+    for user in (ALICE_ID, BOB_ID):
+        await store.enqueue(kind=DM, target_id=user, guild_id=GUILD_ID, payload={"content": "x"})
+    (alive,) = await store.claim_due(DM, 1, owner="alive")
+    (dead,) = await store.claim_due(DM, 1, owner="dead")
+    assert await store.recover_interrupted({"alive", "me"}) == 1
+    assert (await statuses(db)) == {alive.id: "sending", dead.id: "pending"}
