@@ -19,10 +19,12 @@ from sqlalchemy import select
 from core.clock import Clock, SystemClock
 from core.db import Database
 from core.deliveries import Deliveries
+from core.health import HealthServer, Probe
 from core.interactions import MutualsTree
 from core.leases import LeaseStore
-from core.outbox import OutboxStore
-from core.outbox_worker import OutboxWorker
+from core.metrics import Metrics, shard_label
+from core.outbox import OutboundMessage, OutboxStore
+from core.outbox_worker import DeliveryResult, OutboxWorker
 from core.scheduler import Scheduler
 from core.settings import Settings
 from core.slots import SlotStore
@@ -116,6 +118,13 @@ class MutualsBot(commands.Bot):
             heartbeat_seconds=max(0.5, settings.claim_lease_seconds / 4),
             on_queued=self.outbox.wake,
         )
+        self.metrics = Metrics(shard_label(settings.shard_count, settings.shard_ids))
+        self.deliveries.listeners.append(self.metrics.delivery)
+        self.outbox.observers.append(self._count_delivery)
+        if isinstance(self.tree, MutualsTree):
+            self.tree.observe_error = self._command_failed
+        self.health: HealthServer | None = None
+        self._received: dict[int, float] = {}
         self.started_at = time.monotonic()
         self.force_sync = force_sync
         self._provided: dict[type, object] = {}
@@ -144,6 +153,7 @@ class MutualsBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         self.scheduler.start()
+        await self.start_health()
         await self.recover_outbox()
         self.scheduler.every(
             "outbox:recover", self.settings.claim_lease_seconds, self.recover_outbox
@@ -206,7 +216,59 @@ class MutualsBot(commands.Bot):
             await session.merge(BotState(key=COMMAND_HASH_KEY, value=digest))
         log.info("synced %s global commands", len(synced))
 
+    # ------------------------------------------------------------------ what operators see
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        self.metrics.interactions.labels(self.metrics.shard, interaction.type.name).inc()
+        if interaction.type is discord.InteractionType.application_command:
+            if len(self._received) > 10_000:  # commands that never finished (token expired)
+                self._received.clear()
+            self._received[interaction.id] = time.monotonic()
+
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction, command: object
+    ) -> None:
+        self._command_done(interaction, "ok")
+
+    def _command_failed(self, interaction: discord.Interaction) -> None:
+        self._command_done(interaction, "error")
+
+    def _command_done(self, interaction: discord.Interaction, outcome: str) -> None:
+        started = self._received.pop(interaction.id, None)
+        if started is None:
+            return
+        name = interaction.command.qualified_name if interaction.command else "unknown"
+        self.metrics.interaction_seconds.labels(self.metrics.shard, name, outcome).observe(
+            time.monotonic() - started
+        )
+
+    def _count_delivery(self, message: OutboundMessage, result: DeliveryResult) -> None:
+        self.metrics.outbox_sent.labels(self.metrics.shard, message.kind, result.status).inc()
+        if result.status == "dms_closed":
+            self.metrics.dms_closed.labels(self.metrics.shard).inc()
+
+    def gateway_connected(self) -> bool:
+        return self.is_ready() and not self.is_closed() and self.ws is not None and self.ws.open
+
+    async def start_health(self) -> None:
+        if self.settings.health_port is None:
+            return
+        probe = Probe(
+            db=self.db,
+            deliveries=self.deliveries,
+            outbox=self.outbox_store,
+            metrics=self.metrics,
+            gateway_connected=self.gateway_connected,
+            gateway_latency=lambda: self.latency,
+            shard=self.metrics.shard,
+            owner=self.leases.owner,
+        )
+        self.health = HealthServer(probe, self.settings.health_host, self.settings.health_port)
+        await self.health.start()
+
     async def close(self) -> None:
+        if self.health is not None:
+            await self.health.stop()
         await self.deliveries.stop()
         await self.scheduler.close()
         await self.background.close()
@@ -225,6 +287,11 @@ class ShardedMutualsBot(MutualsBot, commands.AutoShardedBot):
         if settings.shard_ids:
             options.setdefault("shard_ids", list(settings.shard_ids))
         super().__init__(settings, db, **options)
+
+    def gateway_connected(self) -> bool:
+        if not self.is_ready() or self.is_closed():
+            return False
+        return all(not shard.is_closed() for shard in self.shards.values())
 
 
 def bot_options(options: dict[str, Any]) -> dict[str, Any]:

@@ -126,9 +126,14 @@ class MutualsModal(discord.ui.Modal):
 
 
 class MutualsTree(app_commands.CommandTree[Any]):
+    #: told when a command ends in an error (the bot counts it with the command's latency)
+    observe_error: Callable[[discord.Interaction], None] | None = None
+
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
     ) -> None:
+        if self.observe_error is not None:
+            self.observe_error(interaction)
         await handle_error(interaction, error)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, literal_column, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.clock import Clock
+from core.clock import Clock, as_utc
 from core.db import Database
 from core.sql import insert_ignore
 from models.delivery import DMStatus, OutboxMessage
@@ -292,6 +292,24 @@ class OutboxStore:
                 update(OutboxMessage).where(*stuck).values(status="pending", claimed_by=None)
             )
             return int(getattr(result, "rowcount", 0) or 0)
+
+    async def lag(self, kind: str) -> tuple[int, float]:
+        """(messages waiting, seconds the oldest due one has waited) for this process's shards."""
+        now = self.clock.now()
+        async with self.db.read() as session:
+            depth, oldest = (
+                await session.execute(
+                    select(func.count(), func.min(OutboxMessage.next_attempt_at)).where(
+                        OutboxMessage.kind == kind,
+                        OutboxMessage.status.in_(("pending", "sending")),
+                        OutboxMessage.next_attempt_at <= now,
+                        self._mine,
+                    )
+                )
+            ).one()
+        if oldest is None:
+            return int(depth), 0.0
+        return int(depth), max(0.0, (now - as_utc(oldest)).total_seconds())
 
     async def counts(self) -> dict[str, int]:
         async with self.db.read() as session:

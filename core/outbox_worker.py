@@ -88,6 +88,8 @@ class OutboxWorker:
         }
         self._renderers: dict[str, Renderer] = {}
         self._hooks: dict[str, list[ResultHook]] = {}
+        #: told about every delivery, whatever its purpose (metrics)
+        self.observers: list[Callable[[OutboundMessage, DeliveryResult], None]] = []
         self._wake = {DM: asyncio.Event(), CHANNEL: asyncio.Event()}
         self._tasks: list[asyncio.Task[Any]] = []
         self._stopping = False
@@ -245,6 +247,11 @@ class OutboxWorker:
             await self.store.mark_failed(message.id, result.error or "")
 
     async def _notify(self, message: OutboundMessage, result: DeliveryResult) -> None:
+        for observe in self.observers:
+            try:
+                observe(message, result)
+            except Exception:
+                log.exception("outbox observer failed")
         for hook in self._hooks.get(message.purpose, []):
             try:
                 await hook(message, result)

@@ -68,6 +68,8 @@ class Settings:
     guild_ready_timeout: float = 2.0
     delivery_sweep_seconds: float = 5.0
     claim_lease_seconds: float = 12.0
+    health_port: int | None = None
+    health_host: str = "127.0.0.1"
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -85,6 +87,13 @@ def _int(env: Mapping[str, str], name: str, *, minimum: int | None = None) -> in
         raise SettingsError(name, f"expected a whole number, got {raw!r}") from None
     if minimum is not None and value < minimum:
         raise SettingsError(name, f"expected a number >= {minimum}, got {value}")
+    return value
+
+
+def _port(env: Mapping[str, str], name: str) -> int | None:
+    value = _int(env, name, minimum=0)
+    if value is not None and value > 65535:
+        raise SettingsError(name, f"expected a port number 0-65535, got {value}")
     return value
 
 
@@ -195,4 +204,6 @@ def load_settings(
         guild_ready_timeout=_float(merged, "GUILD_READY_TIMEOUT", 2.0),
         delivery_sweep_seconds=_float(merged, "DELIVERY_SWEEP_SECONDS", 5.0),
         claim_lease_seconds=_float(merged, "CLAIM_LEASE_SECONDS", 12.0),
+        health_port=_port(merged, "HEALTH_PORT"),
+        health_host=merged.get("HEALTH_HOST", "").strip() or "127.0.0.1",
     )
