@@ -31,8 +31,6 @@ from core.interactions import (
 from core.outbox import OutboundMessage
 from core.outbox_worker import DeliveryResult, SendSpec
 from core.text import truncate
-from services.checkin_image import render_heatmap
-from services.checkin_periods import WEEKDAY_NAMES, WEEKDAYS
 from services.checkins import (
     BLOCKER,
     MAX_QUESTIONS,
@@ -41,10 +39,13 @@ from services.checkins import (
     PURPOSE_SUMMARY,
     QUESTION_MAX,
     TEXT,
+    WEEKDAY_NAMES,
+    WEEKDAYS,
     WIN,
     AnswerForm,
     CheckinSettings,
     Summary,
+    render_heatmap,
 )
 from services.container import Services
 
@@ -53,7 +54,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SLOT_KIND = "checkin_summary"
 TICK_SECONDS = 300  # safety net; exact wake-ups are scheduled for each zone's prompt time
 STATUS_EMOJI = {"done": "💖", "open": "⏳", "away": "🧊", "grace": "🧊", "none": "▫️", "missed": "▪️"}
 
@@ -243,16 +243,8 @@ class CheckinCog(commands.Cog):
     async def _startup(self) -> None:
         """Catch up after a restart: prompts due while down (within their period), recaps."""
         await self.bot.wait_until_ready()
-        for slot in await self.bot.slots.unfinished(SLOT_KIND):
-            guild_id = int(slot.ref.split(":")[0])
-            label = date.fromisoformat(slot.ref.split(":")[1])
-            await self.bot.slots.run(
-                SLOT_KIND,
-                slot.ref,
-                slot.slot_at,
-                self._summary_delivery(guild_id, label),
-                reclaim=True,
-            )
+        if await self.service.resume_summaries():
+            self.bot.outbox.wake()
         await self.tick()
 
     # ------------------------------------------------------------ scheduling
@@ -273,29 +265,13 @@ class CheckinCog(commands.Cog):
                     result.channel_posts,
                 )
             for guild_id in guilds:
-                for due in await self.service.summaries_due(guild_id, now):
-                    ref = f"{guild_id}:{due.label.isoformat()}"
-                    if due.late:
-                        await self.bot.slots.run(
-                            SLOT_KIND, ref, due.at, self._summary_delivery(guild_id, due.label)
-                        )
-                    else:
-                        await self.bot.slots.record_missed(
-                            SLOT_KIND, ref, due.at, "the bot was down past the grace window"
-                        )
+                if await self.service.post_due_summaries(guild_id, now):
+                    self.bot.outbox.wake()
                 nxt = await self.service.next_wake(guild_id, now)
                 # The scheduler runs on the wall clock; never ask it for a moment already past.
                 if nxt is not None and nxt > datetime.now(UTC):
                     self.bot.scheduler.at(f"checkin:wake:{guild_id}", nxt, self.tick)
             self.bot.outbox.wake()
-
-    def _summary_delivery(self, guild_id: int, label: date) -> Any:
-        async def deliver() -> str:
-            summary = await self.service.queue_summary(guild_id, label)
-            self.bot.outbox.wake()
-            return f"{summary.checked_in} checked in"
-
-        return deliver
 
     # ------------------------------------------------------------ rendering (outbox)
 

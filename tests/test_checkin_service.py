@@ -18,8 +18,14 @@ from core.errors import DomainError
 from core.sql import insert_ignore
 from models.checkins import CheckinMember, CheckinPrompt
 from models.delivery import OutboxMessage
-from services.checkin_periods import label_for, member_period, wall_to_utc
-from services.checkins import PURPOSE_PROMPT_CHANNEL, PURPOSE_PROMPT_DM, CheckinService
+from services.checkins import (
+    PURPOSE_PROMPT_CHANNEL,
+    PURPOSE_PROMPT_DM,
+    CheckinService,
+    label_for,
+    member_period,
+    wall_to_utc,
+)
 from services.guild_config import GuildConfigService
 from services.niches import NicheService
 from services.profiles import ProfileService
