@@ -11,6 +11,7 @@ from services.checkins.delivery import (
     PURPOSE_PROMPT_CHANNEL,
     PURPOSE_PROMPT_DM,
     PURPOSE_SUMMARY,
+    SLOT_KIND,
     QueueResult,
     SummaryDue,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "PURPOSE_PROMPT_DM",
     "PURPOSE_SUMMARY",
     "QUESTION_MAX",
+    "SLOT_KIND",
     "TEXT",
     "WEEKDAYS",
     "WEEKDAY_NAMES",
