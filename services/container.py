@@ -48,5 +48,5 @@ def build_services(db: Database, clock: Clock, slots: SlotStore, *, grace: timed
         collabs=CollabService(db, clock, niches),
         quizzes=quizzes,
         quiz_daily=DailyService(db, clock, quizzes, slots, grace=grace),
-        checkins=CheckinService(db, clock),
+        checkins=CheckinService(db, clock, slots),
     )

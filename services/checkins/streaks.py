@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from services.checkin_periods import labels_between, length
+from services.checkins.periods import labels_between, length
 
 DONE, OPEN, AWAY, NONE, GRACE, MISSED = "done", "open", "away", "none", "grace", "missed"
 MILESTONES = (4, 12, 52)

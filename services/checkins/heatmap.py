@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from PIL import Image, ImageDraw, ImageFont
 
-from services.checkin_streaks import AWAY, DONE, GRACE, MISSED, NONE, OPEN, PeriodMark
+from services.checkins.streaks import AWAY, DONE, GRACE, MISSED, NONE, OPEN, PeriodMark
 
 TILE, GAP, PAD = 44, 8, 16
 BACKGROUND = (24, 24, 27)

@@ -33,6 +33,11 @@ def length(period: str) -> timedelta:
     return timedelta(days=7 if period == WEEKLY else 1)
 
 
+def unit_of(period: str) -> str:
+    """What members call one period: "week" or "day"."""
+    return "week" if period == WEEKLY else "day"
+
+
 def wall_to_utc(day: date, at: time, tz: str) -> datetime:
     """The UTC instant of a wall-clock time in a zone (fold=0: first occurrence; gaps move on)."""
     local = datetime.combine(day, at.replace(tzinfo=None, fold=0), tzinfo=zone(tz))

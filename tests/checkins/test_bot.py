@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from sqlalchemy import func, select
 
-from cogs.checkins import CheckinCog
+from cogs.checkins.cog import CheckinCog
 from core.bot import AnyBot
 from core.clock import ManualClock
 from core.db import Database
@@ -27,7 +27,7 @@ MONDAY_EVENING = datetime(2026, 1, 12, 19, 0, tzinfo=UTC)
 
 
 def cog_of(bot: AnyBot) -> CheckinCog:
-    # load_extension imports cogs/checkins.py afresh, so compare by name, not by class identity
+    # load_extension imports cogs/checkins/ afresh, so compare by name, not by class identity
     cog = bot.get_cog("CheckinCog")
     assert cog is not None and type(cog).__name__ == "CheckinCog"
     return cast(CheckinCog, cog)

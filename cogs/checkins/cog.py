@@ -1,0 +1,371 @@
+"""/checkin (members) and /checkin-mod (moderators): weekly check-ins in each member's time zone.
+
+Thin on purpose: Discord objects become ids and strings, services.checkins decides, render.py
+formats. Prompts and recaps are outbox messages rendered at send time; the buttons are
+persistent (views.py), so a prompt sent last week still opens the form after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from datetime import UTC, date, datetime
+from functools import partial
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from cogs._common import timezone_choices
+from cogs.checkins import render
+from cogs.checkins.render import member_names, period_name, streak_embed, ts
+from cogs.checkins.views import CheckinModal, NominateSelect, OpenCheckinButton, QuestionsModal
+from core.errors import DomainError
+from core.interactions import ModGroup, is_moderator, reply
+from core.outbox import OutboundMessage
+from core.outbox_worker import DeliveryResult
+from core.text import truncate
+from services.checkins import (
+    PURPOSE_PROMPT_CHANNEL,
+    PURPOSE_PROMPT_DM,
+    PURPOSE_SUMMARY,
+    WEEKDAY_NAMES,
+    WEEKDAYS,
+    AnswerForm,
+    render_heatmap,
+)
+from services.container import Services
+
+if TYPE_CHECKING:
+    from core.bot import MutualsBot
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 300  # safety net; exact wake-ups are scheduled for each zone's prompt time
+
+
+class CheckinCog(commands.Cog):
+    checkin = app_commands.Group(
+        name="checkin", description="Weekly check-ins with the fam, with streaks", guild_only=True
+    )
+    mod = ModGroup(name="checkin-mod", description="Set up and run check-ins (moderators)")
+
+    def __init__(self, bot: MutualsBot) -> None:
+        self.bot = bot
+        self.service = bot.need(Services).checkins
+        self._lock = asyncio.Lock()
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(OpenCheckinButton, NominateSelect)
+        self.bot.outbox.register(
+            PURPOSE_PROMPT_DM,
+            render=partial(render.dm_prompt, self.bot),
+            on_result=self.on_dm_result,
+        )
+        self.bot.outbox.register(
+            PURPOSE_PROMPT_CHANNEL, render=partial(render.channel_prompt, self.bot)
+        )
+        self.bot.outbox.register(PURPOSE_SUMMARY, render=partial(render.summary_post, self.bot))
+        self.bot.scheduler.every("checkin:tick", TICK_SECONDS, self.tick)
+        self.bot.background.spawn(self._startup(), name="checkin-startup")
+
+    async def cog_unload(self) -> None:
+        self.bot.scheduler.cancel_prefix("checkin:")
+
+    async def _startup(self) -> None:
+        """Catch up after a restart: prompts due while down (within their period), recaps."""
+        await self.bot.wait_until_ready()
+        if await self.service.resume_summaries():
+            self.bot.outbox.wake()
+        await self.tick()
+
+    # ------------------------------------------------------------ scheduling
+
+    async def tick(self) -> None:
+        """Queue what is due now (idempotent), then wake up again at the next due moment."""
+        async with self._lock:
+            now = self.bot.clock.now()
+            guilds = [g for g in await self.service.guild_ids() if self.bot.owns_guild(g)]
+            if not guilds:
+                return
+            result = await self.service.queue_due(now, guilds)
+            if result.prompted:
+                log.info(
+                    "check-ins: %s prompts queued (%s DMs, %s channel posts)",
+                    result.prompted,
+                    result.dms,
+                    result.channel_posts,
+                )
+            for guild_id in guilds:
+                if await self.service.post_due_summaries(guild_id, now):
+                    self.bot.outbox.wake()
+                nxt = await self.service.next_wake(guild_id, now)
+                # The scheduler runs on the wall clock; never ask it for a moment already past.
+                if nxt is not None and nxt > datetime.now(UTC):
+                    self.bot.scheduler.at(f"checkin:wake:{guild_id}", nxt, self.tick)
+            self.bot.outbox.wake()
+
+    # ------------------------------------------------------------ outbox results
+
+    async def on_dm_result(self, msg: OutboundMessage, result: DeliveryResult) -> None:
+        if result.status != "dms_closed":
+            return
+        label = date.fromisoformat(msg.payload["period"])
+        if await self.service.fallback_to_channel(
+            int(msg.payload["guild_id"]), msg.target_id, label
+        ):
+            self.bot.outbox.wake()
+
+    # ------------------------------------------------------------ interactions
+
+    async def open_form(self, interaction: discord.Interaction, guild_id: int) -> None:
+        if interaction.guild is not None and interaction.guild.id != guild_id:
+            raise DomainError("This check-in button belongs to another server.")
+        form = await self.service.form(guild_id, interaction.user.id)
+        settings = await self.service.get_settings(guild_id)
+        period = settings.period if settings else "weekly"
+        title = f"Check-in: {period_name(period, form.period.label)}"
+        await interaction.response.send_modal(CheckinModal(self, form, truncate(title, 45)))
+
+    async def save_answers(
+        self, interaction: discord.Interaction, form: AnswerForm, values: list[str]
+    ) -> None:
+        result = await self.service.submit(
+            form.guild_id,
+            interaction.user.id,
+            values,
+            questions=[q.text for q in form.questions],
+            label=form.period.label,
+        )
+        unit = "week" if (result.period.closes_at - result.period.opens_at).days >= 6 else "day"
+        lines = []
+        if result.moved_to_current:
+            lines.append(
+                f"Heads up: that {unit} closed while you were typing, so I saved this for the "
+                "new one (nothing lost!)."
+            )
+        if result.edited:
+            lines.append(f"Updated! You can keep editing until {ts(result.period.closes_at)}. ✏️")
+        else:
+            lines.append("Checked in! Thanks for sharing with the fam. 💞")
+        plural = "s" if result.streak != 1 else ""
+        lines.append(f"🔥 Streak: **{result.streak}** {unit}{plural} (best {result.best}).")
+        if result.milestone:
+            lines.append(f"🎉 **{result.milestone} {unit}s in a row!** That's a milestone!")
+        await reply(interaction, "\n".join(lines))
+
+    async def nominate(
+        self, interaction: discord.Interaction, guild_id: int, label: date, user_id: int
+    ) -> None:
+        if interaction.guild is None or interaction.guild.id != guild_id:
+            raise DomainError("Use this inside the server.")
+        if not is_moderator(interaction):
+            raise DomainError(
+                "Only moderators can nominate for the shoutout rotation. "
+                "Hype your mutuals in the comments instead! 💞"
+            )
+        link = await self.service.best_link(guild_id, user_id, label)
+        if not link:
+            raise DomainError("That member didn't share a TikTok link that week.")
+        names = member_names(self.bot, guild_id, [user_id])
+        nomination = await self.bot.need(Services).shoutouts.nominate(
+            guild_id,
+            user_id,
+            url=link,
+            blurb=f"Their best TikTok from the {period_name('weekly', label)} check-in",
+            nominated_by=interaction.user.id,
+        )
+        where = (
+            f" They're in the **{nomination.rotation_name}** rotation."
+            if nomination.rotation_name
+            else " (No shoutout rotation is running yet: it's saved for when one starts.)"
+        )
+        await reply(
+            interaction, f"Nominated **{names[0]}**'s best TikTok for a shoutout! 🎬{where}"
+        )
+
+    # ------------------------------------------------------------ member commands
+
+    @checkin.command(name="optin", description="Get asked how your week went, at your local time")
+    @app_commands.describe(how="A DM (default) or a mention in the check-in channel")
+    @app_commands.choices(
+        how=[
+            app_commands.Choice(name="DM me", value="dm"),
+            app_commands.Choice(name="Mention me in the channel", value="channel"),
+        ]
+    )
+    async def optin(
+        self, interaction: discord.Interaction, how: app_commands.Choice[str] | None = None
+    ) -> None:
+        assert interaction.guild is not None
+        mode = how.value if how else "dm"
+        member = await self.service.opt_in(interaction.guild.id, interaction.user.id, mode)
+        settings = await self.service.get_settings(interaction.guild.id)
+        assert settings is not None
+        where = "by DM" if mode == "dm" else f"in <#{settings.channel_id}>"
+        text = (
+            f"You're in! 💞 I'll ask {where} {settings.describe()}: for you that's "
+            f"{ts(member.next_prompt_at, 'F')} next ({member.timezone})."
+            if member.next_prompt_at
+            else f"You're in! 💞 I'll ask {where} once check-ins resume."
+        )
+        if member.timezone == settings.timezone:
+            text += "\nNot your time zone? Set yours with `/checkin timezone`."
+        await reply(interaction, text)
+
+    @checkin.command(name="optout", description="Stop check-in prompts (your streak history stays)")
+    async def optout(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild is not None
+        await self.service.opt_out(interaction.guild.id, interaction.user.id)
+        await reply(
+            interaction,
+            "Done, no more check-in prompts. Come back any time with `/checkin optin`. 💞",
+        )
+
+    @checkin.command(name="now", description="Open this period's check-in (or edit your answers)")
+    async def now(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild is not None
+        await self.open_form(interaction, interaction.guild.id)
+
+    @checkin.command(name="streak", description="Your check-in streak, last 12 periods and mood")
+    async def streak(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild is not None
+        report = await self.service.streak(interaction.guild.id, interaction.user.id)
+        title = f"{interaction.user.display_name}: last 12 {report.unit}s"
+        png = await asyncio.to_thread(render_heatmap, report.streak.last(12), title=title)
+        await reply(
+            interaction,
+            embed=streak_embed(report),
+            file=discord.File(io.BytesIO(png), filename="streak.png"),
+        )
+
+    @checkin.command(name="away", description="Going on vacation? No prompts, streak frozen")
+    @app_commands.describe(until="Last day you're away, as year-month-day, e.g. 2026-08-31")
+    async def away(
+        self, interaction: discord.Interaction, until: app_commands.Range[str, 1, 30]
+    ) -> None:
+        assert interaction.guild is not None
+        day = await self.service.set_away(interaction.guild.id, interaction.user.id, until)
+        await reply(
+            interaction,
+            f"Enjoy the break! 🌴 No prompts until after **{day.isoformat()}**, and your streak "
+            "is frozen meanwhile. Back early? `/checkin back`.",
+        )
+
+    @checkin.command(name="back", description="Back from vacation early: prompts resume")
+    async def back(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild is not None
+        await self.service.end_away(interaction.guild.id, interaction.user.id)
+        await reply(interaction, "Welcome back, mutual! 💞 Prompts are back on.")
+
+    @checkin.command(name="timezone", description="Set your time zone (the one on your profile)")
+    @app_commands.describe(timezone="Your time zone, e.g. Asia/Kolkata")
+    async def timezone(
+        self, interaction: discord.Interaction, timezone: app_commands.Range[str, 1, 100]
+    ) -> None:
+        assert interaction.guild is not None
+        profile = await self.bot.need(Services).profiles.update(
+            interaction.guild.id, interaction.user.id, timezone=timezone
+        )
+        member = await self.service.membership(interaction.guild.id, interaction.user.id)
+        text = f"Time zone set to **{profile.timezone}** (on your profile too)."
+        if member and member.next_prompt_at:
+            text += f" Your next check-in: {ts(member.next_prompt_at, 'F')}."
+        await reply(interaction, text)
+
+    @timezone.autocomplete("timezone")
+    async def _tz(self, _i: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return timezone_choices(current)
+
+    # ------------------------------------------------------------ moderator commands
+
+    @mod.command(name="setup", description="Start check-ins: channel, day and local time")
+    @app_commands.describe(
+        channel="Where the recap (and channel prompts) go",
+        day="Which day members are asked (weekly)",
+        time="Local time, e.g. 18:00: each member gets it at that time in their own zone",
+        period="How often: weekly (default) or daily",
+    )
+    @app_commands.choices(
+        day=[
+            app_commands.Choice(name=n, value=v)
+            for n, v in zip(WEEKDAY_NAMES, WEEKDAYS, strict=True)
+        ],
+        period=[
+            app_commands.Choice(name="weekly", value="weekly"),
+            app_commands.Choice(name="daily", value="daily"),
+        ],
+    )
+    async def setup(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        day: app_commands.Choice[str],
+        time: app_commands.Range[str, 1, 10],
+        period: app_commands.Choice[str] | None = None,
+    ) -> None:
+        assert interaction.guild is not None
+        settings = await self.service.setup(
+            interaction.guild.id,
+            channel_id=channel.id,
+            day=day.value,
+            at=time,
+            period=period.value if period else "weekly",
+            by=interaction.user.id,
+        )
+        await reply(
+            interaction,
+            f"Check-ins are on! 💞 Members who `/checkin optin` are asked {settings.describe()} "
+            f"(server zone **{settings.timezone}** for anyone without one). The recap posts in "
+            f"{channel.mention} at {settings.summary_time.strftime('%H:%M')} server time after "
+            "each period; change it with `/checkin-mod summary-time`.",
+        )
+        await self.tick()
+
+    @mod.command(name="questions", description="Edit the check-in questions (up to 5)")
+    async def questions(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild is not None
+        settings = await self.service.get_settings(interaction.guild.id)
+        if settings is None:
+            raise DomainError("Set check-ins up first with `/checkin-mod setup`.")
+        await interaction.response.send_modal(QuestionsModal(self, settings))
+
+    @mod.command(name="summary-time", description="When the recap posts (server time, day after)")
+    @app_commands.describe(time="Server-local time, e.g. 09:00")
+    async def summary_time(
+        self, interaction: discord.Interaction, time: app_commands.Range[str, 1, 10]
+    ) -> None:
+        assert interaction.guild is not None
+        settings = await self.service.set_summary_time(interaction.guild.id, time)
+        await reply(
+            interaction,
+            f"The recap now posts at **{settings.summary_time.strftime('%H:%M')}** "
+            f"({settings.timezone}) the day after each period.",
+        )
+
+    @mod.command(name="pause", description="Pause prompts and recaps (streaks stay frozen)")
+    async def pause(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild is not None
+        await self.service.set_paused(interaction.guild.id, True)
+        await reply(interaction, "Check-ins paused. 💤 Nobody's streak breaks meanwhile.")
+
+    @mod.command(name="resume", description="Resume check-in prompts and recaps")
+    async def resume(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild is not None
+        settings = await self.service.set_paused(interaction.guild.id, False)
+        await reply(interaction, f"Check-ins are back! Members are asked {settings.describe()}.")
+        await self.tick()
+
+    @mod.command(name="report", description="Post the current period's recap now")
+    async def report(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild is not None
+        label = await self.service.guild_label(interaction.guild.id)
+        summary = await self.service.queue_summary(interaction.guild.id, label, manual=True)
+        self.bot.outbox.wake()
+        await reply(
+            interaction,
+            f"Posting the recap in <#{summary.channel_id}>: {summary.checked_in} of "
+            f"{summary.opted_in} checked in so far.",
+        )

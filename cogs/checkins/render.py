@@ -1,0 +1,164 @@
+"""How check-ins look: the prompts (DM and channel) and the recap rendered from outbox rows at
+send time, the recap and streak embeds, and the small formatting helpers the cog shares."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import discord
+
+from cogs._common import BRAND
+from cogs.checkins.views import nominate_view, open_view
+from core.outbox import OutboundMessage
+from core.outbox_worker import SendSpec
+from core.text import truncate
+from services.checkins import StreakReport, Summary, unit_of
+
+if TYPE_CHECKING:
+    from core.bot import MutualsBot
+
+STATUS_EMOJI = {"done": "💖", "open": "⏳", "away": "🧊", "grace": "🧊", "none": "▫️", "missed": "▪️"}
+
+
+def ts(when: datetime, style: str = "f") -> str:
+    return f"<t:{int(when.timestamp())}:{style}>"
+
+
+def period_name(period: str, label: date) -> str:
+    if period == "weekly":
+        return f"week of {label.strftime('%b %d').replace(' 0', ' ')}"
+    return label.strftime("%a %b %d").replace(" 0", " ")
+
+
+def member_names(bot: MutualsBot, guild_id: int, user_ids: list[int]) -> list[str]:
+    """Display names, safe to put in a message (no pings, no markdown); "a mutual" if gone."""
+    guild = bot.get_guild(guild_id)
+    out = []
+    for uid in user_ids:
+        member = guild.get_member(uid) if guild else None
+        name = member.display_name if member else "a mutual"
+        out.append(discord.utils.escape_mentions(discord.utils.escape_markdown(name)))
+    return out
+
+
+def guild_name(bot: MutualsBot, guild_id: int) -> str:
+    guild = bot.get_guild(guild_id)
+    return discord.utils.escape_markdown(guild.name) if guild else "the server"
+
+
+# ---------------------------------------------------------------- outbox renderers
+
+
+async def dm_prompt(bot: MutualsBot, msg: OutboundMessage) -> SendSpec:
+    guild_id = int(msg.payload["guild_id"])
+    unit = msg.payload.get("unit", "week")
+    closes = datetime.fromisoformat(msg.payload["closes_at"])
+    content = (
+        f"Hey mutual! 💞 It's check-in time in **{guild_name(bot, guild_id)}**.\n"
+        f"How was your {unit}? TikToks posted, your best one, a win, a blocker, your mood: "
+        "tap **Check in**, it takes a minute.\n"
+        f"You can edit your answers until your {unit} closes {ts(closes, 'R')}. "
+        "Keep that streak going! 🔥"
+    )
+    return SendSpec(content=content, view=open_view(guild_id))
+
+
+async def channel_prompt(bot: MutualsBot, msg: OutboundMessage) -> SendSpec:
+    guild_id = int(msg.payload["guild_id"])
+    unit = msg.payload.get("unit", "week")
+    ids = [int(u) for u in msg.payload["user_ids"]]
+    mentions = " ".join(f"<@{u}>" for u in ids)
+    if msg.payload.get("fallback"):
+        lead = f"Hey mutual! {mentions} your DMs are closed, so I'm asking here 💞"
+    else:
+        lead = f"Check-in time, fam! 💞 {mentions}"
+    content = truncate(
+        f"{lead}\nHow was your {unit}? Tap **Check in** below (only you see your answers).",
+        2000,
+    )
+    return SendSpec(
+        content=content,
+        view=open_view(guild_id),
+        allowed_mentions=discord.AllowedMentions(
+            users=[discord.Object(u) for u in ids], roles=False, everyone=False
+        ),
+    )
+
+
+async def summary_post(bot: MutualsBot, msg: OutboundMessage) -> SendSpec:
+    summary = Summary.from_payload(msg.target_id, msg.payload)
+    embed = summary_embed(bot, summary)
+    view = None
+    if summary.links:
+        names = member_names(bot, summary.guild_id, [u for u, _ in summary.links])
+        view = nominate_view(summary, names)
+    return SendSpec(embeds=[embed], view=view, allowed_mentions=discord.AllowedMentions.none())
+
+
+# ---------------------------------------------------------------- embeds
+
+
+def summary_embed(bot: MutualsBot, summary: Summary) -> discord.Embed:
+    unit = unit_of(summary.period)
+    title = f"Check-in recap: {period_name(summary.period, summary.label)} 💞"
+    embed = discord.Embed(title=title, color=BRAND)
+    names = member_names(bot, summary.guild_id, list(summary.names))
+    more = summary.checked_in - len(names)
+    who = ", ".join(names) + (f" and {more} more" if more > 0 else "")
+    if summary.checked_in:
+        desc = (
+            f"**{summary.checked_in}** of {summary.opted_in} mutuals checked in this {unit}: "
+            f"{who}. Thank you fam! 🫶"
+        )
+    else:
+        desc = f"Nobody checked in this {unit}. The algorithm hates us all sometimes: next one! 💪"
+    embed.description = truncate(desc, 4000)
+    if summary.wins:
+        win_names = member_names(bot, summary.guild_id, [u for u, _ in summary.wins])
+        lines = [
+            f"• **{name}**: {truncate(' '.join(text.split()), 200)}"
+            for (_u, text), name in zip(summary.wins, win_names, strict=True)
+        ]
+        embed.add_field(name="Wins 🏆", value=truncate("\n".join(lines), 1024), inline=False)
+    if summary.milestones:
+        ms_names = member_names(bot, summary.guild_id, [u for u, _ in summary.milestones])
+        lines = [
+            f"🔥 **{name}**: {n} {unit}s in a row!"
+            for (_u, n), name in zip(summary.milestones, ms_names, strict=True)
+        ]
+        embed.add_field(
+            name="Streak milestones", value=truncate("\n".join(lines), 1024), inline=False
+        )
+    if summary.collab_hint:
+        embed.add_field(
+            name="Stuck on ideas or collabs?",
+            value="Some of you are. Try `/collab suggest` to find a mutual to stitch, duet or "
+            "brainstorm with. 🤝",
+            inline=False,
+        )
+    if summary.links:
+        embed.add_field(
+            name="Best TikToks",
+            value=f"{len(summary.links)} shared. Mods can nominate one for a shoutout below. 🎬",
+            inline=False,
+        )
+    if summary.mood_avg is not None:
+        embed.set_footer(text=f"Average mood {summary.mood_avg}/5 · respect the niche 💞")
+    return embed
+
+
+def streak_embed(report: StreakReport) -> discord.Embed:
+    """The member's streak; the heatmap goes along as the attachment ``streak.png``."""
+    unit = report.unit
+    embed = discord.Embed(title="Your check-in streak 🔥", color=BRAND)
+    embed.add_field(name="Current", value=f"{report.streak.current} {unit}s")
+    embed.add_field(name="Best", value=f"{report.streak.best} {unit}s")
+    embed.add_field(name="Mood trend", value=report.mood_trend, inline=False)
+    row = "".join(STATUS_EMOJI.get(m.status, "▫️") for m in report.streak.last(12)) or "—"
+    embed.add_field(name="Last 12", value=row, inline=False)
+    embed.set_image(url="attachment://streak.png")
+    embed.set_footer(
+        text=f"💖 checked in · 🧊 frozen (away or monthly grace) · ▪️ missed · {report.timezone}"
+    )
+    return embed

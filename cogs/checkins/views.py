@@ -1,0 +1,178 @@
+"""Check-in components: the persistent "Check in" button on every prompt, the moderators' nominate
+select on the recap (both still work after a restart), the answer form and the questions editor."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from core.components import PersistentButton, cog_of
+from core.errors import DomainError
+from core.interactions import MutualsModal, MutualsView, guarded, reply
+from core.text import truncate
+from services.checkins import (
+    BLOCKER,
+    MAX_QUESTIONS,
+    QUESTION_MAX,
+    TEXT,
+    WIN,
+    AnswerForm,
+    CheckinSettings,
+    Summary,
+)
+
+if TYPE_CHECKING:
+    from cogs.checkins.cog import CheckinCog
+
+
+def _cog(interaction: discord.Interaction) -> CheckinCog:
+    # Imported here, not at the top: the cog module imports this one for its views.
+    from cogs.checkins.cog import CheckinCog
+
+    return cog_of(interaction.client, CheckinCog)
+
+
+class OpenCheckinButton(PersistentButton, template=r"mutuals:ci:open:(?P<gid>\d+)"):
+    """On every prompt (DM or channel): opens this period's form for whoever clicks it."""
+
+    def __init__(self, guild_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Check in",
+                emoji="💞",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"mutuals:ci:open:{guild_id}",
+            )
+        )
+        self.guild_id = guild_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> OpenCheckinButton:
+        return cls(int(match["gid"]))
+
+    async def pressed(self, interaction: discord.Interaction) -> None:
+        await _cog(interaction).open_form(interaction, self.guild_id)
+
+
+class NominateSelect(
+    discord.ui.DynamicItem[discord.ui.Select[Any]],
+    template=r"mutuals:ci:nom:(?P<gid>\d+):(?P<label>\d{8})",
+):
+    """On the recap: a moderator picks one member's best TikTok for the shoutout rotation."""
+
+    def __init__(self, guild_id: int, label: date, options: list[discord.SelectOption]) -> None:
+        super().__init__(
+            discord.ui.Select(
+                placeholder="Mods: nominate a best TikTok for shoutouts",
+                options=options or [discord.SelectOption(label="nobody", value="0")],
+                custom_id=f"mutuals:ci:nom:{guild_id}:{label.strftime('%Y%m%d')}",
+            )
+        )
+        self.guild_id = guild_id
+        self.label = label
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> NominateSelect:
+        label = datetime.strptime(match["label"], "%Y%m%d").date()
+        return cls(int(match["gid"]), label, [])
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction) -> None:
+        data: dict[str, Any] = dict(interaction.data or {})
+        values = [str(v) for v in data.get("values") or []]
+        if not values or not values[0].isdigit():
+            raise DomainError("Pick a creator from the list.")
+        await _cog(interaction).nominate(interaction, self.guild_id, self.label, int(values[0]))
+
+
+def open_view(guild_id: int) -> MutualsView:
+    view = MutualsView(timeout=None)
+    view.add_item(OpenCheckinButton(guild_id))
+    return view
+
+
+def nominate_view(summary: Summary, names: list[str]) -> MutualsView:
+    """The recap's select: one option per shared TikTok (``names`` in the same order)."""
+    options = [
+        discord.SelectOption(
+            label=truncate(f"{name}'s best TikTok", 100),
+            value=str(uid),
+            description=truncate(link, 100),
+            emoji="🎬",
+        )
+        for (uid, link), name in zip(summary.links, names, strict=True)
+    ]
+    view = MutualsView(timeout=None)
+    view.add_item(NominateSelect(summary.guild_id, summary.label, options))
+    return view
+
+
+class CheckinModal(MutualsModal):
+    def __init__(self, cog: CheckinCog, form: AnswerForm, title: str) -> None:
+        super().__init__(title=title, custom_id=f"mutuals:ci:modal:{form.guild_id}", timeout=900)
+        self.cog = cog
+        self.form = form
+        self.inputs: list[discord.ui.TextInput[CheckinModal]] = []
+        for i, question in enumerate(form.questions[:MAX_QUESTIONS]):
+            existing = form.existing[i] if form.existing and i < len(form.existing) else None
+            long = question.kind in (TEXT, WIN, BLOCKER)
+            field: discord.ui.TextInput[CheckinModal] = discord.ui.TextInput(
+                label=question.text[:QUESTION_MAX],
+                custom_id=f"q{i}",
+                style=discord.TextStyle.paragraph if long else discord.TextStyle.short,
+                placeholder=question.placeholder[:100],
+                required=False,
+                max_length=question.max_length,
+                default=existing or None,
+            )
+            self.inputs.append(field)
+            self.add_item(field)
+
+    async def on_submit(self, interaction: discord.Interaction, /) -> None:
+        await self.cog.save_answers(interaction, self.form, [i.value for i in self.inputs])
+
+
+class QuestionsModal(MutualsModal):
+    def __init__(self, cog: CheckinCog, settings: CheckinSettings) -> None:
+        super().__init__(title="Check-in questions", custom_id="mutuals:ci:questions", timeout=900)
+        self.cog = cog
+        self.guild_id = settings.guild_id
+        self.inputs: list[discord.ui.TextInput[QuestionsModal]] = []
+        for i in range(MAX_QUESTIONS):
+            current = settings.questions[i].text if i < len(settings.questions) else None
+            field: discord.ui.TextInput[QuestionsModal] = discord.ui.TextInput(
+                label=f"Question {i + 1}" + (" (empty = remove)" if i else ""),
+                custom_id=f"q{i}",
+                required=i == 0,
+                max_length=QUESTION_MAX,
+                default=current,
+                placeholder="e.g. One win (big or small!)",
+            )
+            self.inputs.append(field)
+            self.add_item(field)
+
+    async def on_submit(self, interaction: discord.Interaction, /) -> None:
+        settings = await self.cog.service.set_questions(
+            self.guild_id, [i.value for i in self.inputs]
+        )
+        lines = "\n".join(f"{n}. {q.text}" for n, q in enumerate(settings.questions, start=1))
+        await reply(
+            interaction,
+            f"Saved! Members will be asked:\n{lines}\n"
+            "Tip: a question with *mood* takes 1–5, one with *link* takes a TikTok link.",
+        )

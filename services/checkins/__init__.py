@@ -1,0 +1,68 @@
+"""Check-ins: weekly (or daily) questions at each member's own local time, with streaks and a recap.
+
+The public API: what the cog, the container, tests and benchmarks use. ``CheckinService`` does
+every operation; the values it returns, the outbox purposes the cog renders, and the pure period
+arithmetic and heatmap come with it.
+"""
+
+from services.checkins.answers import AnswerForm, Submitted
+from services.checkins.config import CheckinSettings
+from services.checkins.delivery import (
+    PURPOSE_PROMPT_CHANNEL,
+    PURPOSE_PROMPT_DM,
+    PURPOSE_SUMMARY,
+    SLOT_KIND,
+    QueueResult,
+    SummaryDue,
+)
+from services.checkins.heatmap import render_heatmap
+from services.checkins.inputs import BLOCKER, MAX_QUESTIONS, QUESTION_MAX, TEXT, WIN, Question
+from services.checkins.members import Membership, StreakReport
+from services.checkins.periods import (
+    DAILY,
+    WEEKDAY_NAMES,
+    WEEKDAYS,
+    WEEKLY,
+    MemberPeriod,
+    label_for,
+    member_period,
+    unit_of,
+    wall_to_utc,
+)
+from services.checkins.recap import Summary
+from services.checkins.service import CheckinService
+from services.checkins.streaks import PeriodMark, Streak
+
+__all__ = [
+    "BLOCKER",
+    "DAILY",
+    "MAX_QUESTIONS",
+    "PURPOSE_PROMPT_CHANNEL",
+    "PURPOSE_PROMPT_DM",
+    "PURPOSE_SUMMARY",
+    "QUESTION_MAX",
+    "SLOT_KIND",
+    "TEXT",
+    "WEEKDAYS",
+    "WEEKDAY_NAMES",
+    "WEEKLY",
+    "WIN",
+    "AnswerForm",
+    "CheckinService",
+    "CheckinSettings",
+    "MemberPeriod",
+    "Membership",
+    "PeriodMark",
+    "Question",
+    "QueueResult",
+    "Streak",
+    "StreakReport",
+    "Submitted",
+    "Summary",
+    "SummaryDue",
+    "label_for",
+    "member_period",
+    "render_heatmap",
+    "unit_of",
+    "wall_to_utc",
+]

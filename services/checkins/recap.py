@@ -1,0 +1,169 @@
+"""The recap of one period: who checked in, their wins, streak milestones, shared TikToks, the
+average mood and whether blockers ask for collabs; plus the best link a moderator can nominate."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import Clock
+from core.db import Database
+from core.errors import DomainError
+from models.checkins import CheckinAnswer, CheckinMember
+from services.checkins.config import CheckinSettings, find_config, load_config
+from services.checkins.history import load_streaks
+from services.checkins.inputs import BLOCKER, WIN
+from services.checkins.periods import label_for, local_today
+from services.checkins.streaks import DONE, milestone
+
+SUMMARY_NAMES = 60
+SUMMARY_WINS = 8
+SUMMARY_LINKS = 25  # a select menu's options
+SUMMARY_MILESTONES = 20
+COLLAB_WORDS = re.compile(
+    r"\b(collabs?|collaborat\w*|ideas?|stitch\w*|duets?|partners?|brainstorm\w*)\b", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class Summary:
+    guild_id: int
+    label: date
+    period: str
+    channel_id: int
+    checked_in: int
+    opted_in: int
+    names: tuple[int, ...]  # user ids of the first SUMMARY_NAMES who checked in
+    wins: tuple[tuple[int, str], ...]
+    milestones: tuple[tuple[int, int], ...]
+    links: tuple[tuple[int, str], ...]
+    collab_hint: bool
+    mood_avg: float | None
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "guild_id": self.guild_id,
+            "label": self.label.isoformat(),
+            "period": self.period,
+            "checked_in": self.checked_in,
+            "opted_in": self.opted_in,
+            "names": [str(u) for u in self.names],
+            "wins": [[str(u), w] for u, w in self.wins],
+            "milestones": [[str(u), n] for u, n in self.milestones],
+            "links": [[str(u), link] for u, link in self.links],
+            "collab_hint": self.collab_hint,
+            "mood_avg": self.mood_avg,
+        }
+
+    @classmethod
+    def from_payload(cls, channel_id: int, data: dict[str, Any]) -> Summary:
+        return cls(
+            guild_id=int(data["guild_id"]),
+            label=date.fromisoformat(data["label"]),
+            period=str(data["period"]),
+            channel_id=channel_id,
+            checked_in=int(data["checked_in"]),
+            opted_in=int(data["opted_in"]),
+            names=tuple(int(u) for u in data["names"]),
+            wins=tuple((int(u), str(w)) for u, w in data["wins"]),
+            milestones=tuple((int(u), int(n)) for u, n in data["milestones"]),
+            links=tuple((int(u), str(link)) for u, link in data["links"]),
+            collab_hint=bool(data["collab_hint"]),
+            mood_avg=data.get("mood_avg"),
+        )
+
+
+async def summarize(s: AsyncSession, cfg: CheckinSettings, label: date) -> Summary:
+    """The recap of ``label`` as the database has it now, inside the caller's session."""
+    rows = (
+        await s.execute(
+            select(
+                CheckinAnswer.user_id,
+                CheckinAnswer.answers,
+                CheckinAnswer.mood,
+                CheckinAnswer.link,
+            )
+            .where(CheckinAnswer.guild_id == cfg.guild_id, CheckinAnswer.period == label)
+            .order_by(CheckinAnswer.submitted_at, CheckinAnswer.id)
+        )
+    ).all()
+    opted_in = int(
+        await s.scalar(
+            select(func.count()).where(
+                CheckinMember.guild_id == cfg.guild_id, CheckinMember.active.is_(True)
+            )
+        )
+        or 0
+    )
+    users = [r[0] for r in rows]
+    streaks = await load_streaks(s, cfg, dict.fromkeys(users, label))
+    wins: list[tuple[int, str]] = []
+    links: list[tuple[int, str]] = []
+    hint = False
+    moods: list[int] = []
+    for uid, answers, mood, link in rows:
+        for item in answers:
+            text = str(item.get("a") or "")
+            if item.get("kind") == WIN and text and len(wins) < SUMMARY_WINS:
+                wins.append((uid, text))
+            if item.get("kind") == BLOCKER and COLLAB_WORDS.search(text):
+                hint = True
+        if link and len(links) < SUMMARY_LINKS:
+            links.append((uid, link))
+        if mood is not None:
+            moods.append(mood)
+    milestones = tuple(
+        (uid, streaks[uid].current)
+        for uid in users
+        if streaks[uid].marks
+        and streaks[uid].marks[-1].status == DONE
+        and milestone(streaks[uid].current)
+    )
+    return Summary(
+        guild_id=cfg.guild_id,
+        label=label,
+        period=cfg.period,
+        channel_id=cfg.channel_id,
+        checked_in=len(users),
+        opted_in=opted_in,
+        names=tuple(users[:SUMMARY_NAMES]),
+        wins=tuple(wins),
+        milestones=milestones[:SUMMARY_MILESTONES],
+        links=tuple(links),
+        collab_hint=hint,
+        mood_avg=round(sum(moods) / len(moods), 1) if moods else None,
+    )
+
+
+class CheckinRecap:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def build_summary(self, guild_id: int, label: date) -> Summary:
+        async with self.db.read() as s:
+            cfg = await load_config(s, guild_id)
+            return await summarize(s, cfg, label)
+
+    async def guild_label(self, guild_id: int) -> date:
+        """The period the guild is in now, in the guild's zone (what `report` recaps)."""
+        async with self.db.read() as s:
+            cfg = await find_config(s, guild_id)
+        if cfg is None:
+            raise DomainError("Check-ins aren't set up in this server yet.")
+        return label_for(local_today(self.clock.now(), cfg.timezone), cfg.period)
+
+    async def best_link(self, guild_id: int, user_id: int, label: date) -> str | None:
+        async with self.db.read() as s:
+            return await s.scalar(
+                select(CheckinAnswer.link).where(
+                    CheckinAnswer.guild_id == guild_id,
+                    CheckinAnswer.user_id == user_id,
+                    CheckinAnswer.period == label,
+                )
+            )
