@@ -28,7 +28,7 @@ from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.sql import insert_ignore
 from core.text import clean_line
 from models.guild import GuildSettings
-from models.quiz import (
+from models.quizzes import (
     QuizAnswer,
     QuizDailyConfig,
     QuizDisabledCategory,

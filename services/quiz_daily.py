@@ -23,7 +23,7 @@ from core.db import Database
 from core.errors import Conflict, DomainError, NotFound
 from core.slots import SlotStore
 from core.sql import insert_ignore
-from models.quiz import QuizAnswer, QuizDailyConfig, QuizDailyTerm, QuizStreak
+from models.quizzes import QuizAnswer, QuizDailyConfig, QuizDailyTerm, QuizStreak
 from services.profiles import validate_timezone
 from services.quiz import QuizService, daily_timezone, local_day, server_timezone
 from services.quiz_matching import matches

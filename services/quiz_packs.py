@@ -33,7 +33,7 @@ import yaml
 from core.errors import DomainError
 from core.text import clean_line
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "quiz"
+DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "quizzes"
 
 CATEGORIES: dict[str, str] = {
     "lingo": "Lingo",

@@ -15,7 +15,7 @@ from core.db import Database
 from core.errors import Conflict, DomainError, Forbidden
 from core.slots import SlotStore
 from models.delivery import OutboxMessage
-from models.quiz import QuizAnswer, QuizGameScore
+from models.quizzes import QuizAnswer, QuizGameScore
 from services.guild_config import GuildConfigService
 from services.niches import NicheService
 from services.profiles import ProfileService

@@ -20,7 +20,7 @@ from cogs.quizzes import QuizCog
 from core.bot import AnyBot
 from core.clock import ManualClock
 from core.db import Database
-from models.quiz import QuizAnswer, QuizGameScore
+from models.quizzes import QuizAnswer, QuizGameScore
 from services.quiz_packs import Question
 from tests.conftest import ALICE_ID, BOB_ID, GENERAL_ID, GUILD_ID, MOD_ID, BotFactory
 from tests.fakediscord import FakeDiscord
