@@ -33,8 +33,7 @@ from core.clock import ManualClock
 from core.db import Database
 from core.settings import Secret, Settings
 from models.quizzes import QuizGameScore
-from services.quiz import points_for
-from services.quiz_packs import load_builtin
+from services.quizzes import load_builtin, points_for
 from tests.fakediscord import FakeDiscord
 
 GUILD = 1510000000000000001
@@ -116,7 +115,7 @@ async def run_quiz_bench(
         cog: Any = bot.get_cog("QuizCog")
         gate = _Gate()
         cog.sleep = gate.sleep
-        cog.quiz.builtin = tuple(q for q in load_builtin() if q.kind == "choice")
+        cog.quizzes.bank.builtin = tuple(q for q in load_builtin() if q.kind == "choice")
         h = await fake.slash(
             GUILD, STARTER, "quiz start", {"questions": total_questions, "timer": 20}
         )

@@ -1,7 +1,7 @@
 """/quiz (members) and /quiz-mod (moderators): slang quizzes on the fam's lingo.
 
-The cog only turns Discord objects into ids and text, calls ``services.quiz`` /
-``services.quiz_daily`` and formats what comes back. A channel game is a task (``GameRunner``)
+The cog only turns Discord objects into ids and text, calls ``services.quizzes``
+and formats what comes back. A channel game is a task (``GameRunner``)
 that asks one question at a time; its state lives in the database, so a gateway reconnect
 changes nothing, and a restart ends the game cleanly (``interrupt_open_games`` at load).
 Answer buttons are ``DynamicItem``s: a click on a message from before a restart still gets a
@@ -31,7 +31,8 @@ from core.outbox_worker import SendSpec
 from core.tasks import spawn
 from core.text import truncate
 from services.container import Services
-from services.quiz import (
+from services.quizzes import (
+    CATEGORIES,
     DEFAULT_QUESTIONS,
     DEFAULT_TIMER,
     INTERRUPTED_PURPOSE,
@@ -39,16 +40,20 @@ from services.quiz import (
     MAX_TIMER,
     MIN_QUESTIONS,
     MIN_TIMER,
+    POST_PURPOSE,
     BoardRow,
+    DailyResult,
+    DailyTerm,
     GameEnd,
     GameInfo,
     OpenQuestion,
+    Question,
     Reveal,
     Standing,
+    check_upload,
+    from_snapshot,
+    hint_for,
 )
-from services.quiz_daily import POST_PURPOSE, DailyResult, DailyTerm
-from services.quiz_matching import hint_for
-from services.quiz_packs import CATEGORIES, Question, check_upload, from_snapshot
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot
@@ -255,7 +260,9 @@ class ChoiceButton(
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
         cog = cog_of(interaction)
-        await cog.quiz.answer(self.game_id, self.index, interaction.user.id, option=self.option)
+        await cog.quizzes.games.answer(
+            self.game_id, self.index, interaction.user.id, option=self.option
+        )
         await reply(
             interaction,
             f"Locked in **{LETTERS[self.option]}**! 🔒 The reveal comes when the timer ends.",
@@ -313,7 +320,7 @@ class DailyChoiceButton(
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
-        result = await cog_of(interaction).daily.answer(
+        result = await cog_of(interaction).quizzes.daily.answer(
             interaction.guild.id, interaction.user.id, option=self.option, day=self.day
         )
         await interaction.response.edit_message(content=daily_result_text(result), view=None)
@@ -355,7 +362,7 @@ class DailyAnswerModal(MutualsModal):
 
     async def on_submit(self, interaction: discord.Interaction, /) -> None:
         assert interaction.guild is not None
-        result = await cog_of(interaction).daily.answer(
+        result = await cog_of(interaction).quizzes.daily.answer(
             interaction.guild.id, interaction.user.id, text=self.answer.value, day=self.day
         )
         await reply(interaction, daily_result_text(result))
@@ -407,7 +414,7 @@ class AddQuestionModal(MutualsModal):
         assert interaction.guild is not None
         if not is_moderator(interaction):
             raise app_commands.MissingPermissions(["manage_guild"])
-        question = await cog_of(interaction).quiz.add_question(
+        question = await cog_of(interaction).quizzes.admin.add_question(
             interaction.guild.id,
             interaction.user.id,
             category=self.category,
@@ -476,7 +483,7 @@ class GameRunner:
                 stopped = await self._wait(timer)
         finally:
             self.current = None
-        reveal = await self.cog.quiz.close_question(asked.game_id, asked.index)
+        reveal = await self.cog.quizzes.games.close_question(asked.game_id, asked.index)
         with contextlib.suppress(discord.HTTPException):
             await message.edit(
                 embed=question_embed(asked, hint=True), view=answer_view(asked, revealed=True)
@@ -485,7 +492,7 @@ class GameRunner:
         return stopped
 
     async def run(self) -> None:
-        quiz = self.cog.quiz
+        quiz = self.cog.quizzes.games
         try:
             stopped = await self._wait(self.cog.pause_seconds)
             for index in range(self.game.total):
@@ -526,8 +533,7 @@ class QuizCog(commands.Cog):
 
     def __init__(self, bot: MutualsBot) -> None:
         self.bot = bot
-        self.quiz = bot.need(Services).quizzes
-        self.daily = bot.need(Services).quiz_daily
+        self.quizzes = bot.need(Services).quizzes
         self.runners: dict[int, GameRunner] = {}
         #: how game timers wait; tests swap in a stepper so no test ever sleeps for real
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
@@ -539,7 +545,7 @@ class QuizCog(commands.Cog):
         )
         self.bot.outbox.register(INTERRUPTED_PURPOSE, render=self._render_interrupted)
         self.bot.outbox.register(POST_PURPOSE, render=self._render_daily)
-        ended = await self.quiz.interrupt_open_games(self.bot.owns_guild)
+        ended = await self.quizzes.games.interrupt_open_games(self.bot.owns_guild)
         if ended:
             log.info("ended %s quiz game(s) left open by the previous run", len(ended))
         await self.daily_tick()
@@ -587,7 +593,7 @@ class QuizCog(commands.Cog):
     async def daily_tick(self) -> list[str]:
         """Post what is due, then wake up again at the next post time (from the DB)."""
         try:
-            done = await self.daily.run_due(self.bot.owns_guild)
+            done = await self.quizzes.delivery.run_due(self.bot.owns_guild)
         except Exception:
             log.exception("daily quiz: could not post; trying again in 5 minutes")
             self.bot.scheduler.at(
@@ -597,7 +603,7 @@ class QuizCog(commands.Cog):
         if done:
             log.info("daily quiz: %s", "; ".join(done))
             self.bot.outbox.wake()
-        nxt = await self.daily.next_wakeup(self.bot.owns_guild)
+        nxt = await self.quizzes.delivery.next_wakeup(self.bot.owns_guild)
         if nxt is None:
             self.bot.scheduler.cancel(DAILY_JOB)
         else:
@@ -616,7 +622,7 @@ class QuizCog(commands.Cog):
         if asked is None or asked.question.kind != "free" or len(message.content) > 200:
             return
         try:
-            result = await self.quiz.answer(
+            result = await self.quizzes.games.answer(
                 asked.game_id, asked.index, message.author.id, text=message.content
             )
         except DomainError:
@@ -645,7 +651,7 @@ class QuizCog(commands.Cog):
         channel = interaction.channel
         if not isinstance(channel, discord.TextChannel | discord.Thread):
             raise DomainError("Start a quiz in a text channel or a thread.")
-        game = await self.quiz.start_game(
+        game = await self.quizzes.games.start_game(
             interaction.guild.id,
             channel.id,
             interaction.user.id,
@@ -669,7 +675,7 @@ class QuizCog(commands.Cog):
     @quiz_group.command(name="stop", description="Stop the quiz in this channel (starter or mods)")
     async def stop(self, interaction: discord.Interaction) -> None:
         assert interaction.channel is not None
-        end = await self.quiz.stop_game(
+        end = await self.quizzes.games.stop_game(
             interaction.channel.id, interaction.user.id, is_moderator=is_moderator(interaction)
         )
         runner = self.runners.get(interaction.channel.id)
@@ -684,7 +690,7 @@ class QuizCog(commands.Cog):
         self, interaction: discord.Interaction, *, expected_day: date | None = None
     ) -> None:
         assert interaction.guild is not None
-        term = await self.daily.today(interaction.guild.id)
+        term = await self.quizzes.daily.today(interaction.guild.id)
         if expected_day is not None and expected_day != term.day:
             raise DomainError(
                 "That term of the day has passed! Here's today's: try `/quiz daily`. 🌅"
@@ -707,7 +713,7 @@ class QuizCog(commands.Cog):
         if answer is None:
             await self.show_daily(interaction)
             return
-        term = await self.daily.today(interaction.guild.id)
+        term = await self.quizzes.daily.today(interaction.guild.id)
         if term.question.kind == "choice":
             letter = answer.strip().upper().rstrip(".")
             options = [o.casefold() for o in term.question.options]
@@ -720,11 +726,13 @@ class QuizCog(commands.Cog):
                     "Today's term is multiple choice: answer with A, B, C or D, or run "
                     "`/quiz daily` and tap your pick."
                 )
-            result = await self.daily.answer(
+            result = await self.quizzes.daily.answer(
                 interaction.guild.id, interaction.user.id, option=option
             )
         else:
-            result = await self.daily.answer(interaction.guild.id, interaction.user.id, text=answer)
+            result = await self.quizzes.daily.answer(
+                interaction.guild.id, interaction.user.id, text=answer
+            )
         await reply(interaction, daily_result_text(result))
 
     @quiz_group.command(name="leaderboard", description="Top quiz players this week, month or ever")
@@ -738,7 +746,7 @@ class QuizCog(commands.Cog):
     ) -> None:
         assert interaction.guild is not None
         key = period.value if period else "all"
-        rows, _since = await self.quiz.leaderboard(
+        rows, _since = await self.quizzes.boards.leaderboard(
             interaction.guild.id, key, category.value if category else None
         )
         title = f"🏆 Quiz leaderboard · {PERIOD_TITLES[key]}"
@@ -760,7 +768,7 @@ class QuizCog(commands.Cog):
     ) -> None:
         assert interaction.guild is not None
         target = member or interaction.user
-        s = await self.quiz.stats(interaction.guild.id, target.id)
+        s = await self.quizzes.boards.stats(interaction.guild.id, target.id)
         if s.answered == 0:
             who = "You haven't" if target.id == interaction.user.id else "They haven't"
             raise DomainError(f"{who} played yet. Try `/quiz daily` or `/quiz start`! 🎬")
@@ -788,7 +796,7 @@ class QuizCog(commands.Cog):
         timezone: app_commands.Range[str, 1, 64] | None = None,
     ) -> None:
         assert interaction.guild is not None
-        cfg = await self.daily.setup(interaction.guild.id, channel.id, time, timezone)
+        cfg = await self.quizzes.daily.setup(interaction.guild.id, channel.id, time, timezone)
         await self.daily_tick()
         nxt = cfg.next_post(self.bot.clock.now())
         when = f" Next one <t:{int(nxt.timestamp())}:F>." if nxt else ""
@@ -806,7 +814,7 @@ class QuizCog(commands.Cog):
     @mod_group.command(name="daily-off", description="Stop posting the term of the day")
     async def daily_off(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
-        changed = await self.daily.disable(interaction.guild.id)
+        changed = await self.quizzes.daily.disable(interaction.guild.id)
         await self.daily_tick()
         await reply(
             interaction,
@@ -838,7 +846,7 @@ class QuizCog(commands.Cog):
             data = await file.read()
         except discord.HTTPException:
             raise DomainError("I couldn't download that file. Attach it again and retry.") from None
-        questions = await self.quiz.import_pack(
+        questions = await self.quizzes.admin.import_pack(
             interaction.guild.id, interaction.user.id, data, file.filename
         )
         by_category: dict[str, int] = {}
@@ -851,7 +859,7 @@ class QuizCog(commands.Cog):
     @app_commands.describe(include_builtin="Also include the questions Mutuals ships with")
     async def export(self, interaction: discord.Interaction, include_builtin: bool = False) -> None:
         assert interaction.guild is not None
-        data, count = await self.quiz.export_pack(
+        data, count = await self.quizzes.admin.export_pack(
             interaction.guild.id, include_builtin=include_builtin
         )
         await reply(
@@ -866,7 +874,9 @@ class QuizCog(commands.Cog):
         self, interaction: discord.Interaction, category: app_commands.Choice[str]
     ) -> None:
         assert interaction.guild is not None
-        changed = await self.quiz.set_category_enabled(interaction.guild.id, category.value, False)
+        changed = await self.quizzes.admin.set_category_enabled(
+            interaction.guild.id, category.value, False
+        )
         await reply(
             interaction,
             f"**{category.name}** is off. `/quiz-mod enable` brings it back."
@@ -880,7 +890,9 @@ class QuizCog(commands.Cog):
         self, interaction: discord.Interaction, category: app_commands.Choice[str]
     ) -> None:
         assert interaction.guild is not None
-        changed = await self.quiz.set_category_enabled(interaction.guild.id, category.value, True)
+        changed = await self.quizzes.admin.set_category_enabled(
+            interaction.guild.id, category.value, True
+        )
         await reply(
             interaction,
             f"**{category.name}** is back on. 🎉"

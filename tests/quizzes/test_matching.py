@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from services.quiz_matching import allowed_typos, hint_for, matches, normalize
+from services.quizzes import allowed_typos, hint_for, matches, normalize
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from services.quiz_packs import (
+from services.quizzes import (
     CATEGORIES,
     MAX_PACK_BYTES,
     PackErrors,
