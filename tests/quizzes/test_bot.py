@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from sqlalchemy import func, select
 
-from cogs.quizzes import QuizCog
+from cogs.quizzes.cog import QuizCog
 from core.bot import AnyBot
 from core.clock import ManualClock
 from core.db import Database
