@@ -18,8 +18,7 @@ from services.guild_config import GuildConfigService
 from services.niches import NicheService
 from services.onboarding import OnboardingService
 from services.profiles import ProfileService
-from services.quiz import QuizService
-from services.quiz_daily import DailyService
+from services.quizzes import QuizService
 from services.rotation import RotationService
 
 
@@ -32,13 +31,11 @@ class Services:
     shoutouts: RotationService
     collabs: CollabService
     quizzes: QuizService
-    quiz_daily: DailyService
     checkins: CheckinService
 
 
 def build_services(db: Database, clock: Clock, slots: SlotStore, *, grace: timedelta) -> Services:
     niches = NicheService(db)
-    quizzes = QuizService(db, clock)
     return Services(
         guild_config=GuildConfigService(db, clock),
         niches=niches,
@@ -46,7 +43,6 @@ def build_services(db: Database, clock: Clock, slots: SlotStore, *, grace: timed
         welcome=OnboardingService(db, clock, niches),
         shoutouts=RotationService(db, clock, slots=slots),
         collabs=CollabService(db, clock, niches),
-        quizzes=quizzes,
-        quiz_daily=DailyService(db, clock, quizzes, slots, grace=grace),
+        quizzes=QuizService(db, clock, slots, grace=grace),
         checkins=CheckinService(db, clock, slots),
     )

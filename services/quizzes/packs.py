@@ -32,26 +32,23 @@ import yaml
 
 from core.errors import DomainError
 from core.text import clean_line
+from services.quizzes.questions import (
+    CATEGORIES,
+    DIFFICULTIES,
+    KINDS,
+    MAX_ACCEPTED,
+    MAX_ANSWER,
+    MAX_EXPLANATION,
+    MAX_HINT,
+    MAX_OPTION,
+    MAX_PROMPT,
+    Question,
+)
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "quiz"
-
-CATEGORIES: dict[str, str] = {
-    "lingo": "Lingo",
-    "sayings": "Sayings & inside jokes",
-    "rules": "Unwritten rules",
-    "niches": "Niches & microgenres",
-}
-DIFFICULTIES: dict[str, float] = {"easy": 1.0, "medium": 1.25, "hard": 1.5}
-KINDS = ("choice", "free")
+DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "quizzes"
 
 MAX_PACK_BYTES = 1024 * 1024  # 1 MB
 MAX_PACK_QUESTIONS = 500
-MAX_PROMPT = 300
-MAX_OPTION = 70  # buttons show "A · option" and a label holds 80
-MAX_ANSWER = 100
-MAX_ACCEPTED = 10
-MAX_EXPLANATION = 500
-MAX_HINT = 100
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 FIELDS = {
     "id",
@@ -65,73 +62,6 @@ FIELDS = {
     "hint",
     "explanation",
 }
-
-
-@dataclass(frozen=True)
-class Question:
-    key: str  # "b:<id>" for shipped questions, "g:<id>" for the server's own
-    id: str
-    category: str
-    kind: str
-    prompt: str
-    options: tuple[str, ...]
-    answer: str
-    accepted: tuple[str, ...]
-    difficulty: str
-    explanation: str
-    hint: str | None = None
-
-    @property
-    def category_label(self) -> str:
-        return CATEGORIES.get(self.category, self.category)
-
-    @property
-    def correct_option(self) -> int:
-        """Index of the right option (multiple choice)."""
-        return self.options.index(self.answer)
-
-    @property
-    def answers(self) -> tuple[str, ...]:
-        """Everything accepted for a free answer."""
-        return (self.answer, *self.accepted)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The pack form (also the snapshot stored with a game)."""
-        out: dict[str, Any] = {
-            "id": self.id,
-            "category": self.category,
-            "type": self.kind,
-            "difficulty": self.difficulty,
-            "question": self.prompt,
-        }
-        if self.kind == "choice":
-            out["options"] = list(self.options)
-        out["answer"] = self.answer
-        if self.accepted:
-            out["accept"] = list(self.accepted)
-        if self.hint:
-            out["hint"] = self.hint
-        out["explanation"] = self.explanation
-        return out
-
-    def snapshot(self) -> dict[str, Any]:
-        return {"key": self.key, **self.to_dict()}
-
-
-def from_snapshot(data: dict[str, Any]) -> Question:
-    return Question(
-        key=str(data["key"]),
-        id=str(data["id"]),
-        category=str(data["category"]),
-        kind=str(data["type"]),
-        prompt=str(data["question"]),
-        options=tuple(data.get("options") or ()),
-        answer=str(data["answer"]),
-        accepted=tuple(data.get("accept") or ()),
-        difficulty=str(data["difficulty"]),
-        explanation=str(data["explanation"]),
-        hint=data.get("hint"),
-    )
 
 
 @dataclass(frozen=True)

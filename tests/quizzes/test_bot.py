@@ -16,12 +16,12 @@ from typing import Any, cast
 
 from sqlalchemy import func, select
 
-from cogs.quizzes import QuizCog
+from cogs.quizzes.cog import QuizCog
 from core.bot import AnyBot
 from core.clock import ManualClock
 from core.db import Database
-from models.quiz import QuizAnswer, QuizGameScore
-from services.quiz_packs import Question
+from models.quizzes import QuizAnswer, QuizGameScore
+from services.quizzes import Question
 from tests.conftest import ALICE_ID, BOB_ID, GENERAL_ID, GUILD_ID, MOD_ID, BotFactory
 from tests.fakediscord import FakeDiscord
 
@@ -91,8 +91,8 @@ async def quiz_bot(
     cog = cast(QuizCog, found)
     steps = Steps()
     cog.sleep = steps.sleep
-    cog.quiz.builtin = tuple(questions or bank())
-    cog.quiz.rng = random.Random(5)
+    cog.quizzes.bank.builtin = tuple(questions or bank())
+    cog.quizzes.bank.rng = random.Random(5)
     return bot, cog, steps
 
 
@@ -333,14 +333,14 @@ async def test_daily_term_posted_once_across_restart_and_answered(
     assert open_.message is not None
     choices = buttons(open_.message)
     if len(choices) == 4:
-        term = await cog2.daily.today(GUILD_ID)
+        term = await cog2.quizzes.daily.today(GUILD_ID)
         right = choices[term.question.correct_option]["custom_id"]
         done = await fake.click(ALICE_ID, right, message_id=int(open_.message["id"]))
         await done.response()
     else:
         typed = await fake.click(ALICE_ID, choices[0]["custom_id"])
         await typed.response()
-        term = await cog2.daily.today(GUILD_ID)
+        term = await cog2.quizzes.daily.today(GUILD_ID)
         modal_id = typed.modal["custom_id"] if typed.modal else ""
         done = await fake.submit_modal(
             ALICE_ID, modal_id, {typed_field(typed): term.question.answer}
@@ -380,7 +380,7 @@ async def test_members_cannot_manage_questions_and_bad_packs_are_refused(
         h = await fake.slash(GUILD_ID, ALICE_ID, name, options)
         await h.response()
         assert h.ephemeral and "moderators only" in str(h.content), name
-    assert len(await cog.quiz.questions(GUILD_ID)) == 5  # nothing added
+    assert len(await cog.quizzes.admin.questions(GUILD_ID)) == 5  # nothing added
 
     bad = (
         b"questions:\n"
@@ -405,7 +405,7 @@ async def test_members_cannot_manage_questions_and_bad_packs_are_refused(
     h = await fake.slash(GUILD_ID, MOD_ID, "quiz-mod import", {"file": huge})
     await h.response()
     assert h.ephemeral and "5.0 MB" in str(h.content)
-    assert len(await cog.quiz.questions(GUILD_ID)) == 5
+    assert len(await cog.quizzes.admin.questions(GUILD_ID)) == 5
 
     h = await fake.slash(
         GUILD_ID,
@@ -415,7 +415,7 @@ async def test_members_cannot_manage_questions_and_bad_packs_are_refused(
     )
     await h.response()
     assert "Imported 1 question(s): 1 Lingo" in str((await h.wait_followup())["content"])
-    assert len(await cog.quiz.questions(GUILD_ID)) == 6
+    assert len(await cog.quizzes.admin.questions(GUILD_ID)) == 6
 
     h = await fake.slash(
         GUILD_ID, MOD_ID, "quiz-mod add", {"category": "rules", "difficulty": "hard"}

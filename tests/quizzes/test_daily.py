@@ -15,9 +15,7 @@ from core.db import Database
 from core.errors import Conflict, DomainError
 from core.slots import SlotStore
 from models.delivery import OutboxMessage, ScheduledSlot
-from services.quiz import QuizService
-from services.quiz_daily import DailyConfig, DailyService, plan_slots
-from services.quiz_packs import Question
+from services.quizzes import DailyConfig, Question, QuizService, plan_slots
 
 G, CHANNEL, ALICE, BOB = 7, 70, 701, 702
 NY = ZoneInfo("America/New_York")
@@ -41,10 +39,9 @@ def bank() -> list[Question]:
     ]
 
 
-def make(db: Database, clock: ManualClock) -> DailyService:
+def make(db: Database, clock: ManualClock) -> QuizService:
     """A fresh service, as a restarted process would build it."""
-    quiz = QuizService(db, clock, builtin=bank())
-    return DailyService(db, clock, quiz, SlotStore(db, clock), grace=timedelta(hours=6))
+    return QuizService(db, clock, SlotStore(db, clock), grace=timedelta(hours=6), builtin=bank())
 
 
 def local(clock: ManualClock, y: int, m: int, d: int, hh: int, mm: int, tz: ZoneInfo) -> None:
@@ -67,34 +64,36 @@ async def test_posted_exactly_once_per_day_across_restarts(
     db: Database, clock: ManualClock
 ) -> None:
     local(clock, 2026, 3, 6, 9, 0, NY)
-    daily = make(db, clock)
-    await daily.setup(G, CHANNEL, "18:00", "America/New_York")
-    assert await daily.run_due() == []  # not yet
-    assert (await daily.next_wakeup()) == datetime(2026, 3, 6, 18, 0, tzinfo=NY).astimezone(UTC)
+    quiz = make(db, clock)
+    await quiz.daily.setup(G, CHANNEL, "18:00", "America/New_York")
+    assert await quiz.delivery.run_due() == []  # not yet
+    evening = datetime(2026, 3, 6, 18, 0, tzinfo=NY).astimezone(UTC)
+    assert (await quiz.delivery.next_wakeup()) == evening
 
     local(clock, 2026, 3, 6, 18, 0, NY)
-    results = await asyncio.gather(*(make(db, clock).run_due() for _ in range(5)))
+    results = await asyncio.gather(*(make(db, clock).delivery.run_due() for _ in range(5)))
     flat = [r for rs in results for r in rs]
     assert sum(" done " in r for r in flat) == 1  # five racing processes, one post
     assert await posts(db) == ["2026-03-06"]
 
     local(clock, 2026, 3, 6, 18, 5, NY)
-    assert await make(db, clock).run_due() == []  # a restart the same evening: nothing again
+    restarted = make(db, clock)  # a restart the same evening: nothing again
+    assert await restarted.delivery.run_due() == []
 
     # Across the spring-forward night the slot is still 18:00 local (now UTC-4).
     local(clock, 2026, 3, 8, 18, 0, NY)
     restarted = make(db, clock)
-    out = await restarted.run_due()
+    out = await restarted.delivery.run_due()
     assert any("missed 2026-03-07T23:00:00+00:00" in r for r in out)  # down all of Saturday
     assert any("done 2026-03-08T22:00:00+00:00" in r for r in out)
     assert await posts(db) == ["2026-03-06", "2026-03-08"]
 
     # Down for a long weekend: the old slots are recorded missed, nothing is posted late.
     local(clock, 2026, 3, 11, 2, 0, NY)
-    out = await make(db, clock).run_due()
+    out = await make(db, clock).delivery.run_due()
     assert [r.split()[1] for r in out] == ["missed", "missed"]
     local(clock, 2026, 3, 11, 19, 30, NY)  # 1.5 h late, within grace: posted late
-    assert any(" done " in r for r in await make(db, clock).run_due())
+    assert any(" done " in r for r in await make(db, clock).delivery.run_due())
     assert await posts(db) == ["2026-03-06", "2026-03-08", "2026-03-11"]
     async with db.read() as session:
         statuses = (await session.scalars(select(ScheduledSlot.status))).all()
@@ -103,15 +102,15 @@ async def test_posted_exactly_once_per_day_across_restarts(
 
 async def test_changing_the_time_never_posts_a_day_twice(db: Database, clock: ManualClock) -> None:
     local(clock, 2026, 5, 4, 8, 0, NY)
-    daily = make(db, clock)
-    await daily.setup(G, CHANNEL, "9am", "America/New_York")
+    quiz = make(db, clock)
+    await quiz.daily.setup(G, CHANNEL, "9am", "America/New_York")
     local(clock, 2026, 5, 4, 9, 1, NY)
-    await daily.run_due()
-    await daily.setup(G, CHANNEL, "20:00")  # keeps New York
+    await quiz.delivery.run_due()
+    await quiz.daily.setup(G, CHANNEL, "20:00")  # keeps New York
     local(clock, 2026, 5, 4, 20, 0, NY)
-    await daily.run_due()
+    await quiz.delivery.run_due()
     assert await posts(db) == ["2026-05-04"]  # the per-day key: one post that day
-    cfg = await daily.config(G)
+    cfg = await quiz.daily.config(G)
     assert cfg is not None and cfg.timezone == "America/New_York" and cfg.post_time == "20:00"
 
 
@@ -124,30 +123,30 @@ def test_plan_posts_only_the_latest_slot_within_grace() -> None:
 
 
 async def test_one_answer_per_member_per_day(db: Database, clock: ManualClock) -> None:
-    daily = make(db, clock)
-    term = await daily.today(G)
-    assert term == await make(db, clock).today(G)  # fixed once for the day
+    quiz = make(db, clock)
+    term = await quiz.daily.today(G)
+    assert term == await make(db, clock).daily.today(G)  # fixed once for the day
 
     async def attempt() -> str:
         try:
-            result = await daily.answer(G, ALICE, text="Hearts!")
+            result = await quiz.daily.answer(G, ALICE, text="Hearts!")
         except Conflict:
             return "refused"
         return f"ok {result.points} {result.streak}"
 
     results = await asyncio.gather(*(attempt() for _ in range(10)))
     assert sorted(results) == ["ok 100 1"] + ["refused"] * 9
-    wrong = await daily.answer(G, BOB, text="likes")
+    wrong = await quiz.daily.answer(G, BOB, text="likes")
     assert not wrong.correct and wrong.points == 0 and wrong.streak == 1
     with pytest.raises(DomainError, match="has passed"):
-        await daily.answer(G, BOB, text="hearts", day=term.day - timedelta(days=1))
-    stats = await daily.quiz.stats(G, ALICE)
+        await quiz.daily.answer(G, BOB, text="hearts", day=term.day - timedelta(days=1))
+    stats = await quiz.boards.stats(G, ALICE)
     assert (stats.points, stats.streak, stats.best_streak) == (100, 1, 1)
 
 
 async def test_streaks_count_calendar_days_across_dst(db: Database, clock: ManualClock) -> None:
-    daily = make(db, clock)
-    await daily.setup(G, CHANNEL, "12:00", "America/New_York")
+    quiz = make(db, clock)
+    await quiz.daily.setup(G, CHANNEL, "12:00", "America/New_York")
     # Late on Saturday, then on the 23-hour Sunday (clocks spring forward), then just after
     # midnight on Monday: three calendar days in New York, whatever the UTC dates say.
     days = []
@@ -157,43 +156,43 @@ async def test_streaks_count_calendar_days_across_dst(db: Database, clock: Manua
         datetime(2026, 3, 9, 0, 10, tzinfo=NY),
     ):
         clock.set(moment)
-        result = await daily.answer(G, ALICE, text="hearts")
+        result = await quiz.daily.answer(G, ALICE, text="hearts")
         days.append((result.term.day, result.streak))
     assert days == [(date(2026, 3, 7), 1), (date(2026, 3, 8), 2), (date(2026, 3, 9), 3)]
     # Fall back (a 25-hour day): 00:30 and then 23:30 the same Sunday are ONE day.
     clock.set(datetime(2026, 11, 1, 0, 30, tzinfo=NY))
-    assert (await daily.answer(G, BOB, text="hearts")).streak == 1
+    assert (await quiz.daily.answer(G, BOB, text="hearts")).streak == 1
     clock.set(datetime(2026, 11, 1, 23, 30, tzinfo=NY))
     with pytest.raises(Conflict):
-        await daily.answer(G, BOB, text="hearts")
+        await quiz.daily.answer(G, BOB, text="hearts")
     clock.set(datetime(2026, 11, 2, 0, 5, tzinfo=NY))
-    assert (await daily.answer(G, BOB, text="hearts")).streak == 2
+    assert (await quiz.daily.answer(G, BOB, text="hearts")).streak == 2
     # A skipped day breaks the streak (best is kept); stats show it broken before then.
     clock.set(datetime(2026, 11, 4, 9, 0, tzinfo=NY))
-    assert (await daily.quiz.stats(G, BOB)).streak == 0
-    result = await daily.answer(G, BOB, text="hearts")
+    assert (await quiz.boards.stats(G, BOB)).streak == 0
+    result = await quiz.daily.answer(G, BOB, text="hearts")
     assert (result.streak, result.best) == (1, 2)
 
 
 async def test_streak_day_follows_the_server_zone_not_utc(db: Database, clock: ManualClock) -> None:
-    daily = make(db, clock)
-    await daily.setup(G, CHANNEL, "08:00", "Pacific/Auckland")
+    quiz = make(db, clock)
+    await quiz.daily.setup(G, CHANNEL, "08:00", "Pacific/Auckland")
     # 11:30Z on Jan 5 is 00:30 on Jan 6 in Auckland (UTC+13), and 10:30Z on Jan 6 is 23:30
     # the same Auckland day: two UTC dates, one local day, so one answer.
     clock.set(datetime(2026, 1, 5, 11, 30, tzinfo=UTC))
-    first = await daily.answer(G, ALICE, text="hearts")
+    first = await quiz.daily.answer(G, ALICE, text="hearts")
     assert first.term.day == date(2026, 1, 6)
     clock.set(datetime(2026, 1, 6, 10, 30, tzinfo=UTC))
     with pytest.raises(Conflict):
-        await daily.answer(G, ALICE, text="hearts")
+        await quiz.daily.answer(G, ALICE, text="hearts")
     clock.set(datetime(2026, 1, 6, 11, 30, tzinfo=UTC))  # 00:30 Jan 7 in Auckland
-    assert (await daily.answer(G, ALICE, text="hearts")).streak == 2
+    assert (await quiz.daily.answer(G, ALICE, text="hearts")).streak == 2
 
 
 async def test_terms_do_not_repeat_for_weeks(db: Database, clock: ManualClock) -> None:
-    daily = make(db, clock)
+    quiz = make(db, clock)
     seen = []
     for _ in range(30):
-        seen.append((await daily.today(G)).question.key)
+        seen.append((await quiz.daily.today(G)).question.key)
         clock.advance(days=1)
     assert len(set(seen)) == 30

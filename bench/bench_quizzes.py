@@ -11,7 +11,7 @@ A game of multiple-choice questions is started; the game timer is held open by t
 and at the end every member's score in the database must equal what their answers earned
 (each click is an ``INSERT … ON CONFLICT DO NOTHING`` plus ``points = points + n``).
 
-Run: ``.venv/bin/python -m bench.run [--quick] quiz``
+Run: ``.venv/bin/python -m bench.run [--quick] quizzes``
 """
 
 from __future__ import annotations
@@ -32,9 +32,8 @@ from core import migrate
 from core.clock import ManualClock
 from core.db import Database
 from core.settings import Secret, Settings
-from models.quiz import QuizGameScore
-from services.quiz import points_for
-from services.quiz_packs import load_builtin
+from models.quizzes import QuizGameScore
+from services.quizzes import load_builtin, points_for
 from tests.fakediscord import FakeDiscord
 
 GUILD = 1510000000000000001
@@ -116,7 +115,7 @@ async def run_quiz_bench(
         cog: Any = bot.get_cog("QuizCog")
         gate = _Gate()
         cog.sleep = gate.sleep
-        cog.quiz.builtin = tuple(q for q in load_builtin() if q.kind == "choice")
+        cog.quizzes.bank.builtin = tuple(q for q in load_builtin() if q.kind == "choice")
         h = await fake.slash(
             GUILD, STARTER, "quiz start", {"questions": total_questions, "timer": 20}
         )
@@ -212,7 +211,7 @@ async def run(quick: bool) -> list[dict[str, Any]]:
     ratio = quiz["sequential_per_sec"] / ping["per_sec"] if ping["per_sec"] else 0.0
     return [
         {
-            "bench": "quiz",
+            "bench": "quizzes",
             "metric": "button answers, one at a time",
             "value": quiz["sequential_per_sec"],
             "unit": "answers/s",
@@ -220,14 +219,14 @@ async def run(quick: bool) -> list[dict[str, Any]]:
             f"p99 {quiz['p99_ms']} ms, SQLite; {exact}",
         },
         {
-            "bench": "quiz",
+            "bench": "quizzes",
             "metric": f"button answers, {members} members at once",
             "value": quiz["burst_per_sec"],
             "unit": "answers/s",
             "note": f"{quiz['burst_answers']} answers in bursts of {members}; {exact}",
         },
         {
-            "bench": "quiz",
+            "bench": "quizzes",
             "metric": "bare discord.py /ping baseline",
             "value": ping["per_sec"],
             "unit": "req/s",
@@ -235,7 +234,7 @@ async def run(quick: bool) -> list[dict[str, Any]]:
             f"p99 {ping['p99_ms']} ms (same run)",
         },
         {
-            "bench": "quiz",
+            "bench": "quizzes",
             "metric": "answers vs /ping (one at a time)",
             "value": round(ratio, 3),
             "unit": "ratio",

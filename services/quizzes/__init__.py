@@ -1,0 +1,95 @@
+"""Slang quizzes: channel games, the server's own questions, leaderboards and stats, and the
+term of the day with its streaks. ``QuizService`` is built once in ``services.container``;
+everything else here is what the cog, tests and benches need to speak about it."""
+
+from services.quizzes.admin import QuizAdmin
+from services.quizzes.answers import DAILY_POINTS, MAX_POINTS, points_for
+from services.quizzes.bank import QuestionBank
+from services.quizzes.boards import BoardRow, Boards, Stats
+from services.quizzes.daily import DailyConfig, DailyResult, DailyService, DailyTerm
+from services.quizzes.days import PERIODS, period_start
+from services.quizzes.delivery import POST_PURPOSE, SLOT_KIND, DailyDelivery, SlotPlan, plan_slots
+from services.quizzes.games import (
+    DEFAULT_QUESTIONS,
+    DEFAULT_TIMER,
+    INTERRUPTED_PURPOSE,
+    MAX_QUESTIONS,
+    MAX_TIMER,
+    MIN_QUESTIONS,
+    MIN_TIMER,
+    AnswerResult,
+    GameEnd,
+    GameInfo,
+    GameService,
+    OpenQuestion,
+    Reveal,
+    Standing,
+)
+from services.quizzes.matching import allowed_typos, hint_for, matches, normalize
+from services.quizzes.packs import (
+    MAX_PACK_BYTES,
+    MAX_PACK_QUESTIONS,
+    PackErrors,
+    PackProblem,
+    check_upload,
+    dump_pack,
+    load_builtin,
+    parse_pack_bytes,
+    validate_pack,
+)
+from services.quizzes.questions import CATEGORIES, DIFFICULTIES, Question, from_snapshot
+from services.quizzes.service import QuizService
+
+__all__ = [
+    "CATEGORIES",
+    "DAILY_POINTS",
+    "DEFAULT_QUESTIONS",
+    "DEFAULT_TIMER",
+    "DIFFICULTIES",
+    "INTERRUPTED_PURPOSE",
+    "MAX_PACK_BYTES",
+    "MAX_PACK_QUESTIONS",
+    "MAX_POINTS",
+    "MAX_QUESTIONS",
+    "MAX_TIMER",
+    "MIN_QUESTIONS",
+    "MIN_TIMER",
+    "PERIODS",
+    "POST_PURPOSE",
+    "SLOT_KIND",
+    "AnswerResult",
+    "BoardRow",
+    "Boards",
+    "DailyConfig",
+    "DailyDelivery",
+    "DailyResult",
+    "DailyService",
+    "DailyTerm",
+    "GameEnd",
+    "GameInfo",
+    "GameService",
+    "OpenQuestion",
+    "PackErrors",
+    "PackProblem",
+    "Question",
+    "QuestionBank",
+    "QuizAdmin",
+    "QuizService",
+    "Reveal",
+    "SlotPlan",
+    "Standing",
+    "Stats",
+    "allowed_typos",
+    "check_upload",
+    "dump_pack",
+    "from_snapshot",
+    "hint_for",
+    "load_builtin",
+    "matches",
+    "normalize",
+    "parse_pack_bytes",
+    "period_start",
+    "plan_slots",
+    "points_for",
+    "validate_pack",
+]

@@ -1,0 +1,247 @@
+"""The term of the day: its setup, one answer per member per day, and daily streaks counted in
+calendar days of the server's time zone (so a DST change, a 23- or 25-hour day, never breaks
+or double-counts a streak). The term is a unique (guild, day) row fixed the first time anyone
+needs it; when and how it is posted is ``delivery``'s business.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import Clock
+from core.db import Database
+from core.errors import Conflict, DomainError, NotFound
+from core.sql import insert_ignore
+from models.quizzes import QuizDailyConfig, QuizDailyTerm, QuizStreak
+from services.profiles import validate_timezone
+from services.quizzes.answers import daily_points, daily_round, grade_option, record_answer
+from services.quizzes.bank import QuestionBank
+from services.quizzes.days import daily_timezone, local_day, server_timezone
+from services.quizzes.matching import matches
+from services.quizzes.questions import Question, from_snapshot
+from services.schedules import next_fire_times, parse_schedule, parse_time
+
+NO_REPEAT_DAYS = 60
+
+
+@dataclass(frozen=True)
+class DailyConfig:
+    guild_id: int
+    channel_id: int
+    post_time: str
+    timezone: str
+    enabled: bool
+    since: datetime  # slots before this (the last setup) are never posted
+
+    def next_post(self, after: datetime) -> datetime | None:
+        schedule = parse_schedule(f"daily {self.post_time}", self.timezone, anchor=self.since)
+        times = next_fire_times(schedule.trigger, after, 1)
+        return times[0] if times else None
+
+
+@dataclass(frozen=True)
+class DailyTerm:
+    guild_id: int
+    day: date
+    question: Question
+
+
+@dataclass(frozen=True)
+class DailyResult:
+    correct: bool
+    points: int
+    streak: int
+    best: int
+    term: DailyTerm
+
+
+def _config(row: QuizDailyConfig) -> DailyConfig:
+    return DailyConfig(
+        row.guild_id, row.channel_id, row.post_time, row.timezone, row.enabled, row.updated_at
+    )
+
+
+class DailyService:
+    def __init__(self, db: Database, clock: Clock, bank: QuestionBank) -> None:
+        self.db = db
+        self.clock = clock
+        self.bank = bank
+
+    # ------------------------------------------------------------------ setup
+    async def setup(
+        self, guild_id: int, channel_id: int, time_text: str, timezone: str | None = None
+    ) -> DailyConfig:
+        hour, minute = parse_time(time_text)
+        now = self.clock.now()
+        async with self.db.write() as session:
+            row = await session.get(QuizDailyConfig, guild_id)
+            if timezone:
+                tz = validate_timezone(timezone)
+            elif row is not None:
+                tz = row.timezone  # keep the zone chosen last time
+            else:
+                tz = await server_timezone(session, guild_id)
+            if row is None:
+                row = QuizDailyConfig(guild_id=guild_id, created_at=now)
+                session.add(row)
+            row.channel_id = channel_id
+            row.post_time = f"{hour:02d}:{minute:02d}"
+            row.timezone = tz
+            row.enabled = True
+            row.updated_at = now
+            return _config(row)
+
+    async def disable(self, guild_id: int) -> bool:
+        async with self.db.write() as session:
+            row = await session.get(QuizDailyConfig, guild_id)
+            if row is None or not row.enabled:
+                return False
+            row.enabled = False
+            row.updated_at = self.clock.now()
+            return True
+
+    async def config(self, guild_id: int) -> DailyConfig | None:
+        async with self.db.read() as session:
+            row = await session.get(QuizDailyConfig, guild_id)
+            return _config(row) if row else None
+
+    async def configs(self) -> list[DailyConfig]:
+        async with self.db.read() as session:
+            rows = await session.scalars(
+                select(QuizDailyConfig).where(QuizDailyConfig.enabled.is_(True))
+            )
+            return [_config(r) for r in rows.all()]
+
+    # ------------------------------------------------------------------ the term
+    async def term(self, session: AsyncSession, guild_id: int, day: date) -> DailyTerm:
+        """The term of ``day``, picked (and fixed for good) the first time it's needed."""
+        found = (
+            await session.scalars(
+                select(QuizDailyTerm).where(
+                    QuizDailyTerm.guild_id == guild_id, QuizDailyTerm.day == day.isoformat()
+                )
+            )
+        ).first()
+        if found is None:
+            pool = await self.bank.pool(session, guild_id, None)
+            if not pool:
+                raise NotFound("There are no quiz questions on this server yet.")
+            since = (day - timedelta(days=NO_REPEAT_DAYS)).isoformat()
+            recent = set(
+                (
+                    await session.scalars(
+                        select(QuizDailyTerm.question_key).where(
+                            QuizDailyTerm.guild_id == guild_id, QuizDailyTerm.day >= since
+                        )
+                    )
+                ).all()
+            )
+            fresh = [q for q in pool if q.key not in recent] or pool
+            lingo = [q for q in fresh if q.category == "lingo"] or fresh
+            # seeded by server and day: every process that races here picks the same term
+            picked = random.Random(f"{guild_id}:{day.isoformat()}").choice(lingo)
+            await insert_ignore(
+                session,
+                QuizDailyTerm,
+                [
+                    {
+                        "guild_id": guild_id,
+                        "day": day.isoformat(),
+                        "question_key": picked.key,
+                        "question": picked.snapshot(),
+                        "created_at": self.clock.now(),
+                    }
+                ],
+                ["guild_id", "day"],
+            )
+            found = (
+                await session.scalars(
+                    select(QuizDailyTerm).where(
+                        QuizDailyTerm.guild_id == guild_id, QuizDailyTerm.day == day.isoformat()
+                    )
+                )
+            ).one()
+        return DailyTerm(guild_id, day, from_snapshot(found.question))
+
+    async def today(self, guild_id: int) -> DailyTerm:
+        async with self.db.write() as session:
+            day = local_day(self.clock.now(), await daily_timezone(session, guild_id))
+            return await self.term(session, guild_id, day)
+
+    # ------------------------------------------------------------------ answers and streaks
+    async def answer(
+        self,
+        guild_id: int,
+        user_id: int,
+        *,
+        option: int | None = None,
+        text: str | None = None,
+        day: date | None = None,
+    ) -> DailyResult:
+        """One answer per member per day; builds the streak (days in a row you played)."""
+        now = self.clock.now()
+        async with self.db.write() as session:
+            today = local_day(now, await daily_timezone(session, guild_id))
+            if day is not None and day != today:
+                raise DomainError(
+                    "That term of the day has passed! Today's is waiting: try `/quiz daily`. 🌅"
+                )
+            term = await self.term(session, guild_id, today)
+            q = term.question
+            if q.kind == "choice":
+                correct, choice = grade_option(q, option)
+            else:
+                if text is None or not text.strip():
+                    raise DomainError("Type your answer, e.g. `/quiz daily answer:hearts`.")
+                correct = matches(text, q.answers)
+                choice = text.strip()[:100]
+            points = daily_points(q.difficulty) if correct else 0
+            inserted = await record_answer(
+                session,
+                guild_id=guild_id,
+                round_key=daily_round(today),
+                user_id=user_id,
+                question=q,
+                choice=choice,
+                correct=correct,
+                points=points,
+                now=now,
+            )
+            if not inserted:
+                raise Conflict(
+                    "You already answered today's term! Come back tomorrow to keep your "
+                    "streak going. 🔥"
+                )
+            # Only this member's one winning transaction for today gets here.
+            streak = await self._played(session, guild_id, user_id, today)
+            return DailyResult(correct, points, streak.current, streak.best, term)
+
+    async def _played(
+        self, session: AsyncSession, guild_id: int, user_id: int, today: date
+    ) -> QuizStreak:
+        """Count ``today`` in the member's streak: one more after yesterday, else a new one."""
+        await insert_ignore(
+            session,
+            QuizStreak,
+            [{"guild_id": guild_id, "user_id": user_id, "current": 0, "best": 0}],
+            ["guild_id", "user_id"],
+        )
+        stmt = select(QuizStreak).where(
+            QuizStreak.guild_id == guild_id, QuizStreak.user_id == user_id
+        )
+        if not self.db.is_sqlite:
+            stmt = stmt.with_for_update()
+        streak = (await session.scalars(stmt)).one()
+        yesterday = (today - timedelta(days=1)).isoformat()
+        if streak.last_day == yesterday:
+            streak.current += 1
+        elif streak.last_day != today.isoformat():
+            streak.current = 1
+        streak.last_day = today.isoformat()
+        streak.best = max(streak.best, streak.current)
+        return streak

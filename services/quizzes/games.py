@@ -1,0 +1,407 @@
+"""Channel games: one game per channel, one question open at a time, exact scores.
+
+Scoring is exact under concurrency because no operation reads a score and writes it back:
+an answer is one ``INSERT … ON CONFLICT DO NOTHING`` on the unique (guild, round, member) row
+(the loser of a race inserts nothing and is told so), and the game score moves only by
+``UPDATE … SET points = points + :n``. On PostgreSQL an answer also holds a share lock on its
+game row, so closing a question waits for answers in flight and the reveal sees them all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import outbox
+from core.clock import Clock
+from core.db import Database
+from core.errors import Conflict, DomainError, Forbidden, NotFound
+from core.sql import insert_ignore
+from models.quizzes import QuizAnswer, QuizGame, QuizGameScore
+from services.quizzes.answers import game_round, grade_option, points_for, record_answer
+from services.quizzes.bank import QuestionBank
+from services.quizzes.matching import matches
+from services.quizzes.questions import Question, from_snapshot
+
+MIN_QUESTIONS, MAX_QUESTIONS, DEFAULT_QUESTIONS = 5, 20, 10
+MIN_TIMER, MAX_TIMER, DEFAULT_TIMER = 10, 60, 20
+LATE_GRACE = timedelta(seconds=2)  # a click in flight when the timer ends still counts
+INTERRUPTED_PURPOSE = "quiz_interrupted"
+
+
+@dataclass(frozen=True)
+class GameInfo:
+    id: int
+    guild_id: int
+    channel_id: int
+    starter_id: int
+    category: str | None
+    total: int
+    timer_seconds: int
+
+
+@dataclass(frozen=True)
+class OpenQuestion:
+    game_id: int
+    index: int
+    total: int
+    question: Question
+    started_at: datetime
+    timer_seconds: int
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    correct: bool
+    points: int
+    already: bool = False
+
+
+@dataclass(frozen=True)
+class Standing:
+    user_id: int
+    points: int
+    correct: int
+    answered: int
+
+
+@dataclass(frozen=True)
+class Reveal:
+    game_id: int
+    index: int
+    question: Question
+    winners: tuple[tuple[int, int], ...]  # (user_id, points) fastest first
+    answered: int
+
+
+@dataclass(frozen=True)
+class GameEnd:
+    game: GameInfo
+    status: str
+    standings: tuple[Standing, ...]
+    asked: int
+
+
+def _info(game: QuizGame) -> GameInfo:
+    return GameInfo(
+        id=game.id,
+        guild_id=game.guild_id,
+        channel_id=game.channel_id,
+        starter_id=game.starter_id,
+        category=game.category,
+        total=len(game.questions),
+        timer_seconds=game.timer_seconds,
+    )
+
+
+def _end(game: QuizGame, status: str, now: datetime) -> None:
+    """The game is over: the channel is free again (its unique key is released)."""
+    game.status = status
+    game.ended_at = now
+    game.active_channel_id = None
+    game.question_open = False
+
+
+class GameService:
+    def __init__(self, db: Database, clock: Clock, bank: QuestionBank) -> None:
+        self.db = db
+        self.clock = clock
+        self.bank = bank
+        # SQLite has one writer at a time anyway: queueing a burst of answers here is cheaper
+        # than letting them collide on the write lock and back off in busy_timeout sleeps.
+        # PostgreSQL takes them concurrently (row share locks, atomic updates).
+        self._answer_gate: contextlib.AbstractAsyncContextManager[Any] = (
+            asyncio.Lock() if db.is_sqlite else contextlib.nullcontext()
+        )
+
+    async def start_game(
+        self,
+        guild_id: int,
+        channel_id: int,
+        starter_id: int,
+        *,
+        category: str | None = None,
+        count: int = DEFAULT_QUESTIONS,
+        timer_seconds: int = DEFAULT_TIMER,
+    ) -> GameInfo:
+        if not MIN_QUESTIONS <= count <= MAX_QUESTIONS:
+            raise DomainError(f"A game has {MIN_QUESTIONS} to {MAX_QUESTIONS} questions.")
+        if not MIN_TIMER <= timer_seconds <= MAX_TIMER:
+            raise DomainError(f"The timer can be {MIN_TIMER} to {MAX_TIMER} seconds.")
+        now = self.clock.now()
+        async with self.db.write() as session:
+            pool = await self.bank.pool(session, guild_id, category)
+            if len(pool) < count:
+                if len(pool) < MIN_QUESTIONS:
+                    raise DomainError(
+                        f"There are only {len(pool)} questions in that category; a game needs "
+                        f"{MIN_QUESTIONS}. Pick another category or ask a mod to add some."
+                    )
+                count = len(pool)
+            picked = self.bank.rng.sample(pool, count)
+            row = {
+                "guild_id": guild_id,
+                "channel_id": channel_id,
+                "active_channel_id": channel_id,
+                "starter_id": starter_id,
+                "category": category,
+                "questions": [q.snapshot() for q in picked],
+                "timer_seconds": timer_seconds,
+                "current_index": -1,
+                "question_open": False,
+                "status": "active",
+                "created_at": now,
+            }
+            if not await insert_ignore(session, QuizGame, [row], ["active_channel_id"]):
+                raise Conflict(
+                    "A quiz is already running in this channel! Jump in, or start yours in "
+                    "another channel. (The starter or a mod can end it with `/quiz stop`.)"
+                )
+            game = (
+                await session.scalars(
+                    select(QuizGame).where(QuizGame.active_channel_id == channel_id)
+                )
+            ).one()
+            return _info(game)
+
+    async def _game(self, session: AsyncSession, game_id: int, *, share_lock: bool) -> QuizGame:
+        stmt = select(QuizGame).where(QuizGame.id == game_id)
+        if share_lock and not self.db.is_sqlite:
+            stmt = stmt.with_for_update(read=True)
+        game = (await session.scalars(stmt)).first()
+        if game is None:
+            raise NotFound("I can't find that quiz. Start a new one with `/quiz start`!")
+        return game
+
+    async def open_question(self, game_id: int, index: int) -> OpenQuestion | None:
+        """Ask question ``index``; None when the game is no longer active (stopped meanwhile)."""
+        now = self.clock.now()
+        async with self.db.write() as session:
+            game = await self._game(session, game_id, share_lock=False)
+            if game.status != "active" or index >= len(game.questions):
+                return None
+            game.current_index = index
+            game.question_open = True
+            game.question_started_at = now
+            question = from_snapshot(game.questions[index])
+            return OpenQuestion(
+                game_id, index, len(game.questions), question, now, game.timer_seconds
+            )
+
+    async def answer(
+        self,
+        game_id: int,
+        index: int,
+        user_id: int,
+        *,
+        option: int | None = None,
+        text: str | None = None,
+    ) -> AnswerResult:
+        """A button (``option``) or a typed guess (``text``) for question ``index``.
+
+        Multiple choice: the first click is final (a second raises). Free answer: wrong
+        guesses are free to retry and are not stored; the first right one is credited once.
+        """
+        async with self._answer_gate:
+            return await self._answer(game_id, index, user_id, option=option, text=text)
+
+    async def _answer(
+        self,
+        game_id: int,
+        index: int,
+        user_id: int,
+        *,
+        option: int | None,
+        text: str | None,
+    ) -> AnswerResult:
+        now = self.clock.now()
+        async with self.db.write() as session:
+            game = await self._game(session, game_id, share_lock=True)
+            if game.status != "active":
+                raise DomainError("This quiz has ended. Start a new one with `/quiz start`! 🎬")
+            started = game.question_started_at
+            if (
+                game.current_index != index
+                or not game.question_open
+                or started is None
+                or now - started > timedelta(seconds=game.timer_seconds) + LATE_GRACE
+            ):
+                raise DomainError("Too late, that question is closed! Catch the next one. ⏱️")
+            question = from_snapshot(game.questions[index])
+            choice: str | None
+            if question.kind == "choice":
+                correct, choice = grade_option(question, option)
+            else:
+                if text is None:
+                    raise DomainError("This one's a typed answer: write it in the chat!")
+                correct = matches(text, question.answers)
+                if not correct:
+                    return AnswerResult(False, 0)
+                choice = text[:100]
+            points = (
+                points_for(now - started, game.timer_seconds, question.difficulty) if correct else 0
+            )
+            inserted = await record_answer(
+                session,
+                guild_id=game.guild_id,
+                round_key=game_round(game.id, index),
+                user_id=user_id,
+                game_id=game.id,
+                question=question,
+                choice=choice,
+                correct=correct,
+                points=points,
+                now=now,
+            )
+            if not inserted:
+                if question.kind == "free":
+                    return AnswerResult(True, 0, already=True)
+                raise Conflict("You already locked in an answer for this question. 🔒")
+            await insert_ignore(
+                session,
+                QuizGameScore,
+                [
+                    {
+                        "game_id": game.id,
+                        "guild_id": game.guild_id,
+                        "user_id": user_id,
+                        "points": 0,
+                        "correct": 0,
+                        "answered": 0,
+                    }
+                ],
+                ["game_id", "user_id"],
+            )
+            await session.execute(
+                update(QuizGameScore)
+                .where(QuizGameScore.game_id == game.id, QuizGameScore.user_id == user_id)
+                .values(
+                    points=QuizGameScore.points + points,
+                    correct=QuizGameScore.correct + (1 if correct else 0),
+                    answered=QuizGameScore.answered + 1,
+                )
+            )
+            return AnswerResult(correct, points)
+
+    async def close_question(self, game_id: int, index: int) -> Reveal:
+        async with self.db.write() as session:
+            # An UPDATE waits for the share locks of answers in flight (PostgreSQL).
+            await session.execute(
+                update(QuizGame)
+                .where(QuizGame.id == game_id, QuizGame.current_index == index)
+                .values(question_open=False)
+            )
+            game = await self._game(session, game_id, share_lock=False)
+            rows = (
+                await session.execute(
+                    select(QuizAnswer.user_id, QuizAnswer.points, QuizAnswer.correct).where(
+                        QuizAnswer.guild_id == game.guild_id,
+                        QuizAnswer.round_key == game_round(game_id, index),
+                    )
+                )
+            ).all()
+            winners = sorted(((u, p) for u, p, ok in rows if ok), key=lambda w: (-w[1], w[0]))
+            return Reveal(
+                game_id, index, from_snapshot(game.questions[index]), tuple(winners), len(rows)
+            )
+
+    async def _standings(self, session: AsyncSession, game_id: int) -> tuple[Standing, ...]:
+        rows = await session.scalars(
+            select(QuizGameScore)
+            .where(QuizGameScore.game_id == game_id)
+            .order_by(
+                QuizGameScore.points.desc(), QuizGameScore.correct.desc(), QuizGameScore.user_id
+            )
+        )
+        return tuple(Standing(r.user_id, r.points, r.correct, r.answered) for r in rows.all())
+
+    async def standings(self, game_id: int) -> tuple[Standing, ...]:
+        async with self.db.read() as session:
+            return await self._standings(session, game_id)
+
+    async def finish_game(self, game_id: int, status: str = "finished") -> GameEnd:
+        """End the game (idempotent: a game already ended keeps its first status)."""
+        now = self.clock.now()
+        async with self.db.write() as session:
+            game = await self._game(session, game_id, share_lock=False)
+            if game.status == "active":
+                _end(game, status, now)
+            return GameEnd(
+                _info(game),
+                game.status,
+                await self._standings(session, game_id),
+                game.current_index + 1,
+            )
+
+    async def active_game(self, channel_id: int) -> GameInfo | None:
+        async with self.db.read() as session:
+            game = (
+                await session.scalars(
+                    select(QuizGame).where(QuizGame.active_channel_id == channel_id)
+                )
+            ).first()
+            return _info(game) if game else None
+
+    async def stop_game(self, channel_id: int, user_id: int, *, is_moderator: bool) -> GameEnd:
+        async with self.db.write() as session:
+            game = (
+                await session.scalars(
+                    select(QuizGame).where(QuizGame.active_channel_id == channel_id)
+                )
+            ).first()
+            if game is None:
+                raise NotFound("There's no quiz running in this channel.")
+            if game.starter_id != user_id and not is_moderator:
+                raise Forbidden(
+                    f"Only <@{game.starter_id}> (who started it) or a moderator can stop this quiz."
+                )
+            _end(game, "stopped", self.clock.now())
+            return GameEnd(
+                _info(game),
+                "stopped",
+                await self._standings(session, game.id),
+                game.current_index + 1,
+            )
+
+    async def interrupt_open_games(self, owns: Callable[[int], bool]) -> list[GameEnd]:
+        """At start-up: games a previous process left running end now, with a message.
+
+        The notice is queued in the outbox in the same transaction that frees the channel, so
+        a crash here can neither lose it nor send it twice (dedupe key per game).
+        """
+        now = self.clock.now()
+        ended: list[GameEnd] = []
+        async with self.db.write() as session:
+            games = (
+                await session.scalars(select(QuizGame).where(QuizGame.status == "active"))
+            ).all()
+            for game in games:
+                if not owns(game.guild_id):
+                    continue
+                _end(game, "interrupted", now)
+                standings = await self._standings(session, game.id)
+                end = GameEnd(_info(game), "interrupted", standings, game.current_index + 1)
+                ended.append(end)
+                await outbox.add_message(
+                    session,
+                    kind=outbox.CHANNEL,
+                    target_id=game.channel_id,
+                    guild_id=game.guild_id,
+                    payload={
+                        "game_id": game.id,
+                        "asked": end.asked,
+                        "total": end.game.total,
+                        "standings": [[s.user_id, s.points, s.correct] for s in standings[:10]],
+                    },
+                    now=now,
+                    purpose=INTERRUPTED_PURPOSE,
+                    dedupe_key=f"quiz_interrupted:{game.id}",
+                )
+        return ended

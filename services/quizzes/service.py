@@ -1,0 +1,44 @@
+"""The quizzes capability as one service built once per process: its parts share one question
+bank, so games, the server's questions and the daily term always agree on what can be asked."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from datetime import timedelta
+
+from core.clock import Clock
+from core.db import Database
+from core.slots import SlotStore
+from services.quizzes.admin import QuizAdmin
+from services.quizzes.bank import QuestionBank
+from services.quizzes.boards import Boards
+from services.quizzes.daily import DailyService
+from services.quizzes.delivery import DailyDelivery
+from services.quizzes.games import GameService
+from services.quizzes.packs import load_builtin
+from services.quizzes.questions import Question
+
+
+class QuizService:
+    """``games`` (channel games), ``admin`` (moderators' questions and categories), ``boards``
+    (leaderboards, stats), ``daily`` (the term of the day) and ``delivery`` (its posting)."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        slots: SlotStore,
+        *,
+        grace: timedelta = timedelta(hours=6),
+        builtin: Sequence[Question] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.bank = QuestionBank(
+            builtin if builtin is not None else load_builtin(), rng or random.Random()
+        )
+        self.games = GameService(db, clock, self.bank)
+        self.admin = QuizAdmin(db, clock, self.bank)
+        self.boards = Boards(db, clock)
+        self.daily = DailyService(db, clock, self.bank)
+        self.delivery = DailyDelivery(db, clock, self.daily, slots, grace=grace)
