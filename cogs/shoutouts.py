@@ -23,7 +23,7 @@ from core.outbox import OutboundMessage
 from core.outbox_worker import DeliveryResult, SendSpec
 from core.text import neutralise, truncate
 from services.container import Services
-from services.rotation import (
+from services.shoutouts import (
     FEATURE_PURPOSE,
     RECOVER_AFTER,
     REQUIRED_FIELDS,
@@ -103,7 +103,7 @@ class ConfirmDelete(MutualsView):
     ) -> None:
         if interaction.user.id != self.user_id:
             raise DomainError("This button isn't yours.")
-        info = await self.cog.service.delete(self.guild_id, self.name)
+        info = await self.cog.service.admin.delete(self.guild_id, self.name)
         self.cog.bot.scheduler.cancel(f"{JOB_PREFIX}{info.id}")
         self.stop()
         await interaction.response.edit_message(
@@ -154,7 +154,7 @@ class ShoutoutsCog(commands.Cog):
 
     async def tick_all(self) -> list[SlotOutcome]:
         outcomes: list[SlotOutcome] = []
-        for rot in await self.service.list_rotations():
+        for rot in await self.service.rotations.list_rotations():
             if not self.bot.owns_guild(rot.guild_id):
                 continue
             try:
@@ -165,16 +165,16 @@ class ShoutoutsCog(commands.Cog):
 
     async def tick(self, rotation_id: int) -> list[SlotOutcome]:
         """Run what is due for one rotation (the scheduler calls this), then re-arm its job."""
-        rot = await self.service.get_by_id(rotation_id)
+        rot = await self.service.rotations.get_by_id(rotation_id)
         if rot is None:
             self.bot.scheduler.cancel(f"{JOB_PREFIX}{rotation_id}")
             return []
         try:
             if not rot.paused:
                 problem = self.channel_problem(rot)
-                if problem and await self.service.pause_for_problem(rot.id, problem):
+                if problem and await self.service.delivery.pause_for_problem(rot.id, problem):
                     self.bot.outbox.wake()
-            outcomes = await self.service.due(
+            outcomes = await self.service.delivery.due(
                 self.bot.clock.now(),
                 check=self.member_check,
                 grace=self.grace,
@@ -191,7 +191,7 @@ class ShoutoutsCog(commands.Cog):
     async def reschedule(self, rotation_id: int) -> None:
         job = f"{JOB_PREFIX}{rotation_id}"
         now = self.bot.clock.now()
-        when = await self.service.next_wake(rotation_id, now)
+        when = await self.service.delivery.next_wake(rotation_id, now)
         if when is None:
             self.bot.scheduler.cancel(job)
             return
@@ -229,19 +229,21 @@ class ShoutoutsCog(commands.Cog):
 
     @commands.Cog.listener()
     async def on_member_remove(self, member: discord.Member) -> None:
-        await self.service.member_left_guild(member.guild.id, member.id)
+        await self.service.members.member_left_guild(member.guild.id, member.id)
 
     @commands.Cog.listener()
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
         if set(before.roles) - set(after.roles):
-            await self.service.reactivate_excluded(after.guild.id, after.id, self.member_check)
+            await self.service.members.reactivate_excluded(
+                after.guild.id, after.id, self.member_check
+            )
 
     @commands.Cog.listener()
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
-        for rot in await self.service.list_rotations(channel.guild.id):
+        for rot in await self.service.rotations.list_rotations(channel.guild.id):
             if rot.channel_id == channel.id and not rot.paused:
                 reason = f"its channel #{channel.name} was deleted"
-                if await self.service.pause_for_problem(rot.id, reason):
+                if await self.service.delivery.pause_for_problem(rot.id, reason):
                     self.bot.outbox.wake()
                 await self.reschedule(rot.id)
 
@@ -297,7 +299,7 @@ class ShoutoutsCog(commands.Cog):
         p = message.payload
         rotation_id, key = int(p["rotation_id"]), str(p["slot_key"])
         if result.status == "sent" and result.message_id:
-            await self.service.posted(rotation_id, key, result.message_id)
+            await self.service.delivery.posted(rotation_id, key, result.message_id)
         elif result.status == "failed":
             error = result.error or ""
             if error.startswith("404"):
@@ -306,7 +308,7 @@ class ShoutoutsCog(commands.Cog):
                 reason = f"I can't post in <#{message.target_id}> any more (missing permissions)"
             else:
                 reason = "its post failed"
-            if await self.service.post_failed(rotation_id, key, reason):
+            if await self.service.delivery.post_failed(rotation_id, key, reason):
                 self.bot.outbox.wake()
                 await self.reschedule(rotation_id)
 
@@ -317,7 +319,7 @@ class ShoutoutsCog(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild is None:
             return []
-        names = await self.service.search(interaction.guild.id, current[:40])
+        names = await self.service.rotations.search(interaction.guild.id, current[:40])
         return [app_commands.Choice(name=n, value=n) for n in names]
 
     # ------------------------------------------------------------------ /rotation (moderators)
@@ -350,7 +352,7 @@ class ShoutoutsCog(commands.Cog):
         assert interaction.guild is not None
         self._check_role(interaction, ping_role)
         self._check_channel(channel)
-        rot = await self.service.create(
+        rot = await self.service.admin.create(
             interaction.guild.id,
             name=name,
             channel_id=channel.id,
@@ -410,7 +412,7 @@ class ShoutoutsCog(commands.Cog):
         self._check_role(interaction, ping_role)
         if channel is not None:
             self._check_channel(channel)
-        current = await self.service.get(interaction.guild.id, name)
+        current = await self.service.rotations.get(interaction.guild.id, name)
         changes: dict[str, Any] = {}
         if new_name is not None:
             changes["new_name"] = new_name
@@ -441,7 +443,7 @@ class ShoutoutsCog(commands.Cog):
             )
         if not changes:
             raise DomainError("Tell me at least one thing to change, e.g. `schedule:daily 19:00`.")
-        rot = await self.service.edit(interaction.guild.id, name, **changes)
+        rot = await self.service.admin.edit(interaction.guild.id, name, **changes)
         await self.reschedule(rot.id)
         embed = discord.Embed(
             title=f"Saved {rot.name}",
@@ -459,8 +461,8 @@ class ShoutoutsCog(commands.Cog):
     @app_commands.describe(name="Which rotation")
     async def delete(self, interaction: discord.Interaction, name: Name) -> None:
         assert interaction.guild is not None
-        rot = await self.service.get(interaction.guild.id, name)
-        members = await self.service.member_counts(rot.id)
+        rot = await self.service.rotations.get(interaction.guild.id, name)
+        members = await self.service.rotations.member_counts(rot.id)
         view = ConfirmDelete(self, interaction.guild.id, rot.name, interaction.user.id)
         await reply(
             interaction,
@@ -473,7 +475,7 @@ class ShoutoutsCog(commands.Cog):
     @app_commands.describe(name="Which rotation")
     async def pause(self, interaction: discord.Interaction, name: Name) -> None:
         assert interaction.guild is not None
-        rot = await self.service.set_paused(interaction.guild.id, name, True)
+        rot = await self.service.admin.set_paused(interaction.guild.id, name, True)
         await self.reschedule(rot.id)
         await reply(
             interaction,
@@ -485,10 +487,10 @@ class ShoutoutsCog(commands.Cog):
     @app_commands.describe(name="Which rotation")
     async def resume(self, interaction: discord.Interaction, name: Name) -> None:
         assert interaction.guild is not None
-        rot = await self.service.set_paused(interaction.guild.id, name, False)
+        rot = await self.service.admin.set_paused(interaction.guild.id, name, False)
         problem = self.channel_problem(rot)
         if problem:
-            await self.service.set_paused(interaction.guild.id, name, True)
+            await self.service.admin.set_paused(interaction.guild.id, name, True)
             raise DomainError(
                 f"I can't resume **{rot.name}**: {problem}. Pick a channel I can post in with "
                 f"`/rotation edit name:{rot.name} channel:`."
@@ -503,12 +505,13 @@ class ShoutoutsCog(commands.Cog):
     @rotation.command(name="list", description="List this server's rotations")
     async def list_(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
-        rotations = await self.service.list_rotations(interaction.guild.id)
+        rotations = await self.service.rotations.list_rotations(interaction.guild.id)
         if not rotations:
             raise DomainError("No rotations yet. Create one with `/rotation create`.")
         now = self.bot.clock.now()
         parts = [
-            rotation_summary(r, now, await self.service.member_counts(r.id)) for r in rotations
+            rotation_summary(r, now, await self.service.rotations.member_counts(r.id))
+            for r in rotations
         ]
         embed = discord.Embed(
             title="Shoutout rotations", description=truncate("\n\n".join(parts), 4096), color=BRAND
@@ -519,8 +522,8 @@ class ShoutoutsCog(commands.Cog):
     @app_commands.describe(name="Which rotation")
     async def queue(self, interaction: discord.Interaction, name: Name) -> None:
         assert interaction.guild is not None
-        rot = await self.service.get(interaction.guild.id, name)
-        entries = await self.service.queue(interaction.guild.id, name, 10)
+        rot = await self.service.rotations.get(interaction.guild.id, name)
+        entries = await self.service.admin.queue(interaction.guild.id, name, 10)
         if not entries:
             raise DomainError(
                 f"Nobody is in **{rot.name}** yet. Creators join with `/shoutout join`."
@@ -539,7 +542,7 @@ class ShoutoutsCog(commands.Cog):
     @app_commands.describe(name="Which rotation")
     async def skip(self, interaction: discord.Interaction, name: Name) -> None:
         assert interaction.guild is not None
-        result = await self.service.skip(interaction.guild.id, name)
+        result = await self.service.admin.skip(interaction.guild.id, name)
         if result.moved:
             text = f"⏭️ Skipped <@{result.user_id}>: they go to the end of this round."
         else:
@@ -554,7 +557,7 @@ class ShoutoutsCog(commands.Cog):
         assert interaction.guild is not None
         if member.bot:
             raise DomainError("Bots don't get shoutouts. Pick a creator.")
-        m = await self.service.add_member(interaction.guild.id, name, member.id)
+        m = await self.service.admin.add_member(interaction.guild.id, name, member.id)
         await reply(interaction, f"Added {member.mention} to **{m.rotation_name}** (#{m.place}).")
 
     @rotation.command(name="remove", description="Take a creator out of a rotation")
@@ -563,18 +566,18 @@ class ShoutoutsCog(commands.Cog):
         self, interaction: discord.Interaction, name: Name, member: discord.Member
     ) -> None:
         assert interaction.guild is not None
-        await self.service.remove_member(interaction.guild.id, name, member.id)
+        await self.service.admin.remove_member(interaction.guild.id, name, member.id)
         await reply(interaction, f"Took {member.mention} out of that rotation.")
 
     @rotation.command(name="run-now", description="Post the next shoutout right now")
     @app_commands.describe(name="Which rotation")
     async def run_now(self, interaction: discord.Interaction, name: Name) -> None:
         assert interaction.guild is not None
-        rot = await self.service.get(interaction.guild.id, name)
+        rot = await self.service.rotations.get(interaction.guild.id, name)
         problem = self.channel_problem(rot)
         if problem:
             raise DomainError(f"I can't post for **{rot.name}**: {problem}.")
-        outcome = await self.service.run_now(interaction.guild.id, name, self.member_check)
+        outcome = await self.service.delivery.run_now(interaction.guild.id, name, self.member_check)
         self.bot.outbox.wake()
         feature = outcome.feature
         if outcome.status == "featured" and feature and feature.user_id:
@@ -588,8 +591,8 @@ class ShoutoutsCog(commands.Cog):
     @app_commands.describe(name="Which rotation")
     async def history(self, interaction: discord.Interaction, name: Name) -> None:
         assert interaction.guild is not None
-        rot = await self.service.get(interaction.guild.id, name)
-        features = await self.service.history(interaction.guild.id, name, 15)
+        rot = await self.service.rotations.get(interaction.guild.id, name)
+        features = await self.service.admin.history(interaction.guild.id, name, 15)
         if not features:
             raise DomainError(f"**{rot.name}** hasn't had a slot yet.")
         embed = discord.Embed(
@@ -632,18 +635,22 @@ class ShoutoutsCog(commands.Cog):
         assert interaction.guild is not None
         member = interaction.user
         if isinstance(member, discord.Member):
-            rot_check = await self.service.get(interaction.guild.id, rotation) if rotation else None
+            rot_check = (
+                await self.service.rotations.get(interaction.guild.id, rotation)
+                if rotation
+                else None
+            )
             rotations = (
                 [rot_check]
                 if rot_check
-                else await self.service.list_rotations(interaction.guild.id)
+                else await self.service.rotations.list_rotations(interaction.guild.id)
             )
             if rotations and self.member_check(rotations[0], member.id) == "excluded":
                 raise DomainError(
                     f"Your role isn't featured in **{rotations[0].name}** (moderators excluded "
                     "it). Ask a mod if that seems wrong."
                 )
-        m = await self.service.join(interaction.guild.id, interaction.user.id, rotation)
+        m = await self.service.members.join(interaction.guild.id, interaction.user.id, rotation)
         await reply(
             interaction,
             f"Hey mutual! You're in **{m.rotation_name}** 🎉 You're #{m.place} in the queue. "
@@ -654,7 +661,7 @@ class ShoutoutsCog(commands.Cog):
     @app_commands.describe(rotation="Which rotation (default: all of them)")
     async def leave(self, interaction: discord.Interaction, rotation: Name | None = None) -> None:
         assert interaction.guild is not None
-        left = await self.service.leave(interaction.guild.id, interaction.user.id, rotation)
+        left = await self.service.members.leave(interaction.guild.id, interaction.user.id, rotation)
         if not left:
             raise DomainError("You're not in a rotation here. Join with `/shoutout join`.")
         await reply(
@@ -666,7 +673,9 @@ class ShoutoutsCog(commands.Cog):
     @shoutout.command(name="status", description="Your place in the shoutout rotations")
     async def status(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
-        memberships, pitch = await self.service.status(interaction.guild.id, interaction.user.id)
+        memberships, pitch = await self.service.members.status(
+            interaction.guild.id, interaction.user.id
+        )
         if not memberships:
             raise DomainError(
                 "You're not in a rotation yet. Join with `/shoutout join` (you need a TikTok "
@@ -700,7 +709,7 @@ class ShoutoutsCog(commands.Cog):
         blurb: app_commands.Range[str, 1, 400],
     ) -> None:
         assert interaction.guild is not None
-        nom = await self.service.pitch(
+        nom = await self.service.members.pitch(
             interaction.guild.id, interaction.user.id, url=url, blurb=blurb
         )
         where = (

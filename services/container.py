@@ -20,7 +20,7 @@ from services.onboarding import OnboardingService
 from services.profiles import ProfileService
 from services.quiz import QuizService
 from services.quiz_daily import DailyService
-from services.rotation import RotationService
+from services.shoutouts import ShoutoutService
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Services:
     niches: NicheService
     profiles: ProfileService
     welcome: OnboardingService
-    shoutouts: RotationService
+    shoutouts: ShoutoutService
     collabs: CollabService
     quizzes: QuizService
     quiz_daily: DailyService
@@ -44,7 +44,7 @@ def build_services(db: Database, clock: Clock, slots: SlotStore, *, grace: timed
         niches=niches,
         profiles=ProfileService(db, clock, niches),
         welcome=OnboardingService(db, clock, niches),
-        shoutouts=RotationService(db, clock, slots=slots),
+        shoutouts=ShoutoutService(db, clock, slots=slots),
         collabs=CollabService(db, clock, niches),
         quizzes=quizzes,
         quiz_daily=DailyService(db, clock, quizzes, slots, grace=grace),
