@@ -306,7 +306,31 @@ async def test_delete_asks_to_confirm(fake: FakeDiscord, bot_factory: BotFactory
     custom_id = h.response_nowait()["data"]["components"][0]["components"][0]["custom_id"]  # type: ignore[index]
     confirm = await fake.click(MOD_ID, custom_id, guild_id=GUILD_ID)
     await confirm.response()
+    assert "Deleted **Spotlight**" in (confirm.content or "")
     assert await cog_of(bot).service.rotations.list_rotations(GUILD_ID) == []
+    assert not [j for j in bot.scheduler.job_ids() if j[len("shoutouts:") :].isdigit()]
+
+
+async def test_delete_is_only_confirmed_by_whoever_asked_and_can_be_called_off(
+    fake: FakeDiscord, bot_factory: BotFactory
+) -> None:
+    bot = await bot_factory(clock=ManualClock(START))
+    await setup_rotation(fake, bot)
+    h = await fake.slash(GUILD_ID, MOD_ID, "rotation delete", {"name": "Spotlight"})
+    await h.response()
+    sent = h.response_nowait()
+    assert sent is not None
+    buttons = sent["data"]["components"][0]["components"]
+    assert [b["label"] for b in buttons] == ["Yes, delete it", "Keep it"]
+    stranger = await fake.click(ALICE_ID, buttons[0]["custom_id"], guild_id=GUILD_ID)
+    await stranger.response()
+    assert stranger.ephemeral and "isn't yours" in (stranger.content or "")
+    keep = await fake.click(MOD_ID, buttons[1]["custom_id"], guild_id=GUILD_ID)
+    await keep.response()
+    assert "Kept it" in (keep.content or "")
+    assert await cog_of(bot).service.rotations.list_rotations(GUILD_ID)
+    rot = (await cog_of(bot).service.rotations.list_rotations(GUILD_ID))[0]
+    assert f"shoutouts:{rot.id}" in bot.scheduler.job_ids()
 
 
 async def _count(fake: FakeDiscord, n: int) -> bool:
