@@ -1,8 +1,8 @@
-"""Shoutout rotations: fair, scheduled creator spotlights. This is the capability's public API;
-the modules behind it are inputs, results, store, rounds (the fairness), rotations, admin,
-members, delivery and service (the object the bot holds)."""
+"""Shoutout rotations: fair, scheduled creator spotlights. This module is the capability's
+public API: the service the bot holds (ShoutoutService, with nominate() for other capabilities),
+the values it returns, and the names the cogs, tests and bench use."""
 
-from services.shoutouts.admin import UNSET, RotationAdmin
+from services.shoutouts.admin import RotationAdmin
 from services.shoutouts.delivery import (
     DEFAULT_GRACE,
     FEATURE_PURPOSE,
@@ -11,18 +11,8 @@ from services.shoutouts.delivery import (
     RUN_NOW_KIND,
     SLOT_KIND,
     ShoutoutDelivery,
-    slot_key,
-    voice_line,
 )
-from services.shoutouts.inputs import (
-    REQUIRED_FIELDS,
-    missing_fields,
-    rotation_key,
-    validate_blurb,
-    validate_name,
-    validate_required_fields,
-    validate_tiktok_url,
-)
+from services.shoutouts.inputs import REQUIRED_FIELDS, validate_tiktok_url
 from services.shoutouts.members import Members
 from services.shoutouts.results import (
     Feature,
@@ -48,7 +38,6 @@ __all__ = [
     "REQUIRED_FIELDS",
     "RUN_NOW_KIND",
     "SLOT_KIND",
-    "UNSET",
     "Feature",
     "MemberCheck",
     "Members",
@@ -63,13 +52,6 @@ __all__ = [
     "ShoutoutService",
     "SkipResult",
     "SlotOutcome",
-    "missing_fields",
     "queue_head",
-    "rotation_key",
-    "slot_key",
-    "validate_blurb",
-    "validate_name",
-    "validate_required_fields",
     "validate_tiktok_url",
-    "voice_line",
 ]
