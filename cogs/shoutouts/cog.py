@@ -1,10 +1,5 @@
-"""/shoutout (members), and what keeps the rotations running: waking up for due slots, catching
-up after downtime, pausing when the channel is lost, and the spotlight post's outcome.
-
-Thin on purpose: Discord objects become ids and plain values, services.shoutouts decides, render
-formats. Scheduled posts go out through the outbox; the scheduler only wakes us up and every
-decision about time is the service's, from the database.
-"""
+"""/shoutout for creators, and what keeps rotations running: due slots, catch-up after downtime,
+pausing when the channel is lost, the spotlight post's outcome."""
 
 from __future__ import annotations
 
@@ -33,6 +28,9 @@ from services.shoutouts import (
 if TYPE_CHECKING:
     from core.bot import MutualsBot
 
+# Thin on purpose: Discord objects become ids and plain values, services.shoutouts decides,
+# render formats. The scheduler only wakes us up; every decision about time is the service's,
+# from the database.
 log = logging.getLogger(__name__)
 JOB_PREFIX = "shoutouts:"
 Name = app_commands.Range[str, 1, 40]

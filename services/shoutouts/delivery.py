@@ -1,10 +1,5 @@
 """What comes due and how it goes out: slots claimed exactly once, the feature post and the
-moderators' notices queued in the outbox, catch-up after downtime, and the post's outcome.
-
-Exactly once per slot: a slot is claimed in ``scheduled_slot`` (core.slots) before anything
-else; the feature row (unique per rotation and slot) and the outbox post (unique dedupe key)
-are written in one transaction, so re-running a slot after a crash finds what was done.
-"""
+moderators' notices queued in the outbox, catch-up after downtime, and the post's outcome."""
 
 from __future__ import annotations
 
@@ -37,6 +32,10 @@ from services.shoutouts.results import (
 from services.shoutouts.rotations import Rotations
 from services.shoutouts.store import latest_blurb, next_pitch
 
+# Exactly once per slot: a slot is claimed in ``scheduled_slot`` (core.slots) before anything
+# else; the feature row (unique per rotation and slot) and the outbox post (unique dedupe key)
+# are written in one transaction, so re-running a slot after a crash finds what was done.
+# The kinds are stored in scheduled_slot rows (and the purposes in outbox rows): never rename.
 SLOT_KIND = "rotation"
 RUN_NOW_KIND = "rotation_now"
 FEATURE_PURPOSE = "shoutouts_feature"

@@ -1,13 +1,5 @@
-"""Fairness by rounds: who is next in a rotation, where a newcomer goes, who is skipped.
-
-Every member of a rotation has a ``round_no`` (the round in which they are next due) and a
-``position`` (their place in it). When a creator enters a round they draw a random position:
-sorting by those keys is the round's shuffle, drawn once and stored. The head of the queue is
-therefore one index seek on (rotation_id, active, round_no, position), whatever the size of the
-rotation. A creator featured in round R moves to round R+1; the rotation moves on to the next
-round once nobody active is left in the current one. Joining mid-round appends the creator to
-the end of the current round. Everything here runs inside the caller's transaction.
-"""
+"""Fairness by rounds: who is next in a rotation, where a newcomer goes, who is skipped, each
+inside the caller's transaction."""
 
 from __future__ import annotations
 
@@ -30,6 +22,13 @@ from services.shoutouts.results import (
 )
 from services.shoutouts.store import by_name, profile_of
 
+# Every member of a rotation has a ``round_no`` (the round in which they are next due) and a
+# ``position`` (their place in it). When a creator enters a round they draw a random position:
+# sorting by those keys is the round's shuffle, drawn once and stored. The head of the queue is
+# therefore one index seek on (rotation_id, active, round_no, position), whatever the size of
+# the rotation. A creator featured in round R moves to round R+1; the rotation moves on to the
+# next round once nobody active is left in the current one. Joining mid-round appends the
+# creator to the end of the current round.
 POSITION_SPACE = 1 << 40
 MAX_SKIPS_PER_PICK = 500
 
