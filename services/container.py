@@ -19,7 +19,7 @@ from services.niches import NicheService
 from services.onboarding import OnboardingService
 from services.profiles import ProfileService
 from services.quizzes import QuizService
-from services.rotation import RotationService
+from services.shoutouts import ShoutoutService
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Services:
     niches: NicheService
     profiles: ProfileService
     welcome: OnboardingService
-    shoutouts: RotationService
+    shoutouts: ShoutoutService
     collabs: CollabService
     quizzes: QuizService
     checkins: CheckinService
@@ -41,7 +41,7 @@ def build_services(db: Database, clock: Clock, slots: SlotStore, *, grace: timed
         niches=niches,
         profiles=ProfileService(db, clock, niches),
         welcome=OnboardingService(db, clock, niches),
-        shoutouts=RotationService(db, clock, slots=slots),
+        shoutouts=ShoutoutService(db, clock, slots=slots),
         collabs=CollabService(db, clock, niches),
         quizzes=QuizService(db, clock, slots, grace=grace),
         checkins=CheckinService(db, clock, slots),

@@ -24,7 +24,7 @@ from core.clock import ManualClock
 from core.db import Database
 from models.profile import CreatorProfile
 from models.shoutouts import Rotation, RotationMember
-from services.rotation import POSITION_SPACE, RotationService
+from services.shoutouts import POSITION_SPACE, ShoutoutService, queue_head
 from tests import dbutil
 
 GUILD = 1_610_000_000_000_000_001
@@ -83,8 +83,8 @@ async def _one_size(backend: str, size: int, picks: int) -> dict[str, Any]:
                 await migrate.upgrade(db.engine)
             clock = ManualClock(START)
             rng = random.Random(size)
-            service = RotationService(db, clock, rng=rng)
-            rot = await service.create(
+            service = ShoutoutService(db, clock, rng=rng)
+            rot = await service.admin.create(
                 GUILD, name="Bench", channel_id=1, schedule="every 1h", created_by=1
             )
             await _fill(db, rot.id, size, rng)
@@ -101,7 +101,7 @@ async def _one_size(backend: str, size: int, picks: int) -> dict[str, Any]:
                 async with db.read() as s:
                     row = await s.get(Rotation, rot.id)
                     assert row is not None
-                    head = await service._head(s, row, None)
+                    head = await queue_head(s, row, None)
                     assert head is not None
                 head_ms.append((time.perf_counter() - t0) * 1000)
             # whole slots (the first few warm the caches and are not counted)
@@ -112,7 +112,7 @@ async def _one_size(backend: str, size: int, picks: int) -> dict[str, Any]:
                 slot_at = START + timedelta(hours=i + 1)
                 clock.set(slot_at)
                 t0 = time.perf_counter()
-                outcome = await service.run_slot(rot.id, slot_at)
+                outcome = await service.delivery.run_slot(rot.id, slot_at)
                 if i >= warmup:
                     slot_ms.append((time.perf_counter() - t0) * 1000)
                 assert outcome.status == "featured" and outcome.feature is not None
@@ -150,7 +150,7 @@ async def run(quick: bool) -> list[dict[str, Any]]:
         for size, r in results.items():
             rows.append(
                 {
-                    "bench": "rotation",
+                    "bench": "shoutouts",
                     "metric": f"pick+post slot, {size:,} members ({backend})",
                     "value": r["slot_ms"],
                     "unit": "ms/pick (p50)",
@@ -162,7 +162,7 @@ async def run(quick: bool) -> list[dict[str, Any]]:
         factor = sizes[-1] // sizes[0]
         rows.append(
             {
-                "bench": "rotation",
+                "bench": "shoutouts",
                 "metric": f"growth {sizes[0]:,} → {sizes[-1]:,} ({backend})",
                 "value": big["slot_ms"] / small["slot_ms"],
                 "unit": "x time per pick",

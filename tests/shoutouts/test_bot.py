@@ -58,8 +58,8 @@ def posts(fake: FakeDiscord) -> list[dict[str, Any]]:
 
 
 async def next_slot(bot: AnyBot, clock: ManualClock) -> None:
-    rot = (await cog_of(bot).service.list_rotations(GUILD_ID))[0]
-    when = await cog_of(bot).service.next_wake(rot.id, clock.now())
+    rot = (await cog_of(bot).service.rotations.list_rotations(GUILD_ID))[0]
+    when = await cog_of(bot).service.delivery.next_wake(rot.id, clock.now())
     clock.set(when)
     await cog_of(bot).tick_all()
 
@@ -76,7 +76,7 @@ async def test_moderator_creates_a_rotation_and_sees_the_next_three_slots(
     synced = {c["name"]: c for c in fake.guild_commands[GUILD_ID]}
     assert int(synced["rotation"]["default_member_permissions"]) == 1 << 5
     assert synced["shoutout"].get("default_member_permissions") in (None, "")
-    rot = (await cog_of(bot).service.list_rotations(GUILD_ID))[0]
+    rot = (await cog_of(bot).service.rotations.list_rotations(GUILD_ID))[0]
     assert f"shoutouts:{rot.id}" in bot.scheduler.job_ids()
 
 
@@ -92,7 +92,7 @@ async def test_members_cannot_run_rotation_commands(
     )
     await h.response()
     assert h.ephemeral and "moderators only" in (h.content or "")
-    assert await cog_of(bot).service.list_rotations(GUILD_ID) == []
+    assert await cog_of(bot).service.rotations.list_rotations(GUILD_ID) == []
     await setup_rotation(fake, bot)
     cases: list[tuple[str, dict[str, Any]]] = [
         ("run-now", {"name": "Spotlight"}),
@@ -106,7 +106,7 @@ async def test_members_cannot_run_rotation_commands(
         h = await fake.slash(GUILD_ID, BOB_ID, f"rotation {sub}", opts)
         await h.response()
         assert h.ephemeral and "moderators only" in (h.content or ""), sub
-    assert not (await cog_of(bot).service.get(GUILD_ID, "Spotlight")).paused
+    assert not (await cog_of(bot).service.rotations.get(GUILD_ID, "Spotlight")).paused
 
 
 async def test_bad_input_gets_clear_ephemeral_errors(
@@ -138,7 +138,7 @@ async def test_bad_input_gets_clear_ephemeral_errors(
         h = await fake.slash(GUILD_ID, ALICE_ID, "shoutout pitch", opts)
         await h.response()
         assert h.ephemeral and needle in (h.content or ""), opts
-    _m, pitch = await cog_of(bot).service.status(GUILD_ID, ALICE_ID)
+    _m, pitch = await cog_of(bot).service.members.status(GUILD_ID, ALICE_ID)
     assert pitch is None, "nothing saved from bad input"
 
 
@@ -258,12 +258,12 @@ async def test_lost_permission_pauses_keeps_place_and_tells_the_mods(
     service = cog_of(bot).service
 
     async def paused() -> bool:
-        return bool((await service.get(GUILD_ID, "Spotlight")).paused)
+        return bool((await service.rotations.get(GUILD_ID, "Spotlight")).paused)
 
     await eventually(paused, what="the rotation paused itself")
     await eventually(lambda: _dm_count(fake, MOD_ID, 1), what="the mod was told")
     assert "paused itself" in fake.dms(MOD_ID)[0]["content"]
-    memberships, _ = await service.status(GUILD_ID, ALICE_ID)
+    memberships, _ = await service.members.status(GUILD_ID, ALICE_ID)
     assert memberships[0].place == 1 and memberships[0].times_featured == 0
     assert f"{ALICE_ID}" not in str(fake.dms(MOD_ID)[0].get("pinged_user_ids"))
     # the mod fixes it and resumes: the next slot features her
@@ -288,7 +288,7 @@ async def test_restart_catches_up_without_duplicates(
     clock.advance(hours=13)  # down across two slots: 18:00 is 7 h old (missed), 00:00 is 1 h
     bot2 = await bot_factory(clock=clock)
     await eventually(lambda: _count(fake, 1), what="the caught-up post")
-    history = await cog_of(bot2).service.history(GUILD_ID, "Spotlight")
+    history = await cog_of(bot2).service.admin.history(GUILD_ID, "Spotlight")
     assert [h.status for h in history] == ["featured", "missed"]
     await stop(bot2)
     bot3 = await bot_factory(clock=clock)  # another start-up: nothing new
@@ -302,11 +302,35 @@ async def test_delete_asks_to_confirm(fake: FakeDiscord, bot_factory: BotFactory
     h = await fake.slash(GUILD_ID, MOD_ID, "rotation delete", {"name": "spotlight"})
     await h.response()
     assert "Delete **Spotlight**?" in (h.content or "")
-    assert await cog_of(bot).service.list_rotations(GUILD_ID)
+    assert await cog_of(bot).service.rotations.list_rotations(GUILD_ID)
     custom_id = h.response_nowait()["data"]["components"][0]["components"][0]["custom_id"]  # type: ignore[index]
     confirm = await fake.click(MOD_ID, custom_id, guild_id=GUILD_ID)
     await confirm.response()
-    assert await cog_of(bot).service.list_rotations(GUILD_ID) == []
+    assert "Deleted **Spotlight**" in (confirm.content or "")
+    assert await cog_of(bot).service.rotations.list_rotations(GUILD_ID) == []
+    assert not [j for j in bot.scheduler.job_ids() if j[len("shoutouts:") :].isdigit()]
+
+
+async def test_delete_is_only_confirmed_by_whoever_asked_and_can_be_called_off(
+    fake: FakeDiscord, bot_factory: BotFactory
+) -> None:
+    bot = await bot_factory(clock=ManualClock(START))
+    await setup_rotation(fake, bot)
+    h = await fake.slash(GUILD_ID, MOD_ID, "rotation delete", {"name": "Spotlight"})
+    await h.response()
+    sent = h.response_nowait()
+    assert sent is not None
+    buttons = sent["data"]["components"][0]["components"]
+    assert [b["label"] for b in buttons] == ["Yes, delete it", "Keep it"]
+    stranger = await fake.click(ALICE_ID, buttons[0]["custom_id"], guild_id=GUILD_ID)
+    await stranger.response()
+    assert stranger.ephemeral and "isn't yours" in (stranger.content or "")
+    keep = await fake.click(MOD_ID, buttons[1]["custom_id"], guild_id=GUILD_ID)
+    await keep.response()
+    assert "Kept it" in (keep.content or "")
+    assert await cog_of(bot).service.rotations.list_rotations(GUILD_ID)
+    rot = (await cog_of(bot).service.rotations.list_rotations(GUILD_ID))[0]
+    assert f"shoutouts:{rot.id}" in bot.scheduler.job_ids()
 
 
 async def _count(fake: FakeDiscord, n: int) -> bool:
@@ -350,7 +374,7 @@ async def test_deleted_channel_pauses_and_notifies_the_log_channel(
     service = cog_of(bot).service
 
     async def paused() -> bool:
-        return bool((await service.get(GUILD_ID, "Spotlight")).paused)
+        return bool((await service.rotations.get(GUILD_ID, "Spotlight")).paused)
 
     await eventually(paused, what="the rotation paused itself")
     await eventually(
@@ -362,7 +386,7 @@ async def test_deleted_channel_pauses_and_notifies_the_log_channel(
     # the slot time passes while paused: nothing is posted anywhere, nobody loses their place
     clock.advance(days=1)
     assert await cog_of(bot).tick_all() == []
-    memberships, _ = await service.status(GUILD_ID, ALICE_ID)
+    memberships, _ = await service.members.status(GUILD_ID, ALICE_ID)
     assert memberships[0].place == 1 and memberships[0].times_featured == 0
     # resuming while the channel is still gone is refused with what to do
     h = await fake.slash(GUILD_ID, MOD_ID, "rotation resume", {"name": "Spotlight"})
@@ -385,14 +409,14 @@ async def test_losing_an_excluded_role_puts_the_creator_back(
     # an excluded member can't join, and is taken out of the queue when their turn comes
     await give_profile(bot, BOB_ID, "bob_bakes")
     await next_slot(bot, clock)
-    memberships, _ = await cog_of(bot).service.status(GUILD_ID, ALICE_ID)
+    memberships, _ = await cog_of(bot).service.members.status(GUILD_ID, ALICE_ID)
     assert memberships[0].inactive_reason == "excluded"
     assert posts(fake) == []
     assert "isn't featured" in await join(fake, ALICE_ID)
     fake.update_member(GUILD_ID, ALICE_ID, roles=[])
 
     async def back() -> bool:
-        ms, _ = await cog_of(bot).service.status(GUILD_ID, ALICE_ID)
+        ms, _ = await cog_of(bot).service.members.status(GUILD_ID, ALICE_ID)
         return bool(ms[0].active)
 
     await eventually(back, what="back in the rotation")

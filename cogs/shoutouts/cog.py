@@ -1,0 +1,282 @@
+"""/shoutout for creators, and what keeps rotations running: due slots, catch-up after downtime,
+pausing when the channel is lost, the spotlight post's outcome."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from cogs.shoutouts.render import render_feature, status_embed
+from core.errors import DomainError
+from core.interactions import reply
+from core.outbox import OutboundMessage
+from core.outbox_worker import DeliveryResult
+from services.container import Services
+from services.shoutouts import (
+    FEATURE_PURPOSE,
+    RECOVER_AFTER,
+    RotationInfo,
+    ShoutoutService,
+    SlotOutcome,
+)
+
+if TYPE_CHECKING:
+    from core.bot import MutualsBot
+
+# Thin on purpose: Discord objects become ids and plain values, services.shoutouts decides,
+# render formats. The scheduler only wakes us up; every decision about time is the service's,
+# from the database.
+log = logging.getLogger(__name__)
+JOB_PREFIX = "shoutouts:"
+Name = app_commands.Range[str, 1, 40]
+
+
+async def rotation_choices(
+    service: ShoutoutService, interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Autocomplete for any option naming a rotation of this server."""
+    if interaction.guild is None:
+        return []
+    names = await service.rotations.search(interaction.guild.id, current[:40])
+    return [app_commands.Choice(name=n, value=n) for n in names]
+
+
+class ShoutoutsCog(commands.Cog):
+    shoutout = app_commands.Group(
+        name="shoutout", description="Get featured in the shoutout rotation", guild_only=True
+    )
+
+    def __init__(self, bot: MutualsBot) -> None:
+        self.bot = bot
+        self.service = bot.need(Services).shoutouts
+        self.grace = timedelta(hours=bot.settings.slot_grace_hours)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def cog_load(self) -> None:
+        self.bot.outbox.register(
+            FEATURE_PURPOSE, render=render_feature, on_result=self.on_feature_result
+        )
+        self.bot.background.spawn(self._start(), name="shoutouts-start")
+
+    async def cog_unload(self) -> None:
+        self.bot.scheduler.cancel_prefix(JOB_PREFIX)
+
+    async def _start(self) -> None:
+        """Once the guild cache is there: catch up what fell while we were down, rebuild jobs."""
+        await self.bot.wait_until_ready()
+        await self.tick_all()
+        # claims a crash left behind are only taken over once they are clearly abandoned
+        self.bot.scheduler.at(
+            f"{JOB_PREFIX}recover",
+            datetime.now(UTC) + RECOVER_AFTER + timedelta(seconds=5),
+            self.tick_all,
+        )
+
+    async def tick_all(self) -> list[SlotOutcome]:
+        outcomes: list[SlotOutcome] = []
+        for rot in await self.service.rotations.list_rotations():
+            if not self.bot.owns_guild(rot.guild_id):
+                continue
+            try:
+                outcomes += await self.tick(rot.id)
+            except Exception:
+                log.exception("shoutout rotation %s could not run", rot.id)
+        return outcomes
+
+    async def tick(self, rotation_id: int) -> list[SlotOutcome]:
+        """Run what is due for one rotation (the scheduler calls this), then re-arm its job."""
+        rot = await self.service.rotations.get_by_id(rotation_id)
+        if rot is None:
+            self.forget(rotation_id)
+            return []
+        try:
+            if not rot.paused:
+                problem = self.channel_problem(rot)
+                if problem and await self.service.delivery.pause_for_problem(rot.id, problem):
+                    self.bot.outbox.wake()
+            outcomes = await self.service.delivery.due(
+                self.bot.clock.now(),
+                check=self.member_check,
+                grace=self.grace,
+                guild_filter=self.bot.owns_guild,
+                rotation_id=rotation_id,
+            )
+            if outcomes:
+                self.bot.outbox.wake()
+            return outcomes
+        finally:
+            # a failed run (say, the database blinked) must not leave the rotation without a job
+            await self.reschedule(rotation_id)
+
+    async def reschedule(self, rotation_id: int) -> None:
+        job = f"{JOB_PREFIX}{rotation_id}"
+        now = self.bot.clock.now()
+        when = await self.service.delivery.next_wake(rotation_id, now)
+        if when is None:
+            self.bot.scheduler.cancel(job)
+            return
+        # The scheduler runs on wall time; the service decides from the injected clock what is
+        # due when it wakes. With the system clock both agree; with a test clock it just wakes.
+        delay = max(0.0, (when - now).total_seconds())
+        self.bot.scheduler.at(
+            job, datetime.now(UTC) + timedelta(seconds=delay), self.tick, rotation_id
+        )
+
+    def forget(self, rotation_id: int) -> None:
+        """A deleted rotation wakes nobody any more."""
+        self.bot.scheduler.cancel(f"{JOB_PREFIX}{rotation_id}")
+
+    # ------------------------------------------------------------------ what Discord knows
+
+    def channel_problem(self, rot: RotationInfo) -> str | None:
+        guild = self.bot.get_guild(rot.guild_id)
+        if guild is None:
+            return None  # not in the cache (yet): let the post itself tell us
+        channel = guild.get_channel(rot.channel_id)
+        if channel is None:
+            return f"its channel (id {rot.channel_id}) was deleted"
+        perms = channel.permissions_for(guild.me)
+        if not (perms.view_channel and perms.send_messages and perms.embed_links):
+            return f"I can't post in <#{rot.channel_id}> any more (missing permissions)"
+        return None
+
+    def member_check(self, rot: RotationInfo, user_id: int) -> str | None:
+        guild = self.bot.get_guild(rot.guild_id)
+        if guild is None:
+            return None
+        member = guild.get_member(user_id)
+        if member is None:
+            return "left"
+        if rot.exclude_role_ids and any(r.id in rot.exclude_role_ids for r in member.roles):
+            return "excluded"
+        return None
+
+    @commands.Cog.listener()
+    async def on_member_remove(self, member: discord.Member) -> None:
+        await self.service.members.member_left_guild(member.guild.id, member.id)
+
+    @commands.Cog.listener()
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        if set(before.roles) - set(after.roles):
+            await self.service.members.reactivate_excluded(
+                after.guild.id, after.id, self.member_check
+            )
+
+    @commands.Cog.listener()
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        for rot in await self.service.rotations.list_rotations(channel.guild.id):
+            if rot.channel_id == channel.id and not rot.paused:
+                reason = f"its channel #{channel.name} was deleted"
+                if await self.service.delivery.pause_for_problem(rot.id, reason):
+                    self.bot.outbox.wake()
+                await self.reschedule(rot.id)
+
+    # ------------------------------------------------------------------ the post's outcome
+
+    async def on_feature_result(self, message: OutboundMessage, result: DeliveryResult) -> None:
+        p = message.payload
+        rotation_id, key = int(p["rotation_id"]), str(p["slot_key"])
+        if result.status == "sent" and result.message_id:
+            await self.service.delivery.posted(rotation_id, key, result.message_id)
+        elif result.status == "failed":
+            error = result.error or ""
+            if error.startswith("404"):
+                reason = f"its channel (id {message.target_id}) is gone"
+            elif error.startswith("403"):
+                reason = f"I can't post in <#{message.target_id}> any more (missing permissions)"
+            else:
+                reason = "its post failed"
+            if await self.service.delivery.post_failed(rotation_id, key, reason):
+                self.bot.outbox.wake()
+                await self.reschedule(rotation_id)
+
+    # ------------------------------------------------------------------ /shoutout (members)
+
+    @shoutout.command(name="join", description="Join the shoutout rotation to get featured")
+    @app_commands.describe(rotation="Which rotation (default: the first one)")
+    async def join(self, interaction: discord.Interaction, rotation: Name | None = None) -> None:
+        assert interaction.guild is not None
+        member = interaction.user
+        if isinstance(member, discord.Member):
+            rot_check = (
+                await self.service.rotations.get(interaction.guild.id, rotation)
+                if rotation
+                else None
+            )
+            rotations = (
+                [rot_check]
+                if rot_check
+                else await self.service.rotations.list_rotations(interaction.guild.id)
+            )
+            if rotations and self.member_check(rotations[0], member.id) == "excluded":
+                raise DomainError(
+                    f"Your role isn't featured in **{rotations[0].name}** (moderators excluded "
+                    "it). Ask a mod if that seems wrong."
+                )
+        m = await self.service.members.join(interaction.guild.id, interaction.user.id, rotation)
+        await reply(
+            interaction,
+            f"Hey mutual! You're in **{m.rotation_name}** 🎉 You're #{m.place} in the queue. "
+            "Tell me what to feature with `/shoutout pitch`.",
+        )
+
+    @shoutout.command(name="leave", description="Leave the shoutout rotation")
+    @app_commands.describe(rotation="Which rotation (default: all of them)")
+    async def leave(self, interaction: discord.Interaction, rotation: Name | None = None) -> None:
+        assert interaction.guild is not None
+        left = await self.service.members.leave(interaction.guild.id, interaction.user.id, rotation)
+        if not left:
+            raise DomainError("You're not in a rotation here. Join with `/shoutout join`.")
+        await reply(
+            interaction,
+            f"You left {', '.join(f'**{n}**' for n in left)}. Come back anytime with "
+            "`/shoutout join`. 💞",
+        )
+
+    @shoutout.command(name="status", description="Your place in the shoutout rotations")
+    async def status(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild is not None
+        memberships, pitch = await self.service.members.status(
+            interaction.guild.id, interaction.user.id
+        )
+        if not memberships:
+            raise DomainError(
+                "You're not in a rotation yet. Join with `/shoutout join` (you need a TikTok "
+                "handle on your profile: `/profile set handle:@you`)."
+            )
+        await reply(interaction, embed=status_embed(memberships, pitch))
+
+    @shoutout.command(name="pitch", description="What to feature next time: a TikTok and a blurb")
+    @app_commands.describe(
+        url="A TikTok video link (tiktok.com or vm.tiktok.com)",
+        blurb="One line about it (150 characters max)",
+    )
+    async def pitch(
+        self,
+        interaction: discord.Interaction,
+        url: app_commands.Range[str, 1, 400],
+        blurb: app_commands.Range[str, 1, 400],
+    ) -> None:
+        assert interaction.guild is not None
+        nom = await self.service.members.pitch(
+            interaction.guild.id, interaction.user.id, url=url, blurb=blurb
+        )
+        where = (
+            f" You're in **{nom.rotation_name}**."
+            if nom.rotation_name
+            else " Join a rotation with `/shoutout join` so it gets used."
+        )
+        await reply(interaction, f"Pitch saved! Next time you're featured I'll share it. ✨{where}")
+
+    @join.autocomplete("rotation")
+    @leave.autocomplete("rotation")
+    async def _rotation_names(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await rotation_choices(self.service, interaction, current)

@@ -1,0 +1,57 @@
+"""Shoutout rotations: fair, scheduled creator spotlights. This module is the capability's
+public API: the service the bot holds (ShoutoutService, with nominate() for other capabilities),
+the values it returns, and the names the cogs, tests and bench use."""
+
+from services.shoutouts.admin import RotationAdmin
+from services.shoutouts.delivery import (
+    DEFAULT_GRACE,
+    FEATURE_PURPOSE,
+    NOTICE_PURPOSE,
+    RECOVER_AFTER,
+    RUN_NOW_KIND,
+    SLOT_KIND,
+    ShoutoutDelivery,
+)
+from services.shoutouts.inputs import REQUIRED_FIELDS, validate_tiktok_url
+from services.shoutouts.members import Members
+from services.shoutouts.results import (
+    Feature,
+    MemberCheck,
+    Membership,
+    Nomination,
+    Pitch,
+    QueueEntry,
+    RotationInfo,
+    SkipResult,
+    SlotOutcome,
+)
+from services.shoutouts.rotations import Rotations
+from services.shoutouts.rounds import POSITION_SPACE, queue_head
+from services.shoutouts.service import ShoutoutService
+
+__all__ = [
+    "DEFAULT_GRACE",
+    "FEATURE_PURPOSE",
+    "NOTICE_PURPOSE",
+    "POSITION_SPACE",
+    "RECOVER_AFTER",
+    "REQUIRED_FIELDS",
+    "RUN_NOW_KIND",
+    "SLOT_KIND",
+    "Feature",
+    "MemberCheck",
+    "Members",
+    "Membership",
+    "Nomination",
+    "Pitch",
+    "QueueEntry",
+    "RotationAdmin",
+    "RotationInfo",
+    "Rotations",
+    "ShoutoutDelivery",
+    "ShoutoutService",
+    "SkipResult",
+    "SlotOutcome",
+    "queue_head",
+    "validate_tiktok_url",
+]
