@@ -25,6 +25,7 @@ from core.text import neutralise, truncate
 from services.collabs import (
     ANSWERS,
     FOLLOWUP_PURPOSE,
+    FORMATS,
     INTRO_PURPOSE,
     SLOT_KIND,
     CollabProfile,
@@ -34,7 +35,6 @@ from services.collabs import (
     plural,
 )
 from services.container import Services
-from services.matching import FORMATS
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot
