@@ -2,8 +2,8 @@
 who fits (a trio for an odd one out), introduces them and later asks "did you collab?"."""
 
 from services.collabs.delivery import FOLLOWUP_PURPOSE, INTRO_PURPOSE, SLOT_KIND
-from services.collabs.explain import explain, prompts_for
 from services.collabs.inputs import FREQUENCIES, parse_formats, parse_languages, parse_pause_date
+from services.collabs.intro_text import explain, prompts_for
 from services.collabs.matching import Group, MatchResult, match, solve_exact
 from services.collabs.results import (
     ANSWERS,

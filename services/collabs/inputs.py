@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from rapidfuzz import process
 
 from core.errors import DomainError
+from services.collabs.content import format_aliases, languages, normalise_format
 from services.collabs.scoring import FORMATS
 from services.profiles import validate_timezone
 from services.schedules import parse_days, parse_time
@@ -20,88 +21,17 @@ DEFAULT_FOLLOWUP_DAYS = 7
 MAX_PAUSE_DAYS = 365
 MAX_LANGUAGES = 3
 
-LANGUAGES = (
-    "English",
-    "Spanish",
-    "Portuguese",
-    "French",
-    "German",
-    "Italian",
-    "Dutch",
-    "Polish",
-    "Turkish",
-    "Russian",
-    "Ukrainian",
-    "Arabic",
-    "Hindi",
-    "Urdu",
-    "Bengali",
-    "Tamil",
-    "Indonesian",
-    "Malay",
-    "Tagalog",
-    "Vietnamese",
-    "Thai",
-    "Japanese",
-    "Korean",
-    "Chinese",
-    "Swahili",
-    "Yoruba",
-    "Swedish",
-    "Greek",
-)
-_LANGUAGE_ALIASES = {
-    "en": "English",
-    "es": "Spanish",
-    "espanol": "Spanish",
-    "español": "Spanish",
-    "pt": "Portuguese",
-    "pt-br": "Portuguese",
-    "fr": "French",
-    "de": "German",
-    "it": "Italian",
-    "nl": "Dutch",
-    "pl": "Polish",
-    "tr": "Turkish",
-    "ru": "Russian",
-    "uk": "Ukrainian",
-    "ar": "Arabic",
-    "hi": "Hindi",
-    "id": "Indonesian",
-    "tl": "Tagalog",
-    "filipino": "Tagalog",
-    "vi": "Vietnamese",
-    "th": "Thai",
-    "ja": "Japanese",
-    "ko": "Korean",
-    "zh": "Chinese",
-    "mandarin": "Chinese",
-    "cantonese": "Chinese",
-}
-_FORMAT_ALIASES = {
-    "duets": "duet",
-    "stitches": "stitch",
-    "lives": "live",
-    "joint live": "live",
-    "copost": "co-post",
-    "co post": "co-post",
-    "co-posts": "co-post",
-    "voice over": "voiceover",
-    "voiceovers": "voiceover",
-    "voice-over": "voiceover",
-    "challenges": "challenge",
-}
-
 
 def parse_formats(raw: str) -> tuple[str, ...]:
+    """`duets, Stitch` -> ("duet", "stitch"), in FORMATS order; `all` for every format."""
     chosen: list[str] = []
     for part in raw.replace(";", ",").split(","):
-        item = " ".join(part.strip().lower().split())
+        item = normalise_format(part)
         if not item:
             continue
         if item in ("all", "any", "anything"):
             return tuple(FORMATS)
-        key = _FORMAT_ALIASES.get(item, item)
+        key = format_aliases().get(item, item)
         if key not in FORMATS:
             guess = process.extractOne(item, list(FORMATS), score_cutoff=60)
             hint = f" Did you mean **{guess[0]}**?" if guess else ""
@@ -117,15 +47,17 @@ def parse_formats(raw: str) -> tuple[str, ...]:
 
 
 def parse_languages(raw: str) -> tuple[str, ...]:
-    by_key = {lang.casefold(): lang for lang in LANGUAGES}
+    """`es, English` -> ("Spanish", "English"): up to MAX_LANGUAGES, in the order given."""
+    known = languages()
+    by_key = {lang.casefold(): lang for lang in known.names}
     chosen: list[str] = []
     for part in raw.replace(";", ",").replace("/", ",").split(","):
         item = part.strip().casefold()
         if not item:
             continue
-        lang = by_key.get(item) or _LANGUAGE_ALIASES.get(item)
+        lang = by_key.get(item) or known.aliases.get(item)
         if lang is None:
-            guess = process.extractOne(item, list(LANGUAGES), processor=str.casefold)
+            guess = process.extractOne(item, list(known.names), processor=str.casefold)
             hint = f" Did you mean **{guess[0]}**?" if guess and guess[1] >= 60 else ""
             raise DomainError(
                 f"`{part.strip()[:30]}` isn't a language I know.{hint} "

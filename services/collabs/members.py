@@ -14,8 +14,8 @@ from core.text import clean_line
 from models.collabs import CollabBlock, CollabGroup, CollabGroupMember, CollabMember, CollabRound
 from models.profile import CreatorProfile
 from services.collabs.base import CollabPart
-from services.collabs.explain import explain
 from services.collabs.inputs import parse_formats, parse_languages, parse_pause_date
+from services.collabs.intro_text import explain
 from services.collabs.pool import (
     blocked_pairs,
     candidate,

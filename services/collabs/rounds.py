@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.sql import insert_ignore
 from models.collabs import CollabGroup, CollabGroupMember, CollabRound
 from services.collabs.base import CollabPart
-from services.collabs.explain import explain, prompts_for
+from services.collabs.intro_text import explain, prompts_for
 from services.collabs.matching import MatchResult, match
 from services.collabs.pool import blocked_pairs, eligible, history_settings, recent_pairs
 from services.collabs.results import GroupInfo, RoundInfo

@@ -6,49 +6,9 @@ import itertools
 from collections.abc import Sequence
 
 from core.text import truncate
+from services.collabs.content import ideas as collab_ideas
 from services.collabs.scoring import BANDS, FORMATS, Candidate
 from services.profiles import FOLLOWER_BANDS
-
-# Two prompts per group come from their niches' families (BookTok → "stories", …).
-PROMPTS: dict[str, tuple[str, ...]] = {
-    "stories": (
-        "Duet a 'lives rent-free in my head' list: one pick each, react to the other's.",
-        "Stitch each other's hottest take in your niche and settle it in the comments.",
-    ),
-    "food": (
-        "Same ingredient, two recipes: cook it your way and duet the taste test.",
-        "Budget battle: one meal under $5 each, let both fams vote in the comments.",
-    ),
-    "home": (
-        "Tour swap: show each other's favourite corner and what makes it yours.",
-        "Rescue challenge: each of you saves something sad (a plant, a shelf, a corner).",
-    ),
-    "learning": (
-        "Teach the other's fam one thing from your niche in 30 seconds, then swap.",
-        "Myth vs fact: stitch a myth from their niche and bust it with your knowledge.",
-    ),
-    "making": (
-        "Same prompt, two styles: make it your way and duet the reveal.",
-        "Speed round: 60 seconds, one theme, post both versions side by side.",
-    ),
-    "style": (
-        "Style swap: recreate each other's signature look with what you own.",
-        "Thrift flip challenge: same budget, duet the before-and-after.",
-    ),
-    "play": (
-        "POV skit with one line each, then stitch the plot twist.",
-        "React to each other's most-viewed TikTok and guess why it blew up.",
-    ),
-    "wellness": (
-        "Soft content swap: your morning routine vs theirs, duet side by side.",
-        "7-day challenge: pick one habit together and both post check-ins.",
-    ),
-}
-GENERIC_PROMPTS = (
-    "Stitch each other's intro TikTok and tell your fam why they should follow.",
-    "Go LIVE together for 20 minutes and take questions from both fams.",
-    "Put your own niche's spin on the same trending sound and duet the results.",
-)
 
 
 def _hours(value: float) -> str:
@@ -94,11 +54,15 @@ def explain(group: Sequence[Candidate]) -> str:
 
 
 def prompts_for(group: Sequence[Candidate], seed: int) -> tuple[str, ...]:
-    families = list(dict.fromkeys(f for c in group for f in c.families if f in PROMPTS))
+    """Two collab ideas: one per niche family of the group first, then generic ones; ``seed``
+    rotates which idea of a list comes up, so rounds don't all read the same."""
+    ideas = collab_ideas()
+    families = list(dict.fromkeys(f for c in group for f in c.families if f in ideas.by_family))
     pool: list[str] = []
     for family in families:
-        options = PROMPTS[family]
+        options = ideas.by_family[family]
         pool.append(options[seed % len(options)])
-    for generic in itertools.islice(itertools.cycle(GENERIC_PROMPTS), seed % 3, seed % 3 + 3):
+    n = len(ideas.generic)
+    for generic in itertools.islice(itertools.cycle(ideas.generic), seed % n, seed % n + n):
         pool.append(generic)
     return tuple(dict.fromkeys(pool))[:2]
