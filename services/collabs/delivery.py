@@ -16,7 +16,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import func, select
 
 from core.errors import DomainError
-from core.outbox import CHANNEL, DM, add_message
+from core.outbox import CHANNEL, add_message, post_or_dm_each
 from models.collabs import CollabGroup, CollabGroupMember, CollabSettings
 from services.collabs.base import CollabPart
 from services.collabs.results import (
@@ -135,31 +135,19 @@ class CollabDelivery(CollabPart):
                     .order_by(CollabGroupMember.position)
                 )
             ).all()
-            if thread_id is not None:
-                row.intro, row.thread_id = "thread", thread_id
-                await add_message(
-                    s,
-                    kind=CHANNEL,
-                    target_id=thread_id,
-                    payload={**payload, "mention_users": list(members)},
-                    now=now,
-                    purpose=INTRO_PURPOSE,
-                    guild_id=row.guild_id,
-                    dedupe_key=f"collab:intro:{group_id}",
-                )
-            else:
-                row.intro = "dm"
-                for uid in members:
-                    await add_message(
-                        s,
-                        kind=DM,
-                        target_id=uid,
-                        payload={**payload, "for_user": uid, "channel_id": channel_id},
-                        now=now,
-                        purpose=INTRO_PURPOSE,
-                        guild_id=row.guild_id,
-                        dedupe_key=f"collab:intro:{group_id}:{uid}",
-                    )
+            row.intro = "thread" if thread_id is not None else "dm"
+            row.thread_id = thread_id
+            await post_or_dm_each(
+                s,
+                channel_id=thread_id,
+                user_ids=members,
+                # by DM, the intro names the collab channel the thread couldn't be opened in
+                payload=payload if thread_id is not None else {**payload, "channel_id": channel_id},
+                now=now,
+                purpose=INTRO_PURPOSE,
+                guild_id=row.guild_id,
+                dedupe_key=f"collab:intro:{group_id}",
+            )
             return True
 
     async def announce(self, rnd: RoundInfo, channel_id: int) -> bool:
@@ -217,30 +205,16 @@ class CollabDelivery(CollabPart):
                 who = members.get(row.id, [])
                 if len(who) < 2:
                     continue  # a member erased their data: nobody left to ask together
-                payload = {"group_id": row.id, "members": who}
-                if row.thread_id is not None:
-                    await add_message(
-                        s,
-                        kind=CHANNEL,
-                        target_id=row.thread_id,
-                        payload={**payload, "mention_users": who},
-                        now=now,
-                        purpose=FOLLOWUP_PURPOSE,
-                        guild_id=row.guild_id,
-                        dedupe_key=f"collab:followup:{row.id}",
-                    )
-                else:
-                    for uid in who:
-                        await add_message(
-                            s,
-                            kind=DM,
-                            target_id=uid,
-                            payload={**payload, "for_user": uid},
-                            now=now,
-                            purpose=FOLLOWUP_PURPOSE,
-                            guild_id=row.guild_id,
-                            dedupe_key=f"collab:followup:{row.id}:{uid}",
-                        )
+                await post_or_dm_each(
+                    s,
+                    channel_id=row.thread_id,
+                    user_ids=who,
+                    payload={"group_id": row.id, "members": who},
+                    now=now,
+                    purpose=FOLLOWUP_PURPOSE,
+                    guild_id=row.guild_id,
+                    dedupe_key=f"collab:followup:{row.id}",
+                )
             return len(rows)
 
     async def next_followup_at(self) -> datetime | None:
