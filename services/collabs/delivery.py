@@ -1,10 +1,5 @@
 """What comes due and how it goes out: the round schedule (which slot runs now, which were
-missed), each group's intro, the round's announcement and the "did you collab?" follow-ups.
-
-Exactly once: the cog claims a round's slot (core.slots) before ``create_round``; intros and
-follow-ups are queued in the outbox with dedupe keys in the same transaction that records them
-on the group, so a restart resumes where it stopped and neither repeats nor loses a message.
-"""
+missed), each group's intro, the round's announcement and the "did you collab?" follow-ups."""
 
 from __future__ import annotations
 
@@ -62,6 +57,11 @@ def next_round_after(s: CollabSettings, after: datetime) -> datetime:
 
 
 class CollabDelivery(CollabPart):
+    """Exactly once: the cog claims a round's slot (core.slots) before ``create_round``; intros
+    and follow-ups are queued in the outbox with dedupe keys, in the same transaction that
+    records them on the group, so a restart resumes where it stopped and neither repeats nor
+    loses a message."""
+
     async def scheduled(self) -> list[RoundSettings]:
         """Every guild with a next round (the cog rebuilds its scheduler jobs from this)."""
         async with self.db.read() as s:
