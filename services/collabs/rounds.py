@@ -22,6 +22,7 @@ from services.collabs.scoring import Candidate
 
 
 async def load_groups(s: AsyncSession, *where: Any) -> list[GroupInfo]:
+    """The groups matching ``where``, members in order (fetched in chunks: a 50k round)."""
     table: Any = CollabGroup.__table__
     rows = (await s.execute(select(table).where(*where).order_by(CollabGroup.id))).all()
     if not rows:
