@@ -8,7 +8,7 @@ Two measurements per size:
 * ``round``: the whole service call on SQLite (load members, profiles, blocks and 6 rounds of
   history, match, store the round and its groups), as ``/collab-rounds run-now`` does.
 
-Communities are simulated like ours (services.matching.synthetic_candidates): 1-3 niches in
+Communities are simulated like ours (services.collabs.synthetic_candidates): 1-3 niches in
 related families, follower bands, formats, 1-2 languages, time zones on three continents,
 plus a few blocks. ``python -m bench.run collabs`` (``--quick``: 1k and 10k only; the full
 run also solves 1k exactly and stores 50k-member rounds, a few minutes).
@@ -30,14 +30,14 @@ from core.clock import ManualClock
 from core.db import Database
 from models.collabs import CollabBlock, CollabMember
 from models.profile import CreatorProfile
-from services.collabs import CollabService
-from services.matching import (
+from services.collabs import (
     BANDS,
     Candidate,
+    CollabService,
     Features,
-    _solve,
     match,
     scores,
+    solve_exact,
     synthetic_candidates,
     upper_bound,
 )
@@ -83,7 +83,7 @@ def _exact(candidates: list[Candidate], banned: set[frozenset[int]]) -> tuple[fl
     )
     u, v = iu[keep].astype(np.int64), ju[keep].astype(np.int64)
     started = time.perf_counter()
-    pairs = _solve(u, v, s[u, v], n)
+    pairs = solve_exact(u, v, s[u, v], n)
     return float(sum(float(s[a, b]) for a, b in pairs)), time.perf_counter() - started
 
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.matching import (
+from services.collabs import (
     Candidate,
     Features,
     MatchResult,

@@ -1,0 +1,138 @@
+"""/collab-rounds …: moderators set up, pause, resume, run and measure collab rounds (the
+members' cog runs them; this one drives it)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from cogs._common import timezone_choices
+from cogs.collabs.cog import CollabsCog
+from cogs.collabs.render import stats_embed, when
+from core.errors import DomainError
+from core.interactions import ModGroup, reply
+
+if TYPE_CHECKING:
+    from core.bot import MutualsBot
+
+WEEKDAYS = [
+    app_commands.Choice(name=name, value=name[:3].lower())
+    for name in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+]
+FREQUENCY_CHOICES = [
+    app_commands.Choice(name="weekly", value="weekly"),
+    app_commands.Choice(name="every other week", value="biweekly"),
+    app_commands.Choice(name="monthly (first chosen weekday)", value="monthly"),
+]
+
+
+@app_commands.guild_only()
+class CollabRoundsCog(commands.Cog):
+    """/collab-rounds: a top-level command, so Discord hides it from members (it can only hide
+    whole top-level commands), on top of the run-time check every moderator group has."""
+
+    rounds = ModGroup(name="collab-rounds", description="Collab rounds (moderators)")
+
+    def __init__(self, bot: MutualsBot, main: CollabsCog) -> None:
+        self.bot = bot
+        self.main = main
+
+    @rounds.command(name="setup", description="Where and when collab rounds run")
+    @app_commands.describe(
+        channel="Channel for the private collab threads",
+        frequency="How often rounds run",
+        day="Which weekday",
+        time="Time of day, like 18:00 or 6pm",
+        timezone="Time zone for the schedule (default: the server's)",
+        history="Avoid repeating partners from this many past rounds (default 6)",
+        followup_days="Days until I ask 'did you collab?' (default 7)",
+    )
+    @app_commands.choices(frequency=FREQUENCY_CHOICES, day=WEEKDAYS)
+    async def setup_rounds(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        frequency: app_commands.Choice[str],
+        day: app_commands.Choice[str],
+        time: app_commands.Range[str, 1, 20],
+        timezone: app_commands.Range[str, 1, 100] | None = None,
+        history: app_commands.Range[int, 0, 52] | None = None,
+        followup_days: app_commands.Range[int, 1, 60] | None = None,
+    ) -> None:
+        assert interaction.guild is not None
+        zone = timezone or (await self.main.guild_config.get(interaction.guild.id)).timezone
+        cfg = await self.main.service.setup(
+            interaction.guild.id,
+            interaction.user.id,
+            channel_id=channel.id,
+            frequency=frequency.value,
+            day=day.value,
+            at=time,
+            timezone=zone,
+            history_rounds=history,
+            followup_days=followup_days,
+        )
+        await self.main.reschedule(interaction.guild.id)
+        nxt = f" Next round: {when(cfg.next_round_at)}." if cfg.next_round_at else ""
+        if cfg.paused:
+            nxt = " Rounds are paused: `/collab-rounds resume` to start them."
+        perms = channel.permissions_for(interaction.guild.me)
+        warning = ""
+        if not (perms.create_private_threads and perms.send_messages_in_threads):
+            warning = (
+                "\n⚠️ I can't create private threads there (I need **Create Private Threads** "
+                "and **Send Messages in Threads**), so I'll introduce pairs by DM until that's "
+                "fixed."
+            )
+        await reply(
+            interaction,
+            f"Collab rounds run {cfg.describe()} in {channel.mention}.{nxt} "
+            f"Follow-ups after {cfg.followup_days} days; no repeat partners within "
+            f"{cfg.history_rounds} rounds." + warning,
+        )
+
+    @setup_rounds.autocomplete("timezone")
+    async def _tz(self, _i: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return timezone_choices(current)
+
+    @rounds.command(name="pause", description="Pause collab rounds")
+    async def pause_rounds(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild is not None
+        await self.main.service.set_paused(interaction.guild.id, True)
+        await self.main.reschedule(interaction.guild.id)
+        await reply(interaction, "Collab rounds paused. `/collab-rounds resume` brings them back.")
+
+    @rounds.command(name="resume", description="Resume collab rounds")
+    async def resume_rounds(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild is not None
+        cfg = await self.main.service.set_paused(interaction.guild.id, False)
+        await self.main.reschedule(interaction.guild.id)
+        nxt = f" Next round: {when(cfg.next_round_at)}." if cfg.next_round_at else ""
+        await reply(interaction, "Collab rounds are back on! 💞" + nxt)
+
+    @rounds.command(name="run-now", description="Run a collab round right now")
+    async def run_now(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild is not None
+        await self.main.service.check_run_now(interaction.guild.id)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        slot = self.bot.clock.now().replace(microsecond=0)
+        status, rnd = await self.main.run_round(interaction.guild.id, slot, manual=True)
+        if rnd is None:
+            raise DomainError(
+                "That round didn't go through (it's logged). Try again in a minute."
+                if status != "taken"
+                else "A round for this moment is already running."
+            )
+        text = "Round done! " + rnd.summary()
+        if rnd.groups:
+            text += " Intros are on their way: private threads, or DMs where threads can't go."
+        await reply(interaction, text)
+
+    @rounds.command(name="stats", description="Collab rounds, pairs and follow-up answers")
+    async def stats(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild is not None
+        st = await self.main.service.stats(interaction.guild.id)
+        await reply(interaction, embed=stats_embed(st))

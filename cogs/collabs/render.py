@@ -1,0 +1,171 @@
+"""What collabs look like on Discord: the settings, status, suggestions and stats embeds, and
+the queued intro and follow-up rendered at send time (in the thread, or by DM)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+import discord
+
+from cogs._common import BRAND
+from cogs.collabs.views import AnswerButton
+from core.outbox import DM, OutboundMessage
+from core.outbox_worker import SendSpec
+from core.text import neutralise, truncate
+from services.collabs import ANSWERS, CollabProfile, MemberStatus, Stats, Suggestion, plural
+
+
+def when(value: datetime) -> str:
+    """A moment in each reader's own time zone (Discord renders the timestamp)."""
+    return f"<t:{int(value.timestamp())}:F>"
+
+
+def _pings(members: list[int]) -> discord.AllowedMentions:
+    return discord.AllowedMentions(
+        users=[discord.Object(u) for u in members], everyone=False, roles=False
+    )
+
+
+def settings_embed(title: str, p: CollabProfile, now: datetime) -> discord.Embed:
+    embed = discord.Embed(title=title, color=BRAND)
+    state = "in" if p.opted_in else "out (join with `/collab optin`)"
+    if p.opted_in and p.paused(now) and p.paused_until is not None:
+        state = f"paused until {when(p.paused_until)}, then back by itself"
+    embed.add_field(name="Collab rounds", value=state, inline=False)
+    embed.add_field(name="Formats", value=p.format_labels)
+    embed.add_field(name="Languages", value=", ".join(p.languages) or "—")
+    if p.availability:
+        embed.add_field(name="Availability", value=neutralise(p.availability), inline=False)
+    return embed
+
+
+def status_embed(st: MemberStatus, profile: CollabProfile, now: datetime) -> discord.Embed:
+    embed = settings_embed("Your collab status", profile, now)
+    if st.last_partners:
+        lines = [
+            f"{when(at)}: " + (", ".join(f"<@{u}>" for u in who) or "someone who left")
+            for at, who in st.last_partners
+        ]
+        embed.add_field(name="Last partners", value=truncate("\n".join(lines), 1024), inline=False)
+    else:
+        embed.add_field(name="Last partners", value="none yet", inline=False)
+    embed.add_field(name="Never-pair list", value=f"{plural(st.blocked, 'member')}, private to you")
+    return embed
+
+
+def suggestions_embed(found: Sequence[Suggestion], name_of: Callable[[int], str]) -> discord.Embed:
+    embed = discord.Embed(title="Your best collab matches right now", color=BRAND)
+    for i, s in enumerate(found, 1):
+        embed.add_field(
+            name=truncate(f"{i}. {name_of(s.user_id)}", 256),
+            value=truncate(f"<@{s.user_id}>: {s.reason}", 1024),
+            inline=False,
+        )
+    embed.set_footer(text="Blocked and recent partners are left out. Slide into their DMs!")
+    return embed
+
+
+def stats_embed(st: Stats) -> discord.Embed:
+    embed = discord.Embed(title="Collab rounds", color=BRAND)
+    if st.settings is None:
+        schedule = "not set up (`/collab-rounds setup`)"
+    else:
+        schedule = f"{st.settings.describe()} in <#{st.settings.channel_id}>"
+        if st.settings.paused:
+            schedule += " (paused)"
+        elif st.settings.next_round_at:
+            schedule += f"\nnext: {when(st.settings.next_round_at)}"
+    embed.add_field(name="Schedule", value=schedule, inline=False)
+    embed.add_field(name="Members", value=f"{st.opted_in} opted in, {st.paused} paused")
+    embed.add_field(
+        name="Rounds",
+        value=f"{plural(st.rounds, 'round')}, {plural(st.groups, 'group')} "
+        f"({plural(st.trios, 'trio')}), {plural(st.matched, 'place')}",
+    )
+    embed.add_field(name="Repeat groups", value=str(st.repeats))
+    a = st.answers
+    embed.add_field(
+        name="Did you collab?",
+        value=f"collabed: {a['yes']} · not yet: {a['not_yet']} · no: {a['no']} · "
+        f"no answer: {st.awaiting}",
+        inline=False,
+    )
+    if st.last_round_at:
+        embed.set_footer(text="Last round")
+        embed.timestamp = st.last_round_at
+    return embed
+
+
+def intro_embed(payload: dict[str, Any]) -> discord.Embed:
+    embed = discord.Embed(
+        title="Why you were matched",
+        description=truncate(str(payload.get("reason") or ""), 1000),
+        color=BRAND,
+    )
+    prompts = [str(p) for p in payload.get("prompts", [])][:2]
+    if prompts:
+        embed.add_field(
+            name="Two collab ideas to start",
+            value=truncate("\n".join(f"{i}. {p}" for i, p in enumerate(prompts, 1)), 1024),
+            inline=False,
+        )
+    if payload.get("repeat"):
+        embed.add_field(
+            name="Round two!",
+            value="You've been matched before: nobody else fit this round. Level up the collab!",
+            inline=False,
+        )
+    days = int(payload.get("followup_days") or 7)
+    embed.set_footer(text=f"I'll check in in {days} days: did you collab? 🎬")
+    return embed
+
+
+async def render_intro(message: OutboundMessage) -> SendSpec:
+    p = message.payload
+    members = [int(u) for u in p.get("members", [])]
+    embed = intro_embed(p)
+    if message.kind == DM:
+        me = int(p.get("for_user") or message.target_id)
+        others = " and ".join(f"<@{u}>" for u in members if u != me)
+        where = f" (collab channel: <#{p['channel_id']}>)" if p.get("channel_id") else ""
+        content = (
+            f"Hey mutual! 💞 Your collab match in **{neutralise(str(p.get('guild_name')))}** "
+            f"this round: {others}. I couldn't open a private thread{where}, so say hi "
+            "by DM and plan something fun together!"
+        )
+        return SendSpec(
+            content=truncate(content, 2000),
+            embeds=[embed],
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+    tags = " × ".join(f"<@{u}>" for u in members)
+    content = (
+        f"Hey mutuals! {tags} 💞 you're this round's collab match. "
+        "This thread is just for you: say hi, swap handles, pick an idea below!"
+    )
+    return SendSpec(
+        content=truncate(content, 2000), embeds=[embed], allowed_mentions=_pings(members)
+    )
+
+
+async def render_followup(message: OutboundMessage) -> SendSpec:
+    p = message.payload
+    group_id = int(p["group_id"])
+    members = [int(u) for u in p.get("members", [])]
+    view = discord.ui.View(timeout=None)
+    for answer in ANSWERS:
+        view.add_item(AnswerButton(group_id, answer))
+    if message.kind == DM:
+        return SendSpec(
+            content="Hey mutual! It's check-in time: did your collab happen? 🎬",
+            view=view,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+    tags = " ".join(f"<@{u}>" for u in members)
+    return SendSpec(
+        content=f"{tags} it's check-in time: did you collab? 🎬 Each of you can answer.",
+        view=view,
+        allowed_mentions=_pings(members),
+    )

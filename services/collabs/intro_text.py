@@ -1,0 +1,68 @@
+"""What a group's intro says: why they were matched, in the fam's words, and two collab ideas."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+from core.text import truncate
+from services.collabs.content import ideas as collab_ideas
+from services.collabs.scoring import BANDS, FORMATS, Candidate
+from services.profiles import FOLLOWER_BANDS
+
+
+def _hours(value: float) -> str:
+    return f"{value:g}".replace(".5", "½")
+
+
+def explain(group: Sequence[Candidate]) -> str:
+    """Why these members were matched, in the fam's words."""
+    who = "both" if len(group) == 2 else "all three"
+    parts: list[str] = []
+    shared = set(group[0].niches).intersection(*(c.niches for c in group[1:]))
+    families = set(group[0].families).intersection(*(c.families for c in group[1:]))
+    if shared:
+        parts.append(f"{who} {' & '.join(sorted(shared)[:2])}")
+    elif families:
+        names = list(dict.fromkeys(c.niches[0] for c in group if c.niches))
+        parts.append(f"{' × '.join(names)} (related niches)")
+    else:
+        names = list(dict.fromkeys(c.niches[0] for c in group if c.niches))
+        if len(names) > 1:
+            parts.append(f"{' meets '.join(names)}: a fresh crossover")
+    bands = {c.band for c in group}
+    if None not in bands:
+        labels = [FOLLOWER_BANDS[BANDS[b]] for b in sorted(b for b in bands if b is not None)]
+        if len(labels) == 1:
+            parts.append(f"{who} {labels[0]}")
+        elif max(b for b in bands if b is not None) - min(b for b in bands if b is not None) == 1:
+            parts.append(f"{' & '.join(labels)} fams")
+    formats = set(group[0].formats).intersection(*(c.formats for c in group[1:]))
+    if formats and len(formats) < len(FORMATS):
+        names = [FORMATS[f] for f in FORMATS if f in formats][:2]
+        parts.append(f"{who} like {' and '.join(names)}")
+    languages = set(group[0].languages).intersection(*(c.languages for c in group[1:]))
+    if languages:
+        parts.append(f"{who} speak {' & '.join(sorted(languages)[:2])}")
+    offsets = [c.utc_offset for c in group]
+    if all(o is not None for o in offsets):
+        known = [o for o in offsets if o is not None]
+        gap = max(known) - min(known)
+        gap = min(gap, 24 - gap)
+        parts.append("same time zone" if gap == 0 else f"{_hours(gap)} h apart")
+    return truncate(", ".join(parts) or "you two haven't met yet: new fam!", 400)
+
+
+def prompts_for(group: Sequence[Candidate], seed: int) -> tuple[str, ...]:
+    """Two collab ideas: one per niche family of the group first, then generic ones; ``seed``
+    rotates which idea of a list comes up, so rounds don't all read the same."""
+    ideas = collab_ideas()
+    families = list(dict.fromkeys(f for c in group for f in c.families if f in ideas.by_family))
+    pool: list[str] = []
+    for family in families:
+        options = ideas.by_family[family]
+        pool.append(options[seed % len(options)])
+    n = len(ideas.generic)
+    for generic in itertools.islice(itertools.cycle(ideas.generic), seed % n, seed % n + n):
+        pool.append(generic)
+    return tuple(dict.fromkeys(pool))[:2]

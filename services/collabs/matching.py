@@ -1,0 +1,259 @@
+"""The best set of pairs for a round (plus a trio for an odd one out): pure and synchronous,
+members' features and constraints (blocks, recent partners) in, groups out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import rustworkx as rx
+
+from services.collabs.pairs import PairSet, index_pairs
+from services.collabs.scoring import Candidate, Features, scores
+from services.collabs.trios import TrioPlacer
+
+SCALE = 1000  # rustworkx wants integer weights
+AUGMENT_MAX_LEFT = 200  # leftovers re-solved with their neighbourhood (a rare, small step)
+AUGMENT_PARTNERS = 20
+AUGMENT_DEPTH = 4
+AUGMENT_MAX_NODES = 600
+
+
+@dataclass(frozen=True)
+class Group:
+    """A pair or a trio, as indexes into the candidate list and user ids."""
+
+    members: tuple[int, ...]  # user ids
+    score: float  # mean pair score inside the group
+    repeat: bool  # has a pair from the last K rounds (nothing else was possible)
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    groups: tuple[Group, ...]
+    unplaced: tuple[int, ...]  # user ids no allowed partner exists for (blocks)
+    pair_total: float  # total score of the underlying matching (before trios)
+    repeats: int  # groups containing a repeat pair
+    stats: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def matched(self) -> int:
+        return sum(len(g.members) for g in self.groups)
+
+
+def _partition(
+    f: Features, block_size: int, idx: npt.NDArray[np.int64] | None = None
+) -> list[npt.NDArray[np.int64]]:
+    """Blocks of members who already fit: language, then time zone, then niche family."""
+    members = np.arange(len(f), dtype=np.int64) if idx is None else idx
+    n = len(members)
+    if n <= block_size * 3 // 2:
+        return [members]
+    tz = np.nan_to_num(f.tz_hours[members], nan=99.0)
+    keys = (f.primary_family[members], tz, f.primary_lang[members])
+    order = members[np.lexsort(keys)]
+    count = max(1, round(n / block_size))
+    size = -(-n // count)
+    size += size % 2  # even blocks: only the last one may leave someone over
+    return [order[i : i + size] for i in range(0, n, size)]
+
+
+def solve_exact(
+    edges_u: npt.NDArray[np.int64],
+    edges_v: npt.NDArray[np.int64],
+    weights: npt.NDArray[np.float32],
+    m: int,
+) -> list[tuple[int, int]]:
+    """Exact max-cardinality, max-weight matching on one (sparse) graph; local indexes."""
+    if not len(edges_u):
+        return []
+    graph: rx.PyGraph = rx.PyGraph(multigraph=False)
+    graph.add_nodes_from(range(m))
+    w = np.maximum(1, np.rint(weights * SCALE)).astype(np.int64)
+    graph.extend_from_weighted_edge_list(
+        list(zip(edges_u.tolist(), edges_v.tolist(), w.tolist(), strict=True))
+    )
+    found = rx.max_weight_matching(graph, max_cardinality=True, weight_fn=lambda x: int(x))
+    return sorted((min(int(a), int(b)), max(int(a), int(b))) for a, b in found)
+
+
+def _match_block(
+    f: Features,
+    idx: npt.NDArray[np.int64],
+    forbidden: PairSet,
+    *,
+    k: int,
+    exact_up_to: int,
+    extra_forbidden: PairSet | None = None,
+) -> list[tuple[int, int, float]]:
+    """Pairs (global i, global j, score) for one block."""
+    m = len(idx)
+    if m < 2:
+        return []
+    s = scores(f, idx, idx)
+    banned = forbidden.mask(idx)
+    if extra_forbidden is not None:
+        banned |= extra_forbidden.mask(idx)
+    np.fill_diagonal(banned, True)
+    s[banned] = -np.inf
+    if m <= exact_up_to:
+        iu, ju = np.triu_indices(m, 1)
+        keep = np.isfinite(s[iu, ju])
+        u, v = iu[keep].astype(np.int64), ju[keep].astype(np.int64)
+    else:
+        kk = min(k, m - 1)
+        top = np.argpartition(-s, kk - 1, axis=1)[:, :kk]
+        rows = np.repeat(np.arange(m), kk)
+        cols = top.ravel()
+        keep = np.isfinite(s[rows, cols])
+        rows, cols = rows[keep], cols[keep]
+        lo, hi = np.minimum(rows, cols), np.maximum(rows, cols)
+        key = np.unique(lo * m + hi)
+        u, v = (key // m).astype(np.int64), (key % m).astype(np.int64)
+    pairs = solve_exact(u, v, s[u, v], m)
+    return [(int(idx[a]), int(idx[b]), float(s[a, b])) for a, b in pairs]
+
+
+def match(
+    candidates: Sequence[Candidate],
+    *,
+    blocked: Iterable[tuple[int, int]] = (),
+    recent: Iterable[tuple[int, int]] = (),
+    block_size: int = 500,
+    k: int = 10,
+    exact_up_to: int = 300,
+) -> MatchResult:
+    """Pair everyone (a trio for an odd one out), maximising the total fit score.
+
+    ``blocked`` and ``recent`` are pairs of user ids (either order). Blocks are never crossed;
+    recent pairs are used only when no other partner is possible, and flagged.
+
+    How a round is solved
+    ---------------------
+    1. Features are encoded once into numpy arrays (bit masks for niches, niche families, formats
+       and languages; ordinal follower band; UTC offset in hours).
+    2. Members are split into blocks that already fit (language, then time zone, then niche family),
+       of at most ``block_size`` members, so one round stays fast at 50k members.
+    3. In each block every candidate score is computed at once (vectorised numpy). Small blocks
+       keep every allowed edge; big ones keep each member's ``k`` best candidates. Blocked pairs and
+       pairs from the last K rounds are left out.
+    4. ``rustworkx.max_weight_matching`` (Edmonds' blossom algorithm, exact) with max cardinality
+       solves each block: the best total score among the matchings that leave the fewest out.
+    5. Members left over (odd blocks, a sparse candidate list) are matched among themselves, first
+       without repeats, then allowing a repeat when nothing else exists (flagged).
+    6. A last odd one out joins the pair it fits best as a trio. Nobody is dropped unless blocks
+       leave them no possible partner at all (reported in ``unplaced``).
+    """
+    n = len(candidates)
+    index = {c.user_id: i for i, c in enumerate(candidates)}
+    if len(index) != n:
+        raise ValueError("duplicate user ids in candidates")
+    f = Features.encode(candidates)
+    blocked_set = PairSet(index_pairs(blocked, index), n)
+    recent_set = PairSet(index_pairs(recent, index), n)
+    both = PairSet(np.concatenate([blocked_set.pairs, recent_set.pairs]), n)
+
+    pairs: list[tuple[int, int, float]] = []
+    for block in _partition(f, block_size):
+        pairs += _match_block(f, block, both, k=k, exact_up_to=exact_up_to)
+
+    matched = np.zeros(n, bool)
+    for a, b, _s in pairs:
+        matched[a] = matched[b] = True
+
+    def pair_up(forbidden: PairSet) -> list[tuple[int, int, float]]:
+        """Leftovers among themselves, in fitting blocks, every edge when small enough."""
+        found: list[tuple[int, int, float]] = []
+        while True:
+            left = np.flatnonzero(~matched).astype(np.int64)
+            if len(left) < 2:
+                return found
+            chunks = _partition(f, block_size, left)
+            got: list[tuple[int, int, float]] = []
+            for chunk in chunks:
+                exact = max(exact_up_to, min(len(chunk), 2 * block_size))
+                got += _match_block(f, chunk, forbidden, k=k, exact_up_to=exact)
+            for a, b, _s in got:
+                matched[a] = matched[b] = True
+            found += got
+            if not got or len(chunks) == 1:
+                return found
+
+    def augment(forbidden: PairSet) -> None:
+        """Leftovers who can't pair among themselves: re-solve them together with the pairs of
+        their best allowed partners (then those partners' partners…), exactly; kept only if it
+        matches more people."""
+        nonlocal pairs
+        left = np.flatnonzero(~matched).astype(np.int64)
+        if len(left) < 2 or len(left) > AUGMENT_MAX_LEFT:
+            return
+        mate: dict[int, int] = {}
+        for a, b, _s in pairs:
+            mate[a], mate[b] = b, a
+        everyone = np.arange(n, dtype=np.int64)
+        involved = set(left.tolist())
+        frontier = list(involved)
+        for _level in range(AUGMENT_DEPTH):
+            sc = scores(f, np.array(frontier, np.int64), everyone)
+            grown: set[int] = set()
+            for row, x in enumerate(frontier):
+                sc[row, x] = -np.inf
+                sc[row, forbidden.contains(np.full(n, x, np.int64), everyone)] = -np.inf
+                for o in np.argsort(-sc[row])[:AUGMENT_PARTNERS].tolist():
+                    if np.isfinite(sc[row, o]) and o in mate and o not in involved:
+                        grown.update((o, mate[o]))
+            if not grown or len(involved) + len(grown) > AUGMENT_MAX_NODES:
+                return
+            involved |= grown
+            frontier = sorted(grown)
+            sub = np.array(sorted(involved), np.int64)
+            kept = [p for p in pairs if p[0] not in involved]
+            dropped = len(pairs) - len(kept)
+            redone = _match_block(f, sub, forbidden, k=k, exact_up_to=len(sub))
+            if len(redone) > dropped:
+                pairs = kept + redone
+                matched[sub] = False
+                for a, b, _s in redone:
+                    matched[a] = matched[b] = True
+                return
+
+    pairs += pair_up(both)  # no repeats
+    augment(both)
+    pairs += pair_up(blocked_set)  # only repeats remain for these: allowed, flagged
+    augment(blocked_set)
+    left = np.flatnonzero(~matched).astype(np.int64)
+    if pairs:
+        pa = np.array([a for a, _b, _s in pairs], np.int64)
+        pb = np.array([b for _a, b, _s in pairs], np.int64)
+        flags = recent_set.contains(pa, pb).tolist()
+    else:
+        flags = []
+    repeat_pairs = {(a, b) for (a, b, _s), flag in zip(pairs, flags, strict=True) if flag}
+
+    pair_total = float(sum(s for _a, _b, s in pairs))
+    groups: list[list[int]] = [[a, b] for a, b, _s in pairs]
+    group_scores: list[list[float]] = [[s] for _a, _b, s in pairs]
+    group_repeat = [(a, b) in repeat_pairs for a, b, _s in pairs]
+    unplaced: list[int] = []
+    if len(left):
+        placer = TrioPlacer(f, groups, group_scores, group_repeat, blocked_set, recent_set)
+        unplaced = [x for x in left.tolist() if not placer.place(x)]
+
+    uid = f.user_ids.tolist()
+    out = tuple(
+        Group(
+            members=tuple(uid[i] for i in g),
+            score=round(sum(sc) / len(sc), 3),
+            repeat=rep,
+        )
+        for g, sc, rep in zip(groups, group_scores, group_repeat, strict=True)
+    )
+    return MatchResult(
+        groups=out,
+        unplaced=tuple(int(f.user_ids[i]) for i in unplaced),
+        pair_total=pair_total,
+        repeats=sum(1 for g in out if g.repeat),
+        stats={"blocks": float(len(_partition(f, block_size)))},
+    )

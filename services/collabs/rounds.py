@@ -1,0 +1,225 @@
+"""A round, exactly once per slot: everyone eligible matched and stored with their groups in
+one transaction (unique per guild and slot; asked again, the stored round is the answer)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Collection, Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.sql import insert_ignore
+from models.collabs import CollabGroup, CollabGroupMember, CollabRound
+from services.collabs.base import CollabPart
+from services.collabs.intro_text import explain, prompts_for
+from services.collabs.matching import MatchResult, match
+from services.collabs.pool import blocked_pairs, eligible, history_settings, recent_pairs
+from services.collabs.results import GroupInfo, RoundInfo
+from services.collabs.scoring import Candidate
+
+
+async def load_groups(s: AsyncSession, *where: Any) -> list[GroupInfo]:
+    """The groups matching ``where``, members in order (fetched in chunks: a 50k round)."""
+    table: Any = CollabGroup.__table__
+    rows = (await s.execute(select(table).where(*where).order_by(CollabGroup.id))).all()
+    if not rows:
+        return []
+    members: dict[int, list[int]] = {}
+    for chunk in _chunks([r.id for r in rows], 5000):
+        found = (
+            await s.execute(
+                select(CollabGroupMember.group_id, CollabGroupMember.user_id)
+                .where(CollabGroupMember.group_id.in_(chunk))
+                .order_by(CollabGroupMember.group_id, CollabGroupMember.position)
+            )
+        ).all()
+        for gid, uid in found:
+            members.setdefault(gid, []).append(uid)
+    return [
+        GroupInfo(
+            id=r.id,
+            round_id=r.round_id,
+            guild_id=r.guild_id,
+            members=tuple(members.get(r.id, ())),
+            score=r.score,
+            repeat=r.repeat,
+            reason=r.reason,
+            prompts=tuple(r.prompts or ()),
+            intro=r.intro,
+            thread_id=r.thread_id,
+            followup_at=r.followup_at,
+        )
+        for r in rows
+    ]
+
+
+def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class CollabRounds(CollabPart):
+    async def create_round(
+        self,
+        guild_id: int,
+        slot_at: datetime,
+        *,
+        manual: bool = False,
+        present: Collection[int] | None = None,
+    ) -> RoundInfo:
+        """Match everyone eligible and store the round with its groups, once per slot.
+
+        ``present``: the guild's current member ids when known (people who left are skipped).
+        """
+        existing = await self.round_at(guild_id, slot_at)
+        if existing is not None:
+            return existing
+        now = self.clock.now()
+        niches = await self.niches.list_niches(guild_id)
+        async with self.db.read() as s:
+            candidates = await eligible(s, guild_id, now, niches)
+            blocks = await blocked_pairs(s, guild_id)
+            history, followup_days = await history_settings(s, guild_id)
+            recent = await recent_pairs(s, guild_id, history)
+        if present is not None:
+            here = set(present)
+            candidates = [c for c in candidates if c.user_id in here]
+        result = await asyncio.to_thread(match, candidates, blocked=blocks, recent=recent)
+        by_id = {c.user_id: c for c in candidates}
+        async with self.db.write() as s:
+            inserted = await insert_ignore(
+                s,
+                CollabRound,
+                [
+                    {
+                        "guild_id": guild_id,
+                        "slot_at": slot_at,
+                        "manual": manual,
+                        "members": len(candidates),
+                        "groups": len(result.groups),
+                        "repeats": result.repeats,
+                        "unplaced": list(result.unplaced),
+                        "total_score": round(result.pair_total, 3),
+                        "created_at": now,
+                    }
+                ],
+                ["guild_id", "slot_at"],
+            )
+            if inserted:
+                round_id, groups = await self._store_groups(
+                    s, guild_id, slot_at, result, by_id, now, timedelta(days=followup_days)
+                )
+        if not inserted:  # another process stored this slot first: theirs is the round
+            stored = await self.round_at(guild_id, slot_at)
+            assert stored is not None
+            return stored
+        return RoundInfo(
+            id=round_id,
+            guild_id=guild_id,
+            slot_at=slot_at,
+            manual=manual,
+            members=len(candidates),
+            groups=tuple(groups),
+            repeats=result.repeats,
+            unplaced=result.unplaced,
+            created=True,
+        )
+
+    async def _store_groups(
+        self,
+        s: AsyncSession,
+        guild_id: int,
+        slot_at: datetime,
+        result: MatchResult,
+        by_id: dict[int, Candidate],
+        now: datetime,
+        followup: timedelta,
+    ) -> tuple[int, list[GroupInfo]]:
+        round_id = await s.scalar(
+            select(CollabRound.id).where(
+                CollabRound.guild_id == guild_id, CollabRound.slot_at == slot_at
+            )
+        )
+        assert round_id is not None
+        if not result.groups:
+            return round_id, []
+        rows: list[dict[str, Any]] = []
+        for i, g in enumerate(result.groups):
+            members = [by_id[u] for u in g.members]
+            rows.append(
+                {
+                    "round_id": round_id,
+                    "guild_id": guild_id,
+                    "score": g.score,
+                    "repeat": g.repeat,
+                    "reason": explain(members),
+                    "prompts": list(prompts_for(members, i + int(slot_at.timestamp()) // 60)),
+                    "intro": "pending",
+                    "followup_at": now + followup,
+                    "created_at": now,
+                }
+            )
+        conn = await s.connection()
+        group_table: Any = CollabGroup.__table__
+        member_table: Any = CollabGroupMember.__table__
+        await conn.execute(group_table.insert(), rows)
+        # ids grow in insertion order: the i-th id of this round is the i-th group
+        ids = (
+            await conn.scalars(
+                select(CollabGroup.id)
+                .where(CollabGroup.round_id == round_id)
+                .order_by(CollabGroup.id)
+            )
+        ).all()
+        member_rows = [
+            {"group_id": gid, "guild_id": guild_id, "user_id": uid, "position": pos}
+            for gid, g in zip(ids, result.groups, strict=True)
+            for pos, uid in enumerate(g.members)
+        ]
+        await conn.execute(member_table.insert(), member_rows)
+        return round_id, [
+            GroupInfo(
+                id=gid,
+                round_id=round_id,
+                guild_id=guild_id,
+                members=g.members,
+                score=row["score"],
+                repeat=row["repeat"],
+                reason=row["reason"],
+                prompts=tuple(row["prompts"]),
+                intro="pending",
+                thread_id=None,
+                followup_at=row["followup_at"],
+            )
+            for gid, g, row in zip(ids, result.groups, rows, strict=True)
+        ]
+
+    async def round_at(self, guild_id: int, slot_at: datetime) -> RoundInfo | None:
+        async with self.db.read() as s:
+            row = await s.scalar(
+                select(CollabRound).where(
+                    CollabRound.guild_id == guild_id, CollabRound.slot_at == slot_at
+                )
+            )
+            if row is None:
+                return None
+            groups = await load_groups(s, CollabGroup.round_id == row.id)
+        return RoundInfo(
+            id=row.id,
+            guild_id=row.guild_id,
+            slot_at=row.slot_at,
+            manual=row.manual,
+            members=row.members,
+            groups=tuple(groups),
+            repeats=row.repeats,
+            unplaced=tuple(row.unplaced or ()),
+            created=False,
+        )
+
+    async def group(self, group_id: int) -> GroupInfo | None:
+        async with self.db.read() as s:
+            found = await load_groups(s, CollabGroup.id == group_id)
+        return found[0] if found else None

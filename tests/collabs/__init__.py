@@ -1,0 +1,1 @@
+"""Collab matchmaking: the service, the matching, the shipped copy and the bot end to end."""
