@@ -12,7 +12,7 @@ from services.container import Services
 from services.onboarding import default_rules
 from tests.conftest import ALICE_ID, GUILD_ID, MOD_ID, BotFactory
 from tests.fakediscord import FakeDiscord
-from tests.test_welcome_flow import cog_of, custom_ids
+from tests.welcome.test_flow import cog_of, custom_ids
 
 
 @pytest.mark.parametrize(
