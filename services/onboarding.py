@@ -32,7 +32,7 @@ from models.guild import GuildNiche
 from models.profile import CreatorProfile
 from models.welcome import Onboarding, WelcomeConfig, WelcomeEvent
 from services.niches import NicheService, niche_key
-from services.profiles import match_niches, validate_handle
+from services.profiles import match_niches, upsert_profile, validate_handle
 
 COPY_PATH = Path(__file__).resolve().parent.parent / "data" / "welcome" / "copy.yaml"
 PLACEHOLDERS = ("member", "server", "count", "niche")
@@ -699,7 +699,7 @@ class OnboardingService:
             row.niches = list(chosen)
             row.step = "profile"
             if not preview:
-                await self._save_profile(session, guild_id, user_id, now, niches=list(chosen))
+                await upsert_profile(session, guild_id, user_id, now, niches=list(chosen))
             await session.flush()
             return _to_state(row)
 
@@ -723,7 +723,7 @@ class OnboardingService:
             row.tiktok_handle, row.intro = clean_handle, clean_intro
             row.step = "norms" if row.niches else "niches"
             if not preview:
-                await self._save_profile(
+                await upsert_profile(
                     session, guild_id, user_id, now, tiktok_handle=clean_handle, intro=clean_intro
                 )
             await session.flush()
@@ -775,7 +775,7 @@ class OnboardingService:
                 session.add(
                     WelcomeEvent(guild_id=guild_id, user_id=user_id, kind="completed", at=now)
                 )
-                await self._save_profile(
+                await upsert_profile(
                     session,
                     guild_id,
                     user_id,
@@ -859,23 +859,6 @@ class OnboardingService:
         if autorole_id is not None:
             roles.append(autorole_id)
         return tuple(dict.fromkeys(roles))
-
-    async def _save_profile(
-        self, session: AsyncSession, guild_id: int, user_id: int, now: datetime, **changes: object
-    ) -> None:
-        row = await session.scalar(
-            select(CreatorProfile).where(
-                CreatorProfile.guild_id == guild_id, CreatorProfile.user_id == user_id
-            )
-        )
-        if row is None:
-            row = CreatorProfile(
-                guild_id=guild_id, user_id=user_id, niches=[], created_at=now, updated_at=now
-            )
-            session.add(row)
-        for key, value in changes.items():
-            setattr(row, key, value)
-        row.updated_at = now
 
     # ------------------------------------------------------------ delivery results
 
