@@ -16,11 +16,11 @@ from services.checkins import CheckinService
 from services.collabs import CollabService
 from services.guild_config import GuildConfigService
 from services.niches import NicheService
-from services.onboarding import OnboardingService
 from services.profiles import ProfileService
 from services.quiz import QuizService
 from services.quiz_daily import DailyService
 from services.rotation import RotationService
+from services.welcome import WelcomeService
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Services:
     guild_config: GuildConfigService
     niches: NicheService
     profiles: ProfileService
-    welcome: OnboardingService
+    welcome: WelcomeService
     shoutouts: RotationService
     collabs: CollabService
     quizzes: QuizService
@@ -43,7 +43,7 @@ def build_services(db: Database, clock: Clock, slots: SlotStore, *, grace: timed
         guild_config=GuildConfigService(db, clock),
         niches=niches,
         profiles=ProfileService(db, clock, niches),
-        welcome=OnboardingService(db, clock, niches),
+        welcome=WelcomeService(db, clock, niches, slots=slots),
         shoutouts=RotationService(db, clock, slots=slots),
         collabs=CollabService(db, clock, niches),
         quizzes=quizzes,

@@ -36,20 +36,21 @@ from core.tasks import spawn
 from core.text import clean_line, truncate
 from services.container import Services
 from services.niches import update_niche
-from services.onboarding import (
+from services.welcome import (
     PLACEHOLDERS,
     PURPOSE_BATCH,
     PURPOSE_DM,
     PURPOSE_INTRO,
     PURPOSE_PUBLIC,
+    CardInfo,
     JoinInfo,
     JoinOutcome,
     OnboardingState,
     WelcomeSettings,
     copy_text,
+    render_card,
     render_template,
 )
-from services.welcome_card import CardInfo, render_card
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot

@@ -17,7 +17,7 @@ from cogs._common import BRAND
 from core.interactions import MutualsModal, guarded
 from core.text import truncate
 from services.niches import Niche
-from services.onboarding import OnboardingState, WelcomeSettings, copy_text
+from services.welcome import OnboardingState, WelcomeSettings, copy_text
 
 if TYPE_CHECKING:
     from cogs.welcome import WelcomeCog
