@@ -19,7 +19,7 @@ from core import migrate
 from core.db import Database
 from core.outbox import DM
 from services.container import Services
-from services.welcome_card import CardInfo, render_card
+from services.welcome import CardInfo, render_card
 from tests.conftest import bot_settings, start_bot, stop_bot
 from tests.fakediscord import FakeDiscord
 

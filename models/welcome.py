@@ -11,7 +11,7 @@ from models.base import Base, UTCDateTime
 
 
 class WelcomeConfig(Base):
-    """How a guild welcomes newcomers. Absent row = defaults (see services.onboarding)."""
+    """How a guild welcomes newcomers. Absent row = defaults (see services.welcome)."""
 
     __tablename__ = "welcome_config"
 

@@ -16,10 +16,10 @@ from services.checkins import CheckinService
 from services.collabs import CollabService
 from services.guild_config import GuildConfigService
 from services.niches import NicheService
-from services.onboarding import OnboardingService
 from services.profiles import ProfileService
 from services.quizzes import QuizService
 from services.shoutouts import ShoutoutService
+from services.welcome import WelcomeService
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Services:
     guild_config: GuildConfigService
     niches: NicheService
     profiles: ProfileService
-    welcome: OnboardingService
+    welcome: WelcomeService
     shoutouts: ShoutoutService
     collabs: CollabService
     quizzes: QuizService
@@ -40,7 +40,7 @@ def build_services(db: Database, clock: Clock, slots: SlotStore, *, grace: timed
         guild_config=GuildConfigService(db, clock),
         niches=niches,
         profiles=ProfileService(db, clock, niches),
-        welcome=OnboardingService(db, clock, niches),
+        welcome=WelcomeService(db, clock, niches, slots=slots),
         shoutouts=ShoutoutService(db, clock, slots=slots),
         collabs=CollabService(db, clock, niches),
         quizzes=QuizService(db, clock, slots, grace=grace),

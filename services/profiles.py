@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from rapidfuzz import process
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.db import Database
@@ -170,6 +171,27 @@ def match_niches(raw: list[str], available: list[Niche]) -> tuple[str, ...]:
     return tuple(chosen)
 
 
+async def upsert_profile(
+    session: AsyncSession, guild_id: int, user_id: int, now: datetime, **changes: object
+) -> CreatorProfile:
+    """The member's profile row with ``changes`` applied (created if missing), written in the
+    caller's transaction so a capability saves a profile together with its own rows."""
+    row = await session.scalar(
+        select(CreatorProfile).where(
+            CreatorProfile.guild_id == guild_id, CreatorProfile.user_id == user_id
+        )
+    )
+    if row is None:
+        row = CreatorProfile(
+            guild_id=guild_id, user_id=user_id, niches=[], created_at=now, updated_at=now
+        )
+        session.add(row)
+    for key, value in changes.items():
+        setattr(row, key, value)
+    row.updated_at = now
+    return row
+
+
 class ProfileService:
     def __init__(self, db: Database, clock: Clock, niches: NicheService) -> None:
         self.db = db
@@ -211,19 +233,7 @@ class ProfileService:
             changes["intro"] = clean_line(intro, field="intro", max_len=200) if intro else None
         now = self.clock.now()
         async with self.db.write() as session:
-            row = await session.scalar(
-                select(CreatorProfile).where(
-                    CreatorProfile.guild_id == guild_id, CreatorProfile.user_id == user_id
-                )
-            )
-            if row is None:
-                row = CreatorProfile(
-                    guild_id=guild_id, user_id=user_id, niches=[], created_at=now, updated_at=now
-                )
-                session.add(row)
-            for key, value in changes.items():
-                setattr(row, key, value)
-            row.updated_at = now
+            row = await upsert_profile(session, guild_id, user_id, now, **changes)
             await session.flush()
             return _to_profile(row)
 
@@ -252,4 +262,4 @@ class ProfileService:
         return removed
 
 
-__all__ = ["Profile", "ProfileService"]
+__all__ = ["Profile", "ProfileService", "upsert_profile"]

@@ -14,27 +14,31 @@ import discord
 from discord.utils import escape_markdown
 
 from cogs._common import BRAND
+from core.components import PersistentButton, cog_of
 from core.interactions import MutualsModal, guarded
 from core.text import truncate
+from services.container import Services
 from services.niches import Niche
-from services.onboarding import OnboardingState, WelcomeSettings, copy_text
+from services.welcome import OnboardingState, WelcomeSettings, copy_text
 
 if TYPE_CHECKING:
-    from cogs.welcome import WelcomeCog
+    from cogs.welcome.cog import WelcomeCog
+    from cogs.welcome.moderators import WelcomeModerationCog
+    from core.bot import MutualsBot
 
 MODES = {"d": "dm", "s": "server", "p": "preview"}
 BUTTON_ACTIONS = ("start", "niches", "prof", "norms", "done")
 
 
-def _cog(interaction: discord.Interaction) -> WelcomeCog:
-    client: Any = interaction.client
-    cog: WelcomeCog | None = client.get_cog("Welcome")
-    assert cog is not None, "the welcome cog is not loaded"
-    return cog
+def _welcome_cog(interaction: discord.Interaction) -> WelcomeCog:
+    # Imported here, not at the top: the cog module imports this one for its components.
+    from cogs.welcome.cog import WelcomeCog
+
+    return cog_of(interaction.client, WelcomeCog)
 
 
 class FlowButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    PersistentButton,
     template=r"mutuals:wel:(?P<act>start|niches|prof|norms|done):(?P<g>\d+):(?P<m>[dsp])",
 ):
     def __init__(
@@ -68,9 +72,9 @@ class FlowButton(
         label = item.label if isinstance(item, discord.ui.Button) else None
         return cls(match["act"], int(match["g"]), match["m"], label=label or "Continue")
 
-    @guarded
-    async def callback(self, interaction: discord.Interaction) -> None:
-        await _cog(interaction).on_flow_button(interaction, self.action, self.guild_id, self.mode)
+    async def pressed(self, interaction: discord.Interaction) -> None:
+        cog = _welcome_cog(interaction)
+        await cog.on_flow_button(interaction, self.action, self.guild_id, self.mode)
 
 
 class NichePicker(
@@ -110,7 +114,8 @@ class NichePicker(
     async def callback(self, interaction: discord.Interaction) -> None:
         data: Any = interaction.data or {}
         values = [str(v) for v in data.get("values", [])]
-        await _cog(interaction).on_niches_picked(interaction, self.guild_id, self.mode, values)
+        cog = _welcome_cog(interaction)
+        await cog.on_niches_picked(interaction, self.guild_id, self.mode, values)
 
 
 class ProfileModal(MutualsModal):
@@ -146,6 +151,27 @@ class ProfileModal(MutualsModal):
         await self.cog.on_profile_submitted(
             interaction, self.guild_id, self.mode, self.handle.value, self.intro.value
         )
+
+
+class RulesModal(MutualsModal):
+    """A moderator edits the house norms, one per line."""
+
+    def __init__(self, cog: WelcomeModerationCog, rules: tuple[str, ...]) -> None:
+        super().__init__(
+            title="House norms for newcomers", custom_id="mutuals:wel:rules", timeout=900
+        )
+        self.cog = cog
+        self.text: discord.ui.TextInput[RulesModal] = discord.ui.TextInput(
+            label="One norm per line (up to 10)",
+            custom_id="rules",
+            style=discord.TextStyle.paragraph,
+            default="\n".join(rules)[:4000],
+            max_length=4000,
+        )
+        self.add_item(self.text)
+
+    async def on_submit(self, interaction: discord.Interaction, /) -> None:
+        await self.cog.on_rules_submitted(interaction, self.text.value)
 
 
 def _niche_options(niches: list[Niche], chosen: tuple[str, ...]) -> list[discord.SelectOption]:
@@ -259,3 +285,24 @@ def start_view(guild_id: int) -> discord.ui.View:
         )
     )
     return view
+
+
+def server_name(client: discord.Client, guild_id: int) -> str:
+    guild = client.get_guild(guild_id)
+    return guild.name if guild is not None else "the server"
+
+
+async def flow_for(
+    bot: MutualsBot, state: OnboardingState, mode: str
+) -> tuple[discord.Embed, discord.ui.View | None]:
+    """The flow message for the member's current step, with this server's norms and niches."""
+    services = bot.need(Services)
+    settings = await services.welcome.settings(state.guild_id)
+    niches = await services.niches.list_niches(state.guild_id)
+    return flow_message(
+        server=server_name(bot, state.guild_id),
+        state=state,
+        settings=settings,
+        niches=niches,
+        mode=mode,
+    )

@@ -6,10 +6,10 @@ from typing import Any
 
 from core.clock import ManualClock
 from core.outbox import DM
-from services.onboarding import copy_text
+from services.welcome import copy_text
 from tests.conftest import ALICE_ID, GUILD_ID, MOD_ID, BotFactory
 from tests.fakediscord import FakeDiscord
-from tests.test_welcome_flow import cog_of, eventually
+from tests.welcome.test_flow import cog_of, eventually
 
 RAID = 500
 THRESHOLD = 10

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from cogs.welcome import WelcomeCog
+from cogs.welcome.cog import WelcomeCog
 from core.bot import AnyBot
 from core.clock import ManualClock
 from models.delivery import OutboxMessage

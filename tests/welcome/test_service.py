@@ -1,4 +1,4 @@
-"""OnboardingService on a real database (SQLite and PostgreSQL), time driven by ManualClock."""
+"""WelcomeService on a real database (SQLite and PostgreSQL), time driven by ManualClock."""
 
 from __future__ import annotations
 
@@ -13,19 +13,19 @@ from core.db import Database
 from core.errors import DomainError
 from models.delivery import OutboxMessage
 from services.niches import NicheService
-from services.onboarding import (
+from services.profiles import ProfileService
+from services.welcome import (
     PURPOSE_BATCH,
     PURPOSE_DM,
     PURPOSE_INTRO,
     PURPOSE_PUBLIC,
     JoinInfo,
-    OnboardingService,
+    WelcomeService,
     render_template,
     validate_rules,
     validate_template,
     window_start,
 )
-from services.profiles import ProfileService
 
 G = 1_100_000_000_000_000_001
 CH = 3_000_000_000_000_000_009
@@ -33,8 +33,8 @@ U = 2_000_000_000_000_000_500
 
 
 @pytest.fixture
-def service(db: Database, clock: ManualClock) -> OnboardingService:
-    return OnboardingService(db, clock, NicheService(db), rng=random.Random(7))
+def service(db: Database, clock: ManualClock) -> WelcomeService:
+    return WelcomeService(db, clock, NicheService(db), rng=random.Random(7))
 
 
 async def queued(db: Database, purpose: str | None = None) -> list[OutboxMessage]:
@@ -73,7 +73,7 @@ def test_raid_windows_are_aligned(clock: ManualClock) -> None:
 
 
 async def test_join_queues_dm_and_welcome_in_the_same_transaction(
-    service: OnboardingService, db: Database
+    service: WelcomeService, db: Database
 ) -> None:
     await service.configure(G, channel_id=CH)
     outcome = await service.record_join(G, U, display_name="newbie", member_count=7, pending=False)
@@ -84,7 +84,7 @@ async def test_join_queues_dm_and_welcome_in_the_same_transaction(
     assert state is not None and state.member_number == 7 and state.dm_state == "queued"
 
 
-async def test_dm_off_and_no_channel(service: OnboardingService, db: Database) -> None:
+async def test_dm_off_and_no_channel(service: WelcomeService, db: Database) -> None:
     await service.configure(G, dm_enabled=False)
     await service.record_joins([join(U)])
     assert await queued(db) == []  # no DM, and no channel to post in
@@ -93,7 +93,7 @@ async def test_dm_off_and_no_channel(service: OnboardingService, db: Database) -
 
 
 async def test_raid_threshold_batches_the_rest_and_flushes_once(
-    service: OnboardingService, db: Database, clock: ManualClock
+    service: WelcomeService, db: Database, clock: ManualClock
 ) -> None:
     await service.configure(G, channel_id=CH, raid_joins=3, raid_window_seconds=30)
     outcomes = await service.record_joins([join(U + i) for i in range(5)])
@@ -111,7 +111,7 @@ async def test_raid_threshold_batches_the_rest_and_flushes_once(
     assert await service.due_batches(clock.now()) == []
 
 
-async def test_screening_then_passed(service: OnboardingService, db: Database) -> None:
+async def test_screening_then_passed(service: WelcomeService, db: Database) -> None:
     await service.configure(G, channel_id=CH)
     assert (await service.record_joins([join(U, pending=True)]))[0].action == "screening"
     assert await queued(db) == []
@@ -122,7 +122,7 @@ async def test_screening_then_passed(service: OnboardingService, db: Database) -
 
 
 async def test_steps_validate_save_profile_and_complete(
-    service: OnboardingService, db: Database, clock: ManualClock
+    service: WelcomeService, db: Database, clock: ManualClock
 ) -> None:
     niches = NicheService(db)
     profiles = ProfileService(db, clock, niches)
@@ -162,7 +162,7 @@ async def test_steps_validate_save_profile_and_complete(
     assert week.joins == 0 and month.joins == 1
 
 
-async def test_roles_on_completion_and_return(service: OnboardingService, db: Database) -> None:
+async def test_roles_on_completion_and_return(service: WelcomeService, db: Database) -> None:
     niches = NicheService(db)
     await niches.add(G, "KnitTok", role_id=555)
     await service.configure(G, autorole_id=777)
@@ -178,7 +178,7 @@ async def test_roles_on_completion_and_return(service: OnboardingService, db: Da
 
 
 async def test_leave_within_window_cancels_unsent_welcome(
-    service: OnboardingService, db: Database, clock: ManualClock
+    service: WelcomeService, db: Database, clock: ManualClock
 ) -> None:
     await service.configure(G, channel_id=CH, leave_window_minutes=30)
     await service.record_joins([join(U), join(U + 1)])
@@ -196,7 +196,7 @@ async def test_leave_within_window_cancels_unsent_welcome(
     assert late.cancelled == 0 and late.delete_messages == ()
 
 
-async def test_dms_closed_recorded_once(service: OnboardingService) -> None:
+async def test_dms_closed_recorded_once(service: WelcomeService) -> None:
     await service.record_joins([join(U)])
     assert await service.dm_result(G, U, "dms_closed") is True
     assert await service.dm_result(G, U, "dms_closed") is False
@@ -205,7 +205,7 @@ async def test_dms_closed_recorded_once(service: OnboardingService) -> None:
 
 
 async def test_preview_is_separate_and_saves_nothing(
-    service: OnboardingService, db: Database, clock: ManualClock
+    service: WelcomeService, db: Database, clock: ManualClock
 ) -> None:
     await service.configure(G, channel_id=CH)
     state = await service.open_flow(G, U, display_name="mod", preview=True)
@@ -221,7 +221,7 @@ async def test_preview_is_separate_and_saves_nothing(
 
 
 async def test_profile_delete_erases_welcome_data(
-    service: OnboardingService, db: Database, clock: ManualClock
+    service: WelcomeService, db: Database, clock: ManualClock
 ) -> None:
     await service.record_joins([join(U)])
     profiles = ProfileService(db, clock, NicheService(db))
@@ -230,7 +230,7 @@ async def test_profile_delete_erases_welcome_data(
     assert await service.joins_recorded(G) == 0
 
 
-async def test_settings_validation(service: OnboardingService) -> None:
+async def test_settings_validation(service: WelcomeService) -> None:
     for kwargs in ({"raid_joins": 1}, {"raid_window_seconds": 2}, {"leave_window_minutes": -1}):
         with pytest.raises(DomainError):
             await service.configure(G, **kwargs)  # type: ignore[arg-type]

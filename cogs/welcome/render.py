@@ -1,0 +1,228 @@
+"""What the welcome looks like when the outbox sends it: the onboarding DM, the public welcome
+with its card, the raid batch post and the introduction, each rendered at send time from the
+database, and what each send's result changes (a DMs-closed note on the public welcome)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord.utils import escape_markdown
+
+from cogs._common import BRAND
+from cogs.welcome.views import flow_for, server_name, start_view
+from core.outbox import OutboundMessage
+from core.outbox_worker import DeliveryResult, OutboxWorker, SendSpec
+from core.text import truncate
+from services.welcome import (
+    PURPOSE_BATCH,
+    PURPOSE_DM,
+    PURPOSE_INTRO,
+    PURPOSE_PUBLIC,
+    CardInfo,
+    OnboardingState,
+    WelcomeService,
+    WelcomeSettings,
+    copy_text,
+    render_card,
+    render_template,
+)
+
+if TYPE_CHECKING:
+    from core.bot import MutualsBot
+
+log = logging.getLogger(__name__)
+
+
+def intro_message(
+    state: OnboardingState, invitees: list[int]
+) -> tuple[str, discord.Embed, discord.AllowedMentions]:
+    """The public introduction: names the niche and pings only the invited members."""
+    main = state.niches[0] if state.niches else "TikTok"
+    lines = [f"Everyone say hi to <@{state.user_id}>, our newest **{main}** creator! 💞"]
+    if invitees:
+        who = ", ".join(f"<@{i}>" for i in invitees)
+        lines.append(copy_text("intro_invite", invitees=who, niche=main))
+    else:
+        lines.append(copy_text("intro_no_invite"))
+    embed = discord.Embed(
+        title=truncate(f"Meet {escape_markdown(state.display_name)}", 256), color=BRAND
+    )
+    embed.add_field(name="Niche", value=truncate(", ".join(state.niches) or "—", 1024))
+    if state.tiktok_handle:
+        url = f"https://www.tiktok.com/@{state.tiktok_handle}"
+        embed.add_field(name="TikTok", value=f"[@{state.tiktok_handle}]({url})")
+    if state.intro:
+        embed.add_field(name="In their words", value=truncate(state.intro, 1024), inline=False)
+    mentions = discord.AllowedMentions.none()
+    mentions.users = [discord.Object(i) for i in invitees]
+    return "\n".join(lines), embed, mentions
+
+
+def rules_embed(settings: WelcomeSettings, title: str) -> discord.Embed:
+    rules = "\n".join(f"**{i}.** {r}" for i, r in enumerate(settings.rules, start=1))
+    embed = discord.Embed(title=title, description=truncate(rules, 4096), color=BRAND)
+    source = "custom" if settings.custom_rules else "the community defaults"
+    embed.set_footer(text=f"Using {source}. Edit with /welcome rules.")
+    return embed
+
+
+class WelcomeOutbox:
+    """The welcome's outbox purposes: how each renders and what its delivery result records."""
+
+    def __init__(self, bot: MutualsBot, service: WelcomeService) -> None:
+        self.bot = bot
+        self.service = service
+        self._noted: dict[int, bool] = {}  # outbox id -> public welcome rendered with DM note
+
+    def register(self, worker: OutboxWorker) -> None:
+        worker.register(PURPOSE_DM, render=self.render_dm, on_result=self.dm_result)
+        worker.register(PURPOSE_PUBLIC, render=self.render_public, on_result=self.public_result)
+        worker.register(PURPOSE_BATCH, render=self.render_batch)
+        worker.register(PURPOSE_INTRO, render=self.render_intro, on_result=self.intro_result)
+
+    @staticmethod
+    def _ids(message: OutboundMessage) -> tuple[int, int]:
+        return int(message.payload["guild_id"]), int(message.payload["user_id"])
+
+    async def render_dm(self, message: OutboundMessage) -> SendSpec:
+        guild_id, user_id = self._ids(message)
+        state = await self.service.state(guild_id, user_id)
+        if state is None:
+            raise LookupError(f"no onboarding for {user_id} in {guild_id}")
+        embed, view = await flow_for(self.bot, state, "d")
+        return SendSpec(embeds=[embed], view=view)
+
+    async def dm_result(self, message: OutboundMessage, result: DeliveryResult) -> None:
+        guild_id, user_id = self._ids(message)
+        if not await self.service.dm_result(guild_id, user_id, result.status):
+            return
+        # DMs are closed: if their welcome is already up, point them at the in-server button.
+        post = await self.service.public_post(guild_id, user_id)
+        if post is not None:  # not posted yet: public_result adds the note once it is
+            await self._add_dm_note(guild_id, user_id, *post)
+
+    async def _add_dm_note(
+        self, guild_id: int, user_id: int, channel_id: int, message_id: int
+    ) -> None:
+        content = await self._public_content(guild_id, user_id)
+        if content is None:
+            return
+        try:
+            partial = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
+            await partial.edit(content=content, allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException as exc:
+            log.info("could not add the DMs-closed note to %s: %s", message_id, exc)
+
+    async def _card(self, guild_id: int, state: OnboardingState) -> bytes:
+        avatar: bytes | None = None
+        guild = self.bot.get_guild(guild_id)
+        member = guild.get_member(state.user_id) if guild is not None else None
+        if member is not None and member.avatar is not None:
+            with contextlib.suppress(Exception):
+                avatar = await asyncio.wait_for(
+                    member.avatar.replace(size=256, format="png").read(), timeout=3
+                )
+        info = CardInfo(
+            name=state.display_name,
+            niche=state.niches[0] if state.niches else None,
+            member_number=state.member_number,
+            server=server_name(self.bot, guild_id),
+            avatar_png=avatar,
+        )
+        return await asyncio.to_thread(render_card, info)
+
+    async def _public_content(
+        self, guild_id: int, user_id: int, state: OnboardingState | None = None
+    ) -> str | None:
+        """The public welcome's text, with a pointer to the button when DMs can't be used."""
+        state = state or await self.service.state(guild_id, user_id)
+        if state is None:
+            return None
+        settings = await self.service.settings(guild_id)
+        content = render_template(
+            settings.template,
+            member=f"<@{user_id}>",
+            server=escape_markdown(server_name(self.bot, guild_id)),
+            count=f"{state.member_number:,}" if state.member_number else "new",
+            niche=state.niches[0] if state.niches else "TikTok",
+        )
+        if state.dm_state in ("closed", "off"):
+            note = copy_text("dms_closed_note" if state.dm_state == "closed" else "dm_off_note")
+            content = truncate(content + "\n" + note, 2000)
+        return content
+
+    @staticmethod
+    def _has_dm_note(content: str | None) -> bool:
+        return bool(content) and copy_text("dms_closed_note") in (content or "")
+
+    async def render_public(self, message: OutboundMessage) -> SendSpec:
+        guild_id, user_id = self._ids(message)
+        state = await self.service.state(guild_id, user_id)
+        if state is None:
+            raise LookupError(f"no onboarding for {user_id} in {guild_id}")
+        content = await self._public_content(guild_id, user_id, state)
+        assert content is not None
+        card = await self._card(guild_id, state)
+        mentions = discord.AllowedMentions.none()
+        mentions.users = [discord.Object(user_id)]
+        self._noted[message.id] = self._has_dm_note(content)
+        return SendSpec(
+            content=content,
+            files=[discord.File(io.BytesIO(card), filename="welcome.png")],
+            view=start_view(guild_id),
+            allowed_mentions=mentions,
+        )
+
+    async def public_result(self, message: OutboundMessage, result: DeliveryResult) -> None:
+        noted = self._noted.pop(message.id, False)
+        if result.status == "sent" and result.message_id and result.channel_id:
+            guild_id, user_id = self._ids(message)
+            await self.service.posted(
+                guild_id, user_id, "public", result.channel_id, result.message_id
+            )
+            state = await self.service.state(guild_id, user_id)
+            if not noted and state is not None and state.dm_state == "closed":
+                # the DM bounced while this post was on its way
+                await self._add_dm_note(guild_id, user_id, result.channel_id, result.message_id)
+
+    async def render_batch(self, message: OutboundMessage) -> SendSpec:
+        payload = message.payload
+        guild_id = int(payload["guild_id"])
+        names = ", ".join(f"<@{int(u)}>" for u in payload["user_ids"])
+        server = escape_markdown(server_name(self.bot, guild_id))
+        embed = discord.Embed(
+            title=copy_text("batch_title"),
+            description=truncate(copy_text("batch_body", server=server, names=names), 4096),
+            color=BRAND,
+        )
+        total, part, parts = int(payload["total"]), int(payload["part"]), int(payload["parts"])
+        footer = f"{total} new mutuals in this wave"
+        if parts > 1:
+            footer += f" · part {part} of {parts}"
+        embed.set_footer(text=footer)
+        return SendSpec(
+            embeds=[embed],
+            view=start_view(guild_id),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    async def render_intro(self, message: OutboundMessage) -> SendSpec:
+        guild_id, user_id = self._ids(message)
+        state = await self.service.state(guild_id, user_id)
+        if state is None:
+            raise LookupError(f"no onboarding for {user_id} in {guild_id}")
+        invitees = [int(i) for i in message.payload.get("invitees", [])]
+        content, embed, mentions = intro_message(state, invitees)
+        return SendSpec(content=content, embeds=[embed], allowed_mentions=mentions)
+
+    async def intro_result(self, message: OutboundMessage, result: DeliveryResult) -> None:
+        if result.status == "sent" and result.message_id and result.channel_id:
+            guild_id, user_id = self._ids(message)
+            await self.service.posted(
+                guild_id, user_id, "intro", result.channel_id, result.message_id
+            )

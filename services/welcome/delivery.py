@@ -1,0 +1,237 @@
+"""How welcomes reach members: what is queued in the outbox (and under which dedupe key),
+which raid batches have come due and their exactly-once posting, and what came of each send."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import outbox
+from core.clock import Clock
+from core.db import Database
+from core.slots import RetryLater, SlotStore
+from models.delivery import OutboxMessage
+from models.welcome import Onboarding, WelcomeConfig, WelcomeEvent
+from services.welcome.rows import member_row
+from services.welcome.values import BatchRef
+
+PURPOSE_DM = "welcome_dm"
+PURPOSE_PUBLIC = "welcome_public"
+PURPOSE_BATCH = "welcome_batch"
+PURPOSE_INTRO = "welcome_intro"
+SLOT_KIND = "welcome_batch"
+# A batch post names members as <@id> mentions in an embed description (4,096 chars).
+BATCH_NAMES_PER_POST = 150
+
+
+def dedupe_key(kind: str, row: Onboarding) -> str:
+    """One key per message per stay: a member who leaves and joins again is welcomed again."""
+    return f"welcome_{kind}:{row.guild_id}:{row.user_id}:{row.joins}"
+
+
+async def queue_dm(session: AsyncSession, row: Onboarding, now: datetime) -> bool:
+    """The onboarding DM (rendered at send time from the member's current step)."""
+    return await outbox.add_message(
+        session,
+        kind=outbox.DM,
+        target_id=row.user_id,
+        payload={"guild_id": row.guild_id, "user_id": row.user_id},
+        now=now,
+        purpose=PURPOSE_DM,
+        guild_id=row.guild_id,
+        dedupe_key=dedupe_key("dm", row),
+    )
+
+
+async def queue_public(
+    session: AsyncSession, row: Onboarding, channel_id: int, now: datetime
+) -> bool:
+    """The member's own public welcome (with the card)."""
+    return await outbox.add_message(
+        session,
+        kind=outbox.CHANNEL,
+        target_id=channel_id,
+        payload={"guild_id": row.guild_id, "user_id": row.user_id, "channel_id": channel_id},
+        now=now,
+        purpose=PURPOSE_PUBLIC,
+        guild_id=row.guild_id,
+        dedupe_key=dedupe_key("pub", row),
+    )
+
+
+async def queue_intro(
+    session: AsyncSession,
+    row: Onboarding,
+    channel_id: int,
+    invitees: tuple[int, ...],
+    now: datetime,
+) -> bool:
+    """The introduction once onboarding is done, pinging the invited niche-mates."""
+    return await outbox.add_message(
+        session,
+        kind=outbox.CHANNEL,
+        target_id=channel_id,
+        payload={"guild_id": row.guild_id, "user_id": row.user_id, "invitees": list(invitees)},
+        now=now,
+        purpose=PURPOSE_INTRO,
+        guild_id=row.guild_id,
+        dedupe_key=dedupe_key("intro", row),
+    )
+
+
+async def cancel_queued(session: AsyncSession, row: Onboarding) -> int:
+    """Drop the member's welcome messages not sent yet; how many were dropped."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.dedupe_key.in_([dedupe_key(k, row) for k in ("dm", "pub", "intro")]),
+            OutboxMessage.status == "pending",
+        )
+        .values(status="cancelled", last_error="member left within the leave window")
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+class WelcomeDelivery:
+    def __init__(self, db: Database, clock: Clock, slots: SlotStore) -> None:
+        self.db = db
+        self.clock = clock
+        self.slots = slots
+
+    # ------------------------------------------------------------ delivery results
+
+    async def dm_result(self, guild_id: int, user_id: int, status: str) -> bool:
+        """Record how the welcome DM went; True the first time DMs are found closed."""
+        now = self.clock.now()
+        async with self.db.write() as session:
+            row = await member_row(session, guild_id, user_id, preview=False)
+            if row is None:
+                return False
+            if status == "sent":
+                row.dm_state = "sent"
+            elif status == "dms_closed" and row.dm_state != "closed":
+                row.dm_state = "closed"
+                session.add(
+                    WelcomeEvent(guild_id=guild_id, user_id=user_id, kind="dm_closed", at=now)
+                )
+                return True
+            elif status == "failed" and row.dm_state == "queued":
+                row.dm_state = "failed"
+            return False
+
+    async def public_post(self, guild_id: int, user_id: int) -> tuple[int, int] | None:
+        """(channel id, message id) of the member's own public welcome, once it is posted."""
+        async with self.db.read() as session:
+            row = await member_row(session, guild_id, user_id, preview=False)
+            if row is None or row.public_message_id is None or row.public_channel_id is None:
+                return None
+            return row.public_channel_id, row.public_message_id
+
+    async def posted(
+        self, guild_id: int, user_id: int, kind: str, channel_id: int, message_id: int
+    ) -> None:
+        """A public welcome (``public``) or introduction (``intro``) went out."""
+        async with self.db.write() as session:
+            row = await member_row(session, guild_id, user_id, preview=False)
+            if row is None:
+                return
+            row.public_channel_id = channel_id
+            if kind == "public":
+                row.public_message_id = message_id
+                row.public_state = "posted"
+            else:
+                row.intro_message_id = message_id
+
+    # ------------------------------------------------------------ raid batches
+
+    async def due_batches(self, now: datetime) -> list[BatchRef]:
+        """Raid windows whose batched welcomes are ready to post (the window has closed)."""
+        async with self.db.read() as session:
+            rows = (
+                await session.execute(
+                    select(
+                        Onboarding.guild_id,
+                        Onboarding.batch_window,
+                        WelcomeConfig.raid_window_seconds,
+                    )
+                    .join(WelcomeConfig, WelcomeConfig.guild_id == Onboarding.guild_id)
+                    .where(Onboarding.public_state == "batched")
+                    .distinct()
+                )
+            ).all()
+        refs = []
+        for guild_id, start, seconds in rows:
+            if start is None:
+                continue
+            due = start + timedelta(seconds=int(seconds))
+            if due <= now:
+                refs.append(BatchRef(int(guild_id), start, due))
+        return sorted(refs, key=lambda r: r.due_at)
+
+    async def flush_batch(self, guild_id: int, start: datetime) -> int:
+        """Queue the raid window's welcome: one post naming everyone (split only by size)."""
+        now = self.clock.now()
+        async with self.db.write() as session:
+            stmt = (
+                select(Onboarding)
+                .where(
+                    Onboarding.guild_id == guild_id,
+                    Onboarding.public_state == "batched",
+                    Onboarding.batch_window == start,
+                )
+                .order_by(Onboarding.joined_at, Onboarding.id)
+            )
+            if not self.db.is_sqlite:
+                stmt = stmt.with_for_update()
+            rows = (await session.scalars(stmt)).all()
+            by_channel: dict[int, list[int]] = {}
+            for row in rows:
+                row.public_state = "batch_posted"
+                if row.public_channel_id is not None:
+                    by_channel.setdefault(row.public_channel_id, []).append(row.user_id)
+            for channel_id, users in by_channel.items():
+                chunks = [
+                    users[i : i + BATCH_NAMES_PER_POST]
+                    for i in range(0, len(users), BATCH_NAMES_PER_POST)
+                ]
+                for part, chunk in enumerate(chunks, start=1):
+                    await outbox.add_message(
+                        session,
+                        kind=outbox.CHANNEL,
+                        target_id=channel_id,
+                        payload={
+                            "guild_id": guild_id,
+                            "user_ids": chunk,
+                            "part": part,
+                            "parts": len(chunks),
+                            "total": len(users),
+                        },
+                        now=now,
+                        purpose=PURPOSE_BATCH,
+                        guild_id=guild_id,
+                        dedupe_key=(
+                            f"welcome_batch:{guild_id}:{channel_id}:{start.isoformat()}:{part}"
+                        ),
+                    )
+            return len(rows)
+
+    async def flush_due(self, owns_guild: Callable[[int], bool]) -> int:
+        """Post every raid batch whose window has closed, each window exactly once (a claimed
+        slot holds across restarts and processes); returns how many were queued now."""
+        posted = 0
+        for ref in await self.due_batches(self.clock.now()):
+            if not owns_guild(ref.guild_id):
+                continue  # another process runs that guild's schedules
+
+            async def deliver(g: int = ref.guild_id, start: datetime = ref.window_start) -> str:
+                try:
+                    return f"{await self.flush_batch(g, start)} members"
+                except Exception as exc:  # nothing was queued: the next sweep tries again
+                    raise RetryLater(f"{type(exc).__name__}: {exc}") from exc
+
+            status = await self.slots.run(SLOT_KIND, str(ref.guild_id), ref.window_start, deliver)
+            posted += status == "done"
+        return posted

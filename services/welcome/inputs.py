@@ -1,0 +1,102 @@
+"""What moderators and newcomers type, checked before anything is saved: the public welcome
+template (known placeholders only, fits one message), the house norms, the tuning ranges, and
+a newcomer's one-line intro."""
+
+from __future__ import annotations
+
+import string
+
+from core.errors import DomainError
+from core.text import MASS_MENTION, clean_line
+
+PLACEHOLDERS = ("member", "server", "count", "niche")
+MAX_RULES = 10
+RULE_LEN = 200
+INTRO_LEN = 200
+
+# Worst-case values used to check a template fits Discord's 2,000-character message limit.
+_WORST_CASE = {
+    "member": "<@" + "9" * 20 + ">",
+    "server": "S" * 100,
+    "count": "9" * 9,
+    "niche": "N" * 40,
+}
+
+
+def validate_template(raw: str) -> str:
+    """A public welcome template: only known placeholders, fits a message when rendered."""
+    valid = ", ".join(f"`{{{p}}}`" for p in PLACEHOLDERS)
+    text = raw.strip().replace("\\n", "\n")
+    if not text:
+        raise DomainError(f"The welcome message is empty. Write one using {valid}.")
+    try:
+        fields = list(string.Formatter().parse(text))
+    except ValueError:
+        raise DomainError(
+            "That message has an unmatched `{` or `}`. Placeholders look like `{member}`; "
+            f"valid ones are {valid} (write `{{{{` for a literal brace)."
+        ) from None
+    unknown = sorted(
+        {
+            "{" + name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}"
+            for _, name, spec, conv in fields
+            if name is not None and (name not in PLACEHOLDERS or spec or conv)
+        }
+    )
+    if unknown:
+        raise DomainError(
+            f"I don't know {', '.join(f'`{u[:40]}`' for u in unknown[:5])}. "
+            f"Valid placeholders are {valid}."
+        )
+    if MASS_MENTION.search(text):
+        raise DomainError(
+            "A welcome can't ping @everyone or @here: it would ping the whole server on every "
+            f"join. Use {valid} instead."
+        )
+    longest = len(text.format(**_WORST_CASE))
+    if longest > 2000:
+        raise DomainError(
+            f"With a long server name and niche that welcome could reach {longest} characters; "
+            f"Discord allows 2000. Shorten it (placeholders: {valid})."
+        )
+    return text
+
+
+def render_template(template: str, *, member: str, server: str, count: str, niche: str) -> str:
+    text = template.format(member=member, server=server, count=count, niche=niche)
+    return text if len(text) <= 2000 else text[:1999] + "…"
+
+
+def validate_rules(raw: str) -> tuple[str, ...]:
+    lines = [line.strip().lstrip("-•*").strip() for line in raw.splitlines()]
+    rules = [clean_line(line, field="rule", max_len=RULE_LEN) for line in lines if line]
+    if not rules:
+        raise DomainError("Write at least one rule, one per line.")
+    if len(rules) > MAX_RULES:
+        raise DomainError(f"Keep it to {MAX_RULES} rules or fewer (you wrote {len(rules)}).")
+    return tuple(rules)
+
+
+def validate_leave_window(minutes: int) -> int:
+    if not 0 <= minutes <= 7 * 24 * 60:
+        raise DomainError("The leave window is in minutes: 0 (off) to 10080 (a week).")
+    return minutes
+
+
+def validate_raid_joins(joins: int) -> int:
+    if not 2 <= joins <= 1000:
+        raise DomainError("The raid threshold must be between 2 and 1000 joins.")
+    return joins
+
+
+def validate_raid_window(seconds: int) -> int:
+    if not 5 <= seconds <= 3600:
+        raise DomainError("The raid window must be between 5 and 3600 seconds.")
+    return seconds
+
+
+def clean_intro(raw: str | None) -> str | None:
+    """A newcomer's optional one-line intro; blank means none."""
+    return (
+        clean_line(raw, field="intro", max_len=INTRO_LEN, allow_empty=True) if raw else ""
+    ) or None

@@ -1,0 +1,216 @@
+"""Joins and leaves: every join is written (its DM and public welcome queued in the same
+transaction) before anything is sent, so a raid loses none; past the raid threshold the public
+welcomes wait for one batched post per window; an early leave takes its welcome back."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import Clock
+from core.db import Database
+from models.welcome import Onboarding, WelcomeConfig, WelcomeEvent
+from services.welcome.delivery import cancel_queued, queue_dm, queue_public
+from services.welcome.rows import config_row, member_name, member_row, new_member_row, role_ids
+from services.welcome.values import JoinInfo, JoinOutcome, LeaveOutcome
+
+_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def window_start(now: datetime, seconds: int) -> datetime:
+    """The start of the fixed raid window holding ``now`` (windows aligned to an epoch)."""
+    index = int((now - _EPOCH).total_seconds() // seconds)
+    return _EPOCH + timedelta(seconds=index * seconds)
+
+
+async def _welcome(
+    session: AsyncSession,
+    cfg: WelcomeConfig,
+    row: Onboarding,
+    now: datetime,
+    fallback_channel_id: int | None,
+    recent_joins: int,
+) -> JoinOutcome:
+    """Queue the DM and the public welcome; past the raid threshold the welcome is batched."""
+    row.status = "welcomed"
+    if cfg.dm_enabled:
+        row.dm_state = "queued"
+        await queue_dm(session, row, now)
+    else:
+        row.dm_state = "off"
+    channel_id = cfg.channel_id or fallback_channel_id
+    if channel_id is None:
+        return JoinOutcome("welcomed")
+    row.public_channel_id = channel_id
+    if recent_joins > cfg.raid_joins:
+        start = window_start(now, cfg.raid_window_seconds)
+        row.public_state = "batched"
+        row.batch_window = start
+        return JoinOutcome("batched", batch_due=start + timedelta(seconds=cfg.raid_window_seconds))
+    row.public_state = "queued"
+    await queue_public(session, row, channel_id, now)
+    return JoinOutcome("welcomed")
+
+
+async def _recent(session: AsyncSession, guild_id: int, kind: str, since: datetime) -> int:
+    """Events of ``kind`` after ``since``: how many joined (or passed screening) in the window."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(WelcomeEvent)
+        .where(
+            WelcomeEvent.guild_id == guild_id, WelcomeEvent.kind == kind, WelcomeEvent.at > since
+        )
+    )
+    return int(count or 0)
+
+
+class WelcomeJoins:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def record_join(
+        self,
+        guild_id: int,
+        user_id: int,
+        *,
+        display_name: str,
+        member_count: int | None,
+        pending: bool,
+        fallback_channel_id: int | None = None,
+    ) -> JoinOutcome:
+        info = JoinInfo(guild_id, user_id, display_name, member_count, pending, fallback_channel_id)
+        return (await self.record_joins([info]))[0]
+
+    async def record_joins(self, joins: Sequence[JoinInfo]) -> list[JoinOutcome]:
+        """Record a burst of joins in one transaction, each with its DM and welcome queued.
+
+        Nothing is sent before this commits, so a join is never lost to a crash mid-send; a
+        raid of hundreds of joins is a handful of transactions, which keeps commands snappy.
+        """
+        if not joins:
+            return []
+        now = self.clock.now()
+        async with self.db.write() as session:
+            configs: dict[int, WelcomeConfig] = {}
+            recent: dict[int, int] = {}
+            for guild_id in sorted({j.guild_id for j in joins}):
+                cfg = configs[guild_id] = await config_row(session, guild_id, now, lock=True)
+                since = now - timedelta(seconds=cfg.raid_window_seconds)
+                recent[guild_id] = await _recent(session, guild_id, "join", since)
+            rows: dict[tuple[int, int], Onboarding] = {}
+            for guild_id in configs:
+                users = [j.user_id for j in joins if j.guild_id == guild_id]
+                found = await session.scalars(
+                    select(Onboarding).where(
+                        Onboarding.guild_id == guild_id,
+                        Onboarding.user_id.in_(users),
+                        Onboarding.preview.is_(False),
+                    )
+                )
+                rows.update({(r.guild_id, r.user_id): r for r in found})
+            session.add_all(
+                WelcomeEvent(guild_id=j.guild_id, user_id=j.user_id, kind="join", at=now)
+                for j in joins
+            )
+            outcomes = []
+            # New rows are inserted together at commit instead of one flush per join.
+            with session.no_autoflush:
+                for join in joins:
+                    cfg = configs[join.guild_id]
+                    recent[join.guild_id] += 1
+                    name = member_name(join.display_name)
+                    row = rows.get((join.guild_id, join.user_id))
+                    if row is not None and row.status == "completed":
+                        row.joins += 1
+                        row.left_at = None
+                        row.display_name = name
+                        roles = await role_ids(session, join.guild_id, row.niches, cfg.autorole_id)
+                        outcomes.append(JoinOutcome("returning", restore_role_ids=roles))
+                        continue
+                    if row is None:
+                        row = rows[(join.guild_id, join.user_id)] = new_member_row(
+                            join.guild_id, join.user_id, name, now, status="screening"
+                        )
+                        session.add(row)
+                    else:  # came back before finishing: keep their progress, welcome them again
+                        row.joins += 1
+                        row.status = "screening"
+                        row.dm_state = "none"
+                        row.public_state = "none"
+                        row.public_message_id = row.intro_message_id = None
+                        row.batch_window = None
+                        row.joined_at = now
+                        row.left_at = None
+                        row.display_name = name
+                    row.member_number = join.member_count
+                    if join.pending:
+                        outcomes.append(JoinOutcome("screening"))
+                        continue
+                    outcomes.append(
+                        await _welcome(
+                            session, cfg, row, now, join.fallback_channel_id, recent[join.guild_id]
+                        )
+                    )
+            return outcomes
+
+    async def screening_passed(
+        self,
+        guild_id: int,
+        user_id: int,
+        *,
+        display_name: str,
+        member_count: int | None,
+        fallback_channel_id: int | None = None,
+    ) -> JoinOutcome:
+        """Membership screening done (``pending`` turned False): now they are welcomed."""
+        now = self.clock.now()
+        async with self.db.write() as session:
+            cfg = await config_row(session, guild_id, now, lock=True)
+            row = await member_row(session, guild_id, user_id, preview=False)
+            if row is None:  # joined while the bot was offline: record the join now
+                session.add(WelcomeEvent(guild_id=guild_id, user_id=user_id, kind="join", at=now))
+                row = new_member_row(
+                    guild_id,
+                    user_id,
+                    display_name,
+                    now,
+                    status="screening",
+                    member_number=member_count,
+                )
+                session.add(row)
+            elif row.status != "screening":
+                return JoinOutcome("ignored")
+            since = now - timedelta(seconds=cfg.raid_window_seconds)
+            recent = await _recent(session, guild_id, "screened", since)
+            session.add(WelcomeEvent(guild_id=guild_id, user_id=user_id, kind="screened", at=now))
+            return await _welcome(session, cfg, row, now, fallback_channel_id, recent + 1)
+
+    async def record_leave(self, guild_id: int, user_id: int) -> LeaveOutcome:
+        """A member left: within the leave window their welcome disappears (sent or not)."""
+        now = self.clock.now()
+        async with self.db.write() as session:
+            cfg = await config_row(session, guild_id, now)
+            row = await member_row(session, guild_id, user_id, preview=False)
+            if row is None:
+                return LeaveOutcome((), 0)
+            session.add(WelcomeEvent(guild_id=guild_id, user_id=user_id, kind="left", at=now))
+            row.left_at = now
+            window = timedelta(minutes=cfg.leave_window_minutes)
+            if not window or now - row.joined_at > window:
+                return LeaveOutcome((), 0)
+            cancelled = await cancel_queued(session, row)
+            delete: list[tuple[int, int]] = []
+            if row.public_channel_id is not None:
+                for mid in (row.public_message_id, row.intro_message_id):
+                    if mid is not None:
+                        delete.append((row.public_channel_id, mid))
+            row.public_message_id = row.intro_message_id = None
+            if row.public_state in ("queued", "batched", "posted"):
+                row.public_state = "removed"
+            if row.dm_state == "queued" and cancelled:
+                row.dm_state = "none"
+            return LeaveOutcome(tuple(delete), cancelled)

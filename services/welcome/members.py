@@ -1,0 +1,226 @@
+"""A newcomer's walk through niche -> handle -> norms, each step saved as it is taken (and
+redoable), ending in onboarding done: their profile saved, niche-mates picked to meet them,
+and their introduction queued. A moderator's preview runs the same steps on a separate row."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import Clock
+from core.db import Database
+from core.errors import DomainError
+from models.profile import CreatorProfile
+from models.welcome import Onboarding, WelcomeEvent
+from services.niches import NicheService, niche_key
+from services.profiles import match_niches, upsert_profile, validate_handle
+from services.welcome.delivery import queue_intro
+from services.welcome.inputs import clean_intro
+from services.welcome.rows import config_row, member_row, new_member_row, role_ids
+from services.welcome.values import Completion, OnboardingState, to_state
+from services.welcome.wording import copy_text
+
+STEPS = ("niches", "profile", "norms")
+MAX_INVITEES = 3
+
+
+async def _flow_row(
+    session: AsyncSession, guild_id: int, user_id: int, preview: bool
+) -> Onboarding:
+    row = await member_row(session, guild_id, user_id, preview=preview)
+    if row is None:
+        raise DomainError(
+            "I don't have a welcome in progress for you there. Use **Start onboarding** in "
+            "the server's welcome channel, or set your profile with `/profile set`."
+        )
+    if row.status == "completed":
+        raise DomainError(copy_text("already_done"))
+    return row
+
+
+def _mark_started(session: AsyncSession, row: Onboarding, now: datetime) -> None:
+    if row.started_at is None:
+        row.started_at = now
+        if not row.preview:
+            session.add(
+                WelcomeEvent(guild_id=row.guild_id, user_id=row.user_id, kind="started", at=now)
+            )
+    if row.status in ("welcomed", "screening"):
+        row.status = "started"
+
+
+class OnboardingFlow:
+    def __init__(
+        self, db: Database, clock: Clock, niches: NicheService, *, rng: random.Random
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.niches = niches
+        self.rng = rng
+
+    async def state(
+        self, guild_id: int, user_id: int, *, preview: bool = False
+    ) -> OnboardingState | None:
+        async with self.db.read() as session:
+            row = await member_row(session, guild_id, user_id, preview=preview)
+            return to_state(row) if row else None
+
+    async def open_flow(
+        self, guild_id: int, user_id: int, *, display_name: str, preview: bool = False
+    ) -> OnboardingState:
+        """Start (or resume) the flow inside the server; a preview always starts afresh."""
+        now = self.clock.now()
+        async with self.db.write() as session:
+            row = await member_row(session, guild_id, user_id, preview=preview)
+            if row is None:
+                row = new_member_row(
+                    guild_id, user_id, display_name, now, status="started", preview=preview
+                )
+                session.add(row)
+            elif preview:
+                row.status, row.step, row.niches = "started", "niches", []
+                row.tiktok_handle = row.intro = None
+                row.completed_at = None
+            if row.status != "completed":
+                _mark_started(session, row, now)
+            await session.flush()
+            return to_state(row)
+
+    async def choose_niches(
+        self, guild_id: int, user_id: int, names: Sequence[str], *, preview: bool = False
+    ) -> OnboardingState:
+        available = await self.niches.list_niches(guild_id)
+        if not names:
+            raise DomainError("Pick at least one niche from the menu (up to 3).")
+        chosen = match_niches(list(names), available)
+        now = self.clock.now()
+        async with self.db.write() as session:
+            row = await _flow_row(session, guild_id, user_id, preview)
+            _mark_started(session, row, now)
+            row.niches = list(chosen)
+            row.step = "profile"
+            if not preview:
+                await upsert_profile(session, guild_id, user_id, now, niches=list(chosen))
+            await session.flush()
+            return to_state(row)
+
+    async def save_handle(
+        self,
+        guild_id: int,
+        user_id: int,
+        handle: str,
+        intro: str | None,
+        *,
+        preview: bool = False,
+    ) -> OnboardingState:
+        clean_handle = validate_handle(handle)
+        clean = clean_intro(intro)
+        now = self.clock.now()
+        async with self.db.write() as session:
+            row = await _flow_row(session, guild_id, user_id, preview)
+            _mark_started(session, row, now)
+            row.tiktok_handle, row.intro = clean_handle, clean
+            row.step = "norms" if row.niches else "niches"
+            if not preview:
+                await upsert_profile(
+                    session, guild_id, user_id, now, tiktok_handle=clean_handle, intro=clean
+                )
+            await session.flush()
+            return to_state(row)
+
+    async def go_to(
+        self, guild_id: int, user_id: int, step: str, *, preview: bool = False
+    ) -> OnboardingState:
+        """Redo a step (or move on to one already reachable)."""
+        if step not in STEPS:
+            raise DomainError("That step doesn't exist.")
+        now = self.clock.now()
+        async with self.db.write() as session:
+            row = await _flow_row(session, guild_id, user_id, preview)
+            _mark_started(session, row, now)
+            if step == "norms" and not row.niches:
+                step = "niches"
+            row.step = step
+            await session.flush()
+            return to_state(row)
+
+    async def complete(
+        self,
+        guild_id: int,
+        user_id: int,
+        *,
+        preview: bool = False,
+        is_member: Callable[[int], bool] | None = None,
+    ) -> Completion:
+        """The newcomer accepted the norms: mark onboarded, pick who to invite, queue the intro."""
+        now = self.clock.now()
+        async with self.db.write() as session:
+            cfg = await config_row(session, guild_id, now)
+            row = await _flow_row(session, guild_id, user_id, preview)
+            if not row.niches:
+                row.step = "niches"
+                raise DomainError("Pick your niche first (step 1), then come back to the norms.")
+            if not row.tiktok_handle:
+                raise DomainError(
+                    "Add your TikTok handle first (step 2), then come back to the norms."
+                )
+            _mark_started(session, row, now)
+            row.status, row.step, row.completed_at = "completed", "done", now
+            invitees = await self._invitees(session, guild_id, user_id, row.niches, is_member)
+            roles = await role_ids(session, guild_id, row.niches, cfg.autorole_id)
+            channel_id = cfg.channel_id or row.public_channel_id
+            queued = False
+            if not preview:
+                session.add(
+                    WelcomeEvent(guild_id=guild_id, user_id=user_id, kind="completed", at=now)
+                )
+                await upsert_profile(
+                    session,
+                    guild_id,
+                    user_id,
+                    now,
+                    niches=list(row.niches),
+                    tiktok_handle=row.tiktok_handle,
+                    intro=row.intro,
+                )
+                if channel_id is not None:
+                    row.public_channel_id = channel_id
+                    queued = await queue_intro(session, row, channel_id, invitees, now)
+            await session.flush()
+            return Completion(to_state(row), roles, invitees, queued, channel_id)
+
+    async def _invitees(
+        self,
+        session: AsyncSession,
+        guild_id: int,
+        user_id: int,
+        niches: Sequence[str],
+        is_member: Callable[[int], bool] | None,
+    ) -> tuple[int, ...]:
+        """1-3 members sharing a niche: those sharing the most first, ties broken at random."""
+        wanted = {niche_key(n) for n in niches}
+        left = select(Onboarding.user_id).where(
+            Onboarding.guild_id == guild_id,
+            Onboarding.preview.is_(False),
+            Onboarding.left_at.is_not(None),
+        )
+        rows = (
+            await session.execute(
+                select(CreatorProfile.user_id, CreatorProfile.niches).where(
+                    CreatorProfile.guild_id == guild_id,
+                    CreatorProfile.user_id != user_id,
+                    CreatorProfile.user_id.not_in(left),
+                )
+            )
+        ).all()
+        scored: list[tuple[int, float, int]] = []
+        for uid, their in rows:
+            overlap = len(wanted & {niche_key(n) for n in their or ()})
+            if overlap and (is_member is None or is_member(int(uid))):
+                scored.append((-overlap, self.rng.random(), int(uid)))
+        scored.sort()
+        return tuple(uid for _, _, uid in scored[:MAX_INVITEES])
