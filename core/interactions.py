@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 
 from core.errors import DomainError, new_error_id
+from core.text import UNREADABLE, has_lone_surrogates
 
 log = logging.getLogger("mutuals.errors")
 
@@ -48,6 +49,10 @@ async def reply(
         await interaction.response.send_message(**kwargs)
 
 
+class UnreadableInput(app_commands.CheckFailure):
+    """What a member typed can't be read (lone UTF-16 surrogates): refused at the edge."""
+
+
 def _message_for(error: BaseException) -> tuple[str, bool]:
     """(what the member sees, whether it is unexpected and must be logged with an id)."""
     original: BaseException = error
@@ -57,6 +62,8 @@ def _message_for(error: BaseException) -> tuple[str, bool]:
         original = error.__cause__
     if isinstance(original, DomainError):
         return original.message, False
+    if isinstance(error, UnreadableInput):
+        return UNREADABLE, False
     if isinstance(error, app_commands.MissingPermissions):
         return "This one's for moderators only (it needs **Manage Server**).", False
     if isinstance(error, app_commands.NoPrivateMessage):
@@ -119,6 +126,11 @@ class MutualsView(discord.ui.View):
 
 
 class MutualsModal(discord.ui.Modal):
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        if has_lone_surrogates(interaction.data):
+            raise DomainError(UNREADABLE)
+        return True
+
     async def on_error(  # type: ignore[override]
         self, interaction: discord.Interaction, error: Exception, /
     ) -> None:
@@ -128,6 +140,15 @@ class MutualsModal(discord.ui.Modal):
 class MutualsTree(app_commands.CommandTree[Any]):
     #: told when a command ends in an error (the bot counts it with the command's latency)
     observe_error: Callable[[discord.Interaction], None] | None = None
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """Member text is checked once, here at the edge, for every command and autocomplete."""
+        if not has_lone_surrogates(interaction.data):
+            return True
+        if interaction.type is discord.InteractionType.autocomplete:
+            await interaction.response.autocomplete([])
+            return False
+        raise UnreadableInput(UNREADABLE)
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError, /

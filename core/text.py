@@ -10,6 +10,28 @@ from core.errors import DomainError
 MASS_MENTION = re.compile(r"@(everyone|here)\b", re.IGNORECASE)
 ROLE_OR_USER_MENTION = re.compile(r"<@[!&]?\d+>")
 _CONTROL = {"Cc", "Cf"}
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+UNREADABLE = (
+    "Some of what you typed came through garbled (a half-broken emoji, maybe), so I couldn't "
+    "read it. Retype it and try again."
+)
+
+
+def has_lone_surrogates(value: object) -> bool:
+    """True if any text in ``value`` (strings inside dicts and lists too) holds half of a UTF-16
+    pair: such text can't be stored or sent, so it is refused where it comes in."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(has_lone_surrogates(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(has_lone_surrogates(v) for v in value)
+    return False
+
+
+def plural(count: int, word: str, plural_word: str | None = None) -> str:
+    """ "1 day", "2 days", "0 days": every count in the bot's copy goes through here."""
+    return f"{count} {word if count == 1 else (plural_word or word + 's')}"
 
 
 def clean_line(value: str, *, field: str, max_len: int, allow_empty: bool = False) -> str:

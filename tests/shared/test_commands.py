@@ -85,6 +85,7 @@ def _button(handle: object, style: str) -> str:
         ({"intro": "x" * 500}, "200 or fewer"),
         ({"intro": "follow me @everyone"}, "@everyone"),
         ({}, "at least one thing"),
+        ({"intro": "cozy \ud83d vibes"}, "garbled"),  # a lone surrogate: refused cleanly
     ],
 )
 async def test_profile_bad_input_is_ephemeral_and_changes_nothing(

@@ -88,6 +88,9 @@ async def test_happy_path_join_dm_niche_handle_norms(
 
     opened = await fake.click(NEWBIE, PROF)
     assert (await opened.response())["type"] == 9
+    garbled = await fake.submit_modal(NEWBIE, MODAL, {"handle": "@newbie", "intro": "hi \ud83d"})
+    await garbled.response()
+    assert garbled.ephemeral and "garbled" in (garbled.content or "")  # refused at the edge
     sub = await fake.submit_modal(NEWBIE, MODAL, {"handle": "@newbie.plays", "intro": "Cozy games"})
     assert (await sub.response())["type"] == 7
     norms = fake.dms(NEWBIE)[0]
