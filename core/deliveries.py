@@ -32,6 +32,14 @@ from core.tasks import spawn
 log = logging.getLogger("mutuals.deliveries")
 
 GuildFilter = Callable[[int], bool]
+#: how a service says "who is due, or when, changed for this plan": re-plan it now
+Replan = Callable[[str], None]
+
+
+def no_replan(_kind: str) -> None:
+    """For services used without a running bot (unit tests, benchmarks)."""
+
+
 EACH, LATEST = "each", "latest"
 #: an occurrence delivered more than this after its time counts as late (metrics, logs)
 LATE_AFTER = timedelta(seconds=60)
@@ -497,6 +505,8 @@ __all__ = [
     "HoldRest",
     "Occurrence",
     "Outcome",
+    "Replan",
     "RetryLater",
+    "no_replan",
     "occurrences_in",
 ]

@@ -293,6 +293,18 @@ class OutboxStore:
             )
             return int(getattr(result, "rowcount", 0) or 0)
 
+    async def status_of(self, dedupe_key: str) -> tuple[str, str | None] | None:
+        """(status, last error) of the message queued under this key, or None if there is none."""
+        async with self.db.read() as session:
+            row = (
+                await session.execute(
+                    select(OutboxMessage.status, OutboxMessage.last_error).where(
+                        OutboxMessage.dedupe_key == dedupe_key
+                    )
+                )
+            ).first()
+        return None if row is None else (str(row[0]), row[1])
+
     async def lag(self, kind: str) -> tuple[int, float]:
         """(messages waiting, seconds the oldest due one has waited) for this process's shards."""
         now = self.clock.now()

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DM_CLOSED_CODES = {50007, 50278}
+FINAL = ("sent", "failed", "dms_closed")
 POLL_SECONDS = 2.0
 
 
@@ -106,6 +107,28 @@ class OutboxWorker:
             self._renderers[purpose] = render
         if on_result is not None:
             self._hooks.setdefault(purpose, []).append(on_result)
+
+    async def wait_for(
+        self,
+        dedupe_key: str,
+        timeout: float = 10.0,  # noqa: ASYNC109 - a polling deadline; the wait is on the database
+    ) -> DeliveryResult | None:
+        """The true outcome of a queued message (sent, failed and why, DMs closed), for telling
+        a moderator what actually happened; None if it hasn't gone out within ``timeout``.
+        Reads the stored row, so it works whichever process sends it."""
+        self.wake()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        delay = 0.02
+        while True:
+            found = await self.store.status_of(dedupe_key)
+            if found is not None and found[0] in FINAL:
+                status, error = found
+                return DeliveryResult("sent" if status == "sent" else status, error=error)
+            if loop.time() >= deadline:
+                return None
+            await asyncio.sleep(delay)
+            delay = min(0.25, delay * 1.5)
 
     def wake(self) -> None:
         """Call after queueing rows so they go out now rather than at the next poll."""

@@ -53,3 +53,23 @@ async def insert_ignore_many(
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     stmt: Any = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
     await session.execute(stmt.on_conflict_do_nothing(index_elements=conflict_columns), rows)
+
+
+async def upsert_many(
+    session: AsyncSession,
+    model: type[DeclarativeBase],
+    rows: Sequence[dict[str, Any]],
+    conflict_columns: Sequence[str],
+    update_columns: Sequence[str],
+) -> None:
+    """INSERT … ON CONFLICT DO UPDATE for many rows (one executemany): the last write wins."""
+    if not rows:
+        return
+    table: Any = model.__table__
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    stmt: Any = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(conflict_columns),
+        set_={c: getattr(stmt.excluded, c) for c in update_columns},
+    )
+    await session.execute(stmt, list(rows))

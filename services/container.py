@@ -11,9 +11,11 @@ from datetime import timedelta
 
 from core.clock import Clock
 from core.db import Database
+from core.deliveries import Replan, no_replan
 from core.slots import SlotStore
 from services.checkins import CheckinService
 from services.collabs import CollabService
+from services.directory import DirectoryService
 from services.guild_config import GuildConfigService
 from services.niches import NicheService
 from services.profiles import ProfileService
@@ -25,6 +27,7 @@ from services.welcome import WelcomeService
 @dataclass(frozen=True)
 class Services:
     guild_config: GuildConfigService
+    directory: DirectoryService
     niches: NicheService
     profiles: ProfileService
     welcome: WelcomeService
@@ -34,10 +37,19 @@ class Services:
     checkins: CheckinService
 
 
-def build_services(db: Database, clock: Clock, slots: SlotStore, *, grace: timedelta) -> Services:
+def build_services(
+    db: Database,
+    clock: Clock,
+    slots: SlotStore,
+    *,
+    grace: timedelta,
+    replan: Replan = no_replan,
+) -> Services:
+    """``replan`` is the bot's ``deliveries.poke``: services call it when who is due changes."""
     niches = NicheService(db)
     return Services(
         guild_config=GuildConfigService(db, clock),
+        directory=DirectoryService(db, clock),
         niches=niches,
         profiles=ProfileService(db, clock, niches),
         welcome=WelcomeService(db, clock, niches, slots=slots),

@@ -182,3 +182,35 @@ async def test_recovery_never_requeues_a_live_senders_rows(db: Database) -> None
     (dead,) = await store.claim_due(DM, 1, owner="dead")
     assert await store.recover_interrupted({"alive", "me"}) == 1
     assert (await statuses(db)) == {alive.id: "sending", dead.id: "pending"}
+
+
+async def test_wait_for_tells_what_really_happened_to_a_message(
+    fake: FakeDiscord, db: Database, bot_factory: BotFactory
+) -> None:
+    bot = await bot_factory()
+    store = bot.outbox_store
+    await store.enqueue(
+        kind=CHANNEL,
+        target_id=GENERAL_ID,
+        guild_id=GUILD_ID,
+        payload={"content": "hey"},
+        dedupe_key="t:ok",
+    )
+    ok = await bot.outbox.wait_for("t:ok")
+    assert ok is not None and ok.status == "sent"
+    fake.fail_next(
+        "POST",
+        rf"/channels/{GENERAL_ID}/messages$",
+        403,
+        body={"message": "Missing Access", "code": 50001},
+    )
+    await store.enqueue(
+        kind=CHANNEL,
+        target_id=GENERAL_ID,
+        guild_id=GUILD_ID,
+        payload={"content": "nope"},
+        dedupe_key="t:denied",
+    )
+    denied = await bot.outbox.wait_for("t:denied")
+    assert denied is not None and denied.status == "failed" and "403" in (denied.error or "")
+    assert await bot.outbox.wait_for("t:never-queued", timeout=0.2) is None
