@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core import migrate
 from core.bot import AnyBot, create_bot, intents
-from core.clock import Clock
+from core.clock import Clock, ScaledClock
 from core.db import Database
 from core.logs import setup_logging
 from core.settings import Settings, SettingsError, load_settings
@@ -88,6 +88,10 @@ async def run(settings: Settings, *, force_sync: bool) -> int:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
         print(f"mutuals: cannot start: DATABASE_URL is not usable ({reason})", file=sys.stderr)
         return 2
+    clock: Clock | None = None
+    if settings.clock_speed != 1 or settings.clock_start is not None:
+        clock = ScaledClock(settings.clock_speed, settings.clock_start)
+        log.info("clock runs at %sx from %s", settings.clock_speed, clock.now().isoformat())
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
 
@@ -101,7 +105,7 @@ async def run(settings: Settings, *, force_sync: bool) -> int:
     code = 0
     try:
         for wanted in intent_fallbacks():
-            bot = build_bot(settings, db, force_sync=force_sync, intents=wanted)
+            bot = build_bot(settings, db, clock=clock, force_sync=force_sync, intents=wanted)
             try:
                 await serve(bot, settings.discord_token.get(), stopping)
                 break

@@ -87,7 +87,8 @@ class MutualsBot(commands.Bot):
         self.background = Background()
         self.leases = LeaseStore(
             db,
-            self.clock,
+            # liveness is about real seconds whatever the bot's clock says (a fast demo clock)
+            SystemClock() if self.clock.speed != 1 else self.clock,
             lease=timedelta(seconds=settings.claim_lease_seconds),
             shard_count=settings.shard_count,
             shard_ids=settings.shard_ids,

@@ -2,23 +2,47 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
 class Clock(Protocol):
+    #: how many clock seconds pass per real second (1 but for demos and timing tests)
+    speed: float
+
     def now(self) -> datetime:
         """The current time, timezone-aware, in UTC."""
         ...
 
 
 class SystemClock:
+    speed = 1.0
+
     def now(self) -> datetime:
         return datetime.now(UTC)
 
 
+class ScaledClock:
+    """A clock that runs ``speed`` times faster than real time from ``start`` (default: now):
+    a week of rotations, rounds and check-ins in minutes, for the demo and for timing tests of
+    the real process. Waits are scaled by the delivery mechanism, which divides by ``speed``."""
+
+    def __init__(self, speed: float, start: datetime | None = None) -> None:
+        if speed <= 0:
+            raise ValueError("speed must be > 0")
+        self.speed = speed
+        self._start = (start or datetime.now(UTC)).astimezone(UTC)
+        self._real_start = time.monotonic()
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=(time.monotonic() - self._real_start) * self.speed)
+
+
 class ManualClock:
     """A clock tests set and advance by hand."""
+
+    speed = 1.0
 
     def __init__(self, start: datetime | None = None) -> None:
         self._now = start or datetime(2026, 1, 5, 12, 0, tzinfo=UTC)

@@ -468,7 +468,7 @@ class Deliveries:
             return
         # The scheduler counts wall time; the plan speaks the injected clock's time. With the
         # system clock both agree; with a test clock the delay is what matters.
-        delay = max(0.0, (nxt - now).total_seconds())
+        delay = max(0.0, (nxt - now).total_seconds() / self.clock.speed)
         self.scheduler.at(job, datetime.now(UTC) + timedelta(seconds=delay), self._wake, plan.kind)
 
     async def _wake(self, kind: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -70,6 +71,8 @@ class Settings:
     claim_lease_seconds: float = 12.0
     health_port: int | None = None
     health_host: str = "127.0.0.1"
+    clock_speed: float = 1.0
+    clock_start: datetime | None = None
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -95,6 +98,19 @@ def _port(env: Mapping[str, str], name: str) -> int | None:
     if value is not None and value > 65535:
         raise SettingsError(name, f"expected a port number 0-65535, got {value}")
     return value
+
+
+def _when(env: Mapping[str, str], name: str) -> datetime | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise SettingsError(
+            name, f"expected an ISO date-time like 2026-03-02T08:00Z, got {raw!r}"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _float(env: Mapping[str, str], name: str, default: float, *, positive: bool = True) -> float:
@@ -206,4 +222,6 @@ def load_settings(
         claim_lease_seconds=_float(merged, "CLAIM_LEASE_SECONDS", 12.0),
         health_port=_port(merged, "HEALTH_PORT"),
         health_host=merged.get("HEALTH_HOST", "").strip() or "127.0.0.1",
+        clock_speed=_float(merged, "CLOCK_SPEED", 1.0),
+        clock_start=_when(merged, "CLOCK_START"),
     )

@@ -348,3 +348,32 @@ async def test_poke_runs_the_plan_and_rearms_it(
             break
         await asyncio.sleep(0.01)
     assert [f"{o.at:%H:%M}" for o in plan.delivered] == ["12:00", "12:01"]
+
+
+async def test_a_fast_clock_makes_the_wake_up_come_sooner_in_real_time(db: Database) -> None:
+    from core.clock import ScaledClock
+
+    clock = ScaledClock(600, START + timedelta(seconds=59))  # 10 clock minutes per real second
+    plan = EveryMinute()
+    scheduler = Scheduler()
+    deliveries = Deliveries(
+        SlotStore(db, clock),
+        LeaseStore(db, clock),
+        scheduler,
+        clock,
+        owns=lambda _g: True,
+        sweep_seconds=3600,
+        heartbeat_seconds=3600,
+    )
+    deliveries.add(plan)
+    scheduler.start()
+    try:
+        await deliveries.start()
+        for _ in range(50):  # the 12:01 wake-up is 1 clock second (~2 ms real) away
+            if any(o.at == START + timedelta(minutes=1) for o in plan.delivered):
+                break
+            await asyncio.sleep(0.01)
+        assert START + timedelta(minutes=1) in [o.at for o in plan.delivered]
+    finally:
+        await deliveries.stop()
+        await scheduler.close()

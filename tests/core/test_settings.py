@@ -106,3 +106,12 @@ def test_bad_start_is_one_clear_line(env: dict[str, str], needle: str, tmp_path:
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
     assert needle in lines[0] and "Traceback" not in result.stderr + result.stdout
+
+
+def test_clock_settings() -> None:
+    s = load(DISCORD_TOKEN="t", CLOCK_SPEED="60", CLOCK_START="2026-03-02T08:00Z")
+    assert s.clock_speed == 60 and s.clock_start is not None and s.clock_start.hour == 8
+    with pytest.raises(SettingsError, match="CLOCK_START"):
+        load(DISCORD_TOKEN="t", CLOCK_START="tomorrow")
+    with pytest.raises(SettingsError, match="CLOCK_SPEED"):
+        load(DISCORD_TOKEN="t", CLOCK_SPEED="0")
