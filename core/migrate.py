@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,10 +18,17 @@ def alembic_config() -> Config:
     return cfg
 
 
+#: any constant: processes starting together (shards, a rolling restart) migrate one at a time
+MIGRATION_LOCK = 0x6D7574756C73
+
+
 async def upgrade(engine: AsyncEngine, target: str = "heads") -> None:
-    """Upgrade through the given engine (one connection, one transaction on PostgreSQL)."""
+    """Upgrade through the given engine (one connection, one transaction on PostgreSQL, under
+    an advisory lock so that two processes starting at once don't both create the tables)."""
     cfg = alembic_config()
     async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
 
         def _run(sync_conn: object) -> None:
             cfg.attributes["connection"] = sync_conn

@@ -57,3 +57,20 @@ async def test_upgrade_has_no_drift_and_downgrade_cleans_up(fresh_db: Database) 
     await migrate.upgrade(fresh_db.engine)  # and back up again: migrations are repeatable
     async with fresh_db.engine.connect() as conn:
         assert await conn.run_sync(_diff) == []
+
+
+async def test_processes_starting_together_migrate_one_at_a_time(tmp_path: Path) -> None:
+    """Two shards (or a rolling restart) run `upgrade heads` at the same moment."""
+    import asyncio
+
+    name = f"mutuals_mig_{uuid.uuid4().hex[:8]}"
+    await dbutil._admin(f'CREATE DATABASE "{name}"')
+    dbs = [Database.from_url(dbutil.pg_url(name)) for _ in range(3)]
+    try:
+        await asyncio.gather(*(migrate.upgrade(d.engine) for d in dbs))
+        async with dbs[0].engine.connect() as conn:
+            assert await conn.run_sync(_diff) == []
+    finally:
+        for d in dbs:
+            await d.dispose()
+        await dbutil._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
