@@ -35,7 +35,13 @@ def build_bot(
     services it runs, built once and handed over; core never reaches up for them."""
     bot = create_bot(settings, db, clock=clock, **options)
     bot.provide(
-        build_services(db, bot.clock, bot.slots, grace=timedelta(hours=settings.slot_grace_hours))
+        build_services(
+            db,
+            bot.clock,
+            bot.slots,
+            grace=timedelta(hours=settings.slot_grace_hours),
+            replan=bot.deliveries.poke,
+        )
     )
     return bot
 
