@@ -2,7 +2,7 @@
 
 The cog only turns Discord objects into ids and text, calls ``services.quizzes`` and formats
 what comes back. A channel game is a task (``GameRunner``); a restart ends the game cleanly
-(``interrupt_open_games`` at load).
+(``interrupt_open_games`` at load). The daily post is a plan that core's deliveries run.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import contextlib
 import io
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import TYPE_CHECKING
 
 import discord
@@ -54,6 +54,7 @@ from services.quizzes import (
     MIN_QUESTIONS,
     MIN_TIMER,
     POST_PURPOSE,
+    SLOT_KIND,
     check_upload,
 )
 
@@ -62,7 +63,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mutuals.quiz")
 
-DAILY_JOB = "quiz:daily"
 CATEGORY_CHOICES = [app_commands.Choice(name=label, value=key) for key, label in CATEGORIES.items()]
 DIFFICULTY_CHOICES = [
     app_commands.Choice(name=f"{name} {STARS[name]}", value=name) for name in STARS
@@ -95,11 +95,11 @@ class QuizCog(commands.Cog):
         ended = await self.quizzes.games.interrupt_open_games(self.bot.owns_guild)
         if ended:
             log.info("ended %s quiz game(s) left open by the previous run", len(ended))
-        await self.daily_tick()
+        self.bot.deliveries.add(self.quizzes.delivery)
         self.bot.outbox.wake()
 
     async def cog_unload(self) -> None:
-        self.bot.scheduler.cancel(DAILY_JOB)
+        self.bot.deliveries.remove(SLOT_KIND)
         for runner in list(self.runners.values()):
             if runner.task is not None:
                 runner.task.cancel()
@@ -111,29 +111,6 @@ class QuizCog(commands.Cog):
     async def _render_daily(self, message: OutboundMessage) -> SendSpec:
         term = posted_term(message)
         return daily_post(term, daily_post_view(term.day))
-
-    # -------------------------------------------------------------- daily schedule
-    async def daily_tick(self) -> list[str]:
-        """Post what is due, then wake up again at the next post time (from the DB)."""
-        try:
-            done = await self.quizzes.delivery.run_due(self.bot.owns_guild)
-        except Exception:
-            log.exception("daily quiz: could not post; trying again in 5 minutes")
-            self.bot.scheduler.at(
-                DAILY_JOB, datetime.now(UTC) + timedelta(minutes=5), self.daily_tick
-            )
-            return []
-        if done:
-            log.info("daily quiz: %s", "; ".join(done))
-            self.bot.outbox.wake()
-        nxt = await self.quizzes.delivery.next_wakeup(self.bot.owns_guild)
-        if nxt is None:
-            self.bot.scheduler.cancel(DAILY_JOB)
-        else:
-            # The injected clock says how long until the post; the scheduler counts real time.
-            delay = max(timedelta(seconds=1), nxt - self.bot.clock.now())
-            self.bot.scheduler.at(DAILY_JOB, datetime.now(UTC) + delay, self.daily_tick)
-        return done
 
     # -------------------------------------------------------------- typed answers
     @commands.Cog.listener()
@@ -305,7 +282,6 @@ class QuizCog(commands.Cog):
     ) -> None:
         assert interaction.guild is not None
         cfg = await self.quizzes.daily.setup(interaction.guild.id, channel.id, time, timezone)
-        await self.daily_tick()
         nxt = cfg.next_post(self.bot.clock.now())
         when = f" Next one <t:{int(nxt.timestamp())}:F>." if nxt else ""
         await reply(
@@ -322,7 +298,6 @@ class QuizCog(commands.Cog):
     async def daily_off(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
         changed = await self.quizzes.daily.disable(interaction.guild.id)
-        await self.daily_tick()
         await reply(
             interaction,
             "The term of the day is paused. `/quiz-mod daily-setup` brings it back."

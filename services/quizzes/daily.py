@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.db import Database
+from core.deliveries import Replan, no_replan
 from core.errors import Conflict, DomainError, NotFound
 from core.sql import insert_ignore
 from models.quizzes import QuizDailyConfig, QuizDailyTerm, QuizStreak
@@ -27,6 +28,8 @@ from services.quizzes.questions import Question, from_snapshot
 from services.schedules import next_fire_times, parse_schedule, parse_time
 
 NO_REPEAT_DAYS = 60
+#: the claim kind of the daily post (``delivery.DailyDelivery``); stored, so never renamed
+SLOT_KIND = "quiz_daily"
 
 
 @dataclass(frozen=True)
@@ -60,17 +63,23 @@ class DailyResult:
     term: DailyTerm
 
 
-def _config(row: QuizDailyConfig) -> DailyConfig:
+def config_of(row: QuizDailyConfig) -> DailyConfig:
     return DailyConfig(
         row.guild_id, row.channel_id, row.post_time, row.timezone, row.enabled, row.updated_at
     )
 
 
 class DailyService:
-    def __init__(self, db: Database, clock: Clock, bank: QuestionBank) -> None:
+    """``replan`` is told whenever the post times change (setup, time zone, switched off), so
+    the next wake-up is re-planned at once."""
+
+    def __init__(
+        self, db: Database, clock: Clock, bank: QuestionBank, replan: Replan = no_replan
+    ) -> None:
         self.db = db
         self.clock = clock
         self.bank = bank
+        self.replan = replan
 
     # ------------------------------------------------------------------ setup
     async def setup(
@@ -94,7 +103,9 @@ class DailyService:
             row.timezone = tz
             row.enabled = True
             row.updated_at = now
-            return _config(row)
+            cfg = config_of(row)
+        self.replan(SLOT_KIND)
+        return cfg
 
     async def disable(self, guild_id: int) -> bool:
         async with self.db.write() as session:
@@ -103,19 +114,20 @@ class DailyService:
                 return False
             row.enabled = False
             row.updated_at = self.clock.now()
-            return True
+        self.replan(SLOT_KIND)
+        return True
 
     async def config(self, guild_id: int) -> DailyConfig | None:
         async with self.db.read() as session:
             row = await session.get(QuizDailyConfig, guild_id)
-            return _config(row) if row else None
+            return config_of(row) if row else None
 
     async def configs(self) -> list[DailyConfig]:
         async with self.db.read() as session:
             rows = await session.scalars(
                 select(QuizDailyConfig).where(QuizDailyConfig.enabled.is_(True))
             )
-            return [_config(r) for r in rows.all()]
+            return [config_of(r) for r in rows.all()]
 
     # ------------------------------------------------------------------ the term
     async def term(self, session: AsyncSession, guild_id: int, day: date) -> DailyTerm:
