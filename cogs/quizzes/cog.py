@@ -43,6 +43,7 @@ from core.errors import DomainError
 from core.interactions import ModGroup, is_moderator, reply
 from core.outbox import OutboundMessage
 from core.outbox_worker import SendSpec
+from core.text import plural
 from services.container import Services
 from services.quizzes import (
     CATEGORIES,
@@ -162,7 +163,8 @@ class QuizCog(commands.Cog):
         topic = f"**{category.name}**" if category else "all things insider"
         await reply(
             interaction,
-            f"🎬 Quiz time, fam! {game.total} questions on {topic}, {game.timer_seconds}s each, "
+            f"🎬 Quiz time, fam! {plural(game.total, 'question')} on {topic}, "
+            f"{game.timer_seconds}s each, "
             f"started by {interaction.user.mention}. Buttons for multiple choice, type in the "
             "chat for the others. Faster answers earn more. First question in a few seconds…",
             ephemeral=False,
@@ -335,7 +337,7 @@ class QuizCog(commands.Cog):
         for q in questions:
             by_category[q.category_label] = by_category.get(q.category_label, 0) + 1
         summary = ", ".join(f"{n} {label}" for label, n in by_category.items())
-        await reply(interaction, f"Imported {len(questions)} question(s): {summary}. 🎉")
+        await reply(interaction, f"Imported {plural(len(questions), 'question')}: {summary}. 🎉")
 
     @mod_group.command(name="export", description="Download this server's questions as YAML")
     @app_commands.describe(include_builtin="Also include the questions Mutuals ships with")
@@ -346,7 +348,8 @@ class QuizCog(commands.Cog):
         )
         await reply(
             interaction,
-            f"Here are {count} question(s). Edit and bring them back with `/quiz-mod import`.",
+            f"Here's your pack ({plural(count, 'question')}). Edit it and bring it back with "
+            "`/quiz-mod import`.",
             file=discord.File(io.BytesIO(data), filename="mutuals-quiz-pack.yaml"),
         )
 

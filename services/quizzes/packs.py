@@ -31,7 +31,7 @@ from typing import Any
 import yaml
 
 from core.errors import DomainError
-from core.text import clean_line
+from core.text import clean_line, plural
 from services.quizzes.questions import (
     CATEGORIES,
     DIFFICULTIES,
@@ -89,7 +89,7 @@ class PackErrors(DomainError):
 
 
 def format_problems(problems: list[PackProblem], limit: int = 1800) -> str:
-    head = f"Nothing was imported: I found {len(problems)} problem(s) in that pack.\n"
+    head = f"Nothing was imported: I found {plural(len(problems), 'problem')} in that pack.\n"
     lines: list[str] = []
     used = len(head)
     for i, problem in enumerate(problems):
@@ -215,7 +215,7 @@ def validate_question(
             problems.append(PackProblem(number, qid, "accept", "needs a list of answers."))
         elif len(raw_accept) > MAX_ACCEPTED:
             problems.append(
-                PackProblem(number, qid, "accept", f"keep it to {MAX_ACCEPTED} variants.")
+                PackProblem(number, qid, "accept", f"keep it to {plural(MAX_ACCEPTED, 'variant')}.")
             )
         else:
             for i, alt in enumerate(raw_accept, start=1):
@@ -317,7 +317,7 @@ def validate_pack(raw: Any, *, key_prefix: str, existing_ids: Iterable[str] = ()
                     None,
                     None,
                     "questions",
-                    f"has {len(items)} questions; the most is {MAX_PACK_QUESTIONS}.",
+                    f"has {plural(len(items), 'question')}; the most is {MAX_PACK_QUESTIONS}.",
                 )
             ]
         )

@@ -187,6 +187,9 @@ async def test_full_game_buttons_typed_answers_timer_reveal_scores(
     assert text.splitlines()[0] == f"🥇 <@{ALICE_ID}> · 5,000 pts · 5 right"
     assert text.splitlines()[1] == f"🥈 <@{BOB_ID}> · 1,500 pts · 2 right"
     reveal = await wait_titled(fake, "⏱️ Time's up! Question 1")
+    got_it = reveal["embeds"][0]["fields"][0]["name"]
+    # choice questions: Alice alone got it; typed answers: both of them
+    assert got_it == ("✅ Got it (1 player)" if kinds[0] == "choice" else "✅ Got it (2 players)")
     assert "Insiders say" in reveal["embeds"][0]["description"] or "sound" in str(reveal)
     assert all(not m.get("pinged_user_ids") for m in fake.messages(GENERAL_ID))  # nobody pinged
     await fake.wait_for(lambda: cog.runners == {}, 10)
@@ -356,8 +359,11 @@ async def test_members_cannot_manage_questions_and_bad_packs_are_refused(
         {"file": fake.attachment_option("ok.yaml", content=pack)},
     )
     await h.response()
-    assert "Imported 1 question(s): 1 Lingo" in str((await h.wait_followup())["content"])
+    assert "Imported 1 question: 1 Lingo. 🎉" in str((await h.wait_followup())["content"])
     assert len(await cog.quizzes.admin.questions(GUILD_ID)) == 6
+    h = await fake.slash(GUILD_ID, MOD_ID, "quiz-mod export")
+    await h.response()
+    assert h.ephemeral and str(h.content).startswith("Here's your pack (1 question).")
 
     h = await fake.slash(
         GUILD_ID, MOD_ID, "quiz-mod add", {"category": "rules", "difficulty": "hard"}

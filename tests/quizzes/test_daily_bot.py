@@ -157,6 +157,11 @@ async def test_posted_once_per_day_across_a_restart_at_post_time_and_answered(
         )
     await done.response()
     assert "Correct" in str(done.content) and "1-day streak" in str(done.content)
+    assert " points**." in str(done.content)
+    stats = await fake.slash(GUILD_ID, ALICE_ID, "quiz stats")
+    await stats.response()
+    fields = {f["name"]: f["value"] for f in stats.embeds[0]["fields"]}
+    assert fields["Daily streak"] == "🔥 1 day (best 1 day)"
     again = await fake.slash(GUILD_ID, ALICE_ID, "quiz daily", {"answer": "A"})
     await again.response()
     assert again.ephemeral and "already answered today's term" in str(again.content)

@@ -98,6 +98,15 @@ def test_bad_pack_reports_every_problem_with_number_and_field() -> None:
     assert not any("Question 1 " in p for p in found)
 
 
+def test_a_single_problem_is_counted_in_the_singular() -> None:
+    with pytest.raises(PackErrors) as exc:
+        validate_pack([q(), q(id="two", answer="likes")], key_prefix="g")
+    assert str(exc.value.message).splitlines() == [
+        "Nothing was imported: I found 1 problem in that pack.",
+        "• Question 2 (`two`), field `answer`: must be exactly one of the 4 options.",
+    ]
+
+
 def test_choice_answer_must_be_an_option_and_options_distinct() -> None:
     found = problems_of([q(answer="likes"), q(id="dup", options=["a", "A", "b", "c"], answer="a")])
     assert "Question 1 (`hearts`), field `answer`: must be exactly one of the 4 options." in found

@@ -282,7 +282,7 @@ async def test_disabled_categories_leave_games_and_pool(quiz: QuizService) -> No
     assert await quiz.admin.set_category_enabled(G, "lingo", False)
     with pytest.raises(DomainError, match="switched off"):
         await quiz.games.start_game(G, CH, STARTER, category="lingo", count=5)
-    with pytest.raises(DomainError, match="only 0 questions"):
+    with pytest.raises(DomainError, match="This server has only 0 questions; a game needs 5"):
         await quiz.games.start_game(G, CH, STARTER, count=5)
     for category in ("sayings", "rules"):
         await quiz.admin.set_category_enabled(G, category, False)
@@ -291,6 +291,19 @@ async def test_disabled_categories_leave_games_and_pool(quiz: QuizService) -> No
     assert await quiz.admin.set_category_enabled(G, "lingo", True)
     assert not await quiz.admin.set_category_enabled(G, "lingo", True)
     await quiz.games.start_game(G, CH, STARTER, category="lingo", count=5)
+
+
+async def test_a_category_too_small_for_a_game_says_how_many_it_has(
+    db: Database, clock: ManualClock
+) -> None:
+    bank = [*(choice_q(i) for i in range(6)), free_q(9, category="rules")]
+    quiz = QuizService(db, clock, builtin=bank, rng=random.Random(2))
+    with pytest.raises(DomainError) as refused:
+        await quiz.games.start_game(G, CH, STARTER, category="rules", count=5)
+    assert refused.value.message == (
+        "That category has only 1 question; a game needs 5. Pick another category or ask a mod "
+        "to add some."
+    )
 
 
 async def test_leaderboards_by_period_and_category_and_stats(
