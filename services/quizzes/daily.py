@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
+from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +34,16 @@ NO_REPEAT_DAYS = 60
 SLOT_KIND = "quiz_daily"
 
 
+@lru_cache(maxsize=2048)
+def daily_trigger(post_time: str, timezone: str) -> BaseTrigger:
+    """When a daily post at ``post_time`` (HH:MM) in ``timezone`` fires. Built once per time
+    and zone: core's deliveries ask about every server every few seconds, and a trigger is pure
+    (the same one serves every server with that time and zone)."""
+    return parse_schedule(
+        f"daily {post_time}", timezone, anchor=datetime(2000, 1, 1, tzinfo=UTC)
+    ).trigger
+
+
 @dataclass(frozen=True)
 class DailyConfig:
     guild_id: int
@@ -42,8 +54,7 @@ class DailyConfig:
     since: datetime  # slots before this (the last setup) are never posted
 
     def next_post(self, after: datetime) -> datetime | None:
-        schedule = parse_schedule(f"daily {self.post_time}", self.timezone, anchor=self.since)
-        times = next_fire_times(schedule.trigger, after, 1)
+        times = next_fire_times(daily_trigger(self.post_time, self.timezone), after, 1)
         return times[0] if times else None
 
 

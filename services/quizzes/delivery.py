@@ -15,9 +15,9 @@ from core.db import Database
 from core.deliveries import EACH, DeliveryPlan, GuildFilter, Occurrence, occurrences_in
 from models.delivery import ScheduledSlot
 from models.quizzes import QuizDailyConfig
-from services.quizzes.daily import SLOT_KIND, DailyConfig, DailyService, config_of
+from services.quizzes.daily import SLOT_KIND, DailyConfig, DailyService, config_of, daily_trigger
 from services.quizzes.days import local_day
-from services.schedules import fire_times_between, parse_schedule
+from services.schedules import fire_times_between
 
 POST_PURPOSE = "quiz_daily_post"
 
@@ -37,8 +37,7 @@ def plan_slots(
     after a long outage would only confuse the fam.
     """
     start = max(last_slot, cfg.since) if last_slot else cfg.since
-    schedule = parse_schedule(f"daily {cfg.post_time}", cfg.timezone, anchor=cfg.since)
-    slots = fire_times_between(schedule.trigger, start, now)
+    slots = fire_times_between(daily_trigger(cfg.post_time, cfg.timezone), start, now)
     if not slots:
         return SlotPlan((), ())
     latest = slots[-1]
