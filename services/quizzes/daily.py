@@ -44,6 +44,12 @@ def daily_trigger(post_time: str, timezone: str) -> BaseTrigger:
     ).trigger
 
 
+def next_post(post_time: str, timezone: str, *, after: datetime) -> datetime | None:
+    """The first daily post time strictly after ``after``."""
+    times = next_fire_times(daily_trigger(post_time, timezone), after, 1)
+    return times[0] if times else None
+
+
 @dataclass(frozen=True)
 class DailyConfig:
     guild_id: int
@@ -54,8 +60,7 @@ class DailyConfig:
     since: datetime  # slots before this (the last setup) are never posted
 
     def next_post(self, after: datetime) -> datetime | None:
-        times = next_fire_times(daily_trigger(self.post_time, self.timezone), after, 1)
-        return times[0] if times else None
+        return next_post(self.post_time, self.timezone, after=after)
 
 
 @dataclass(frozen=True)
@@ -134,11 +139,16 @@ class DailyService:
             return config_of(row) if row else None
 
     async def configs(self) -> list[DailyConfig]:
+        """Every server posting a term of the day (read every few seconds by the delivery plan:
+        plain columns, no ORM objects)."""
+        c = QuizDailyConfig
         async with self.db.read() as session:
-            rows = await session.scalars(
-                select(QuizDailyConfig).where(QuizDailyConfig.enabled.is_(True))
+            rows = await session.execute(
+                select(
+                    c.guild_id, c.channel_id, c.post_time, c.timezone, c.enabled, c.updated_at
+                ).where(c.enabled.is_(True))
             )
-            return [config_of(r) for r in rows.all()]
+            return [DailyConfig(*row) for row in rows.all()]
 
     # ------------------------------------------------------------------ the term
     async def term(self, session: AsyncSession, guild_id: int, day: date) -> DailyTerm:

@@ -15,7 +15,14 @@ from core.db import Database
 from core.deliveries import EACH, DeliveryPlan, GuildFilter, Occurrence, occurrences_in
 from models.delivery import ScheduledSlot
 from models.quizzes import QuizDailyConfig
-from services.quizzes.daily import SLOT_KIND, DailyConfig, DailyService, config_of, daily_trigger
+from services.quizzes.daily import (
+    SLOT_KIND,
+    DailyConfig,
+    DailyService,
+    config_of,
+    daily_trigger,
+    next_post,
+)
 from services.quizzes.days import local_day
 from services.schedules import fire_times_between
 
@@ -77,9 +84,20 @@ class DailyDelivery(DeliveryPlan):
         if not configs:
             return []
         last = await self._last_slots([str(cfg.guild_id) for cfg in configs])
+        # Core asks every few seconds and almost every server has handled its latest post
+        # time: find that time once per (time, zone) and skip those servers cheaply.
+        latest: dict[tuple[str, str], datetime | None] = {}
         found: list[Occurrence] = []
         for cfg in configs:
             ref = str(cfg.guild_id)
+            key = (cfg.post_time, cfg.timezone)
+            if key not in latest:
+                recent = fire_times_between(daily_trigger(*key), now - timedelta(days=2), now)
+                latest[key] = recent[-1] if recent else None
+            handled = max(last[ref], cfg.since) if ref in last else cfg.since
+            newest = latest[key]
+            if newest is not None and newest <= handled:
+                continue  # nothing came due since the last handled slot (or the setup)
             plan = plan_slots(cfg, last.get(ref), now, self.grace)
             found += occurrences_in(
                 [*plan.missed, *plan.late], kind=self.kind, ref=ref, guild_id=cfg.guild_id
@@ -87,13 +105,12 @@ class DailyDelivery(DeliveryPlan):
         return found
 
     async def next_at(self, now: datetime, owns: GuildFilter) -> datetime | None:
-        times = [
-            t
+        upcoming = {
+            (cfg.post_time, cfg.timezone)
             for cfg in await self.daily.configs()
             if owns(cfg.guild_id)
-            for t in [cfg.next_post(now)]
-            if t is not None
-        ]
+        }
+        times = [t for key in upcoming for t in [next_post(*key, after=now)] if t is not None]
         return min(times) if times else None
 
     async def deliver(self, occurrence: Occurrence) -> str:
