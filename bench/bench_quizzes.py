@@ -11,6 +11,10 @@ A game of multiple-choice questions is started; the game timer is held open by t
 and at the end every member's score in the database must equal what their answers earned
 (each click is an ``INSERT … ON CONFLICT DO NOTHING`` plus ``points = points + n``).
 
+The daily plan is measured too, as core's deliveries run it: one sweep when nothing is due (it
+happens every few seconds) and the run that queues every server's term of the day at once,
+checked exactly once (one outbox row per server; a second run queues nothing).
+
 Run: ``.venv/bin/python -m bench.run [--quick] quizzes``
 """
 
@@ -21,19 +25,25 @@ import contextlib
 import statistics
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
 
 from bench.ping_baseline import run_ping_baseline
 from bot import build_bot
 from core import migrate
 from core.clock import ManualClock
 from core.db import Database
+from core.deliveries import Deliveries
+from core.leases import LeaseStore
+from core.scheduler import Scheduler
 from core.settings import Secret, Settings
-from models.quizzes import QuizGameScore
-from services.quizzes import load_builtin, points_for
+from core.slots import SlotStore
+from models.delivery import OutboxMessage
+from models.quizzes import QuizDailyConfig, QuizGameScore
+from services.quizzes import SLOT_KIND, QuizService, load_builtin, points_for
 from tests.fakediscord import FakeDiscord
 
 GUILD = 1510000000000000001
@@ -188,6 +198,69 @@ async def run_quiz_bench(
     }
 
 
+async def run_daily_plan_bench(servers: int) -> dict[str, Any]:
+    """The term-of-the-day plan under core's deliveries with ``servers`` daily setups (time
+    zones on three continents) on SQLite: idle sweeps, then the run that posts them all."""
+    tmp = tempfile.TemporaryDirectory()
+    db = Database.from_url(f"sqlite+aiosqlite:///{Path(tmp.name) / 'daily.db'}")
+    try:
+        await migrate.upgrade(db.engine)
+        setup_at = datetime(2026, 5, 31, 23, 0, tzinfo=UTC)
+        clock = ManualClock(setup_at)
+        zones = ("Europe/London", "America/New_York", "Asia/Tokyo")
+        async with db.write() as session:
+            await session.execute(
+                insert(QuizDailyConfig),
+                [
+                    {
+                        "guild_id": GUILD + i,
+                        "channel_id": CHANNEL + i,
+                        "post_time": "09:00",
+                        "timezone": zones[i % 3],
+                        "enabled": True,
+                        "created_at": setup_at,
+                        "updated_at": setup_at,
+                    }
+                    for i in range(servers)
+                ],
+            )
+        quiz = QuizService(db, clock, builtin=load_builtin())
+        deliveries = Deliveries(
+            SlotStore(db, clock),
+            LeaseStore(db, clock, lease=timedelta(seconds=30)),
+            Scheduler(),
+            clock,
+            owns=lambda _g: True,
+        )
+        deliveries.add(quiz.delivery)
+        clock.set(datetime(2026, 6, 1, 0, 30, tzinfo=UTC))  # Tokyo's 09:00 has just passed
+        await deliveries.run(SLOT_KIND)  # Tokyo posts; London and New York are not due
+        idle: list[float] = []
+        for _ in range(5):
+            started = time.perf_counter()
+            outcomes = await deliveries.run(SLOT_KIND)
+            idle.append(time.perf_counter() - started)
+            assert outcomes == [], "an idle sweep delivered something"
+        clock.set(datetime(2026, 6, 1, 13, 0, tzinfo=UTC))  # London's and New York's 09:00
+        started = time.perf_counter()
+        outcomes = await deliveries.run(SLOT_KIND)
+        burst = time.perf_counter() - started
+        posted = sum(o.status == "done" for o in outcomes)
+        again = await deliveries.run(SLOT_KIND)
+        async with db.read() as session:
+            rows = await session.scalar(select(func.count()).select_from(OutboxMessage))
+        return {
+            "servers": servers,
+            "idle_ms": round(statistics.median(idle) * 1000, 1),
+            "burst_posts": posted,
+            "posts_per_sec": round(posted / burst, 1) if burst else 0.0,
+            "exactly_once": rows == servers and again == [],
+        }
+    finally:
+        await db.dispose()
+        tmp.cleanup()
+
+
 def _snapshot(cog: Any, game_id: int, index: int) -> dict[str, Any]:
     runner = next(r for r in cog.runners.values() if r.game.id == game_id)
     asked = runner.current
@@ -206,6 +279,8 @@ def _difficulty(cog: Any, game_id: int, index: int) -> str:
 async def run(quick: bool) -> list[dict[str, Any]]:
     members = 50 if quick else 200
     quiz = await run_quiz_bench(members, 3 if quick else 4, 2 if quick else 6)
+    daily = await run_daily_plan_bench(300 if quick else 3000)
+    once = "exactly once" if daily["exactly_once"] else "NOT EXACTLY ONCE"
     ping = await run_ping_baseline(300 if quick else 2000)
     exact = "scores exact" if quiz["scores_exact"] else "SCORES WRONG"
     ratio = quiz["sequential_per_sec"] / ping["per_sec"] if ping["per_sec"] else 0.0
@@ -232,6 +307,21 @@ async def run(quick: bool) -> list[dict[str, Any]]:
             "unit": "req/s",
             "note": f"{ping['n']} pings one at a time, p50 {ping['p50_ms']} ms, "
             f"p99 {ping['p99_ms']} ms (same run)",
+        },
+        {
+            "bench": "quizzes",
+            "metric": f"daily plan: idle sweep, {daily['servers']} servers",
+            "value": daily["idle_ms"],
+            "unit": "ms",
+            "note": "due + next_at as core runs them every few seconds (median of 5), SQLite",
+        },
+        {
+            "bench": "quizzes",
+            "metric": "daily plan: terms of the day queued",
+            "value": daily["posts_per_sec"],
+            "unit": "posts/s",
+            "note": f"{daily['burst_posts']} servers due in one run (claim, term, outbox row "
+            f"each); {once}",
         },
         {
             "bench": "quizzes",

@@ -55,6 +55,6 @@ def build_services(
         welcome=WelcomeService(db, clock, niches, slots=slots),
         shoutouts=ShoutoutService(db, clock, slots=slots),
         collabs=CollabService(db, clock, niches),
-        quizzes=QuizService(db, clock, slots, grace=grace),
+        quizzes=QuizService(db, clock, grace=grace, replan=replan),
         checkins=CheckinService(db, clock, slots),
     )

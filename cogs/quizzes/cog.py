@@ -2,7 +2,7 @@
 
 The cog only turns Discord objects into ids and text, calls ``services.quizzes`` and formats
 what comes back. A channel game is a task (``GameRunner``); a restart ends the game cleanly
-(``interrupt_open_games`` at load).
+(``interrupt_open_games`` at load). The daily post is a plan that core's deliveries run.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import contextlib
 import io
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import TYPE_CHECKING
 
 import discord
@@ -43,6 +43,7 @@ from core.errors import DomainError
 from core.interactions import ModGroup, is_moderator, reply
 from core.outbox import OutboundMessage
 from core.outbox_worker import SendSpec
+from core.text import plural
 from services.container import Services
 from services.quizzes import (
     CATEGORIES,
@@ -54,6 +55,7 @@ from services.quizzes import (
     MIN_QUESTIONS,
     MIN_TIMER,
     POST_PURPOSE,
+    SLOT_KIND,
     check_upload,
 )
 
@@ -62,7 +64,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mutuals.quiz")
 
-DAILY_JOB = "quiz:daily"
 CATEGORY_CHOICES = [app_commands.Choice(name=label, value=key) for key, label in CATEGORIES.items()]
 DIFFICULTY_CHOICES = [
     app_commands.Choice(name=f"{name} {STARS[name]}", value=name) for name in STARS
@@ -95,11 +96,11 @@ class QuizCog(commands.Cog):
         ended = await self.quizzes.games.interrupt_open_games(self.bot.owns_guild)
         if ended:
             log.info("ended %s quiz game(s) left open by the previous run", len(ended))
-        await self.daily_tick()
+        self.bot.deliveries.add(self.quizzes.delivery)
         self.bot.outbox.wake()
 
     async def cog_unload(self) -> None:
-        self.bot.scheduler.cancel(DAILY_JOB)
+        self.bot.deliveries.remove(SLOT_KIND)
         for runner in list(self.runners.values()):
             if runner.task is not None:
                 runner.task.cancel()
@@ -111,29 +112,6 @@ class QuizCog(commands.Cog):
     async def _render_daily(self, message: OutboundMessage) -> SendSpec:
         term = posted_term(message)
         return daily_post(term, daily_post_view(term.day))
-
-    # -------------------------------------------------------------- daily schedule
-    async def daily_tick(self) -> list[str]:
-        """Post what is due, then wake up again at the next post time (from the DB)."""
-        try:
-            done = await self.quizzes.delivery.run_due(self.bot.owns_guild)
-        except Exception:
-            log.exception("daily quiz: could not post; trying again in 5 minutes")
-            self.bot.scheduler.at(
-                DAILY_JOB, datetime.now(UTC) + timedelta(minutes=5), self.daily_tick
-            )
-            return []
-        if done:
-            log.info("daily quiz: %s", "; ".join(done))
-            self.bot.outbox.wake()
-        nxt = await self.quizzes.delivery.next_wakeup(self.bot.owns_guild)
-        if nxt is None:
-            self.bot.scheduler.cancel(DAILY_JOB)
-        else:
-            # The injected clock says how long until the post; the scheduler counts real time.
-            delay = max(timedelta(seconds=1), nxt - self.bot.clock.now())
-            self.bot.scheduler.at(DAILY_JOB, datetime.now(UTC) + delay, self.daily_tick)
-        return done
 
     # -------------------------------------------------------------- typed answers
     @commands.Cog.listener()
@@ -185,7 +163,8 @@ class QuizCog(commands.Cog):
         topic = f"**{category.name}**" if category else "all things insider"
         await reply(
             interaction,
-            f"🎬 Quiz time, fam! {game.total} questions on {topic}, {game.timer_seconds}s each, "
+            f"🎬 Quiz time, fam! {plural(game.total, 'question')} on {topic}, "
+            f"{game.timer_seconds}s each, "
             f"started by {interaction.user.mention}. Buttons for multiple choice, type in the "
             "chat for the others. Faster answers earn more. First question in a few seconds…",
             ephemeral=False,
@@ -305,7 +284,6 @@ class QuizCog(commands.Cog):
     ) -> None:
         assert interaction.guild is not None
         cfg = await self.quizzes.daily.setup(interaction.guild.id, channel.id, time, timezone)
-        await self.daily_tick()
         nxt = cfg.next_post(self.bot.clock.now())
         when = f" Next one <t:{int(nxt.timestamp())}:F>." if nxt else ""
         await reply(
@@ -322,7 +300,6 @@ class QuizCog(commands.Cog):
     async def daily_off(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
         changed = await self.quizzes.daily.disable(interaction.guild.id)
-        await self.daily_tick()
         await reply(
             interaction,
             "The term of the day is paused. `/quiz-mod daily-setup` brings it back."
@@ -360,7 +337,7 @@ class QuizCog(commands.Cog):
         for q in questions:
             by_category[q.category_label] = by_category.get(q.category_label, 0) + 1
         summary = ", ".join(f"{n} {label}" for label, n in by_category.items())
-        await reply(interaction, f"Imported {len(questions)} question(s): {summary}. 🎉")
+        await reply(interaction, f"Imported {plural(len(questions), 'question')}: {summary}. 🎉")
 
     @mod_group.command(name="export", description="Download this server's questions as YAML")
     @app_commands.describe(include_builtin="Also include the questions Mutuals ships with")
@@ -371,7 +348,8 @@ class QuizCog(commands.Cog):
         )
         await reply(
             interaction,
-            f"Here are {count} question(s). Edit and bring them back with `/quiz-mod import`.",
+            f"Here's your pack ({plural(count, 'question')}). Edit it and bring it back with "
+            "`/quiz-mod import`.",
             file=discord.File(io.BytesIO(data), filename="mutuals-quiz-pack.yaml"),
         )
 

@@ -10,7 +10,7 @@ import discord
 from cogs._common import BRAND
 from core.outbox import OutboundMessage
 from core.outbox_worker import SendSpec
-from core.text import truncate
+from core.text import plural, truncate
 from services.quizzes import (
     CATEGORIES,
     BoardRow,
@@ -32,6 +32,12 @@ PERIOD_TITLES = {"week": "this week", "month": "this month", "all": "all time"}
 
 def _mention(user_id: int) -> str:
     return f"<@{user_id}>"
+
+
+def amount(count: int, word: str, plural_word: str | None = None) -> str:
+    """``plural`` with a thousands separator: "1 pt", "0 pts", "5,000 pts"."""
+    text = plural(count, word, plural_word)
+    return f"{count:,}{text[len(str(count)) :]}"
 
 
 def question_embed(asked: OpenQuestion, *, hint: bool = False) -> discord.Embed:
@@ -78,7 +84,9 @@ def reveal_embed(reveal: Reveal) -> discord.Embed:
                     break
                 shown.append(part)
             value = ", ".join(shown) + f" …and {len(parts) - len(shown)} more"
-        embed.add_field(name=f"✅ Got it ({len(reveal.winners)})", value=value, inline=False)
+        embed.add_field(
+            name=f"✅ Got it ({plural(len(reveal.winners), 'player')})", value=value, inline=False
+        )
     else:
         embed.add_field(
             name="✅ Got it",
@@ -92,7 +100,7 @@ def standings_lines(rows: list[tuple[int, int, int]], limit: int = 15) -> str:
     lines = []
     for place, (user_id, points, correct) in enumerate(rows[:limit]):
         badge = MEDALS[place] if place < len(MEDALS) else f"**{place + 1}.**"
-        lines.append(f"{badge} {_mention(user_id)} · {points:,} pts · {correct} right")
+        lines.append(f"{badge} {_mention(user_id)} · {amount(points, 'pt')} · {correct} right")
     if len(rows) > limit:
         lines.append(f"…and {len(rows) - limit} more fam")
     return "\n".join(lines)
@@ -111,7 +119,7 @@ def final_embed(end: GameEnd, *, note: str | None = None) -> discord.Embed:
         body = f"{note}\n\n{body}"
     embed = discord.Embed(title=title, description=truncate(body, 4096), color=BRAND)
     embed.set_footer(
-        text=f"{end.asked}/{end.game.total} questions · thanks for playing, fam! 💞 "
+        text=f"{end.asked}/{plural(end.game.total, 'question')} · thanks for playing, fam! 💞 "
         "See /quiz leaderboard"
     )
     return embed
@@ -137,7 +145,10 @@ def stats_embed(name: str, s: Stats) -> discord.Embed:
     embed.add_field(name="Points", value=f"{s.points:,}")
     embed.add_field(name="Right answers", value=f"{s.correct}/{s.answered} ({s.accuracy:.0%})")
     embed.add_field(name="Games played", value=str(s.games))
-    embed.add_field(name="Daily streak", value=f"🔥 {s.streak} (best {s.best_streak})")
+    embed.add_field(
+        name="Daily streak",
+        value=f"🔥 {plural(s.streak, 'day')} (best {plural(s.best_streak, 'day')})",
+    )
     if s.best_category:
         embed.add_field(name="Best category", value=CATEGORIES[s.best_category])
     return embed
@@ -161,12 +172,12 @@ def term_embed(term: DailyTerm, *, title: str = "🌅 Term of the day") -> disco
 def daily_result_text(result: DailyResult) -> str:
     q = result.term.question
     head = (
-        f"✅ Correct! **+{result.points}** points."
+        f"✅ Correct! **+{amount(result.points, 'point')}**."
         if result.correct
         else f"❌ Not quite. The answer was **{q.answer}**."
     )
     streak = f"🔥 {result.streak}-day streak" + (
-        f" (best {result.best})" if result.best > result.streak else ""
+        f" (best {plural(result.best, 'day')})" if result.best > result.streak else ""
     )
     return truncate(f"{head}\n{q.explanation}\n\n{streak} · see you tomorrow, fam!", 2000)
 
@@ -184,7 +195,8 @@ def interrupted_notice(message: OutboundMessage) -> SendSpec:
         description=truncate(body, 4096),
         color=BRAND,
     )
-    embed.set_footer(text=f"{p.get('asked', 0)}/{p.get('total', 0)} questions asked")
+    asked, total = int(p.get("asked", 0)), int(p.get("total", 0))
+    embed.set_footer(text=f"{asked}/{plural(total, 'question')} asked")
     return SendSpec(
         content="I had to restart, so the quiz here ended early. Sorry fam! 🙏 "
         "The channel is free: start a new one with `/quiz start`.",

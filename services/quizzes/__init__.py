@@ -6,9 +6,9 @@ from services.quizzes.admin import QuizAdmin
 from services.quizzes.answers import DAILY_POINTS, MAX_POINTS, points_for
 from services.quizzes.bank import QuestionBank
 from services.quizzes.boards import BoardRow, Boards, Stats
-from services.quizzes.daily import DailyConfig, DailyResult, DailyService, DailyTerm
+from services.quizzes.daily import SLOT_KIND, DailyConfig, DailyResult, DailyService, DailyTerm
 from services.quizzes.days import PERIODS, period_start
-from services.quizzes.delivery import POST_PURPOSE, SLOT_KIND, DailyDelivery, SlotPlan, plan_slots
+from services.quizzes.delivery import POST_PURPOSE, DailyDelivery, SlotPlan, plan_slots
 from services.quizzes.games import (
     DEFAULT_QUESTIONS,
     DEFAULT_TIMER,
@@ -31,6 +31,7 @@ from services.quizzes.packs import (
     MAX_PACK_QUESTIONS,
     PackErrors,
     PackProblem,
+    ShippedPacksMissing,
     check_upload,
     dump_pack,
     load_builtin,
@@ -76,6 +77,7 @@ __all__ = [
     "QuizAdmin",
     "QuizService",
     "Reveal",
+    "ShippedPacksMissing",
     "SlotPlan",
     "Standing",
     "Stats",

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
+from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.db import Database
+from core.deliveries import Replan, no_replan
 from core.errors import Conflict, DomainError, NotFound
 from core.sql import insert_ignore
 from models.quizzes import QuizDailyConfig, QuizDailyTerm, QuizStreak
@@ -27,6 +30,24 @@ from services.quizzes.questions import Question, from_snapshot
 from services.schedules import next_fire_times, parse_schedule, parse_time
 
 NO_REPEAT_DAYS = 60
+#: the claim kind of the daily post (``delivery.DailyDelivery``); stored, so never renamed
+SLOT_KIND = "quiz_daily"
+
+
+@lru_cache(maxsize=2048)
+def daily_trigger(post_time: str, timezone: str) -> BaseTrigger:
+    """When a daily post at ``post_time`` (HH:MM) in ``timezone`` fires. Built once per time
+    and zone: core's deliveries ask about every server every few seconds, and a trigger is pure
+    (the same one serves every server with that time and zone)."""
+    return parse_schedule(
+        f"daily {post_time}", timezone, anchor=datetime(2000, 1, 1, tzinfo=UTC)
+    ).trigger
+
+
+def next_post(post_time: str, timezone: str, *, after: datetime) -> datetime | None:
+    """The first daily post time strictly after ``after``."""
+    times = next_fire_times(daily_trigger(post_time, timezone), after, 1)
+    return times[0] if times else None
 
 
 @dataclass(frozen=True)
@@ -39,9 +60,7 @@ class DailyConfig:
     since: datetime  # slots before this (the last setup) are never posted
 
     def next_post(self, after: datetime) -> datetime | None:
-        schedule = parse_schedule(f"daily {self.post_time}", self.timezone, anchor=self.since)
-        times = next_fire_times(schedule.trigger, after, 1)
-        return times[0] if times else None
+        return next_post(self.post_time, self.timezone, after=after)
 
 
 @dataclass(frozen=True)
@@ -60,17 +79,23 @@ class DailyResult:
     term: DailyTerm
 
 
-def _config(row: QuizDailyConfig) -> DailyConfig:
+def config_of(row: QuizDailyConfig) -> DailyConfig:
     return DailyConfig(
         row.guild_id, row.channel_id, row.post_time, row.timezone, row.enabled, row.updated_at
     )
 
 
 class DailyService:
-    def __init__(self, db: Database, clock: Clock, bank: QuestionBank) -> None:
+    """``replan`` is told whenever the post times change (setup, time zone, switched off), so
+    the next wake-up is re-planned at once."""
+
+    def __init__(
+        self, db: Database, clock: Clock, bank: QuestionBank, replan: Replan = no_replan
+    ) -> None:
         self.db = db
         self.clock = clock
         self.bank = bank
+        self.replan = replan
 
     # ------------------------------------------------------------------ setup
     async def setup(
@@ -94,7 +119,9 @@ class DailyService:
             row.timezone = tz
             row.enabled = True
             row.updated_at = now
-            return _config(row)
+            cfg = config_of(row)
+        self.replan(SLOT_KIND)
+        return cfg
 
     async def disable(self, guild_id: int) -> bool:
         async with self.db.write() as session:
@@ -103,19 +130,25 @@ class DailyService:
                 return False
             row.enabled = False
             row.updated_at = self.clock.now()
-            return True
+        self.replan(SLOT_KIND)
+        return True
 
     async def config(self, guild_id: int) -> DailyConfig | None:
         async with self.db.read() as session:
             row = await session.get(QuizDailyConfig, guild_id)
-            return _config(row) if row else None
+            return config_of(row) if row else None
 
     async def configs(self) -> list[DailyConfig]:
+        """Every server posting a term of the day (read every few seconds by the delivery plan:
+        plain columns, no ORM objects)."""
+        c = QuizDailyConfig
         async with self.db.read() as session:
-            rows = await session.scalars(
-                select(QuizDailyConfig).where(QuizDailyConfig.enabled.is_(True))
+            rows = await session.execute(
+                select(
+                    c.guild_id, c.channel_id, c.post_time, c.timezone, c.enabled, c.updated_at
+                ).where(c.enabled.is_(True))
             )
-            return [_config(r) for r in rows.all()]
+            return [DailyConfig(*row) for row in rows.all()]
 
     # ------------------------------------------------------------------ the term
     async def term(self, session: AsyncSession, guild_id: int, day: date) -> DailyTerm:

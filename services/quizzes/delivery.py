@@ -1,27 +1,31 @@
 """What comes due and how it is delivered: the term of the day's channel post, at each server's
-chosen local time, exactly once per day.
-
-Exactly once holds three times over: the slot is claimed in ``scheduled_slot`` before anything
-is queued (``SlotStore.run``), the outbox row carries a per-day dedupe key, and the term itself
-is a unique (guild, day) row fixed the first time anyone needs it.
+chosen local time, exactly once per day. Core (``core.deliveries``) claims, catches up and re-arms.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from core import outbox
-from core.clock import Clock
-from core.db import Database
-from core.slots import SlotStore
-from models.quizzes import QuizDailyConfig
-from services.quizzes.daily import DailyConfig, DailyService
-from services.quizzes.days import local_day
-from services.schedules import fire_times_between, parse_schedule
+from sqlalchemy import func, select
 
-SLOT_KIND = "quiz_daily"
+from core import outbox
+from core.clock import Clock, as_utc
+from core.db import Database
+from core.deliveries import EACH, DeliveryPlan, GuildFilter, Occurrence, occurrences_in
+from models.delivery import ScheduledSlot
+from models.quizzes import QuizDailyConfig
+from services.quizzes.daily import (
+    SLOT_KIND,
+    DailyConfig,
+    DailyService,
+    config_of,
+    daily_trigger,
+    next_post,
+)
+from services.quizzes.days import local_day
+from services.schedules import fire_times_between
+
 POST_PURPOSE = "quiz_daily_post"
 
 
@@ -40,8 +44,7 @@ def plan_slots(
     after a long outage would only confuse the fam.
     """
     start = max(last_slot, cfg.since) if last_slot else cfg.since
-    schedule = parse_schedule(f"daily {cfg.post_time}", cfg.timezone, anchor=cfg.since)
-    slots = fire_times_between(schedule.trigger, start, now)
+    slots = fire_times_between(daily_trigger(cfg.post_time, cfg.timezone), start, now)
     if not slots:
         return SlotPlan((), ())
     latest = slots[-1]
@@ -50,28 +53,81 @@ def plan_slots(
     return SlotPlan((), tuple(slots))
 
 
-class DailyDelivery:
+class DailyDelivery(DeliveryPlan):
+    """One occurrence per server and post time (ref: the guild id).
+
+    Exactly once holds three times over: core claims the slot before anything is queued, the
+    outbox row carries a per-day dedupe key, and the term itself is a unique (guild, day) row
+    fixed the first time anyone needs it.
+    """
+
+    kind = SLOT_KIND
+    catch_up = EACH
+
     def __init__(
         self,
         db: Database,
         clock: Clock,
         daily: DailyService,
-        slots: SlotStore,
         *,
         grace: timedelta = timedelta(hours=6),
     ) -> None:
         self.db = db
         self.clock = clock
         self.daily = daily
-        self.slots = slots
         self.grace = grace
 
+    async def due(self, now: datetime, owns: GuildFilter) -> list[Occurrence]:
+        """Every slot since the last handled one: the latest within grace is posted, the
+        older ones come back to core to be recorded as missed (``plan_slots``)."""
+        configs = [cfg for cfg in await self.daily.configs() if owns(cfg.guild_id)]
+        if not configs:
+            return []
+        last = await self._last_slots([str(cfg.guild_id) for cfg in configs])
+        # Core asks every few seconds and almost every server has handled its latest post
+        # time: find that time once per (time, zone) and skip those servers cheaply.
+        latest: dict[tuple[str, str], datetime | None] = {}
+        found: list[Occurrence] = []
+        for cfg in configs:
+            ref = str(cfg.guild_id)
+            key = (cfg.post_time, cfg.timezone)
+            if key not in latest:
+                recent = fire_times_between(daily_trigger(*key), now - timedelta(days=2), now)
+                latest[key] = recent[-1] if recent else None
+            handled = max(last[ref], cfg.since) if ref in last else cfg.since
+            newest = latest[key]
+            if newest is not None and newest <= handled:
+                continue  # nothing came due since the last handled slot (or the setup)
+            plan = plan_slots(cfg, last.get(ref), now, self.grace)
+            found += occurrences_in(
+                [*plan.missed, *plan.late], kind=self.kind, ref=ref, guild_id=cfg.guild_id
+            )
+        return found
+
+    async def next_at(self, now: datetime, owns: GuildFilter) -> datetime | None:
+        upcoming = {
+            (cfg.post_time, cfg.timezone)
+            for cfg in await self.daily.configs()
+            if owns(cfg.guild_id)
+        }
+        times = [t for key in upcoming for t in [next_post(*key, after=now)] if t is not None]
+        return min(times) if times else None
+
+    async def deliver(self, occurrence: Occurrence) -> str:
+        # The ref is the guild id: a claim left by an older version carries no guild id.
+        return await self.post(int(occurrence.ref), occurrence.at)
+
     async def post(self, guild_id: int, slot_at: datetime) -> str:
-        """Queue the channel post for the day of ``slot_at`` (a no-op if that day was posted)."""
+        """Queue the channel post for the day of ``slot_at`` (a no-op if that day was posted,
+        or if a later post time has come meanwhile: only the latest term goes out)."""
+        now = self.clock.now()
         async with self.db.write() as session:
             row = await session.get(QuizDailyConfig, guild_id)
             if row is None or not row.enabled:
                 return "daily quiz switched off"
+            later = config_of(row).next_post(slot_at)
+            if later is not None and later <= now:
+                return f"skipped: the post of {later.isoformat()} is due instead"
             day = local_day(slot_at, row.timezone)
             term = await self.daily.term(session, guild_id, day)
             queued = await outbox.add_message(
@@ -80,42 +136,22 @@ class DailyDelivery:
                 target_id=row.channel_id,
                 guild_id=guild_id,
                 payload={"day": day.isoformat(), "question": term.question.snapshot()},
-                now=self.clock.now(),
+                now=now,
                 purpose=POST_PURPOSE,
                 dedupe_key=f"quiz_daily:{guild_id}:{day.isoformat()}",
             )
         return f"queued {day.isoformat()}" if queued else f"{day.isoformat()} already posted"
 
-    async def run_due(self, owns: Callable[[int], bool] = lambda _g: True) -> list[str]:
-        """Post what is due now, record what was missed; safe to call any number of times,
-        from any number of processes. Returns what happened, for logs and tests."""
-        now = self.clock.now()
-        done: list[str] = []
-        for cfg in await self.daily.configs():
-            if not owns(cfg.guild_id):
-                continue
-            ref = str(cfg.guild_id)
-            plan = plan_slots(cfg, await self.slots.last_slot(SLOT_KIND, ref), now, self.grace)
-            for slot in plan.missed:
-                if await self.slots.record_missed(SLOT_KIND, ref, slot, "bot was offline"):
-                    done.append(f"{ref} missed {slot.isoformat()}")
-            for slot in plan.late:
-                guild_id = cfg.guild_id
-
-                async def deliver(g: int = guild_id, s: datetime = slot) -> str:
-                    return await self.post(g, s)
-
-                result = await self.slots.run(SLOT_KIND, ref, slot, deliver)
-                done.append(f"{ref} {result} {slot.isoformat()}")
-        return done
-
-    async def next_wakeup(self, owns: Callable[[int], bool] = lambda _g: True) -> datetime | None:
-        now = self.clock.now()
-        times = [
-            t
-            for cfg in await self.daily.configs()
-            if owns(cfg.guild_id)
-            for t in [cfg.next_post(now)]
-            if t is not None
-        ]
-        return min(times) if times else None
+    async def _last_slots(self, refs: list[str]) -> dict[str, datetime]:
+        """The latest handled slot of each server (claimed, done or missed), in one query."""
+        found: dict[str, datetime] = {}
+        async with self.db.read() as session:
+            for i in range(0, len(refs), 500):
+                chunk = refs[i : i + 500]
+                rows = await session.execute(
+                    select(ScheduledSlot.ref, func.max(ScheduledSlot.slot_at))
+                    .where(ScheduledSlot.kind == self.kind, ScheduledSlot.ref.in_(chunk))
+                    .group_by(ScheduledSlot.ref)
+                )
+                found.update({ref: as_utc(at) for ref, at in rows.all() if at is not None})
+        return found

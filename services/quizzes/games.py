@@ -24,6 +24,7 @@ from core.clock import Clock
 from core.db import Database
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.sql import insert_ignore
+from core.text import plural
 from models.quizzes import QuizAnswer, QuizGame, QuizGameScore
 from services.quizzes.answers import game_round, grade_option, points_for, record_answer
 from services.quizzes.bank import QuestionBank
@@ -140,8 +141,9 @@ class GameService:
             pool = await self.bank.pool(session, guild_id, category)
             if len(pool) < count:
                 if len(pool) < MIN_QUESTIONS:
+                    where = "That category has" if category else "This server has"
                     raise DomainError(
-                        f"There are only {len(pool)} questions in that category; a game needs "
+                        f"{where} only {plural(len(pool), 'question')}; a game needs "
                         f"{MIN_QUESTIONS}. Pick another category or ask a mod to add some."
                     )
                 count = len(pool)

@@ -31,7 +31,7 @@ from typing import Any
 import yaml
 
 from core.errors import DomainError
-from core.text import clean_line
+from core.text import clean_line, plural
 from services.quizzes.questions import (
     CATEGORIES,
     DIFFICULTIES,
@@ -89,7 +89,7 @@ class PackErrors(DomainError):
 
 
 def format_problems(problems: list[PackProblem], limit: int = 1800) -> str:
-    head = f"Nothing was imported: I found {len(problems)} problem(s) in that pack.\n"
+    head = f"Nothing was imported: I found {plural(len(problems), 'problem')} in that pack.\n"
     lines: list[str] = []
     used = len(head)
     for i, problem in enumerate(problems):
@@ -215,7 +215,7 @@ def validate_question(
             problems.append(PackProblem(number, qid, "accept", "needs a list of answers."))
         elif len(raw_accept) > MAX_ACCEPTED:
             problems.append(
-                PackProblem(number, qid, "accept", f"keep it to {MAX_ACCEPTED} variants.")
+                PackProblem(number, qid, "accept", f"keep it to {plural(MAX_ACCEPTED, 'variant')}.")
             )
         else:
             for i, alt in enumerate(raw_accept, start=1):
@@ -317,7 +317,7 @@ def validate_pack(raw: Any, *, key_prefix: str, existing_ids: Iterable[str] = ()
                     None,
                     None,
                     "questions",
-                    f"has {len(items)} questions; the most is {MAX_PACK_QUESTIONS}.",
+                    f"has {plural(len(items), 'question')}; the most is {MAX_PACK_QUESTIONS}.",
                 )
             ]
         )
@@ -344,12 +344,32 @@ def validate_pack(raw: Any, *, key_prefix: str, existing_ids: Iterable[str] = ()
     return questions
 
 
+PACK_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+class ShippedPacksMissing(RuntimeError):
+    """The shipped question packs aren't where the bot looks for them: stop, don't run empty."""
+
+
 @lru_cache(maxsize=4)
 def load_builtin(directory: Path = DATA_DIR) -> tuple[Question, ...]:
-    """The shipped packs, validated at load: a broken data file stops the bot loudly."""
+    """The shipped packs, validated at load: a missing, empty or broken data folder stops the bot
+    loudly instead of running with no questions."""
+    if not directory.is_dir():
+        raise ShippedPacksMissing(
+            f"the quiz packs folder {directory} is missing; the shipped questions live in "
+            "data/quizzes/ (*.yaml). Restore it, or the quizzes have nothing to ask."
+        )
+    paths = sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in PACK_SUFFIXES)
+    if not paths:
+        raise ShippedPacksMissing(
+            f"the quiz packs folder {directory} holds no pack (.yaml, .yml or .json); the "
+            "shipped questions live in data/quizzes/. Restore them, or the quizzes have "
+            "nothing to ask."
+        )
     questions: list[Question] = []
     ids: set[str] = set()
-    for path in sorted(directory.glob("*.yaml")):
+    for path in paths:
         try:
             found = validate_pack(
                 parse_pack_bytes(path.read_bytes(), path.name), key_prefix="b", existing_ids=ids

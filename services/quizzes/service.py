@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from core.clock import Clock
 from core.db import Database
-from core.slots import SlotStore
+from core.deliveries import Replan, no_replan
 from services.quizzes.admin import QuizAdmin
 from services.quizzes.bank import QuestionBank
 from services.quizzes.boards import Boards
@@ -22,15 +22,16 @@ from services.quizzes.questions import Question
 
 class QuizService:
     """``games`` (channel games), ``admin`` (moderators' questions and categories), ``boards``
-    (leaderboards, stats), ``daily`` (the term of the day) and ``delivery`` (its posting)."""
+    (leaderboards, stats), ``daily`` (the term of the day) and ``delivery`` (its posting: the
+    ``DeliveryPlan`` the cog hands to core). ``replan`` is the bot's ``deliveries.poke``."""
 
     def __init__(
         self,
         db: Database,
         clock: Clock,
-        slots: SlotStore,
         *,
         grace: timedelta = timedelta(hours=6),
+        replan: Replan = no_replan,
         builtin: Sequence[Question] | None = None,
         rng: random.Random | None = None,
     ) -> None:
@@ -40,5 +41,5 @@ class QuizService:
         self.games = GameService(db, clock, self.bank)
         self.admin = QuizAdmin(db, clock, self.bank)
         self.boards = Boards(db, clock)
-        self.daily = DailyService(db, clock, self.bank)
-        self.delivery = DailyDelivery(db, clock, self.daily, slots, grace=grace)
+        self.daily = DailyService(db, clock, self.bank, replan)
+        self.delivery = DailyDelivery(db, clock, self.daily, grace=grace)

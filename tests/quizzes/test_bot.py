@@ -1,6 +1,6 @@
 """Quizzes through the fake Discord with the real bot: a full game (buttons, typed answers,
 timer, hint, reveal, standings), 50 members clicking at once, a gateway reconnect and a restart
-mid-game, the daily term across a restart, and moderator-only question management.
+mid-game, and moderator-only question management (the daily term: ``test_daily_bot``).
 
 Game timers never sleep: the cog's ``sleep`` is swapped for ``Steps``, which lets the test
 decide when each timer ends; points come from the injected ManualClock.
@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import func, select
@@ -82,9 +81,14 @@ def bank() -> list[Question]:
 
 
 async def quiz_bot(
-    bot_factory: BotFactory, clock: ManualClock, questions: list[Question] | None = None
+    bot_factory: BotFactory,
+    clock: ManualClock,
+    questions: list[Question] | None = None,
+    **settings: Any,
 ) -> tuple[AnyBot, QuizCog, Steps]:
-    bot = await bot_factory(clock=clock)
+    """The real bot with quiz timers under the test's control; ``settings`` override Settings
+    fields (e.g. ``delivery_sweep_seconds``)."""
+    bot = await bot_factory(clock=clock, **settings)
     found = bot.get_cog("QuizCog")
     # load_extension builds its own module object, so compare by name, not by class identity
     assert type(found).__name__ == "QuizCog"
@@ -183,6 +187,9 @@ async def test_full_game_buttons_typed_answers_timer_reveal_scores(
     assert text.splitlines()[0] == f"🥇 <@{ALICE_ID}> · 5,000 pts · 5 right"
     assert text.splitlines()[1] == f"🥈 <@{BOB_ID}> · 1,500 pts · 2 right"
     reveal = await wait_titled(fake, "⏱️ Time's up! Question 1")
+    got_it = reveal["embeds"][0]["fields"][0]["name"]
+    # choice questions: Alice alone got it; typed answers: both of them
+    assert got_it == ("✅ Got it (1 player)" if kinds[0] == "choice" else "✅ Got it (2 players)")
     assert "Insiders say" in reveal["embeds"][0]["description"] or "sound" in str(reveal)
     assert all(not m.get("pinged_user_ids") for m in fake.messages(GENERAL_ID))  # nobody pinged
     await fake.wait_for(lambda: cog.runners == {}, 10)
@@ -300,68 +307,6 @@ async def test_restart_mid_game_ends_it_with_a_message_and_frees_the_channel(
     assert steps2 is not steps
 
 
-async def test_daily_term_posted_once_across_restart_and_answered(
-    fake: FakeDiscord, bot_factory: BotFactory, clock: ManualClock, stop: Stop
-) -> None:
-    clock.set(datetime(2026, 6, 1, 7, 0, tzinfo=UTC))
-    bot, cog, _steps = await quiz_bot(bot_factory, clock)
-    h = await fake.slash(
-        GUILD_ID,
-        MOD_ID,
-        "quiz-mod daily-setup",
-        {"channel": fake.channel_option(GENERAL_ID), "time": "09:00", "timezone": "Europe/London"},
-    )
-    await h.response()
-    assert h.ephemeral and "09:00" in str(h.content) and "Europe/London" in str(h.content)
-    assert "quiz:daily" in bot.scheduler.job_ids()
-
-    clock.set(datetime(2026, 6, 1, 8, 0, 30, tzinfo=UTC))  # 09:00:30 in London (BST)
-    await cog.daily_tick()
-    post = await fake.wait_for(
-        lambda: next((m for m in fake.messages(GENERAL_ID) if "Term of the day" in str(m)), None),
-        10,
-    )
-    await stop(bot)
-    _bot2, cog2, _ = await quiz_bot(bot_factory, clock)  # restart: the tick runs at load
-    await cog2.daily_tick()
-    await asyncio.sleep(0.2)  # give a (wrong) second post a chance to show up
-    assert sum("Term of the day" in str(m) for m in fake.messages(GENERAL_ID)) == 1
-
-    open_ = await fake.click(ALICE_ID, buttons(post)[0]["custom_id"])
-    await open_.response()
-    assert open_.ephemeral and open_.embeds and "Term of the day" in open_.embeds[0]["title"]
-    assert open_.message is not None
-    choices = buttons(open_.message)
-    if len(choices) == 4:
-        term = await cog2.quizzes.daily.today(GUILD_ID)
-        right = choices[term.question.correct_option]["custom_id"]
-        done = await fake.click(ALICE_ID, right, message_id=int(open_.message["id"]))
-        await done.response()
-    else:
-        typed = await fake.click(ALICE_ID, choices[0]["custom_id"])
-        await typed.response()
-        term = await cog2.quizzes.daily.today(GUILD_ID)
-        modal_id = typed.modal["custom_id"] if typed.modal else ""
-        done = await fake.submit_modal(
-            ALICE_ID, modal_id, {typed_field(typed): term.question.answer}
-        )
-        await done.response()
-    assert "Correct" in str(done.content) and "1-day streak" in str(done.content)
-    again = await fake.slash(GUILD_ID, ALICE_ID, "quiz daily", {"answer": "A"})
-    await again.response()
-    assert again.ephemeral and "already answered today's term" in str(again.content)
-
-
-def typed_field(handle: Any) -> str:
-    modal = handle.modal or {}
-    for row in modal.get("components", []):
-        inner = row.get("components") or [row.get("component") or {}]
-        for comp in inner:
-            if comp.get("custom_id"):
-                return str(comp["custom_id"])
-    raise AssertionError("no text input in the modal")
-
-
 async def test_members_cannot_manage_questions_and_bad_packs_are_refused(
     fake: FakeDiscord, bot_factory: BotFactory, clock: ManualClock, db: Database
 ) -> None:
@@ -414,8 +359,11 @@ async def test_members_cannot_manage_questions_and_bad_packs_are_refused(
         {"file": fake.attachment_option("ok.yaml", content=pack)},
     )
     await h.response()
-    assert "Imported 1 question(s): 1 Lingo" in str((await h.wait_followup())["content"])
+    assert "Imported 1 question: 1 Lingo. 🎉" in str((await h.wait_followup())["content"])
     assert len(await cog.quizzes.admin.questions(GUILD_ID)) == 6
+    h = await fake.slash(GUILD_ID, MOD_ID, "quiz-mod export")
+    await h.response()
+    assert h.ephemeral and str(h.content).startswith("Here's your pack (1 question).")
 
     h = await fake.slash(
         GUILD_ID, MOD_ID, "quiz-mod add", {"category": "rules", "difficulty": "hard"}

@@ -1,21 +1,28 @@
-"""The term of the day with an injected clock: posted exactly once per day across restarts,
-one answer per member per day, streaks in calendar days across time zones and DST."""
+"""The term of the day with an injected clock: posted by core's deliveries exactly once per day
+across restarts and database blips, one answer per member per day, streaks in calendar days
+across time zones and DST."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import ManualClock
 from core.db import Database
+from core.deliveries import Deliveries, no_replan
 from core.errors import Conflict, DomainError
+from core.leases import LeaseStore
+from core.scheduler import Scheduler
 from core.slots import SlotStore
 from models.delivery import OutboxMessage, ScheduledSlot
-from services.quizzes import DailyConfig, Question, QuizService, plan_slots
+from services.quizzes import SLOT_KIND, DailyConfig, DailyTerm, Question, QuizService, plan_slots
 
 G, CHANNEL, ALICE, BOB = 7, 70, 701, 702
 NY = ZoneInfo("America/New_York")
@@ -39,9 +46,36 @@ def bank() -> list[Question]:
     ]
 
 
-def make(db: Database, clock: ManualClock) -> QuizService:
+def make(
+    db: Database, clock: ManualClock, replan: Callable[[str], None] = no_replan
+) -> QuizService:
     """A fresh service, as a restarted process would build it."""
-    return QuizService(db, clock, SlotStore(db, clock), grace=timedelta(hours=6), builtin=bank())
+    return QuizService(db, clock, grace=timedelta(hours=6), replan=replan, builtin=bank())
+
+
+class Process:
+    """One bot process's daily posting: a fresh service run by core's deliveries (its own lease
+    and claims), as ``cog_load`` hands it over. A new one is a restart."""
+
+    def __init__(self, db: Database, clock: ManualClock, **grace: float) -> None:
+        self.quiz = make(db, clock)
+        if grace:
+            self.quiz.delivery.grace = timedelta(**grace)
+        self.deliveries = Deliveries(
+            SlotStore(db, clock),
+            LeaseStore(db, clock, lease=timedelta(seconds=30)),
+            Scheduler(),
+            clock,
+            owns=lambda _g: True,
+            sweep_seconds=3600,  # the tests run passes themselves
+            heartbeat_seconds=3600,
+        )
+        self.deliveries.add(self.quiz.delivery)
+
+    async def run(self) -> list[str]:
+        """One run of the plan: what happened to each occurrence, e.g. "done 2026-…"."""
+        outcomes = await self.deliveries.run(SLOT_KIND)
+        return [f"{o.status} {o.occurrence.at.isoformat()}" for o in outcomes]
 
 
 def local(clock: ManualClock, y: int, m: int, d: int, hh: int, mm: int, tz: ZoneInfo) -> None:
@@ -60,58 +94,145 @@ async def posts(db: Database) -> list[str]:
     return [r.payload["day"] for r in rows]
 
 
+async def slot_statuses(db: Database) -> list[tuple[str, str | None]]:
+    async with db.read() as session:
+        rows = await session.execute(
+            select(ScheduledSlot.status, ScheduledSlot.detail)
+            .where(ScheduledSlot.kind == SLOT_KIND)
+            .order_by(ScheduledSlot.slot_at)
+        )
+        return [(status, detail) for status, detail in rows.all()]
+
+
 async def test_posted_exactly_once_per_day_across_restarts(
     db: Database, clock: ManualClock
 ) -> None:
     local(clock, 2026, 3, 6, 9, 0, NY)
-    quiz = make(db, clock)
-    await quiz.daily.setup(G, CHANNEL, "18:00", "America/New_York")
-    assert await quiz.delivery.run_due() == []  # not yet
+    first = Process(db, clock)
+    await first.quiz.daily.setup(G, CHANNEL, "18:00", "America/New_York")
+    assert await first.run() == []  # not yet
     evening = datetime(2026, 3, 6, 18, 0, tzinfo=NY).astimezone(UTC)
-    assert (await quiz.delivery.next_wakeup()) == evening
+    assert first.deliveries.next_wake(SLOT_KIND) == evening
 
     local(clock, 2026, 3, 6, 18, 0, NY)
-    results = await asyncio.gather(*(make(db, clock).delivery.run_due() for _ in range(5)))
+    results = await asyncio.gather(*(Process(db, clock).run() for _ in range(5)))
     flat = [r for rs in results for r in rs]
-    assert sum(" done " in r for r in flat) == 1  # five racing processes, one post
+    assert sum(r.startswith("done ") for r in flat) == 1  # five racing processes, one post
     assert await posts(db) == ["2026-03-06"]
 
     local(clock, 2026, 3, 6, 18, 5, NY)
-    restarted = make(db, clock)  # a restart the same evening: nothing again
-    assert await restarted.delivery.run_due() == []
+    assert await Process(db, clock).run() == []  # a restart the same evening: nothing again
 
     # Across the spring-forward night the slot is still 18:00 local (now UTC-4).
     local(clock, 2026, 3, 8, 18, 0, NY)
-    restarted = make(db, clock)
-    out = await restarted.delivery.run_due()
-    assert any("missed 2026-03-07T23:00:00+00:00" in r for r in out)  # down all of Saturday
-    assert any("done 2026-03-08T22:00:00+00:00" in r for r in out)
+    out = await Process(db, clock).run()
+    assert out == [
+        "missed 2026-03-07T23:00:00+00:00",  # down all of Saturday
+        "done 2026-03-08T22:00:00+00:00",
+    ]
     assert await posts(db) == ["2026-03-06", "2026-03-08"]
 
     # Down for a long weekend: the old slots are recorded missed, nothing is posted late.
     local(clock, 2026, 3, 11, 2, 0, NY)
-    out = await make(db, clock).delivery.run_due()
-    assert [r.split()[1] for r in out] == ["missed", "missed"]
+    out = await Process(db, clock).run()
+    assert [r.split()[0] for r in out] == ["missed", "missed"]
     local(clock, 2026, 3, 11, 19, 30, NY)  # 1.5 h late, within grace: posted late
-    assert any(" done " in r for r in await make(db, clock).delivery.run_due())
+    assert await Process(db, clock).run() == ["done 2026-03-11T22:00:00+00:00"]
     assert await posts(db) == ["2026-03-06", "2026-03-08", "2026-03-11"]
-    async with db.read() as session:
-        statuses = (await session.scalars(select(ScheduledSlot.status))).all()
+    statuses = [status for status, _ in await slot_statuses(db)]
     assert sorted(statuses) == ["done", "done", "done", "missed", "missed", "missed"]
 
 
 async def test_changing_the_time_never_posts_a_day_twice(db: Database, clock: ManualClock) -> None:
     local(clock, 2026, 5, 4, 8, 0, NY)
-    quiz = make(db, clock)
+    process = Process(db, clock)
+    quiz = process.quiz
     await quiz.daily.setup(G, CHANNEL, "9am", "America/New_York")
     local(clock, 2026, 5, 4, 9, 1, NY)
-    await quiz.delivery.run_due()
+    assert await process.run() == ["done 2026-05-04T13:00:00+00:00"]
     await quiz.daily.setup(G, CHANNEL, "20:00")  # keeps New York
     local(clock, 2026, 5, 4, 20, 0, NY)
-    await quiz.delivery.run_due()
+    assert await process.run() == ["done 2026-05-05T00:00:00+00:00"]
     assert await posts(db) == ["2026-05-04"]  # the per-day key: one post that day
+    assert (await slot_statuses(db))[-1] == ("done", "2026-05-04 already posted")
     cfg = await quiz.daily.config(G)
     assert cfg is not None and cfg.timezone == "America/New_York" and cfg.post_time == "20:00"
+
+
+async def test_setup_time_zone_and_switching_off_replan_the_daily_post(
+    db: Database, clock: ManualClock
+) -> None:
+    told: list[str] = []
+    quiz = make(db, clock, replan=told.append)
+    await quiz.daily.setup(G, CHANNEL, "18:00", "America/New_York")
+    await quiz.daily.setup(G, CHANNEL, "18:00", "Europe/London")  # a new time zone
+    await quiz.daily.disable(G)
+    assert told == [SLOT_KIND] * 3
+    assert not await quiz.daily.disable(G)  # nothing changed: nothing to re-plan
+    assert told == [SLOT_KIND] * 3
+
+
+async def test_a_claim_left_by_the_previous_version_is_posted_for_its_server(
+    db: Database, clock: ManualClock
+) -> None:
+    local(clock, 2026, 5, 4, 8, 0, NY)
+    process = Process(db, clock)
+    await process.quiz.daily.setup(G, CHANNEL, "9am", "America/New_York")
+    slot = datetime(2026, 5, 4, 9, 0, tzinfo=NY).astimezone(UTC)
+    # The old code claimed with neither an owner nor a guild id, then the process died.
+    assert await SlotStore(db, clock).claim(SLOT_KIND, str(G), slot)
+    local(clock, 2026, 5, 4, 9, 2, NY)  # older than the claim lease: abandoned
+    assert await Process(db, clock).run() == ["done 2026-05-04T13:00:00+00:00"]
+    assert await posts(db) == ["2026-05-04"]
+    async with db.read() as session:
+        row = (await session.scalars(select(OutboxMessage))).one()
+    assert (row.guild_id, row.target_id) == (G, CHANNEL)
+
+
+async def test_after_an_outage_longer_than_a_day_only_the_latest_term_is_posted(
+    db: Database, clock: ManualClock
+) -> None:
+    local(clock, 2026, 5, 4, 8, 0, NY)
+    process = Process(db, clock, hours=36)  # a generous grace window
+    await process.quiz.daily.setup(G, CHANNEL, "9am", "America/New_York")
+    local(clock, 2026, 5, 5, 10, 0, NY)  # yesterday's 09:00 is still within grace
+    assert await process.run() == [
+        "done 2026-05-04T13:00:00+00:00",
+        "done 2026-05-05T13:00:00+00:00",
+    ]
+    assert await posts(db) == ["2026-05-05"]  # yesterday's term would only confuse the fam
+    assert [s for s, _ in await slot_statuses(db)] == ["done", "done"]
+    assert (await slot_statuses(db))[0][1] == (
+        "skipped: the post of 2026-05-05T13:00:00+00:00 is due instead"
+    )
+
+
+async def test_a_database_blip_at_post_time_posts_once_when_it_is_back(
+    db: Database, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    local(clock, 2026, 5, 4, 8, 0, NY)
+    process = Process(db, clock)
+    await process.quiz.daily.setup(G, CHANNEL, "9am", "America/New_York")
+    real_term = process.quiz.daily.term
+    down = True
+
+    async def flaky(session: AsyncSession, guild_id: int, day: date) -> DailyTerm:
+        if down:
+            raise OperationalError("SELECT", {}, ConnectionRefusedError("connection refused"))
+        return await real_term(session, guild_id, day)
+
+    monkeypatch.setattr(process.quiz.daily, "term", flaky)
+    for minute in range(0, 4):
+        local(clock, 2026, 5, 4, 9, minute, NY)
+        assert await process.run() == ["retry 2026-05-04T13:00:00+00:00"]
+    assert await posts(db) == [] and await slot_statuses(db) == [("claimed", None)]
+    down = False
+    local(clock, 2026, 5, 4, 9, 5, NY)
+    assert await process.run() == ["done 2026-05-04T13:00:00+00:00"]
+    assert await process.run() == []
+    assert await posts(db) == ["2026-05-04"]
+    tomorrow = datetime(2026, 5, 5, 9, 0, tzinfo=NY).astimezone(UTC)
+    assert process.deliveries.next_wake(SLOT_KIND) == tomorrow
 
 
 def test_plan_posts_only_the_latest_slot_within_grace() -> None:

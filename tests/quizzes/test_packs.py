@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from services.quizzes import (
     CATEGORIES,
     MAX_PACK_BYTES,
     PackErrors,
+    ShippedPacksMissing,
     dump_pack,
     load_builtin,
     parse_pack_bytes,
@@ -55,6 +57,22 @@ def test_shipped_packs_are_valid_and_big_enough() -> None:
         assert term in lingo, term
 
 
+def test_shipped_packs_never_silently_vanish(tmp_path: Path) -> None:
+    missing = tmp_path / "quizzes"
+    with pytest.raises(ShippedPacksMissing, match=r"quiz packs folder .*quizzes is missing"):
+        load_builtin(missing)
+    missing.mkdir()
+    with pytest.raises(ShippedPacksMissing, match=r"holds no pack \(\.yaml, \.yml or \.json\)"):
+        load_builtin(missing)  # an empty folder used to load zero questions quietly
+    (missing / "README.md").write_text("packs go here")
+    with pytest.raises(ShippedPacksMissing, match="holds no pack"):
+        load_builtin(missing)
+    # a pack saved as .yml (or .json) is loaded, not skipped
+    (missing / "lingo.yml").write_text(json.dumps({"questions": [q()]}))
+    (missing / "rules.json").write_text(json.dumps([q(id="rules-1", category="rules")]))
+    assert [x.key for x in load_builtin(missing)] == ["b:hearts", "b:rules-1"]
+
+
 def test_bad_pack_reports_every_problem_with_number_and_field() -> None:
     raw = {
         "pack": "bad",
@@ -78,6 +96,15 @@ def test_bad_pack_reports_every_problem_with_number_and_field() -> None:
     assert "Question 6 (`Bad Id!`), field `colour`: unknown field" in text
     assert not any("Question 5" in p for p in found)  # the valid free question is fine
     assert not any("Question 1 " in p for p in found)
+
+
+def test_a_single_problem_is_counted_in_the_singular() -> None:
+    with pytest.raises(PackErrors) as exc:
+        validate_pack([q(), q(id="two", answer="likes")], key_prefix="g")
+    assert str(exc.value.message).splitlines() == [
+        "Nothing was imported: I found 1 problem in that pack.",
+        "• Question 2 (`two`), field `answer`: must be exactly one of the 4 options.",
+    ]
 
 
 def test_choice_answer_must_be_an_option_and_options_distinct() -> None:

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from core.clock import ManualClock
 from core.db import Database
 from core.errors import Conflict, DomainError, Forbidden
-from core.slots import SlotStore
 from models.delivery import OutboxMessage
 from models.quizzes import QuizAnswer, QuizGameScore
 from services.guild_config import GuildConfigService
@@ -66,7 +65,7 @@ def free_q(i: int, answer: str = "hearts", category: str = "lingo") -> Question:
 @pytest.fixture
 def quiz(db: Database, clock: ManualClock) -> QuizService:
     bank = [choice_q(i) for i in range(6)]
-    return QuizService(db, clock, SlotStore(db, clock), builtin=bank, rng=random.Random(7))
+    return QuizService(db, clock, builtin=bank, rng=random.Random(7))
 
 
 async def test_game_round_trip_and_speed_points(quiz: QuizService, clock: ManualClock) -> None:
@@ -166,9 +165,7 @@ async def test_fifty_members_in_the_same_second_score_exactly(
 
 
 async def test_free_answers_forgive_typos_and_credit_once(db: Database, clock: ManualClock) -> None:
-    quiz = QuizService(
-        db, clock, SlotStore(db, clock), builtin=[free_q(i) for i in range(5)], rng=random.Random(1)
-    )
+    quiz = QuizService(db, clock, builtin=[free_q(i) for i in range(5)], rng=random.Random(1))
     game = await quiz.games.start_game(G, CH, STARTER, count=5)
     await quiz.games.open_question(game.id, 0)
     assert not (await quiz.games.answer(game.id, 0, ALICE, text="likes")).correct
@@ -199,14 +196,14 @@ async def test_stop_is_for_the_starter_or_a_moderator(quiz: QuizService) -> None
 
 async def test_restart_ends_open_games_once_with_a_notice(db: Database, clock: ManualClock) -> None:
     bank = [choice_q(i) for i in range(6)]
-    before = QuizService(db, clock, SlotStore(db, clock), builtin=bank)
+    before = QuizService(db, clock, builtin=bank)
     game = await before.games.start_game(G, CH, STARTER, count=5)
     asked = await before.games.open_question(game.id, 0)
     assert asked is not None
     await before.games.answer(game.id, 0, ALICE, option=asked.question.correct_option)
     other_shard = await before.games.start_game(2, CH2, STARTER, count=5)
 
-    after = QuizService(db, clock, SlotStore(db, clock), builtin=bank)  # the bot restarted
+    after = QuizService(db, clock, builtin=bank)  # the bot restarted
     ended = await after.games.interrupt_open_games(owns=lambda guild_id: guild_id == G)
     assert [(e.game.id, e.status, e.asked) for e in ended] == [(game.id, "interrupted", 1)]
     assert ended[0].standings[0].user_id == ALICE
@@ -223,7 +220,7 @@ async def test_restart_ends_open_games_once_with_a_notice(db: Database, clock: M
 
 
 async def test_import_is_all_or_nothing_and_add_validates(db: Database, clock: ManualClock) -> None:
-    quiz = QuizService(db, clock, SlotStore(db, clock), builtin=load_builtin())
+    quiz = QuizService(db, clock, builtin=load_builtin())
     good = b"""
 questions:
   - {id: fam-1, category: lingo, type: free, question: "Your people?", answer: fam,
@@ -285,7 +282,7 @@ async def test_disabled_categories_leave_games_and_pool(quiz: QuizService) -> No
     assert await quiz.admin.set_category_enabled(G, "lingo", False)
     with pytest.raises(DomainError, match="switched off"):
         await quiz.games.start_game(G, CH, STARTER, category="lingo", count=5)
-    with pytest.raises(DomainError, match="only 0 questions"):
+    with pytest.raises(DomainError, match="This server has only 0 questions; a game needs 5"):
         await quiz.games.start_game(G, CH, STARTER, count=5)
     for category in ("sayings", "rules"):
         await quiz.admin.set_category_enabled(G, category, False)
@@ -296,12 +293,25 @@ async def test_disabled_categories_leave_games_and_pool(quiz: QuizService) -> No
     await quiz.games.start_game(G, CH, STARTER, category="lingo", count=5)
 
 
+async def test_a_category_too_small_for_a_game_says_how_many_it_has(
+    db: Database, clock: ManualClock
+) -> None:
+    bank = [*(choice_q(i) for i in range(6)), free_q(9, category="rules")]
+    quiz = QuizService(db, clock, builtin=bank, rng=random.Random(2))
+    with pytest.raises(DomainError) as refused:
+        await quiz.games.start_game(G, CH, STARTER, category="rules", count=5)
+    assert refused.value.message == (
+        "That category has only 1 question; a game needs 5. Pick another category or ask a mod "
+        "to add some."
+    )
+
+
 async def test_leaderboards_by_period_and_category_and_stats(
     db: Database, clock: ManualClock
 ) -> None:
     await GuildConfigService(db, clock).update(G, timezone="America/New_York")
     bank = [choice_q(i) for i in range(5)] + [choice_q(i, "rules") for i in range(5, 10)]
-    quiz = QuizService(db, clock, SlotStore(db, clock), builtin=bank, rng=random.Random(3))
+    quiz = QuizService(db, clock, builtin=bank, rng=random.Random(3))
     clock.set(clock.now().replace(year=2026, month=3, day=31, hour=12))  # a Tuesday
 
     async def play(user: int) -> None:
@@ -339,7 +349,7 @@ def test_period_start_uses_the_server_calendar() -> None:
 
 
 async def test_profile_delete_erases_quiz_data(db: Database, clock: ManualClock) -> None:
-    quiz = QuizService(db, clock, SlotStore(db, clock), builtin=[choice_q(i) for i in range(5)])
+    quiz = QuizService(db, clock, builtin=[choice_q(i) for i in range(5)])
     game = await quiz.games.start_game(G, CH, STARTER, count=5)
     asked = await quiz.games.open_question(game.id, 0)
     assert asked is not None
