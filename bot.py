@@ -21,6 +21,7 @@ from core import migrate
 from core.bot import AnyBot, create_bot, intents
 from core.clock import Clock, ScaledClock
 from core.db import Database
+from core.errors import ContentError
 from core.logs import setup_logging
 from core.settings import Settings, SettingsError, load_settings
 from services.container import build_services
@@ -105,7 +106,12 @@ async def run(settings: Settings, *, force_sync: bool) -> int:
     code = 0
     try:
         for wanted in intent_fallbacks():
-            bot = build_bot(settings, db, clock=clock, force_sync=force_sync, intents=wanted)
+            try:
+                bot = build_bot(settings, db, clock=clock, force_sync=force_sync, intents=wanted)
+            except ContentError as exc:  # shipped content missing or broken: say which, stop
+                print(f"mutuals: cannot start: {exc}", file=sys.stderr)
+                code = 2
+                break
             try:
                 await serve(bot, settings.discord_token.get(), stopping)
                 break

@@ -28,3 +28,8 @@ class Forbidden(DomainError):
 
 class Conflict(DomainError):
     pass
+
+
+class ContentError(RuntimeError):
+    """Shipped content (data/: quiz packs, copy, collab prompts) is missing or broken: the bot
+    refuses to start with one line saying which file and what to do."""

@@ -10,12 +10,13 @@ from typing import Any
 
 import yaml
 
+from core.errors import ContentError
 from services.collabs.scoring import FORMATS
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "collabs"
 
 
-class CollabDataError(ValueError):
+class CollabDataError(ContentError, ValueError):
     """A data/collabs file that the bot can't use as it is."""
 
 

@@ -30,7 +30,7 @@ from typing import Any
 
 import yaml
 
-from core.errors import DomainError
+from core.errors import ContentError, DomainError
 from core.text import clean_line, plural
 from services.quizzes.questions import (
     CATEGORIES,
@@ -347,7 +347,7 @@ def validate_pack(raw: Any, *, key_prefix: str, existing_ids: Iterable[str] = ()
 PACK_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-class ShippedPacksMissing(RuntimeError):
+class ShippedPacksMissing(ContentError):
     """The shipped question packs aren't where the bot looks for them: stop, don't run empty."""
 
 
@@ -375,7 +375,7 @@ def load_builtin(directory: Path = DATA_DIR) -> tuple[Question, ...]:
                 parse_pack_bytes(path.read_bytes(), path.name), key_prefix="b", existing_ids=ids
             )
         except PackErrors as exc:
-            raise ValueError(f"quiz pack {path.name} is invalid:\n{exc.message}") from None
+            raise ContentError(f"quiz pack {path.name} is invalid:\n{exc.message}") from None
         ids.update(q.id for q in found)
         questions.extend(found)
     return tuple(questions)

@@ -115,3 +115,32 @@ def test_clock_settings() -> None:
         load(DISCORD_TOKEN="t", CLOCK_START="tomorrow")
     with pytest.raises(SettingsError, match="CLOCK_SPEED"):
         load(DISCORD_TOKEN="t", CLOCK_SPEED="0")
+
+
+def test_missing_shipped_content_is_one_clear_line(tmp_path: Path) -> None:
+    """An install whose quiz packs went missing refuses to start, saying what to restore."""
+    import shutil
+
+    app = tmp_path / "app"
+    app.mkdir()
+    for part in ("bot.py", "alembic.ini"):
+        shutil.copy(ROOT / part, app / part)
+    for pkg in ("cogs", "core", "services", "models", "migrations", "data"):
+        shutil.copytree(ROOT / pkg, app / pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.rmtree(app / "data" / "quizzes")
+    result = subprocess.run(
+        [sys.executable, str(app / "bot.py"), "--env-file", str(tmp_path / "none.env")],
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_"))},
+            "DISCORD_TOKEN": "t",
+            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=app,
+    )
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines and lines[0].startswith("mutuals: cannot start:") and "data/quizzes" in lines[0]
+    assert "Traceback" not in result.stderr
