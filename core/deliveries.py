@@ -109,6 +109,10 @@ class DeliveryPlan(ABC):
     async def missed(self, occurrence: Occurrence) -> None:  # noqa: B027 - optional hook
         """Told when an occurrence is recorded as missed (past the grace window)."""
 
+    def guild_of(self, ref: str) -> int | None:
+        """The guild a ref belongs to, for claims written before claims named their guild."""
+        return None
+
     def kinds(self) -> tuple[str, ...]:
         return (self.kind,) if self.manual_kind is None else (self.kind, self.manual_kind)
 
@@ -149,6 +153,7 @@ class Deliveries:
         self._in_flight: set[tuple[str, str, datetime]] = set()
         self._started = False
         self._beat_failing = False
+        self._last_beat = float("-inf")
         #: monotonic time of the last completed sweep, for the health endpoint
         self.last_sweep: float | None = None
 
@@ -272,6 +277,8 @@ class Deliveries:
     # ------------------------------------------------------------------ one run
 
     async def _run(self, plan: DeliveryPlan) -> list[Outcome]:
+        if time.monotonic() - self._last_beat > self.heartbeat_seconds:
+            await self._beat()  # our claims must look alive before we judge anyone else's
         now = self.clock.now()
         items: list[tuple[Occurrence, Claim | None]] = []
         blocked: set[str] = set()
@@ -313,9 +320,10 @@ class Deliveries:
         items: list[tuple[Occurrence, Claim | None]] = []
         blocked: set[str] = set()
         for claim in claims:
-            if claim.guild_id is not None and not self.owns(claim.guild_id):
+            guild_id = claim.guild_id if claim.guild_id is not None else plan.guild_of(claim.ref)
+            if guild_id is not None and not self.owns(guild_id):
                 continue
-            occurrence = Occurrence(claim.slot_at, claim.ref, claim.kind, claim.guild_id or 0)
+            occurrence = Occurrence(claim.slot_at, claim.ref, claim.kind, guild_id or 0)
             if claim.owner == self.owner:
                 if (claim.kind, claim.ref, claim.slot_at) in self._in_flight:
                     blocked.add(claim.ref)
@@ -484,6 +492,7 @@ class Deliveries:
                 )
             self._beat_failing = True
             return
+        self._last_beat = time.monotonic()
         if self._beat_failing:
             log.info("heartbeat is back")
         self._beat_failing = False

@@ -132,6 +132,8 @@ async def test_each_occurrence_is_delivered_once_across_racing_processes(
     for p in procs:
         await p.start()
     clock.advance(minutes=3)
+    for p in procs:  # all three are alive (their heartbeats are fresh)
+        await p.leases.beat()
     await asyncio.gather(*(p.deliveries.run(EveryMinute.kind) for p in procs for _ in range(3)))
     delivered = sorted(o.at for plan in plans for o in plan.delivered)
     assert delivered == [START + timedelta(minutes=m) for m in range(4)]
