@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.db import Database
+from core.deliveries import Replan, no_replan
 from models.welcome import Onboarding, WelcomeConfig, WelcomeEvent
-from services.welcome.delivery import cancel_queued, queue_dm, queue_public
+from services.welcome.delivery import BATCH_KIND, cancel_queued, queue_dm, queue_public
 from services.welcome.rows import config_row, member_name, member_row, new_member_row, role_ids
 from services.welcome.values import JoinInfo, JoinOutcome, LeaveOutcome
 
@@ -67,10 +68,25 @@ async def _recent(session: AsyncSession, guild_id: int, kind: str, since: dateti
     return int(count or 0)
 
 
+async def _window_open(session: AsyncSession, guild_id: int, start: datetime) -> bool:
+    """Whether the raid window starting at ``start`` already holds batched welcomes."""
+    found = await session.scalar(
+        select(Onboarding.id)
+        .where(
+            Onboarding.guild_id == guild_id,
+            Onboarding.public_state == "batched",
+            Onboarding.batch_window == start,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 class WelcomeJoins:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, *, replan: Replan = no_replan) -> None:
         self.db = db
         self.clock = clock
+        self.replan = replan
 
     async def record_join(
         self,
@@ -97,10 +113,13 @@ class WelcomeJoins:
         async with self.db.write() as session:
             configs: dict[int, WelcomeConfig] = {}
             recent: dict[int, int] = {}
+            already_open: dict[int, bool] = {}
             for guild_id in sorted({j.guild_id for j in joins}):
                 cfg = configs[guild_id] = await config_row(session, guild_id, now, lock=True)
                 since = now - timedelta(seconds=cfg.raid_window_seconds)
                 recent[guild_id] = await _recent(session, guild_id, "join", since)
+                start = window_start(now, cfg.raid_window_seconds)
+                already_open[guild_id] = await _window_open(session, guild_id, start)
             rows: dict[tuple[int, int], Onboarding] = {}
             for guild_id in configs:
                 users = [j.user_id for j in joins if j.guild_id == guild_id]
@@ -155,7 +174,14 @@ class WelcomeJoins:
                             session, cfg, row, now, join.fallback_channel_id, recent[join.guild_id]
                         )
                     )
-            return outcomes
+        opened = {
+            j.guild_id
+            for j, o in zip(joins, outcomes, strict=True)
+            if o.action == "batched" and not already_open[j.guild_id]
+        }
+        if opened:  # after the commit: the window's post must go out when it closes
+            self.replan(BATCH_KIND)
+        return outcomes
 
     async def screening_passed(
         self,
@@ -186,8 +212,13 @@ class WelcomeJoins:
                 return JoinOutcome("ignored")
             since = now - timedelta(seconds=cfg.raid_window_seconds)
             recent = await _recent(session, guild_id, "screened", since)
+            start = window_start(now, cfg.raid_window_seconds)
+            was_open = await _window_open(session, guild_id, start)
             session.add(WelcomeEvent(guild_id=guild_id, user_id=user_id, kind="screened", at=now))
-            return await _welcome(session, cfg, row, now, fallback_channel_id, recent + 1)
+            outcome = await _welcome(session, cfg, row, now, fallback_channel_id, recent + 1)
+        if outcome.action == "batched" and not was_open:
+            self.replan(BATCH_KIND)
+        return outcome
 
     async def record_leave(self, guild_id: int, user_id: int) -> LeaveOutcome:
         """A member left: within the leave window their welcome disappears (sent or not)."""
