@@ -4,7 +4,7 @@ refuses connections; a restart in the middle of a raid."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -203,7 +203,14 @@ async def test_a_restart_in_the_middle_of_a_raid_posts_its_batch_once(
     closes: str,
 ) -> None:
     bot = await bot_factory(clock=clock, delivery_sweep_seconds=3600)
+    await deliveries_started(bot)
     welcome = await small_raid(fake, bot)
+    window_closes = datetime(2026, 1, 5, 12, 0, 30, tzinfo=UTC)  # the clock began at 12:00:00
+
+    async def planned() -> bool:  # re-planned by the join that opened the window, no sweep
+        return bot.deliveries.next_wake(BATCH_KIND) == window_closes
+
+    await eventually(planned, "the window's close is planned at once")
     await stop(bot)  # joins recorded, the raid window still open
     if closes == "while the bot is down":
         clock.advance(seconds=31)
