@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from cogs.welcome.render import WelcomeOutbox, intro_message
+from cogs.welcome.render import WelcomeOutbox, state_intro
 from cogs.welcome.views import FlowButton, NichePicker, ProfileModal, flow_for
 from core.errors import DomainError
 from core.interactions import reply
@@ -124,6 +124,7 @@ class WelcomeCog(commands.Cog, name="Welcome"):
                 member_count=member.guild.member_count,
                 pending=member.pending,
                 fallback_channel_id=self._fallback_channel(member.guild),
+                guild_name=member.guild.name,
             )
         )
 
@@ -137,6 +138,7 @@ class WelcomeCog(commands.Cog, name="Welcome"):
             display_name=after.display_name,
             member_count=after.guild.member_count,
             fallback_channel_id=self._fallback_channel(after.guild),
+            guild_name=after.guild.name,
         )
         await self._after_join(after.guild.id, after.id, outcome)
 
@@ -247,7 +249,7 @@ class WelcomeCog(commands.Cog, name="Welcome"):
         embed, _ = await flow_for(self.bot, done.state, mode)
         await interaction.response.edit_message(embed=embed, view=None)
         if preview:
-            content, intro, _mentions = intro_message(done.state, list(done.invitees))
+            content, intro, _mentions = state_intro(done.state, list(done.invitees))
             roles = " ".join(f"<@&{r}>" for r in done.role_ids) or "none set up yet"
             where = f"<#{done.channel_id}>" if done.channel_id else "no welcome channel set"
             note = (

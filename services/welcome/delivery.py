@@ -18,7 +18,7 @@ from core.slots import RetryLater
 from core.text import plural
 from models.delivery import OutboxMessage
 from models.welcome import Onboarding, WelcomeConfig, WelcomeEvent
-from services.welcome.rows import member_row
+from services.welcome.rows import guild_label, member_row
 from services.welcome.values import BatchRef
 
 PURPOSE_DM = "welcome_dm"
@@ -36,13 +36,16 @@ def dedupe_key(kind: str, row: Onboarding) -> str:
     return f"welcome_{kind}:{row.guild_id}:{row.user_id}:{row.joins}"
 
 
-async def queue_dm(session: AsyncSession, row: Onboarding, now: datetime) -> bool:
-    """The onboarding DM (rendered at send time from the member's current step)."""
+async def queue_dm(
+    session: AsyncSession, row: Onboarding, now: datetime, guild_name: str | None
+) -> bool:
+    """The onboarding DM: the server's name travels with it (whichever process sends it);
+    the step it shows is the member's current one when it is sent."""
     return await outbox.add_message(
         session,
         kind=outbox.DM,
         target_id=row.user_id,
-        payload={"guild_id": row.guild_id, "user_id": row.user_id},
+        payload={"guild_id": row.guild_id, "user_id": row.user_id, "guild_name": guild_name},
         now=now,
         purpose=PURPOSE_DM,
         guild_id=row.guild_id,
@@ -51,14 +54,24 @@ async def queue_dm(session: AsyncSession, row: Onboarding, now: datetime) -> boo
 
 
 async def queue_public(
-    session: AsyncSession, row: Onboarding, channel_id: int, now: datetime
+    session: AsyncSession,
+    row: Onboarding,
+    channel_id: int,
+    now: datetime,
+    guild_name: str | None,
 ) -> bool:
-    """The member's own public welcome (with the card)."""
+    """The member's own public welcome (with the card), the names it shows in its payload."""
     return await outbox.add_message(
         session,
         kind=outbox.CHANNEL,
         target_id=channel_id,
-        payload={"guild_id": row.guild_id, "user_id": row.user_id, "channel_id": channel_id},
+        payload={
+            "guild_id": row.guild_id,
+            "user_id": row.user_id,
+            "channel_id": channel_id,
+            "guild_name": guild_name,
+            "display_name": row.display_name,
+        },
         now=now,
         purpose=PURPOSE_PUBLIC,
         guild_id=row.guild_id,
@@ -72,13 +85,23 @@ async def queue_intro(
     channel_id: int,
     invitees: tuple[int, ...],
     now: datetime,
+    display_name: str,
 ) -> bool:
-    """The introduction once onboarding is done, pinging the invited niche-mates."""
+    """The introduction once onboarding is done, pinging the invited niche-mates; what it
+    shows (name, niches, handle, intro) is in its payload."""
     return await outbox.add_message(
         session,
         kind=outbox.CHANNEL,
         target_id=channel_id,
-        payload={"guild_id": row.guild_id, "user_id": row.user_id, "invitees": list(invitees)},
+        payload={
+            "guild_id": row.guild_id,
+            "user_id": row.user_id,
+            "invitees": list(invitees),
+            "display_name": display_name,
+            "niches": list(row.niches or ()),
+            "tiktok_handle": row.tiktok_handle,
+            "intro": row.intro,
+        },
         now=now,
         purpose=PURPOSE_INTRO,
         guild_id=row.guild_id,
@@ -182,6 +205,7 @@ class WelcomeDelivery:
         now = self.clock.now()
         async with self.db.write() as session:
             rows = await self._batched(session, guild_id, start)
+            server = await guild_label(session, guild_id, None) if rows else None
             by_channel: dict[int, list[int]] = {}
             for row in rows:
                 row.public_state = "batch_posted"
@@ -199,6 +223,7 @@ class WelcomeDelivery:
                         target_id=channel_id,
                         payload={
                             "guild_id": guild_id,
+                            "guild_name": server,
                             "user_ids": chunk,
                             "part": part,
                             "parts": len(chunks),

@@ -15,7 +15,14 @@ from core.db import Database
 from core.deliveries import Replan, no_replan
 from models.welcome import Onboarding, WelcomeConfig, WelcomeEvent
 from services.welcome.delivery import BATCH_KIND, cancel_queued, queue_dm, queue_public
-from services.welcome.rows import config_row, member_name, member_row, new_member_row, role_ids
+from services.welcome.rows import (
+    config_row,
+    guild_label,
+    member_name,
+    member_row,
+    new_member_row,
+    role_ids,
+)
 from services.welcome.values import JoinInfo, JoinOutcome, LeaveOutcome
 
 _EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
@@ -34,12 +41,13 @@ async def _welcome(
     now: datetime,
     fallback_channel_id: int | None,
     recent_joins: int,
+    guild_name: str | None,
 ) -> JoinOutcome:
     """Queue the DM and the public welcome; past the raid threshold the welcome is batched."""
     row.status = "welcomed"
     if cfg.dm_enabled:
         row.dm_state = "queued"
-        await queue_dm(session, row, now)
+        await queue_dm(session, row, now, guild_name)
     else:
         row.dm_state = "off"
     channel_id = cfg.channel_id or fallback_channel_id
@@ -52,7 +60,7 @@ async def _welcome(
         row.batch_window = start
         return JoinOutcome("batched", batch_due=start + timedelta(seconds=cfg.raid_window_seconds))
     row.public_state = "queued"
-    await queue_public(session, row, channel_id, now)
+    await queue_public(session, row, channel_id, now, guild_name)
     return JoinOutcome("welcomed")
 
 
@@ -97,8 +105,11 @@ class WelcomeJoins:
         member_count: int | None,
         pending: bool,
         fallback_channel_id: int | None = None,
+        guild_name: str | None = None,
     ) -> JoinOutcome:
-        info = JoinInfo(guild_id, user_id, display_name, member_count, pending, fallback_channel_id)
+        info = JoinInfo(
+            guild_id, user_id, display_name, member_count, pending, fallback_channel_id, guild_name
+        )
         return (await self.record_joins([info]))[0]
 
     async def record_joins(self, joins: Sequence[JoinInfo]) -> list[JoinOutcome]:
@@ -114,12 +125,15 @@ class WelcomeJoins:
             configs: dict[int, WelcomeConfig] = {}
             recent: dict[int, int] = {}
             already_open: dict[int, bool] = {}
+            servers: dict[int, str | None] = {}
             for guild_id in sorted({j.guild_id for j in joins}):
                 cfg = configs[guild_id] = await config_row(session, guild_id, now, lock=True)
                 since = now - timedelta(seconds=cfg.raid_window_seconds)
                 recent[guild_id] = await _recent(session, guild_id, "join", since)
                 start = window_start(now, cfg.raid_window_seconds)
                 already_open[guild_id] = await _window_open(session, guild_id, start)
+                told = next((j.guild_name for j in joins if j.guild_id == guild_id), None)
+                servers[guild_id] = await guild_label(session, guild_id, told)
             rows: dict[tuple[int, int], Onboarding] = {}
             for guild_id in configs:
                 users = [j.user_id for j in joins if j.guild_id == guild_id]
@@ -171,7 +185,13 @@ class WelcomeJoins:
                         continue
                     outcomes.append(
                         await _welcome(
-                            session, cfg, row, now, join.fallback_channel_id, recent[join.guild_id]
+                            session,
+                            cfg,
+                            row,
+                            now,
+                            join.fallback_channel_id,
+                            recent[join.guild_id],
+                            servers[join.guild_id],
                         )
                     )
         opened = {
@@ -191,6 +211,7 @@ class WelcomeJoins:
         display_name: str,
         member_count: int | None,
         fallback_channel_id: int | None = None,
+        guild_name: str | None = None,
     ) -> JoinOutcome:
         """Membership screening done (``pending`` turned False): now they are welcomed."""
         now = self.clock.now()
@@ -215,7 +236,10 @@ class WelcomeJoins:
             start = window_start(now, cfg.raid_window_seconds)
             was_open = await _window_open(session, guild_id, start)
             session.add(WelcomeEvent(guild_id=guild_id, user_id=user_id, kind="screened", at=now))
-            outcome = await _welcome(session, cfg, row, now, fallback_channel_id, recent + 1)
+            server = await guild_label(session, guild_id, guild_name)
+            outcome = await _welcome(
+                session, cfg, row, now, fallback_channel_id, recent + 1, server
+            )
         if outcome.action == "batched" and not was_open:
             self.replan(BATCH_KIND)
         return outcome

@@ -20,7 +20,7 @@ from services.niches import NicheService, niche_key
 from services.profiles import match_niches, upsert_profile, validate_handle
 from services.welcome.delivery import queue_intro
 from services.welcome.inputs import clean_intro
-from services.welcome.rows import config_row, member_row, new_member_row, role_ids
+from services.welcome.rows import config_row, current_name, member_row, new_member_row, role_ids
 from services.welcome.values import Completion, OnboardingState, to_state
 from services.welcome.wording import copy_text
 
@@ -189,7 +189,8 @@ class OnboardingFlow:
                 )
                 if channel_id is not None:
                     row.public_channel_id = channel_id
-                    queued = await queue_intro(session, row, channel_id, invitees, now)
+                    name = await current_name(session, row)
+                    queued = await queue_intro(session, row, channel_id, invitees, now, name)
             await session.flush()
             return Completion(to_state(row), roles, invitees, queued, channel_id)
 
