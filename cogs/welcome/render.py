@@ -19,7 +19,7 @@ from cogs._common import BRAND
 from cogs.welcome.views import flow_for, server_name, start_view
 from core.outbox import OutboundMessage
 from core.outbox_worker import DeliveryResult, OutboxWorker, SendSpec
-from core.text import truncate
+from core.text import plural, truncate
 from services.welcome import (
     PURPOSE_BATCH,
     PURPOSE_DM,
@@ -231,7 +231,7 @@ class WelcomeOutbox:
             color=BRAND,
         )
         total, part, parts = int(payload["total"]), int(payload["part"]), int(payload["parts"])
-        footer = f"{total} new mutuals in this wave"
+        footer = f"{plural(total, 'new mutual')} in this wave"
         if parts > 1:
             footer += f" · part {part} of {parts}"
         embed.set_footer(text=footer)

@@ -112,7 +112,7 @@ SMALL_RAID = 6
 SMALL_THRESHOLD = 2
 
 
-async def small_raid(fake: FakeDiscord, bot: AnyBot) -> int:
+async def small_raid(fake: FakeDiscord, bot: AnyBot, joins: int = SMALL_RAID) -> int:
     """A welcome channel, a raid threshold of 2 in 30 s windows, and 6 joins at 12:00:00:
     two welcomed one by one, four waiting for the window's batch post."""
     welcome = fake.add_channel(GUILD_ID, name="welcome")
@@ -123,12 +123,12 @@ async def small_raid(fake: FakeDiscord, bot: AnyBot) -> int:
     ]
     for name, opts in steps:
         await (await fake.slash(GUILD_ID, MOD_ID, name, opts)).response()
-    for i in range(SMALL_RAID):
+    for i in range(joins):
         fake.add_member(GUILD_ID, FIRST_RAIDER + i, f"raider{i}")
     service = cog_of(bot).service
 
     async def all_recorded() -> bool:
-        return await service.joins_recorded(GUILD_ID) == SMALL_RAID
+        return await service.joins_recorded(GUILD_ID) == joins
 
     await eventually(all_recorded, "every join recorded")
     await fake.wait_for(
@@ -228,3 +228,15 @@ async def test_a_restart_in_the_middle_of_a_raid_posts_its_batch_once(
     assert len(raiders_named(post)) == SMALL_RAID - SMALL_THRESHOLD
     assert await bot2.deliveries.run(BATCH_KIND) == []
     assert len(batch_posts(fake, welcome)) == 1
+
+
+async def test_a_batch_of_one_says_one_new_mutual(
+    fake: FakeDiscord, bot_factory: BotFactory, clock: ManualClock
+) -> None:
+    bot = await bot_factory(clock=clock, delivery_sweep_seconds=3600)
+    await deliveries_started(bot)
+    welcome = await small_raid(fake, bot, joins=SMALL_THRESHOLD + 1)
+    clock.advance(seconds=31)
+    await bot.deliveries.run(BATCH_KIND)
+    [post] = await fake.wait_for(lambda: batch_posts(fake, welcome) or None, message="batch")
+    assert post["embeds"][0]["footer"]["text"] == "1 new mutual in this wave"
