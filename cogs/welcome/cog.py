@@ -201,6 +201,12 @@ class WelcomeCog(commands.Cog, name="Welcome"):
     ) -> None:
         user, preview = interaction.user, mode == "p"
         if action == "start":
+            message_id = interaction.message.id if interaction.message is not None else None
+            check = await self.service.start_check(guild_id, user.id, message_id)
+            if check.action == "not_yours":  # an old member on a newcomer's welcome
+                who = f"<@{check.newcomer}>" if check.newcomer else "the newcomers in that post"
+                await reply(interaction, copy_text("not_your_welcome", newcomer=who))
+                return
             state = await self.service.open_flow(guild_id, user.id, display_name=user.display_name)
             if state.completed:
                 await reply(interaction, copy_text("already_done"))

@@ -26,6 +26,7 @@ from services.welcome.values import (
     LeaveOutcome,
     OnboardingState,
     PeriodStats,
+    StartCheck,
     WelcomeSettings,
 )
 from services.welcome.wording import copy_text, default_rules
@@ -45,6 +46,7 @@ __all__ = [
     "LeaveOutcome",
     "OnboardingState",
     "PeriodStats",
+    "StartCheck",
     "WelcomeBatchPlan",
     "WelcomeService",
     "WelcomeSettings",

@@ -44,6 +44,7 @@ class WelcomeService:
         self.screening_passed = joins.screening_passed
         self.record_leave = joins.record_leave
         self.state = flow.state
+        self.start_check = flow.start_check
         self.open_flow = flow.open_flow
         self.choose_niches = flow.choose_niches
         self.save_handle = flow.save_handle

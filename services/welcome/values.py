@@ -69,6 +69,15 @@ class JoinOutcome:
 
 
 @dataclass(frozen=True)
+class StartCheck:
+    """Whom a **Start onboarding** click is for: ``action`` is go | done | not_yours;
+    ``newcomer`` is whom the clicked post welcomes, when it is one member's own welcome."""
+
+    action: str
+    newcomer: int | None = None
+
+
+@dataclass(frozen=True)
 class Completion:
     state: OnboardingState
     role_ids: tuple[int, ...]

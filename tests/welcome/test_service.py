@@ -276,3 +276,36 @@ async def test_settings_validation(service: WelcomeService) -> None:
             await service.configure(G, **kwargs)  # type: ignore[arg-type]
     settings = await service.configure(G, template="Yo {member}")
     assert settings.custom_template and settings.template == "Yo {member}"
+
+
+async def test_whom_a_start_onboarding_click_is_for(
+    service: WelcomeService, db: Database, clock: ManualClock
+) -> None:
+    await service.configure(G, channel_id=CH, raid_joins=2)
+    await service.record_joins([join(U), join(U + 1), join(U + 2)])  # U + 2 is batched
+    await service.posted(G, U, "public", CH, 901)
+    await service.posted(G, U + 1, "public", CH, 902)
+    profiles = ProfileService(db, clock, NicheService(db))
+    await profiles.update(G, 77, handle="@old.timer")  # /profile set, never onboarded here
+    await profiles.update(G, 78, niches=["PlantTok"])  # a profile without a handle
+    for uid in (U, U + 2):
+        await service.choose_niches(G, uid, ["PlantTok"])
+        await service.save_handle(G, uid, f"h{uid % 1000}", None)
+        await service.complete(G, uid)
+    clock.advance(seconds=31)
+    [ref] = await service.due_batches(clock.now())
+    await service.flush_batch(ref.guild_id, ref.window_start)
+
+    async def check(user_id: int, message_id: int | None) -> tuple[str, int | None]:
+        found = await service.start_check(G, user_id, message_id)
+        return found.action, found.newcomer
+
+    assert await check(U + 1, 902) == ("go", None)  # the newcomer, on their own welcome
+    assert await check(U + 1, 901) == ("go", None)  # still onboarding: the flow is theirs
+    assert await check(U, 901) == ("done", None)  # finished, their own welcome
+    assert await check(U, 902) == ("not_yours", U + 1)  # finished, someone else's welcome
+    assert await check(U + 2, 999) == ("done", None)  # finished, from their raid's batch post
+    assert await check(77, 902) == ("not_yours", U + 1)  # set up by /profile set
+    assert await check(77, 999) == ("not_yours", None)  # ... on a batch post
+    assert await check(78, 902) == ("go", None)  # no handle yet: may onboard themselves
+    assert await check(79, None) == ("go", None)  # never onboarded, no profile
