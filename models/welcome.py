@@ -33,7 +33,7 @@ class Onboarding(Base):
 
     ``step`` is where the flow resumes: niches -> profile -> norms -> done.
     ``public_state``: none | queued (own welcome post) | batched (raid post pending) | posted |
-    batch_posted | removed.
+    batch_posted | batch_missed (the raid post's window passed the grace window) | removed.
     """
 
     __tablename__ = "welcome_onboarding"

@@ -52,7 +52,7 @@ def build_services(
         directory=DirectoryService(db, clock),
         niches=niches,
         profiles=ProfileService(db, clock, niches),
-        welcome=WelcomeService(db, clock, niches, slots=slots),
+        welcome=WelcomeService(db, clock, niches, grace=grace, replan=replan),
         shoutouts=ShoutoutService(db, clock, slots=slots),
         collabs=CollabService(db, clock, niches),
         quizzes=QuizService(db, clock, grace=grace, replan=replan),

@@ -1,33 +1,32 @@
 """The welcome for members: joins (written in batches, so a raid loses none and commands stay
-snappy), screening and leaves, raid batches posted when their window closes, and the newcomer
-flow's buttons, menu and modal. Events become ids and plain values for services.welcome."""
+snappy), screening and leaves, and the newcomer flow's buttons, menu and modal. Events become
+ids and plain values for services.welcome; raid batch posts are core.deliveries' to send (the
+cog only hands the service's plan over)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
 
-from cogs.welcome.render import WelcomeOutbox, intro_message
+from cogs.welcome.render import WelcomeOutbox, state_intro
 from cogs.welcome.views import FlowButton, NichePicker, ProfileModal, flow_for
 from core.errors import DomainError
 from core.interactions import reply
 from core.tasks import spawn
 from core.text import truncate
 from services.container import Services
-from services.welcome import JoinInfo, JoinOutcome, OnboardingState, copy_text
+from services.welcome import BATCH_KIND, JoinInfo, JoinOutcome, OnboardingState, copy_text
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot
 
 log = logging.getLogger(__name__)
 
-SWEEP_SECONDS = 10.0
 JOIN_BATCH = 250  # joins written per transaction during a raid
 JOIN_RETRIES = 5
 # Between two batches of a raid, leave the database to the DM queue and commands for a moment
@@ -51,8 +50,8 @@ class WelcomeCog(commands.Cog, name="Welcome"):
         self._join_task = spawn(self._join_writer(), name="welcome-joins")
         self.bot.add_dynamic_items(FlowButton, NichePicker)
         self.renderers.register(self.bot.outbox)
-        # Raid batches are in the database; the sweep posts any that came due while offline.
-        self.bot.scheduler.every("welcome:sweep", SWEEP_SECONDS, self.flush_due)
+        # Raid batches: core claims each closed window once, catches up, retries, re-arms.
+        self.bot.deliveries.add(self.service.batch_plan)
 
     async def cog_unload(self) -> None:
         if self._join_task is not None:
@@ -63,8 +62,7 @@ class WelcomeCog(commands.Cog, name="Welcome"):
             await self._record_pending()  # joins received but not yet written
         except Exception:
             log.exception("could not record %s joins at shutdown", self._joins.qsize())
-        with contextlib.suppress(Exception):
-            self.bot.scheduler.cancel_prefix("welcome:")
+        self.bot.deliveries.remove(BATCH_KIND)
         self.bot.remove_dynamic_items(FlowButton, NichePicker)
 
     async def _join_writer(self) -> None:
@@ -84,9 +82,6 @@ class WelcomeCog(commands.Cog, name="Welcome"):
                 await asyncio.sleep(JOIN_PAUSE)
             pause = True
             outcomes = await self._write_joins(batch)
-            self._schedule_batches(
-                {(j.guild_id, o.batch_due) for j, o in zip(batch, outcomes, strict=True)}
-            )
             self.bot.outbox.wake()
             for join, outcome in zip(batch, outcomes, strict=True):
                 if outcome.restore_role_ids:
@@ -129,6 +124,7 @@ class WelcomeCog(commands.Cog, name="Welcome"):
                 member_count=member.guild.member_count,
                 pending=member.pending,
                 fallback_channel_id=self._fallback_channel(member.guild),
+                guild_name=member.guild.name,
             )
         )
 
@@ -142,6 +138,7 @@ class WelcomeCog(commands.Cog, name="Welcome"):
             display_name=after.display_name,
             member_count=after.guild.member_count,
             fallback_channel_id=self._fallback_channel(after.guild),
+            guild_name=after.guild.name,
         )
         await self._after_join(after.guild.id, after.id, outcome)
 
@@ -162,22 +159,7 @@ class WelcomeCog(commands.Cog, name="Welcome"):
     async def _after_join(self, guild_id: int, user_id: int, outcome: JoinOutcome) -> None:
         if outcome.restore_role_ids:
             await self._give_roles(guild_id, user_id, outcome.restore_role_ids, "Welcome back")
-        self._schedule_batches({(guild_id, outcome.batch_due)})
         self.bot.outbox.wake()
-
-    def _schedule_batches(self, due: set[tuple[int, datetime | None]]) -> None:
-        """Wake up when a raid window closes (the periodic sweep is the safety net)."""
-        for guild_id, when in due:
-            if when is not None:
-                job = f"welcome:batch:{guild_id}:{int(when.timestamp())}"
-                self.bot.scheduler.at(job, when, self.flush_due)
-
-    async def flush_due(self) -> int:
-        """Post every raid batch whose window has closed (each window exactly once)."""
-        posted = await self.service.flush_due(self.bot.owns_guild)
-        if posted:
-            self.bot.outbox.wake()
-        return posted
 
     async def _give_roles(
         self, guild_id: int, user_id: int, role_ids: tuple[int, ...], reason: str
@@ -219,6 +201,12 @@ class WelcomeCog(commands.Cog, name="Welcome"):
     ) -> None:
         user, preview = interaction.user, mode == "p"
         if action == "start":
+            message_id = interaction.message.id if interaction.message is not None else None
+            check = await self.service.start_check(guild_id, user.id, message_id)
+            if check.action == "not_yours":  # an old member on a newcomer's welcome
+                who = f"<@{check.newcomer}>" if check.newcomer else "the newcomers in that post"
+                await reply(interaction, copy_text("not_your_welcome", newcomer=who))
+                return
             state = await self.service.open_flow(guild_id, user.id, display_name=user.display_name)
             if state.completed:
                 await reply(interaction, copy_text("already_done"))
@@ -267,7 +255,7 @@ class WelcomeCog(commands.Cog, name="Welcome"):
         embed, _ = await flow_for(self.bot, done.state, mode)
         await interaction.response.edit_message(embed=embed, view=None)
         if preview:
-            content, intro, _mentions = intro_message(done.state, list(done.invitees))
+            content, intro, _mentions = state_intro(done.state, list(done.invitees))
             roles = " ".join(f"<@&{r}>" for r in done.role_ids) or "none set up yet"
             where = f"<#{done.channel_id}>" if done.channel_id else "no welcome channel set"
             note = (

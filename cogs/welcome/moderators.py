@@ -15,7 +15,7 @@ from cogs.welcome.render import rules_embed
 from cogs.welcome.views import RulesModal, flow_for
 from core.errors import Conflict, DomainError
 from core.interactions import ModGroup, ModSubGroup, reply
-from core.text import clean_line, truncate
+from core.text import clean_line, plural, truncate
 from services.container import Services
 from services.niches import update_niche
 from services.welcome import PLACEHOLDERS, render_template
@@ -178,9 +178,10 @@ class WelcomeModerationCog(commands.Cog, name="WelcomeModeration"):
         settings = await self.service.configure(interaction.guild.id, **changes)
         await reply(
             interaction,
-            f"More than **{settings.raid_joins}** joins in **{settings.raid_window_seconds}s** "
-            "turn into one batched welcome per window; members leaving within "
-            f"**{settings.leave_window_minutes} min** have their welcome removed.",
+            f"More than **{plural(settings.raid_joins, 'join')}** in "
+            f"**{plural(settings.raid_window_seconds, 'second')}** turn into one batched welcome "
+            "per window; members leaving within "
+            f"**{plural(settings.leave_window_minutes, 'minute')}** have their welcome removed.",
         )
 
     @welcome.command(name="show", description="Show the welcome settings")
@@ -196,11 +197,14 @@ class WelcomeModerationCog(commands.Cog, name="WelcomeModeration"):
         embed.add_field(name="Autorole", value=f"<@&{s.autorole_id}>" if s.autorole_id else "none")
         embed.add_field(
             name="Raids",
-            value=f"> {s.raid_joins} joins / {s.raid_window_seconds}s → batched",
+            value=(
+                f"> {plural(s.raid_joins, 'join')} in {plural(s.raid_window_seconds, 'second')}"
+                " → batched"
+            ),
         )
-        embed.add_field(name="Leave clean-up", value=f"{s.leave_window_minutes} min")
+        embed.add_field(name="Leave clean-up", value=plural(s.leave_window_minutes, "minute"))
         embed.add_field(name="Message", value=truncate(s.template, 1024), inline=False)
-        embed.add_field(name="Norms", value=f"{len(s.rules)} (`/welcome rules`)")
+        embed.add_field(name="Norms", value=f"{plural(len(s.rules), 'norm')} (`/welcome rules`)")
         await reply(interaction, embed=embed)
 
     @welcome.command(name="preview", description="Run the whole newcomer flow on yourself")
@@ -223,7 +227,7 @@ class WelcomeModerationCog(commands.Cog, name="WelcomeModeration"):
         for p in periods:
             rate = f"{p.completion_rate:.0%}" if p.completion_rate is not None else "—"
             embed.add_field(
-                name=f"Last {p.days} days",
+                name=f"Last {plural(p.days, 'day')}",
                 value=(
                     f"Joins: **{p.joins}**\nStarted onboarding: **{p.started}**\n"
                     f"Completed: **{p.completed}** ({rate} of those who started)\n"

@@ -1,6 +1,7 @@
 """What the welcome looks like when the outbox sends it: the onboarding DM, the public welcome
-with its card, the raid batch post and the introduction, each rendered at send time from the
-database, and what each send's result changes (a DMs-closed note on the public welcome)."""
+with its card, the raid batch post and the introduction, and what each send's result changes
+(a DMs-closed note on the public welcome). The names each shows travel in its payload, put there
+when it was queued: the sending process may not hold the guild in its cache."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import asyncio
 import contextlib
 import io
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import discord
@@ -17,7 +19,7 @@ from cogs._common import BRAND
 from cogs.welcome.views import flow_for, server_name, start_view
 from core.outbox import OutboundMessage
 from core.outbox_worker import DeliveryResult, OutboxWorker, SendSpec
-from core.text import truncate
+from core.text import plural, truncate
 from services.welcome import (
     PURPOSE_BATCH,
     PURPOSE_DM,
@@ -39,28 +41,45 @@ log = logging.getLogger(__name__)
 
 
 def intro_message(
-    state: OnboardingState, invitees: list[int]
+    user_id: int,
+    display_name: str,
+    niches: Sequence[str],
+    tiktok_handle: str | None,
+    intro: str | None,
+    invitees: list[int],
 ) -> tuple[str, discord.Embed, discord.AllowedMentions]:
     """The public introduction: names the niche and pings only the invited members."""
-    main = state.niches[0] if state.niches else "TikTok"
-    lines = [f"Everyone say hi to <@{state.user_id}>, our newest **{main}** creator! 💞"]
+    main = niches[0] if niches else "TikTok"
+    lines = [f"Everyone say hi to <@{user_id}>, our newest **{main}** creator! 💞"]
     if invitees:
         who = ", ".join(f"<@{i}>" for i in invitees)
         lines.append(copy_text("intro_invite", invitees=who, niche=main))
     else:
         lines.append(copy_text("intro_no_invite"))
-    embed = discord.Embed(
-        title=truncate(f"Meet {escape_markdown(state.display_name)}", 256), color=BRAND
-    )
-    embed.add_field(name="Niche", value=truncate(", ".join(state.niches) or "—", 1024))
-    if state.tiktok_handle:
-        url = f"https://www.tiktok.com/@{state.tiktok_handle}"
-        embed.add_field(name="TikTok", value=f"[@{state.tiktok_handle}]({url})")
-    if state.intro:
-        embed.add_field(name="In their words", value=truncate(state.intro, 1024), inline=False)
+    embed = discord.Embed(title=truncate(f"Meet {escape_markdown(display_name)}", 256), color=BRAND)
+    embed.add_field(name="Niche", value=truncate(", ".join(niches) or "—", 1024))
+    if tiktok_handle:
+        url = f"https://www.tiktok.com/@{tiktok_handle}"
+        embed.add_field(name="TikTok", value=f"[@{tiktok_handle}]({url})")
+    if intro:
+        embed.add_field(name="In their words", value=truncate(intro, 1024), inline=False)
     mentions = discord.AllowedMentions.none()
     mentions.users = [discord.Object(i) for i in invitees]
     return "\n".join(lines), embed, mentions
+
+
+def state_intro(
+    state: OnboardingState, invitees: list[int]
+) -> tuple[str, discord.Embed, discord.AllowedMentions]:
+    """The introduction of a member's current onboarding (the moderator's preview)."""
+    return intro_message(
+        state.user_id,
+        state.display_name,
+        state.niches,
+        state.tiktok_handle,
+        state.intro,
+        invitees,
+    )
 
 
 def rules_embed(settings: WelcomeSettings, title: str) -> discord.Embed:
@@ -94,7 +113,8 @@ class WelcomeOutbox:
         state = await self.service.state(guild_id, user_id)
         if state is None:
             raise LookupError(f"no onboarding for {user_id} in {guild_id}")
-        embed, view = await flow_for(self.bot, state, "d")
+        server = message.payload.get("guild_name")
+        embed, view = await flow_for(self.bot, state, "d", server=server)
         return SendSpec(embeds=[embed], view=view)
 
     async def dm_result(self, message: OutboundMessage, result: DeliveryResult) -> None:
@@ -104,12 +124,14 @@ class WelcomeOutbox:
         # DMs are closed: if their welcome is already up, point them at the in-server button.
         post = await self.service.public_post(guild_id, user_id)
         if post is not None:  # not posted yet: public_result adds the note once it is
-            await self._add_dm_note(guild_id, user_id, *post)
+            await self._add_dm_note(message, *post)
 
     async def _add_dm_note(
-        self, guild_id: int, user_id: int, channel_id: int, message_id: int
+        self, message: OutboundMessage, channel_id: int, message_id: int
     ) -> None:
-        content = await self._public_content(guild_id, user_id)
+        """``message``: the DM or the public welcome, whose payload names the server."""
+        guild_id, user_id = self._ids(message)
+        content = await self._public_content(guild_id, user_id, message.payload.get("guild_name"))
         if content is None:
             return
         try:
@@ -118,7 +140,7 @@ class WelcomeOutbox:
         except discord.HTTPException as exc:
             log.info("could not add the DMs-closed note to %s: %s", message_id, exc)
 
-    async def _card(self, guild_id: int, state: OnboardingState) -> bytes:
+    async def _card(self, guild_id: int, state: OnboardingState, name: str, server: str) -> bytes:
         avatar: bytes | None = None
         guild = self.bot.get_guild(guild_id)
         member = guild.get_member(state.user_id) if guild is not None else None
@@ -128,18 +150,23 @@ class WelcomeOutbox:
                     member.avatar.replace(size=256, format="png").read(), timeout=3
                 )
         info = CardInfo(
-            name=state.display_name,
+            name=name,
             niche=state.niches[0] if state.niches else None,
             member_number=state.member_number,
-            server=server_name(self.bot, guild_id),
+            server=server,
             avatar_png=avatar,
         )
         return await asyncio.to_thread(render_card, info)
 
     async def _public_content(
-        self, guild_id: int, user_id: int, state: OnboardingState | None = None
+        self,
+        guild_id: int,
+        user_id: int,
+        server: object,
+        state: OnboardingState | None = None,
     ) -> str | None:
-        """The public welcome's text, with a pointer to the button when DMs can't be used."""
+        """The public welcome's text, with a pointer to the button when DMs can't be used
+        (``server``: the name the queued message carries)."""
         state = state or await self.service.state(guild_id, user_id)
         if state is None:
             return None
@@ -147,7 +174,7 @@ class WelcomeOutbox:
         content = render_template(
             settings.template,
             member=f"<@{user_id}>",
-            server=escape_markdown(server_name(self.bot, guild_id)),
+            server=escape_markdown(await server_name(self.bot, guild_id, server)),
             count=f"{state.member_number:,}" if state.member_number else "new",
             niche=state.niches[0] if state.niches else "TikTok",
         )
@@ -165,9 +192,12 @@ class WelcomeOutbox:
         state = await self.service.state(guild_id, user_id)
         if state is None:
             raise LookupError(f"no onboarding for {user_id} in {guild_id}")
-        content = await self._public_content(guild_id, user_id, state)
+        payload = message.payload
+        server = await server_name(self.bot, guild_id, payload.get("guild_name"))
+        content = await self._public_content(guild_id, user_id, server, state)
         assert content is not None
-        card = await self._card(guild_id, state)
+        name = str(payload.get("display_name") or state.display_name)
+        card = await self._card(guild_id, state, name, server)
         mentions = discord.AllowedMentions.none()
         mentions.users = [discord.Object(user_id)]
         self._noted[message.id] = self._has_dm_note(content)
@@ -188,20 +218,20 @@ class WelcomeOutbox:
             state = await self.service.state(guild_id, user_id)
             if not noted and state is not None and state.dm_state == "closed":
                 # the DM bounced while this post was on its way
-                await self._add_dm_note(guild_id, user_id, result.channel_id, result.message_id)
+                await self._add_dm_note(message, result.channel_id, result.message_id)
 
     async def render_batch(self, message: OutboundMessage) -> SendSpec:
         payload = message.payload
         guild_id = int(payload["guild_id"])
         names = ", ".join(f"<@{int(u)}>" for u in payload["user_ids"])
-        server = escape_markdown(server_name(self.bot, guild_id))
+        server = escape_markdown(await server_name(self.bot, guild_id, payload.get("guild_name")))
         embed = discord.Embed(
             title=copy_text("batch_title"),
             description=truncate(copy_text("batch_body", server=server, names=names), 4096),
             color=BRAND,
         )
         total, part, parts = int(payload["total"]), int(payload["part"]), int(payload["parts"])
-        footer = f"{total} new mutuals in this wave"
+        footer = f"{plural(total, 'new mutual')} in this wave"
         if parts > 1:
             footer += f" · part {part} of {parts}"
         embed.set_footer(text=footer)
@@ -213,11 +243,22 @@ class WelcomeOutbox:
 
     async def render_intro(self, message: OutboundMessage) -> SendSpec:
         guild_id, user_id = self._ids(message)
-        state = await self.service.state(guild_id, user_id)
-        if state is None:
-            raise LookupError(f"no onboarding for {user_id} in {guild_id}")
-        invitees = [int(i) for i in message.payload.get("invitees", [])]
-        content, embed, mentions = intro_message(state, invitees)
+        payload = message.payload
+        invitees = [int(i) for i in payload.get("invitees", [])]
+        if "display_name" in payload:
+            content, embed, mentions = intro_message(
+                user_id,
+                str(payload["display_name"]),
+                [str(n) for n in payload.get("niches") or ()],
+                payload.get("tiktok_handle"),
+                payload.get("intro"),
+                invitees,
+            )
+        else:  # queued by an older version: what the database holds now
+            state = await self.service.state(guild_id, user_id)
+            if state is None:
+                raise LookupError(f"no onboarding for {user_id} in {guild_id}")
+            content, embed, mentions = state_intro(state, invitees)
         return SendSpec(content=content, embeds=[embed], allowed_mentions=mentions)
 
     async def intro_result(self, message: OutboundMessage, result: DeliveryResult) -> None:

@@ -287,20 +287,29 @@ def start_view(guild_id: int) -> discord.ui.View:
     return view
 
 
-def server_name(client: discord.Client, guild_id: int) -> str:
-    guild = client.get_guild(guild_id)
+async def server_name(bot: MutualsBot, guild_id: int, told: object = None) -> str:
+    """The server's name: as a queued message carries it (``told``, from its payload); else as
+    stored from the gateway, which any process can read (a DM button is answered by shard 0's
+    process, which may not hold the guild); else this process's cache."""
+    if isinstance(told, str) and told:
+        return told
+    stored = await bot.need(Services).directory.guild_name(guild_id)
+    if stored:
+        return stored
+    guild = bot.get_guild(guild_id)
     return guild.name if guild is not None else "the server"
 
 
 async def flow_for(
-    bot: MutualsBot, state: OnboardingState, mode: str
+    bot: MutualsBot, state: OnboardingState, mode: str, *, server: object = None
 ) -> tuple[discord.Embed, discord.ui.View | None]:
-    """The flow message for the member's current step, with this server's norms and niches."""
+    """The flow message for the member's current step, with this server's norms and niches
+    (``server``: the name a queued DM carries)."""
     services = bot.need(Services)
     settings = await services.welcome.settings(state.guild_id)
     niches = await services.niches.list_niches(state.guild_id)
     return flow_message(
-        server=server_name(bot, state.guild_id),
+        server=await server_name(bot, state.guild_id, server),
         state=state,
         settings=settings,
         niches=niches,

@@ -2,7 +2,14 @@
 introduced to members of their niche. Pure domain logic (no discord); this is its public API."""
 
 from services.welcome.card import CardInfo, render_card
-from services.welcome.delivery import PURPOSE_BATCH, PURPOSE_DM, PURPOSE_INTRO, PURPOSE_PUBLIC
+from services.welcome.delivery import (
+    BATCH_KIND,
+    PURPOSE_BATCH,
+    PURPOSE_DM,
+    PURPOSE_INTRO,
+    PURPOSE_PUBLIC,
+    WelcomeBatchPlan,
+)
 from services.welcome.inputs import (
     PLACEHOLDERS,
     render_template,
@@ -19,11 +26,13 @@ from services.welcome.values import (
     LeaveOutcome,
     OnboardingState,
     PeriodStats,
+    StartCheck,
     WelcomeSettings,
 )
 from services.welcome.wording import copy_text, default_rules
 
 __all__ = [
+    "BATCH_KIND",
     "PLACEHOLDERS",
     "PURPOSE_BATCH",
     "PURPOSE_DM",
@@ -37,6 +46,8 @@ __all__ = [
     "LeaveOutcome",
     "OnboardingState",
     "PeriodStats",
+    "StartCheck",
+    "WelcomeBatchPlan",
     "WelcomeService",
     "WelcomeSettings",
     "copy_text",

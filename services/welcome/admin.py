@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from core.clock import Clock
 from core.db import Database
+from core.deliveries import Replan, no_replan
 from models.welcome import WelcomeConfig
+from services.welcome.delivery import BATCH_KIND
 from services.welcome.inputs import (
     validate_leave_window,
     validate_raid_joins,
@@ -25,9 +27,10 @@ _UNSET = _Unset()
 
 
 class WelcomeAdmin:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, *, replan: Replan = no_replan) -> None:
         self.db = db
         self.clock = clock
+        self.replan = replan
 
     async def settings(self, guild_id: int) -> WelcomeSettings:
         async with self.db.read() as session:
@@ -72,4 +75,7 @@ class WelcomeAdmin:
                 setattr(row, key, value)
             row.updated_at = now
             await session.flush()
-            return to_settings(guild_id, row)
+            settings = to_settings(guild_id, row)
+        if "raid_window_seconds" in changes:  # open raid windows now close at another time
+            self.replan(BATCH_KIND)
+        return settings

@@ -1,9 +1,10 @@
 """How welcomes reach members: what is queued in the outbox (and under which dedupe key),
-which raid batches have come due and their exactly-once posting, and what came of each send."""
+what came of each send, and the raid batches: which windows are open, and the plan that posts
+each one exactly once when it closes (on core.deliveries)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -12,17 +13,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import outbox
 from core.clock import Clock
 from core.db import Database
-from core.slots import RetryLater, SlotStore
+from core.deliveries import DEFAULT_GRACE, EACH, DeliveryPlan, GuildFilter, Occurrence
+from core.slots import RetryLater
+from core.text import plural
 from models.delivery import OutboxMessage
 from models.welcome import Onboarding, WelcomeConfig, WelcomeEvent
-from services.welcome.rows import member_row
+from services.welcome.rows import guild_label, member_row
 from services.welcome.values import BatchRef
 
 PURPOSE_DM = "welcome_dm"
 PURPOSE_PUBLIC = "welcome_public"
 PURPOSE_BATCH = "welcome_batch"
 PURPOSE_INTRO = "welcome_intro"
-SLOT_KIND = "welcome_batch"
+#: the claim kind of raid batch posts (stored in scheduled_slot: never rename)
+BATCH_KIND = "welcome_batch"
 # A batch post names members as <@id> mentions in an embed description (4,096 chars).
 BATCH_NAMES_PER_POST = 150
 
@@ -32,13 +36,16 @@ def dedupe_key(kind: str, row: Onboarding) -> str:
     return f"welcome_{kind}:{row.guild_id}:{row.user_id}:{row.joins}"
 
 
-async def queue_dm(session: AsyncSession, row: Onboarding, now: datetime) -> bool:
-    """The onboarding DM (rendered at send time from the member's current step)."""
+async def queue_dm(
+    session: AsyncSession, row: Onboarding, now: datetime, guild_name: str | None
+) -> bool:
+    """The onboarding DM: the server's name travels with it (whichever process sends it);
+    the step it shows is the member's current one when it is sent."""
     return await outbox.add_message(
         session,
         kind=outbox.DM,
         target_id=row.user_id,
-        payload={"guild_id": row.guild_id, "user_id": row.user_id},
+        payload={"guild_id": row.guild_id, "user_id": row.user_id, "guild_name": guild_name},
         now=now,
         purpose=PURPOSE_DM,
         guild_id=row.guild_id,
@@ -47,14 +54,24 @@ async def queue_dm(session: AsyncSession, row: Onboarding, now: datetime) -> boo
 
 
 async def queue_public(
-    session: AsyncSession, row: Onboarding, channel_id: int, now: datetime
+    session: AsyncSession,
+    row: Onboarding,
+    channel_id: int,
+    now: datetime,
+    guild_name: str | None,
 ) -> bool:
-    """The member's own public welcome (with the card)."""
+    """The member's own public welcome (with the card), the names it shows in its payload."""
     return await outbox.add_message(
         session,
         kind=outbox.CHANNEL,
         target_id=channel_id,
-        payload={"guild_id": row.guild_id, "user_id": row.user_id, "channel_id": channel_id},
+        payload={
+            "guild_id": row.guild_id,
+            "user_id": row.user_id,
+            "channel_id": channel_id,
+            "guild_name": guild_name,
+            "display_name": row.display_name,
+        },
         now=now,
         purpose=PURPOSE_PUBLIC,
         guild_id=row.guild_id,
@@ -68,13 +85,23 @@ async def queue_intro(
     channel_id: int,
     invitees: tuple[int, ...],
     now: datetime,
+    display_name: str,
 ) -> bool:
-    """The introduction once onboarding is done, pinging the invited niche-mates."""
+    """The introduction once onboarding is done, pinging the invited niche-mates; what it
+    shows (name, niches, handle, intro) is in its payload."""
     return await outbox.add_message(
         session,
         kind=outbox.CHANNEL,
         target_id=channel_id,
-        payload={"guild_id": row.guild_id, "user_id": row.user_id, "invitees": list(invitees)},
+        payload={
+            "guild_id": row.guild_id,
+            "user_id": row.user_id,
+            "invitees": list(invitees),
+            "display_name": display_name,
+            "niches": list(row.niches or ()),
+            "tiktok_handle": row.tiktok_handle,
+            "intro": row.intro,
+        },
         now=now,
         purpose=PURPOSE_INTRO,
         guild_id=row.guild_id,
@@ -96,10 +123,9 @@ async def cancel_queued(session: AsyncSession, row: Onboarding) -> int:
 
 
 class WelcomeDelivery:
-    def __init__(self, db: Database, clock: Clock, slots: SlotStore) -> None:
+    def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
-        self.slots = slots
 
     # ------------------------------------------------------------ delivery results
 
@@ -147,8 +173,8 @@ class WelcomeDelivery:
 
     # ------------------------------------------------------------ raid batches
 
-    async def due_batches(self, now: datetime) -> list[BatchRef]:
-        """Raid windows whose batched welcomes are ready to post (the window has closed)."""
+    async def open_batches(self) -> list[BatchRef]:
+        """Raid windows whose batched welcome hasn't been posted yet, closed or not."""
         async with self.db.read() as session:
             rows = (
                 await session.execute(
@@ -162,31 +188,24 @@ class WelcomeDelivery:
                     .distinct()
                 )
             ).all()
-        refs = []
-        for guild_id, start, seconds in rows:
-            if start is None:
-                continue
-            due = start + timedelta(seconds=int(seconds))
-            if due <= now:
-                refs.append(BatchRef(int(guild_id), start, due))
-        return sorted(refs, key=lambda r: r.due_at)
+        refs = [
+            BatchRef(int(guild_id), start, start + timedelta(seconds=int(seconds)))
+            for guild_id, start, seconds in rows
+            if start is not None
+        ]
+        return sorted(refs, key=lambda r: (r.due_at, r.guild_id))
+
+    async def due_batches(self, now: datetime) -> list[BatchRef]:
+        """Raid windows whose batched welcomes are ready to post (the window has closed)."""
+        return [ref for ref in await self.open_batches() if ref.due_at <= now]
 
     async def flush_batch(self, guild_id: int, start: datetime) -> int:
-        """Queue the raid window's welcome: one post naming everyone (split only by size)."""
+        """Queue the raid window's welcome: one post naming everyone (split only by size).
+        Idempotent: the window's members are marked posted in the same transaction."""
         now = self.clock.now()
         async with self.db.write() as session:
-            stmt = (
-                select(Onboarding)
-                .where(
-                    Onboarding.guild_id == guild_id,
-                    Onboarding.public_state == "batched",
-                    Onboarding.batch_window == start,
-                )
-                .order_by(Onboarding.joined_at, Onboarding.id)
-            )
-            if not self.db.is_sqlite:
-                stmt = stmt.with_for_update()
-            rows = (await session.scalars(stmt)).all()
+            rows = await self._batched(session, guild_id, start)
+            server = await guild_label(session, guild_id, None) if rows else None
             by_channel: dict[int, list[int]] = {}
             for row in rows:
                 row.public_state = "batch_posted"
@@ -204,6 +223,7 @@ class WelcomeDelivery:
                         target_id=channel_id,
                         payload={
                             "guild_id": guild_id,
+                            "guild_name": server,
                             "user_ids": chunk,
                             "part": part,
                             "parts": len(chunks),
@@ -218,20 +238,68 @@ class WelcomeDelivery:
                     )
             return len(rows)
 
-    async def flush_due(self, owns_guild: Callable[[int], bool]) -> int:
-        """Post every raid batch whose window has closed, each window exactly once (a claimed
-        slot holds across restarts and processes); returns how many were queued now."""
-        posted = 0
-        for ref in await self.due_batches(self.clock.now()):
-            if not owns_guild(ref.guild_id):
-                continue  # another process runs that guild's schedules
+    async def drop_batch(self, guild_id: int, start: datetime) -> int:
+        """A window whose post was missed (past the grace window): its members stop waiting."""
+        async with self.db.write() as session:
+            rows = await self._batched(session, guild_id, start)
+            for row in rows:
+                row.public_state = "batch_missed"
+            return len(rows)
 
-            async def deliver(g: int = ref.guild_id, start: datetime = ref.window_start) -> str:
-                try:
-                    return f"{await self.flush_batch(g, start)} members"
-                except Exception as exc:  # nothing was queued: the next sweep tries again
-                    raise RetryLater(f"{type(exc).__name__}: {exc}") from exc
+    async def _batched(
+        self, session: AsyncSession, guild_id: int, start: datetime
+    ) -> Sequence[Onboarding]:
+        stmt = (
+            select(Onboarding)
+            .where(
+                Onboarding.guild_id == guild_id,
+                Onboarding.public_state == "batched",
+                Onboarding.batch_window == start,
+            )
+            .order_by(Onboarding.joined_at, Onboarding.id)
+        )
+        if not self.db.is_sqlite:
+            stmt = stmt.with_for_update()
+        return (await session.scalars(stmt)).all()
 
-            status = await self.slots.run(SLOT_KIND, str(ref.guild_id), ref.window_start, deliver)
-            posted += status == "done"
-        return posted
+
+class WelcomeBatchPlan(DeliveryPlan):
+    """Raid batches on core's scheduled deliveries: one post per raid window, due when the
+    window closes, claimed once per (guild, window start) — the slot key welcome always used,
+    so a claim left by an older version is resumed, not repeated."""
+
+    kind = BATCH_KIND
+    claimed = True
+    catch_up = EACH
+
+    def __init__(self, delivery: WelcomeDelivery, *, grace: timedelta = DEFAULT_GRACE) -> None:
+        self.delivery = delivery
+        self.grace = grace
+
+    async def due(self, now: datetime, owns: GuildFilter) -> list[Occurrence]:
+        return [
+            Occurrence(ref.window_start, str(ref.guild_id), self.kind, ref.guild_id)
+            for ref in await self.delivery.due_batches(now)
+            if owns(ref.guild_id)
+        ]
+
+    async def next_at(self, now: datetime, owns: GuildFilter) -> datetime | None:
+        """The next window to close (one already closed is the sweep's to retry)."""
+        upcoming = [
+            ref.due_at
+            for ref in await self.delivery.open_batches()
+            if ref.due_at > now and owns(ref.guild_id)
+        ]
+        return min(upcoming, default=None)
+
+    async def deliver(self, occurrence: Occurrence) -> str:
+        # The ref is the guild id (a claim written by an older version has no guild_id).
+        guild_id = int(occurrence.ref)
+        try:
+            count = await self.delivery.flush_batch(guild_id, occurrence.at)
+        except Exception as exc:  # rolled back, nothing queued: try again in a few seconds
+            raise RetryLater(f"{type(exc).__name__}: {exc}") from exc
+        return f"{plural(count, 'member')} welcomed"
+
+    async def missed(self, occurrence: Occurrence) -> None:
+        await self.delivery.drop_batch(int(occurrence.ref), occurrence.at)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import string
 
 from core.errors import DomainError
-from core.text import MASS_MENTION, clean_line
+from core.text import MASS_MENTION, clean_line, plural
 
 PLACEHOLDERS = ("member", "server", "count", "niche")
 MAX_RULES = 10
@@ -56,7 +56,8 @@ def validate_template(raw: str) -> str:
     longest = len(text.format(**_WORST_CASE))
     if longest > 2000:
         raise DomainError(
-            f"With a long server name and niche that welcome could reach {longest} characters; "
+            f"With a long server name and niche that welcome could reach "
+            f"{plural(longest, 'character')}; "
             f"Discord allows 2000. Shorten it (placeholders: {valid})."
         )
     return text

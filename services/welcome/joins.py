@@ -12,9 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.db import Database
+from core.deliveries import Replan, no_replan
 from models.welcome import Onboarding, WelcomeConfig, WelcomeEvent
-from services.welcome.delivery import cancel_queued, queue_dm, queue_public
-from services.welcome.rows import config_row, member_name, member_row, new_member_row, role_ids
+from services.welcome.delivery import BATCH_KIND, cancel_queued, queue_dm, queue_public
+from services.welcome.rows import (
+    config_row,
+    guild_label,
+    member_name,
+    member_row,
+    new_member_row,
+    role_ids,
+)
 from services.welcome.values import JoinInfo, JoinOutcome, LeaveOutcome
 
 _EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
@@ -33,12 +41,13 @@ async def _welcome(
     now: datetime,
     fallback_channel_id: int | None,
     recent_joins: int,
+    guild_name: str | None,
 ) -> JoinOutcome:
     """Queue the DM and the public welcome; past the raid threshold the welcome is batched."""
     row.status = "welcomed"
     if cfg.dm_enabled:
         row.dm_state = "queued"
-        await queue_dm(session, row, now)
+        await queue_dm(session, row, now, guild_name)
     else:
         row.dm_state = "off"
     channel_id = cfg.channel_id or fallback_channel_id
@@ -51,7 +60,7 @@ async def _welcome(
         row.batch_window = start
         return JoinOutcome("batched", batch_due=start + timedelta(seconds=cfg.raid_window_seconds))
     row.public_state = "queued"
-    await queue_public(session, row, channel_id, now)
+    await queue_public(session, row, channel_id, now, guild_name)
     return JoinOutcome("welcomed")
 
 
@@ -67,10 +76,25 @@ async def _recent(session: AsyncSession, guild_id: int, kind: str, since: dateti
     return int(count or 0)
 
 
+async def _window_open(session: AsyncSession, guild_id: int, start: datetime) -> bool:
+    """Whether the raid window starting at ``start`` already holds batched welcomes."""
+    found = await session.scalar(
+        select(Onboarding.id)
+        .where(
+            Onboarding.guild_id == guild_id,
+            Onboarding.public_state == "batched",
+            Onboarding.batch_window == start,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 class WelcomeJoins:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, *, replan: Replan = no_replan) -> None:
         self.db = db
         self.clock = clock
+        self.replan = replan
 
     async def record_join(
         self,
@@ -81,8 +105,11 @@ class WelcomeJoins:
         member_count: int | None,
         pending: bool,
         fallback_channel_id: int | None = None,
+        guild_name: str | None = None,
     ) -> JoinOutcome:
-        info = JoinInfo(guild_id, user_id, display_name, member_count, pending, fallback_channel_id)
+        info = JoinInfo(
+            guild_id, user_id, display_name, member_count, pending, fallback_channel_id, guild_name
+        )
         return (await self.record_joins([info]))[0]
 
     async def record_joins(self, joins: Sequence[JoinInfo]) -> list[JoinOutcome]:
@@ -97,10 +124,16 @@ class WelcomeJoins:
         async with self.db.write() as session:
             configs: dict[int, WelcomeConfig] = {}
             recent: dict[int, int] = {}
+            already_open: dict[int, bool] = {}
+            servers: dict[int, str | None] = {}
             for guild_id in sorted({j.guild_id for j in joins}):
                 cfg = configs[guild_id] = await config_row(session, guild_id, now, lock=True)
                 since = now - timedelta(seconds=cfg.raid_window_seconds)
                 recent[guild_id] = await _recent(session, guild_id, "join", since)
+                start = window_start(now, cfg.raid_window_seconds)
+                already_open[guild_id] = await _window_open(session, guild_id, start)
+                told = next((j.guild_name for j in joins if j.guild_id == guild_id), None)
+                servers[guild_id] = await guild_label(session, guild_id, told)
             rows: dict[tuple[int, int], Onboarding] = {}
             for guild_id in configs:
                 users = [j.user_id for j in joins if j.guild_id == guild_id]
@@ -152,10 +185,23 @@ class WelcomeJoins:
                         continue
                     outcomes.append(
                         await _welcome(
-                            session, cfg, row, now, join.fallback_channel_id, recent[join.guild_id]
+                            session,
+                            cfg,
+                            row,
+                            now,
+                            join.fallback_channel_id,
+                            recent[join.guild_id],
+                            servers[join.guild_id],
                         )
                     )
-            return outcomes
+        opened = {
+            j.guild_id
+            for j, o in zip(joins, outcomes, strict=True)
+            if o.action == "batched" and not already_open[j.guild_id]
+        }
+        if opened:  # after the commit: the window's post must go out when it closes
+            self.replan(BATCH_KIND)
+        return outcomes
 
     async def screening_passed(
         self,
@@ -165,6 +211,7 @@ class WelcomeJoins:
         display_name: str,
         member_count: int | None,
         fallback_channel_id: int | None = None,
+        guild_name: str | None = None,
     ) -> JoinOutcome:
         """Membership screening done (``pending`` turned False): now they are welcomed."""
         now = self.clock.now()
@@ -186,8 +233,16 @@ class WelcomeJoins:
                 return JoinOutcome("ignored")
             since = now - timedelta(seconds=cfg.raid_window_seconds)
             recent = await _recent(session, guild_id, "screened", since)
+            start = window_start(now, cfg.raid_window_seconds)
+            was_open = await _window_open(session, guild_id, start)
             session.add(WelcomeEvent(guild_id=guild_id, user_id=user_id, kind="screened", at=now))
-            return await _welcome(session, cfg, row, now, fallback_channel_id, recent + 1)
+            server = await guild_label(session, guild_id, guild_name)
+            outcome = await _welcome(
+                session, cfg, row, now, fallback_channel_id, recent + 1, server
+            )
+        if outcome.action == "batched" and not was_open:
+            self.replan(BATCH_KIND)
+        return outcome
 
     async def record_leave(self, guild_id: int, user_id: int) -> LeaveOutcome:
         """A member left: within the leave window their welcome disappears (sent or not)."""

@@ -20,8 +20,8 @@ from services.niches import NicheService, niche_key
 from services.profiles import match_niches, upsert_profile, validate_handle
 from services.welcome.delivery import queue_intro
 from services.welcome.inputs import clean_intro
-from services.welcome.rows import config_row, member_row, new_member_row, role_ids
-from services.welcome.values import Completion, OnboardingState, to_state
+from services.welcome.rows import config_row, current_name, member_row, new_member_row, role_ids
+from services.welcome.values import Completion, OnboardingState, StartCheck, to_state
 from services.welcome.wording import copy_text
 
 STEPS = ("niches", "profile", "norms")
@@ -68,6 +68,39 @@ class OnboardingFlow:
         async with self.db.read() as session:
             row = await member_row(session, guild_id, user_id, preview=preview)
             return to_state(row) if row else None
+
+    async def start_check(self, guild_id: int, user_id: int, message_id: int | None) -> StartCheck:
+        """Whom a **Start onboarding** click (on the welcome post ``message_id``) is for.
+
+        ``go``: their own onboarding (in progress, or a member who never onboarded and has
+        no profile yet). ``done``: they finished, and it is their own welcome. ``not_yours``:
+        they are set up already (onboarded, or a creator profile with a handle) and the post
+        welcomes someone else (``newcomer``, when it is one member's own welcome).
+        """
+        async with self.db.read() as session:
+            row = await member_row(session, guild_id, user_id, preview=False)
+            if row is not None and row.status != "completed":
+                return StartCheck("go")
+            owner = None
+            if message_id is not None:
+                owner = await session.scalar(
+                    select(Onboarding.user_id).where(
+                        Onboarding.guild_id == guild_id,
+                        Onboarding.public_message_id == message_id,
+                        Onboarding.preview.is_(False),
+                    )
+                )
+            if row is not None:
+                own_batch = owner is None and row.public_state == "batch_posted"
+                if owner == user_id or own_batch:
+                    return StartCheck("done")
+                return StartCheck("not_yours", owner)
+            handle = await session.scalar(
+                select(CreatorProfile.tiktok_handle).where(
+                    CreatorProfile.guild_id == guild_id, CreatorProfile.user_id == user_id
+                )
+            )
+            return StartCheck("not_yours", owner) if handle else StartCheck("go")
 
     async def open_flow(
         self, guild_id: int, user_id: int, *, display_name: str, preview: bool = False
@@ -189,7 +222,8 @@ class OnboardingFlow:
                 )
                 if channel_id is not None:
                     row.public_channel_id = channel_id
-                    queued = await queue_intro(session, row, channel_id, invitees, now)
+                    name = await current_name(session, row)
+                    queued = await queue_intro(session, row, channel_id, invitees, now, name)
             await session.flush()
             return Completion(to_state(row), roles, invitees, queued, channel_id)
 

@@ -1,5 +1,6 @@
 """The welcome's rows as every part reads them, inside the caller's transaction: a guild's
-config (created on first use), a member's onboarding row, and the roles onboarding gives."""
+config (created on first use), a member's onboarding row, the roles onboarding gives, and the
+stored names a queued message shows."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.sql import insert_ignore
 from models.guild import GuildNiche
 from models.welcome import Onboarding, WelcomeConfig
+from services.directory import guild_name_in, names_in
 from services.niches import niche_key
 
 NAMELESS = "new mutual"
@@ -57,6 +59,18 @@ async def member_row(
 
 def member_name(display_name: str) -> str:
     return display_name[:100] or NAMELESS
+
+
+async def guild_label(session: AsyncSession, guild_id: int, given: str | None) -> str | None:
+    """The server's name for a queued message: as the event told it, else as stored from the
+    gateway (services.directory); None only if neither knows it."""
+    return given or await guild_name_in(session, guild_id)
+
+
+async def current_name(session: AsyncSession, row: Onboarding) -> str:
+    """The member's display name as last stored from the gateway, else as it was at the join."""
+    stored = await names_in(session, row.guild_id, [row.user_id])
+    return member_name(stored.get(row.user_id) or row.display_name)
 
 
 def new_member_row(

@@ -1,16 +1,18 @@
 """WelcomeService: the one welcome object cogs, tests and benches hold, composed of its parts
-(settings, joins, the newcomer flow, delivery, stats); each method is its owning part's own."""
+(settings, joins, the newcomer flow, delivery, stats); each method is its owning part's own.
+``batch_plan`` is the raid batches' delivery plan the cog hands to core.deliveries."""
 
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
 from core.clock import Clock
 from core.db import Database
-from core.slots import SlotStore
+from core.deliveries import DEFAULT_GRACE, Replan, no_replan
 from services.niches import NicheService
 from services.welcome.admin import WelcomeAdmin
-from services.welcome.delivery import WelcomeDelivery
+from services.welcome.delivery import WelcomeBatchPlan, WelcomeDelivery
 from services.welcome.joins import WelcomeJoins
 from services.welcome.members import OnboardingFlow
 from services.welcome.stats import WelcomeStats
@@ -23,14 +25,16 @@ class WelcomeService:
         clock: Clock,
         niches: NicheService,
         *,
-        slots: SlotStore | None = None,
+        grace: timedelta = DEFAULT_GRACE,
+        replan: Replan = no_replan,
         rng: random.Random | None = None,
     ) -> None:
-        admin = WelcomeAdmin(db, clock)
-        joins = WelcomeJoins(db, clock)
+        admin = WelcomeAdmin(db, clock, replan=replan)
+        joins = WelcomeJoins(db, clock, replan=replan)
         flow = OnboardingFlow(db, clock, niches, rng=rng or random.Random())
-        delivery = WelcomeDelivery(db, clock, slots or SlotStore(db, clock))
+        delivery = WelcomeDelivery(db, clock)
         stats = WelcomeStats(db, clock)
+        self.batch_plan = WelcomeBatchPlan(delivery, grace=grace)
         # One flat surface for callers, without forwarding boilerplate: each name below is
         # bound to the part that owns it (the parts each hold their own transactions).
         self.settings = admin.settings
@@ -40,6 +44,7 @@ class WelcomeService:
         self.screening_passed = joins.screening_passed
         self.record_leave = joins.record_leave
         self.state = flow.state
+        self.start_check = flow.start_check
         self.open_flow = flow.open_flow
         self.choose_niches = flow.choose_niches
         self.save_handle = flow.save_handle
@@ -50,6 +55,5 @@ class WelcomeService:
         self.posted = delivery.posted
         self.due_batches = delivery.due_batches
         self.flush_batch = delivery.flush_batch
-        self.flush_due = delivery.flush_due
         self.stats = stats.stats
         self.joins_recorded = stats.joins_recorded

@@ -46,7 +46,8 @@ class OnboardingState:
 
 @dataclass(frozen=True)
 class JoinInfo:
-    """One join as the cog saw it (plain values)."""
+    """One join as the cog saw it (plain values); ``guild_name`` is the server's name as the
+    join event told it, put in the queued messages (without it, the stored name is used)."""
 
     guild_id: int
     user_id: int
@@ -54,6 +55,7 @@ class JoinInfo:
     member_count: int | None
     pending: bool
     fallback_channel_id: int | None = None
+    guild_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,15 @@ class JoinOutcome:
     action: str
     restore_role_ids: tuple[int, ...] = ()
     batch_due: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StartCheck:
+    """Whom a **Start onboarding** click is for: ``action`` is go | done | not_yours;
+    ``newcomer`` is whom the clicked post welcomes, when it is one member's own welcome."""
+
+    action: str
+    newcomer: int | None = None
 
 
 @dataclass(frozen=True)

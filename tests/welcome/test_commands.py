@@ -105,6 +105,16 @@ async def test_settings_commands(fake: FakeDiscord, bot: AnyBot) -> None:
     await show.response()
     fields = {f["name"]: f["value"] for f in show.embeds[0]["fields"]}
     assert fields["Channel"] == f"<#{channel}>" and fields["DM"] == "off"
+    assert fields["Raids"] == "> 20 joins in 60 seconds → batched"
+    assert fields["Leave clean-up"] == "10 minutes"
+
+    one = await fake.slash(GUILD_ID, MOD_ID, "welcome tuning", {"leave_minutes": 1})
+    await one.response()
+    assert "within **1 minute** have their welcome removed" in (one.content or "")
+    show = await fake.slash(GUILD_ID, MOD_ID, "welcome show")
+    await show.response()
+    fields = {f["name"]: f["value"] for f in show.embeds[0]["fields"]}
+    assert fields["Leave clean-up"] == "1 minute" and fields["Norms"].startswith("5 norms")
 
 
 async def test_rules_modal_and_reset(fake: FakeDiscord, bot: AnyBot) -> None:

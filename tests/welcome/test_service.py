@@ -12,6 +12,7 @@ from core.clock import ManualClock
 from core.db import Database
 from core.errors import DomainError
 from models.delivery import OutboxMessage
+from services.directory import DirectoryService
 from services.niches import NicheService
 from services.profiles import ProfileService
 from services.welcome import (
@@ -109,6 +110,45 @@ async def test_raid_threshold_batches_the_rest_and_flushes_once(
     [post] = await queued(db, PURPOSE_BATCH)
     assert post.payload["user_ids"] == [U + 3, U + 4, U + 5] and post.payload["total"] == 3
     assert await service.due_batches(clock.now()) == []
+
+
+async def test_queued_welcomes_carry_the_names_they_show(
+    service: WelcomeService, db: Database, clock: ManualClock
+) -> None:
+    """Whichever process sends them, the names are in the payload: as the join event told
+    them, else as stored from the gateway (services.directory)."""
+    directory = DirectoryService(db, clock)
+    await directory.remember_guild(G, "Stored Fam")
+    await service.configure(G, channel_id=CH, raid_joins=2)
+    await service.record_join(
+        G, U, display_name="Nova", member_count=7, pending=False, guild_name="Told Fam"
+    )
+    await service.record_joins([join(U + 1)])  # no name told: the stored one
+    assert (await service.record_joins([join(U + 2)]))[0].action == "batched"
+    await service.record_joins([join(U + 3, pending=True)])
+    await service.screening_passed(
+        G, U + 3, display_name="x", member_count=9, guild_name="Renamed Fam"
+    )
+    assert [r.payload["guild_name"] for r in await queued(db, PURPOSE_DM)] == [
+        "Told Fam",
+        "Stored Fam",
+        "Stored Fam",
+        "Renamed Fam",
+    ]
+    publics = [
+        (r.payload["guild_name"], r.payload["display_name"])
+        for r in await queued(db, PURPOSE_PUBLIC)
+    ]
+    assert publics == [
+        ("Told Fam", "Nova"),
+        ("Stored Fam", f"user{(U + 1) % 1000}"),
+        ("Renamed Fam", f"user{(U + 3) % 1000}"),
+    ]
+    clock.advance(seconds=31)
+    [ref] = await service.due_batches(clock.now())
+    await service.flush_batch(ref.guild_id, ref.window_start)
+    [post] = await queued(db, PURPOSE_BATCH)
+    assert post.payload["guild_name"] == "Stored Fam"
 
 
 async def test_screening_then_passed(service: WelcomeService, db: Database) -> None:
@@ -236,3 +276,36 @@ async def test_settings_validation(service: WelcomeService) -> None:
             await service.configure(G, **kwargs)  # type: ignore[arg-type]
     settings = await service.configure(G, template="Yo {member}")
     assert settings.custom_template and settings.template == "Yo {member}"
+
+
+async def test_whom_a_start_onboarding_click_is_for(
+    service: WelcomeService, db: Database, clock: ManualClock
+) -> None:
+    await service.configure(G, channel_id=CH, raid_joins=2)
+    await service.record_joins([join(U), join(U + 1), join(U + 2)])  # U + 2 is batched
+    await service.posted(G, U, "public", CH, 901)
+    await service.posted(G, U + 1, "public", CH, 902)
+    profiles = ProfileService(db, clock, NicheService(db))
+    await profiles.update(G, 77, handle="@old.timer")  # /profile set, never onboarded here
+    await profiles.update(G, 78, niches=["PlantTok"])  # a profile without a handle
+    for uid in (U, U + 2):
+        await service.choose_niches(G, uid, ["PlantTok"])
+        await service.save_handle(G, uid, f"h{uid % 1000}", None)
+        await service.complete(G, uid)
+    clock.advance(seconds=31)
+    [ref] = await service.due_batches(clock.now())
+    await service.flush_batch(ref.guild_id, ref.window_start)
+
+    async def check(user_id: int, message_id: int | None) -> tuple[str, int | None]:
+        found = await service.start_check(G, user_id, message_id)
+        return found.action, found.newcomer
+
+    assert await check(U + 1, 902) == ("go", None)  # the newcomer, on their own welcome
+    assert await check(U + 1, 901) == ("go", None)  # still onboarding: the flow is theirs
+    assert await check(U, 901) == ("done", None)  # finished, their own welcome
+    assert await check(U, 902) == ("not_yours", U + 1)  # finished, someone else's welcome
+    assert await check(U + 2, 999) == ("done", None)  # finished, from their raid's batch post
+    assert await check(77, 902) == ("not_yours", U + 1)  # set up by /profile set
+    assert await check(77, 999) == ("not_yours", None)  # ... on a batch post
+    assert await check(78, 902) == ("go", None)  # no handle yet: may onboard themselves
+    assert await check(79, None) == ("go", None)  # never onboarded, no profile
