@@ -167,7 +167,9 @@ class WelcomeCog(commands.Cog, name="Welcome"):
         """Add roles; returns the ids that could not be given (deleted, above the bot…)."""
         guild = self.bot.get_guild(guild_id)
         if guild is None:
-            return list(role_ids)
+            # Another process's shard holds the guild (e.g. a DM button answered by shard 0):
+            # roles can still be given over REST, without the cache.
+            return await self._give_roles_uncached(guild_id, user_id, role_ids, reason)
         member = guild.get_member(user_id)
         if member is None:
             try:
@@ -183,6 +185,18 @@ class WelcomeCog(commands.Cog, name="Welcome"):
                 continue
             try:
                 await member.add_roles(role, reason=reason)
+            except discord.HTTPException as exc:
+                log.warning("could not give role %s to %s: %s", role_id, user_id, exc)
+                failed.append(role_id)
+        return failed
+
+    async def _give_roles_uncached(
+        self, guild_id: int, user_id: int, role_ids: tuple[int, ...], reason: str
+    ) -> list[int]:
+        failed = []
+        for role_id in role_ids:
+            try:
+                await self.bot.http.add_role(guild_id, user_id, role_id, reason=reason)
             except discord.HTTPException as exc:
                 log.warning("could not give role %s to %s: %s", role_id, user_id, exc)
                 failed.append(role_id)

@@ -89,7 +89,14 @@ async def test_a_process_without_the_guild_in_its_cache_renders_the_real_names(
     assert step["embeds"][0]["title"] == f"Welcome to {SERVER}"
     await (await fake.click(NEWBIE, PROF)).response()
     await (await fake.submit_modal(NEWBIE, MODAL, {"handle": "@newbie.plays"})).response()
-    await (await fake.click(NEWBIE, DONE)).response()
+    done = await fake.click(NEWBIE, DONE)
+    await done.response()
+    # ...and the process that answered (without the guild in its cache) still gives the roles
+    await fake.wait_for(
+        lambda: {ids["niche_role"], ids["autorole"]} <= set(fake.member_roles(GUILD_ID, NEWBIE)),
+        message="niche role and autorole given over REST",
+    )
+    assert "couldn't give you" not in str(fake.dms(NEWBIE)[0])
     intro = await fake.wait_for(
         lambda: [m for m in fake.messages(ids["welcome"]) if "newest" in m["content"]],
         message="introduction posted (by the holder's outbox)",
