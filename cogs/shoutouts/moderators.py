@@ -23,6 +23,7 @@ from cogs.shoutouts.render import (
 from core.components import ConfirmView
 from core.errors import DomainError
 from core.interactions import ModGroup, reply
+from services.shoutouts import RUN_NOW_KIND, SLOT_KIND
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot
@@ -85,7 +86,6 @@ class ShoutoutsModCog(commands.Cog):
             min_days_between=min_days,
             required_fields=_split(require),
         )
-        await self.shoutouts.reschedule(rot.id)
         await reply(interaction, embed=created_embed(rot, self.bot.clock.now()))
 
     @rotation.command(name="edit", description="Change a rotation's settings")
@@ -155,7 +155,6 @@ class ShoutoutsModCog(commands.Cog):
         if not changes:
             raise DomainError("Tell me at least one thing to change, e.g. `schedule:daily 19:00`.")
         rot = await self.service.admin.edit(interaction.guild.id, name, **changes)
-        await self.shoutouts.reschedule(rot.id)
         await reply(interaction, embed=saved_embed(rot, self.bot.clock.now()))
 
     @rotation.command(name="delete", description="Delete a rotation (asks to confirm)")
@@ -168,7 +167,6 @@ class ShoutoutsModCog(commands.Cog):
 
         async def delete_it() -> str:
             info = await self.service.admin.delete(guild_id, rot.name)
-            self.shoutouts.forget(info.id)
             return f"🗑️ Deleted **{info.name}** and its queue."
 
         view = ConfirmView(user_id=interaction.user.id, on_confirm=delete_it)
@@ -184,7 +182,6 @@ class ShoutoutsModCog(commands.Cog):
     async def pause(self, interaction: discord.Interaction, name: Name) -> None:
         assert interaction.guild is not None
         rot = await self.service.admin.set_paused(interaction.guild.id, name, True)
-        await self.shoutouts.reschedule(rot.id)
         await reply(
             interaction,
             f"⏸️ **{rot.name}** is paused. Everyone keeps their place; "
@@ -195,15 +192,14 @@ class ShoutoutsModCog(commands.Cog):
     @app_commands.describe(name="Which rotation")
     async def resume(self, interaction: discord.Interaction, name: Name) -> None:
         assert interaction.guild is not None
-        rot = await self.service.admin.set_paused(interaction.guild.id, name, False)
-        problem = self.shoutouts.channel_problem(rot)
+        current = await self.service.rotations.get(interaction.guild.id, name)
+        problem = self.shoutouts.channel_problem(current) if current.paused else None
         if problem:
-            await self.service.admin.set_paused(interaction.guild.id, name, True)
             raise DomainError(
-                f"I can't resume **{rot.name}**: {problem}. Pick a channel I can post in with "
-                f"`/rotation edit name:{rot.name} channel:`."
+                f"I can't resume **{current.name}**: {problem}. Pick a channel I can post in "
+                f"with `/rotation edit name:{current.name} channel:`."
             )
-        await self.shoutouts.reschedule(rot.id)
+        rot = await self.service.admin.set_paused(interaction.guild.id, name, False)
         await reply(
             interaction,
             f"▶️ **{rot.name}** is back on. Next shoutouts:\n"
@@ -271,15 +267,16 @@ class ShoutoutsModCog(commands.Cog):
     async def run_now(self, interaction: discord.Interaction, name: Name) -> None:
         assert interaction.guild is not None
         rot = await self.service.rotations.get(interaction.guild.id, name)
+        if rot.paused:
+            raise DomainError(f"**{rot.name}** is paused. Resume it with `/rotation resume` first.")
         problem = self.shoutouts.channel_problem(rot)
         if problem:
             raise DomainError(f"I can't post for **{rot.name}**: {problem}.")
-        outcome = await self.service.delivery.run_now(
-            interaction.guild.id, name, self.shoutouts.member_check
+        outcome = await self.bot.deliveries.run_manual(SLOT_KIND, str(rot.id), rot.guild_id)
+        feature = await self.service.features.feature_at(
+            rot.id, RUN_NOW_KIND, outcome.occurrence.at
         )
-        self.bot.outbox.wake()
-        feature = outcome.feature
-        if outcome.status == "featured" and feature and feature.user_id:
+        if feature and feature.status == "featured" and feature.user_id:
             text = f"📣 Featuring <@{feature.user_id}> in <#{rot.channel_id}> now!"
         else:
             detail = feature.detail if feature and feature.detail else outcome.status

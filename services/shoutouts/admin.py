@@ -4,6 +4,7 @@ queue and its history, skip the head, add or take out a creator."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -15,7 +16,7 @@ from models.guild import GuildSettings
 from models.shoutouts import Rotation, RotationFeature, RotationMember
 from services.schedules import parse_schedule
 from services.shoutouts import rounds
-from services.shoutouts.delivery import forget_slots
+from services.shoutouts.features import forget_slots
 from services.shoutouts.inputs import (
     MAX_ROTATIONS,
     check_excluded_roles,
@@ -45,10 +46,16 @@ UNSET: Any = _Unset()
 
 
 class RotationAdmin:
-    def __init__(self, db: Database, clock: Clock, *, rng: random.Random) -> None:
+    """``changed`` is told after every change of when or whether a rotation posts (create,
+    edit, delete, pause, resume), once it is committed, so its schedule is re-planned at once."""
+
+    def __init__(
+        self, db: Database, clock: Clock, *, rng: random.Random, changed: Callable[[], None]
+    ) -> None:
         self.db = db
         self.clock = clock
         self.rng = rng
+        self.changed = changed
 
     async def create(
         self,
@@ -113,7 +120,9 @@ class RotationAdmin:
             )
             s.add(row)
             await s.flush()
-            return rotation_info(row)
+            info = rotation_info(row)
+        self.changed()
+        return info
 
     async def edit(
         self,
@@ -172,7 +181,9 @@ class RotationAdmin:
             if required is not None:
                 row.required_fields = list(required)
             row.updated_at = now
-            return rotation_info(row)
+            info = rotation_info(row)
+        self.changed()
+        return info
 
     async def delete(self, guild_id: int, name: str) -> RotationInfo:
         async with self.db.write() as s:
@@ -182,7 +193,8 @@ class RotationAdmin:
             await s.execute(delete(RotationFeature).where(RotationFeature.rotation_id == row.id))
             await forget_slots(s, row.id)
             await s.delete(row)
-            return info
+        self.changed()
+        return info
 
     async def set_paused(self, guild_id: int, name: str, paused: bool) -> RotationInfo:
         now = self.clock.now()
@@ -197,7 +209,9 @@ class RotationAdmin:
                 # slots that fell while paused are neither posted late nor recorded as missed
                 row.active_from = now
             row.updated_at = now
-            return rotation_info(row)
+            info = rotation_info(row)
+        self.changed()
+        return info
 
     async def queue(self, guild_id: int, name: str, limit: int = 10) -> list[QueueEntry]:
         """The next creators in order: the rest of this round, then the next round's shuffle."""

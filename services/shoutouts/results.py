@@ -102,13 +102,14 @@ class Feature:
     url: str | None
     blurb: str | None
     detail: str | None
+    message_id: int | None = None  # the post, once Discord took it
 
 
 @dataclass(frozen=True)
 class SlotOutcome:
     rotation_id: int
     slot_at: datetime
-    status: str  # featured | empty | paused | missed | taken | retry | failed
+    status: str  # featured | empty | paused | missed | failed
     feature: Feature | None = None
 
 
@@ -152,6 +153,7 @@ def feature_of(row: RotationFeature) -> Feature:
         url=row.url,
         blurb=row.blurb,
         detail=row.detail,
+        message_id=row.message_id,
     )
 
 
