@@ -189,23 +189,35 @@ class ShoutoutsCog(commands.Cog):
     @app_commands.describe(
         url="A TikTok video link (tiktok.com or vm.tiktok.com)",
         blurb="One line about it (150 characters max)",
+        rotation="Which of your rotations it is for (needed when you're in several)",
     )
     async def pitch(
         self,
         interaction: discord.Interaction,
         url: app_commands.Range[str, 1, 400],
         blurb: app_commands.Range[str, 1, 400],
+        rotation: Name | None = None,
     ) -> None:
         assert interaction.guild is not None
         nom = await self.service.members.pitch(
-            interaction.guild.id, interaction.user.id, url=url, blurb=blurb
+            interaction.guild.id, interaction.user.id, url=url, blurb=blurb, rotation=rotation
         )
-        where = (
-            f" You're in **{nom.rotation_name}**."
-            if nom.rotation_name
-            else " Join a rotation with `/shoutout join` so it gets used."
+        await reply(
+            interaction,
+            f"Pitch saved! Next time you're featured in **{nom.rotation_name}** I'll share it. ✨",
         )
-        await reply(interaction, f"Pitch saved! Next time you're featured I'll share it. ✨{where}")
+
+    @pitch.autocomplete("rotation")
+    async def _my_rotation_names(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Only the rotations the member is in: a pitch anywhere else would never be used."""
+        if interaction.guild is None:
+            return []
+        names = await self.service.members.my_rotations(
+            interaction.guild.id, interaction.user.id, current[:40]
+        )
+        return [app_commands.Choice(name=n, value=n) for n in names]
 
     @join.autocomplete("rotation")
     @leave.autocomplete("rotation")

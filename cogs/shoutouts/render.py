@@ -139,6 +139,8 @@ def status_embed(memberships: list[Membership], pitch: Pitch | None) -> discord.
     )
     if pitch is not None:
         text = f"“{pitch.blurb}”" + (f"\n{pitch.url}" if pitch.url else "")
+        if pitch.rotation_name:
+            text += f"\nFor **{pitch.rotation_name}**"
         embed.add_field(name="Your next pitch", value=truncate(text, 1024), inline=False)
     else:
         embed.add_field(

@@ -7,13 +7,13 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from core.clock import Clock
 from core.db import Database
 from core.errors import Conflict, DomainError, NotFound
 from models.guild import GuildSettings
-from models.shoutouts import Rotation, RotationFeature, RotationMember
+from models.shoutouts import Rotation, RotationFeature, RotationMember, ShoutoutPitch
 from services.schedules import parse_schedule
 from services.shoutouts import rounds
 from services.shoutouts.features import forget_slots
@@ -191,6 +191,12 @@ class RotationAdmin:
             info = rotation_info(row)
             await s.execute(delete(RotationMember).where(RotationMember.rotation_id == row.id))
             await s.execute(delete(RotationFeature).where(RotationFeature.rotation_id == row.id))
+            # pitches meant for it stay the creators', for whichever rotation features them
+            await s.execute(
+                update(ShoutoutPitch)
+                .where(ShoutoutPitch.rotation_id == row.id)
+                .values(rotation_id=None)
+            )
             await forget_slots(s, row.id)
             await s.delete(row)
         self.changed()

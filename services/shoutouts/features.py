@@ -158,10 +158,10 @@ class Features:
                 await s.flush()
                 return SlotOutcome(rotation_id, slot_at, "empty", feature_of(row))
             member, profile = picked
-            pitch = await next_pitch(s, rotation.guild_id, member.user_id)
+            pitch = await next_pitch(s, rotation.guild_id, member.user_id, rotation.id)
             last_blurb = None
             if pitch is None:
-                last_blurb = await latest_blurb(s, rotation.guild_id, member.user_id)
+                last_blurb = await latest_blurb(s, rotation.guild_id, member.user_id, rotation.id)
             row.status = "featured"
             row.user_id = member.user_id
             row.round_no = rotation.current_round

@@ -88,6 +88,8 @@ class Pitch:
     blurb: str
     nominated_by: int | None
     created_at: datetime
+    rotation_id: int | None = None  # the rotation it is for (None: whichever features them)
+    rotation_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -157,5 +159,14 @@ def feature_of(row: RotationFeature) -> Feature:
     )
 
 
-def pitch_of(row: ShoutoutPitch) -> Pitch:
-    return Pitch(row.id, row.user_id, row.url, row.blurb, row.nominated_by, row.created_at)
+def pitch_of(row: ShoutoutPitch, rotation_name: str | None = None) -> Pitch:
+    return Pitch(
+        row.id,
+        row.user_id,
+        row.url,
+        row.blurb,
+        row.nominated_by,
+        row.created_at,
+        rotation_id=row.rotation_id,
+        rotation_name=rotation_name,
+    )

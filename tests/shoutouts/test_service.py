@@ -546,6 +546,42 @@ async def test_a_pitch_is_used_once(
     assert posts[1].payload["blurb"] == "Monstera glow-up", "the latest blurb, without the link"
 
 
+async def test_a_pitch_is_used_by_the_rotation_it_is_for(
+    db: Database, svc: ShoutoutService, clock: ManualClock, proc: Process
+) -> None:
+    clock_rot = await svc.admin.create(
+        G, name="Clock", channel_id=CHANNEL, schedule="every 6h", created_by=MOD
+    )
+    spot = await svc.admin.create(
+        G, name="Spotlight", channel_id=CHANNEL + 1, schedule="every 6h", created_by=MOD
+    )
+    await add_profile(db, 42)
+    await svc.members.join(G, 42, "Clock")
+    await svc.members.join(G, 42, "Spotlight")
+    with pytest.raises(DomainError, match="Which rotation"):
+        await svc.members.pitch(G, 42, url=None, blurb="pick one")
+    nom = await svc.members.pitch(
+        G,
+        42,
+        url="https://www.tiktok.com/@x/video/9",
+        blurb="for the spotlight",
+        rotation="spotlight",
+    )
+    assert nom.rotation_id == spot.id and not nom.newly_joined
+    await svc.nominate(G, 42, url=None, blurb="our collab!", nominated_by=7)  # for any rotation
+    await run_slots(proc, clock, 1)  # both rotations fire at the same time
+    by_channel = {p.target_id: p.payload for p in await feature_posts(db)}
+    assert by_channel[CHANNEL]["blurb"] == "our collab!", "Clock uses the open nomination"
+    assert by_channel[CHANNEL + 1]["blurb"] == "for the spotlight"
+    assert by_channel[CHANNEL + 1]["url"] == "https://www.tiktok.com/@x/video/9"
+    assert clock_rot.id != spot.id
+    # a deleted rotation's unused pitches stay the creator's, for any rotation
+    await svc.members.pitch(G, 42, url=None, blurb="spotlight again", rotation="Spotlight")
+    await svc.admin.delete(G, "Spotlight")
+    _m, pitch = await svc.members.status(G, 42)
+    assert pitch is not None and pitch.blurb == "spotlight again" and pitch.rotation_id is None
+
+
 async def test_every_change_to_a_rotation_asks_for_a_replan(
     db: Database, clock: ManualClock
 ) -> None:
