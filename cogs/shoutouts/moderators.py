@@ -20,10 +20,10 @@ from cogs.shoutouts.render import (
     rotations_embed,
     saved_embed,
 )
+from cogs.shoutouts.running import paused_already, run_now_report
 from core.components import ConfirmView
 from core.errors import DomainError
 from core.interactions import ModGroup, reply
-from services.shoutouts import RUN_NOW_KIND, SLOT_KIND
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot
@@ -268,20 +268,10 @@ class ShoutoutsModCog(commands.Cog):
         assert interaction.guild is not None
         rot = await self.service.rotations.get(interaction.guild.id, name)
         if rot.paused:
-            raise DomainError(f"**{rot.name}** is paused. Resume it with `/rotation resume` first.")
-        problem = self.shoutouts.channel_problem(rot)
-        if problem:
-            raise DomainError(f"I can't post for **{rot.name}**: {problem}.")
-        outcome = await self.bot.deliveries.run_manual(SLOT_KIND, str(rot.id), rot.guild_id)
-        feature = await self.service.features.feature_at(
-            rot.id, RUN_NOW_KIND, outcome.occurrence.at
-        )
-        if feature and feature.status == "featured" and feature.user_id:
-            text = f"📣 Featuring <@{feature.user_id}> in <#{rot.channel_id}> now!"
-        else:
-            detail = feature.detail if feature and feature.detail else outcome.status
-            text = f"Nobody to feature right now: {detail}."
-        await reply(interaction, text)
+            raise DomainError(paused_already(rot))
+        # the post really going out (or not) takes longer than Discord's 3 s to answer
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await reply(interaction, await run_now_report(self.bot, self.service, rot))
 
     @rotation.command(name="history", description="Who was featured when")
     @app_commands.describe(name="Which rotation")

@@ -2,7 +2,7 @@
 public API: the service the bot holds (ShoutoutService, with nominate() for other capabilities),
 the values it returns, and the names the cogs, tests and bench use."""
 
-from services.shoutouts.admin import RotationAdmin
+from services.shoutouts.admin import MODERATOR_PAUSE, RotationAdmin
 from services.shoutouts.delivery import RotationPlan, RotationPort
 from services.shoutouts.features import (
     FEATURE_PURPOSE,
@@ -31,6 +31,7 @@ from services.shoutouts.service import ShoutoutService
 
 __all__ = [
     "FEATURE_PURPOSE",
+    "MODERATOR_PAUSE",
     "NOTICE_PURPOSE",
     "POSITION_SPACE",
     "REQUIRED_FIELDS",

@@ -41,6 +41,8 @@ class _Unset:
     pass
 
 
+#: the pause reason of a rotation a moderator paused (any other reason: it paused itself)
+MODERATOR_PAUSE = "paused by a moderator"
 # "leave it as it is", for edit options where None is a value (no ping role, say)
 UNSET: Any = _Unset()
 
@@ -210,7 +212,7 @@ class RotationAdmin:
                 state = "paused" if paused else "running"
                 raise Conflict(f"**{row.name}** is already {state}.")
             row.paused = paused
-            row.pause_reason = "paused by a moderator" if paused else None
+            row.pause_reason = MODERATOR_PAUSE if paused else None
             if not paused:
                 # slots that fell while paused are neither posted late nor recorded as missed
                 row.active_from = now

@@ -178,7 +178,7 @@ async def test_queue_skip_run_now_and_leave(fake: FakeDiscord, bot_factory: BotF
     assert f"<@{order[0]}>" in (skip.content or "") and "end of this round" in (skip.content or "")
     run = await fake.slash(GUILD_ID, MOD_ID, "rotation run-now", {"name": "Spotlight"})
     await run.response()
-    assert f"<@{order[1]}>" in (run.content or "")
+    assert f"<@{order[1]}>" in str((await run.wait_followup())["content"])
     await eventually(lambda: count_posts(fake, 1), what="the run-now post")
     assert posts(fake)[0]["pinged_user_ids"] == [order[1]]
     leave = await fake.slash(GUILD_ID, order[0], "shoutout leave")
