@@ -24,6 +24,7 @@ from cogs.shoutouts.running import paused_already, run_now_report
 from core.components import ConfirmView
 from core.errors import DomainError
 from core.interactions import ModGroup, reply
+from core.text import plural
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot
@@ -172,8 +173,8 @@ class ShoutoutsModCog(commands.Cog):
         view = ConfirmView(user_id=interaction.user.id, on_confirm=delete_it)
         await reply(
             interaction,
-            f"Delete **{rot.name}**? Its queue of {members} creator"
-            f"{'s' if members != 1 else ''} and its history go with it.",
+            f"Delete **{rot.name}**? Its queue of {plural(members, 'creator')} and its history "
+            "go with it.",
             view=view,
         )
 

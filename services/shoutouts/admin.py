@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select, update
 from core.clock import Clock
 from core.db import Database
 from core.errors import Conflict, DomainError, NotFound
+from core.text import plural
 from models.guild import GuildSettings
 from models.shoutouts import Rotation, RotationFeature, RotationMember, ShoutoutPitch
 from services.schedules import parse_schedule
@@ -88,7 +89,8 @@ class RotationAdmin:
             count = await s.scalar(select(func.count()).where(Rotation.guild_id == guild_id))
             if (count or 0) >= MAX_ROTATIONS:
                 raise Conflict(
-                    f"This server already has {MAX_ROTATIONS} rotations. Delete one first."
+                    f"This server already has {plural(MAX_ROTATIONS, 'rotation')}. "
+                    "Delete one first."
                 )
             exists = await s.scalar(
                 select(Rotation.id).where(

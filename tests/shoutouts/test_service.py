@@ -388,6 +388,19 @@ async def test_min_days_between_features(
     assert len(await proc.featured(outcomes)) == 1
 
 
+async def test_min_days_of_one_says_one_day(
+    db: Database, svc: ShoutoutService, clock: ManualClock, proc: Process
+) -> None:
+    await make_rotation(svc, schedule="every 6h", min_days_between=1)
+    await fill(db, svc, CREATORS[:1])
+    assert len(await run_slots(proc, clock, 1)) == 1
+    nxt = await next_wake(svc, clock.now())
+    assert nxt is not None
+    clock.set(nxt)
+    (outcome,) = await proc.run()
+    assert outcome.detail == "empty: everyone left in this round was featured less than 1 day ago"
+
+
 # ------------------------------------------------------------------ exactly once, restarts
 
 
