@@ -79,7 +79,8 @@ class RotationMember(Base):
 
 
 class ShoutoutPitch(Base):
-    """What to feature next time: a TikTok link and a one-line blurb; used once."""
+    """What to feature next time: a TikTok link and a one-line blurb; used once, by the
+    rotation it is for (``rotation_id``) or, without one, by whichever features them first."""
 
     __tablename__ = "shoutout_pitch"
     __member_data__ = ("guild_id", "user_id")
@@ -93,6 +94,9 @@ class ShoutoutPitch(Base):
     nominated_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rotation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("shoutout_rotation.id", ondelete="SET NULL")
+    )
 
 
 class RotationFeature(Base):

@@ -53,7 +53,7 @@ def build_services(
         niches=niches,
         profiles=ProfileService(db, clock, niches),
         welcome=WelcomeService(db, clock, niches, grace=grace, replan=replan),
-        shoutouts=ShoutoutService(db, clock, slots=slots),
+        shoutouts=ShoutoutService(db, clock, grace=grace, replan=replan),
         collabs=CollabService(db, clock, niches),
         quizzes=QuizService(db, clock, grace=grace, replan=replan),
         checkins=CheckinService(db, clock, slots),

@@ -1,10 +1,9 @@
-"""/shoutout for creators, and what keeps rotations running: due slots, catch-up after downtime,
-pausing when the channel is lost, the spotlight post's outcome."""
+"""/shoutout for creators, and the Discord side of rotation slots: the checks a slot asks of
+the guild cache (RotationPort), pausing when the channel is lost, the spotlight post's outcome."""
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -17,22 +16,15 @@ from core.interactions import reply
 from core.outbox import OutboundMessage
 from core.outbox_worker import DeliveryResult
 from services.container import Services
-from services.shoutouts import (
-    FEATURE_PURPOSE,
-    RECOVER_AFTER,
-    RotationInfo,
-    ShoutoutService,
-    SlotOutcome,
-)
+from services.shoutouts import FEATURE_PURPOSE, SLOT_KIND, RotationInfo, ShoutoutService
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot
 
 # Thin on purpose: Discord objects become ids and plain values, services.shoutouts decides,
-# render formats. The scheduler only wakes us up; every decision about time is the service's,
-# from the database.
+# render formats. core.deliveries runs the slots (services.shoutouts.delivery says what is
+# due); this cog only answers what the guild cache knows, through the RotationPort methods.
 log = logging.getLogger(__name__)
-JOB_PREFIX = "shoutouts:"
 Name = app_commands.Range[str, 1, 40]
 
 
@@ -46,6 +38,16 @@ async def rotation_choices(
     return [app_commands.Choice(name=n, value=n) for n in names]
 
 
+def post_problem(error: str | None, channel_id: int) -> str:
+    """Why a spotlight post failed, in words for the moderators (from the outbox's error)."""
+    error = error or ""
+    if error.startswith("404"):
+        return f"its channel (id {channel_id}) is gone"
+    if error.startswith("403"):
+        return f"I can't post in <#{channel_id}> any more (missing permissions)"
+    return "its post failed"
+
+
 class ShoutoutsCog(commands.Cog):
     shoutout = app_commands.Group(
         name="shoutout", description="Get featured in the shoutout rotation", guild_only=True
@@ -54,7 +56,6 @@ class ShoutoutsCog(commands.Cog):
     def __init__(self, bot: MutualsBot) -> None:
         self.bot = bot
         self.service = bot.need(Services).shoutouts
-        self.grace = timedelta(hours=bot.settings.slot_grace_hours)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -62,98 +63,38 @@ class ShoutoutsCog(commands.Cog):
         self.bot.outbox.register(
             FEATURE_PURPOSE, render=render_feature, on_result=self.on_feature_result
         )
-        self.bot.background.spawn(self._start(), name="shoutouts-start")
+        self.service.plan.port = self
+        self.bot.deliveries.add(self.service.plan)
 
     async def cog_unload(self) -> None:
-        self.bot.scheduler.cancel_prefix(JOB_PREFIX)
-
-    async def _start(self) -> None:
-        """Once the guild cache is there: catch up what fell while we were down, rebuild jobs."""
-        await self.bot.wait_until_ready()
-        await self.tick_all()
-        # claims a crash left behind are only taken over once they are clearly abandoned
-        self.bot.scheduler.at(
-            f"{JOB_PREFIX}recover",
-            datetime.now(UTC) + RECOVER_AFTER + timedelta(seconds=5),
-            self.tick_all,
-        )
-
-    async def tick_all(self) -> list[SlotOutcome]:
-        outcomes: list[SlotOutcome] = []
-        for rot in await self.service.rotations.list_rotations():
-            if not self.bot.owns_guild(rot.guild_id):
-                continue
-            try:
-                outcomes += await self.tick(rot.id)
-            except Exception:
-                log.exception("shoutout rotation %s could not run", rot.id)
-        return outcomes
-
-    async def tick(self, rotation_id: int) -> list[SlotOutcome]:
-        """Run what is due for one rotation (the scheduler calls this), then re-arm its job."""
-        rot = await self.service.rotations.get_by_id(rotation_id)
-        if rot is None:
-            self.forget(rotation_id)
-            return []
-        try:
-            if not rot.paused:
-                problem = self.channel_problem(rot)
-                if problem and await self.service.delivery.pause_for_problem(rot.id, problem):
-                    self.bot.outbox.wake()
-            outcomes = await self.service.delivery.due(
-                self.bot.clock.now(),
-                check=self.member_check,
-                grace=self.grace,
-                guild_filter=self.bot.owns_guild,
-                rotation_id=rotation_id,
-            )
-            if outcomes:
-                self.bot.outbox.wake()
-            return outcomes
-        finally:
-            # a failed run (say, the database blinked) must not leave the rotation without a job
-            await self.reschedule(rotation_id)
-
-    async def reschedule(self, rotation_id: int) -> None:
-        job = f"{JOB_PREFIX}{rotation_id}"
-        now = self.bot.clock.now()
-        when = await self.service.delivery.next_wake(rotation_id, now)
-        if when is None:
-            self.bot.scheduler.cancel(job)
-            return
-        # The scheduler runs on wall time; the service decides from the injected clock what is
-        # due when it wakes. With the system clock both agree; with a test clock it just wakes.
-        delay = max(0.0, (when - now).total_seconds())
-        self.bot.scheduler.at(
-            job, datetime.now(UTC) + timedelta(seconds=delay), self.tick, rotation_id
-        )
-
-    def forget(self, rotation_id: int) -> None:
-        """A deleted rotation wakes nobody any more."""
-        self.bot.scheduler.cancel(f"{JOB_PREFIX}{rotation_id}")
+        self.bot.deliveries.remove(SLOT_KIND)
+        self.service.plan.port = None
 
     # ------------------------------------------------------------------ what Discord knows
 
-    def channel_problem(self, rot: RotationInfo) -> str | None:
-        guild = self.bot.get_guild(rot.guild_id)
+    def channel_problem(self, rotation: RotationInfo) -> str | None:
+        """RotationPort: why the bot can't post in the rotation's channel, from the cache."""
+        guild = self.bot.get_guild(rotation.guild_id)
         if guild is None:
             return None  # not in the cache (yet): let the post itself tell us
-        channel = guild.get_channel(rot.channel_id)
+        channel = guild.get_channel(rotation.channel_id)
         if channel is None:
-            return f"its channel (id {rot.channel_id}) was deleted"
+            return f"its channel (id {rotation.channel_id}) was deleted"
         perms = channel.permissions_for(guild.me)
         if not (perms.view_channel and perms.send_messages and perms.embed_links):
-            return f"I can't post in <#{rot.channel_id}> any more (missing permissions)"
+            return f"I can't post in <#{rotation.channel_id}> any more (missing permissions)"
         return None
 
-    def member_check(self, rot: RotationInfo, user_id: int) -> str | None:
-        guild = self.bot.get_guild(rot.guild_id)
+    def member_check(self, rotation: RotationInfo, user_id: int) -> str | None:
+        """RotationPort: why this member can't be featured now, from the cache."""
+        guild = self.bot.get_guild(rotation.guild_id)
         if guild is None:
             return None
         member = guild.get_member(user_id)
         if member is None:
             return "left"
-        if rot.exclude_role_ids and any(r.id in rot.exclude_role_ids for r in member.roles):
+        excluded = rotation.exclude_role_ids
+        if excluded and any(r.id in excluded for r in member.roles):
             return "excluded"
         return None
 
@@ -173,9 +114,8 @@ class ShoutoutsCog(commands.Cog):
         for rot in await self.service.rotations.list_rotations(channel.guild.id):
             if rot.channel_id == channel.id and not rot.paused:
                 reason = f"its channel #{channel.name} was deleted"
-                if await self.service.delivery.pause_for_problem(rot.id, reason):
+                if await self.service.features.pause_for_problem(rot.id, reason):
                     self.bot.outbox.wake()
-                await self.reschedule(rot.id)
 
     # ------------------------------------------------------------------ the post's outcome
 
@@ -183,18 +123,11 @@ class ShoutoutsCog(commands.Cog):
         p = message.payload
         rotation_id, key = int(p["rotation_id"]), str(p["slot_key"])
         if result.status == "sent" and result.message_id:
-            await self.service.delivery.posted(rotation_id, key, result.message_id)
+            await self.service.features.posted(rotation_id, key, result.message_id)
         elif result.status == "failed":
-            error = result.error or ""
-            if error.startswith("404"):
-                reason = f"its channel (id {message.target_id}) is gone"
-            elif error.startswith("403"):
-                reason = f"I can't post in <#{message.target_id}> any more (missing permissions)"
-            else:
-                reason = "its post failed"
-            if await self.service.delivery.post_failed(rotation_id, key, reason):
+            reason = post_problem(result.error, message.target_id)
+            if await self.service.features.post_failed(rotation_id, key, reason):
                 self.bot.outbox.wake()
-                await self.reschedule(rotation_id)
 
     # ------------------------------------------------------------------ /shoutout (members)
 
@@ -256,23 +189,35 @@ class ShoutoutsCog(commands.Cog):
     @app_commands.describe(
         url="A TikTok video link (tiktok.com or vm.tiktok.com)",
         blurb="One line about it (150 characters max)",
+        rotation="Which of your rotations it is for (needed when you're in several)",
     )
     async def pitch(
         self,
         interaction: discord.Interaction,
         url: app_commands.Range[str, 1, 400],
         blurb: app_commands.Range[str, 1, 400],
+        rotation: Name | None = None,
     ) -> None:
         assert interaction.guild is not None
         nom = await self.service.members.pitch(
-            interaction.guild.id, interaction.user.id, url=url, blurb=blurb
+            interaction.guild.id, interaction.user.id, url=url, blurb=blurb, rotation=rotation
         )
-        where = (
-            f" You're in **{nom.rotation_name}**."
-            if nom.rotation_name
-            else " Join a rotation with `/shoutout join` so it gets used."
+        await reply(
+            interaction,
+            f"Pitch saved! Next time you're featured in **{nom.rotation_name}** I'll share it. ✨",
         )
-        await reply(interaction, f"Pitch saved! Next time you're featured I'll share it. ✨{where}")
+
+    @pitch.autocomplete("rotation")
+    async def _my_rotation_names(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Only the rotations the member is in: a pitch anywhere else would never be used."""
+        if interaction.guild is None:
+            return []
+        names = await self.service.members.my_rotations(
+            interaction.guild.id, interaction.user.id, current[:40]
+        )
+        return [app_commands.Choice(name=n, value=n) for n in names]
 
     @join.autocomplete("rotation")
     @leave.autocomplete("rotation")

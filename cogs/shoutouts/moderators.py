@@ -20,9 +20,11 @@ from cogs.shoutouts.render import (
     rotations_embed,
     saved_embed,
 )
+from cogs.shoutouts.running import paused_already, run_now_report
 from core.components import ConfirmView
 from core.errors import DomainError
 from core.interactions import ModGroup, reply
+from core.text import plural
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot
@@ -85,7 +87,6 @@ class ShoutoutsModCog(commands.Cog):
             min_days_between=min_days,
             required_fields=_split(require),
         )
-        await self.shoutouts.reschedule(rot.id)
         await reply(interaction, embed=created_embed(rot, self.bot.clock.now()))
 
     @rotation.command(name="edit", description="Change a rotation's settings")
@@ -155,7 +156,6 @@ class ShoutoutsModCog(commands.Cog):
         if not changes:
             raise DomainError("Tell me at least one thing to change, e.g. `schedule:daily 19:00`.")
         rot = await self.service.admin.edit(interaction.guild.id, name, **changes)
-        await self.shoutouts.reschedule(rot.id)
         await reply(interaction, embed=saved_embed(rot, self.bot.clock.now()))
 
     @rotation.command(name="delete", description="Delete a rotation (asks to confirm)")
@@ -168,14 +168,13 @@ class ShoutoutsModCog(commands.Cog):
 
         async def delete_it() -> str:
             info = await self.service.admin.delete(guild_id, rot.name)
-            self.shoutouts.forget(info.id)
             return f"🗑️ Deleted **{info.name}** and its queue."
 
         view = ConfirmView(user_id=interaction.user.id, on_confirm=delete_it)
         await reply(
             interaction,
-            f"Delete **{rot.name}**? Its queue of {members} creator"
-            f"{'s' if members != 1 else ''} and its history go with it.",
+            f"Delete **{rot.name}**? Its queue of {plural(members, 'creator')} and its history "
+            "go with it.",
             view=view,
         )
 
@@ -184,7 +183,6 @@ class ShoutoutsModCog(commands.Cog):
     async def pause(self, interaction: discord.Interaction, name: Name) -> None:
         assert interaction.guild is not None
         rot = await self.service.admin.set_paused(interaction.guild.id, name, True)
-        await self.shoutouts.reschedule(rot.id)
         await reply(
             interaction,
             f"⏸️ **{rot.name}** is paused. Everyone keeps their place; "
@@ -195,15 +193,14 @@ class ShoutoutsModCog(commands.Cog):
     @app_commands.describe(name="Which rotation")
     async def resume(self, interaction: discord.Interaction, name: Name) -> None:
         assert interaction.guild is not None
-        rot = await self.service.admin.set_paused(interaction.guild.id, name, False)
-        problem = self.shoutouts.channel_problem(rot)
+        current = await self.service.rotations.get(interaction.guild.id, name)
+        problem = self.shoutouts.channel_problem(current) if current.paused else None
         if problem:
-            await self.service.admin.set_paused(interaction.guild.id, name, True)
             raise DomainError(
-                f"I can't resume **{rot.name}**: {problem}. Pick a channel I can post in with "
-                f"`/rotation edit name:{rot.name} channel:`."
+                f"I can't resume **{current.name}**: {problem}. Pick a channel I can post in "
+                f"with `/rotation edit name:{current.name} channel:`."
             )
-        await self.shoutouts.reschedule(rot.id)
+        rot = await self.service.admin.set_paused(interaction.guild.id, name, False)
         await reply(
             interaction,
             f"▶️ **{rot.name}** is back on. Next shoutouts:\n"
@@ -271,20 +268,11 @@ class ShoutoutsModCog(commands.Cog):
     async def run_now(self, interaction: discord.Interaction, name: Name) -> None:
         assert interaction.guild is not None
         rot = await self.service.rotations.get(interaction.guild.id, name)
-        problem = self.shoutouts.channel_problem(rot)
-        if problem:
-            raise DomainError(f"I can't post for **{rot.name}**: {problem}.")
-        outcome = await self.service.delivery.run_now(
-            interaction.guild.id, name, self.shoutouts.member_check
-        )
-        self.bot.outbox.wake()
-        feature = outcome.feature
-        if outcome.status == "featured" and feature and feature.user_id:
-            text = f"📣 Featuring <@{feature.user_id}> in <#{rot.channel_id}> now!"
-        else:
-            detail = feature.detail if feature and feature.detail else outcome.status
-            text = f"Nobody to feature right now: {detail}."
-        await reply(interaction, text)
+        if rot.paused:
+            raise DomainError(paused_already(rot))
+        # the post really going out (or not) takes longer than Discord's 3 s to answer
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await reply(interaction, await run_now_report(self.bot, self.service, rot))
 
     @rotation.command(name="history", description="Who was featured when")
     @app_commands.describe(name="Which rotation")

@@ -11,7 +11,7 @@ import discord
 from cogs._common import BRAND
 from core.outbox import OutboundMessage
 from core.outbox_worker import SendSpec
-from core.text import neutralise, truncate
+from core.text import neutralise, plural, truncate
 from services.shoutouts import (
     REQUIRED_FIELDS,
     Feature,
@@ -34,10 +34,10 @@ def rotation_summary(rot: RotationInfo, now: datetime, members: int | None = Non
     ]
     extras = []
     if members is not None:
-        extras.append(f"{members} creator{'s' if members != 1 else ''}")
+        extras.append(plural(members, "creator"))
     extras.append(f"round {rot.current_round}")
     if rot.min_days_between:
-        extras.append(f"≥{rot.min_days_between} days between features")
+        extras.append(f"≥{plural(rot.min_days_between, 'day')} between features")
     extras.append("pings the creator" if rot.ping_featured else "no ping for the creator")
     if rot.ping_role_id:
         extras.append(f"pings <@&{rot.ping_role_id}>")
@@ -68,7 +68,7 @@ def membership_line(m: Membership) -> str:
         }.get(m.inactive_reason or "", "inactive")
         return f"**{m.rotation_name}**: not in the queue ({why})"
     place = "up next! 🎉" if m.place == 1 else f"#{m.place} in the queue"
-    featured = f", featured {m.times_featured}×" if m.times_featured else ""
+    featured = f", featured {plural(m.times_featured, 'time')}" if m.times_featured else ""
     return f"**{m.rotation_name}**: {place} (round {m.round_no}{featured})"
 
 
@@ -139,6 +139,8 @@ def status_embed(memberships: list[Membership], pitch: Pitch | None) -> discord.
     )
     if pitch is not None:
         text = f"“{pitch.blurb}”" + (f"\n{pitch.url}" if pitch.url else "")
+        if pitch.rotation_name:
+            text += f"\nFor **{pitch.rotation_name}**"
         embed.add_field(name="Your next pitch", value=truncate(text, 1024), inline=False)
     else:
         embed.add_field(

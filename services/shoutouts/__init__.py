@@ -2,15 +2,15 @@
 public API: the service the bot holds (ShoutoutService, with nominate() for other capabilities),
 the values it returns, and the names the cogs, tests and bench use."""
 
-from services.shoutouts.admin import RotationAdmin
-from services.shoutouts.delivery import (
-    DEFAULT_GRACE,
+from services.shoutouts.admin import MODERATOR_PAUSE, RotationAdmin
+from services.shoutouts.delivery import RotationPlan, RotationPort
+from services.shoutouts.features import (
     FEATURE_PURPOSE,
     NOTICE_PURPOSE,
-    RECOVER_AFTER,
     RUN_NOW_KIND,
     SLOT_KIND,
-    ShoutoutDelivery,
+    Features,
+    post_key,
 )
 from services.shoutouts.inputs import REQUIRED_FIELDS, validate_tiktok_url
 from services.shoutouts.members import Members
@@ -30,15 +30,15 @@ from services.shoutouts.rounds import POSITION_SPACE, queue_head
 from services.shoutouts.service import ShoutoutService
 
 __all__ = [
-    "DEFAULT_GRACE",
     "FEATURE_PURPOSE",
+    "MODERATOR_PAUSE",
     "NOTICE_PURPOSE",
     "POSITION_SPACE",
-    "RECOVER_AFTER",
     "REQUIRED_FIELDS",
     "RUN_NOW_KIND",
     "SLOT_KIND",
     "Feature",
+    "Features",
     "MemberCheck",
     "Members",
     "Membership",
@@ -47,11 +47,13 @@ __all__ = [
     "QueueEntry",
     "RotationAdmin",
     "RotationInfo",
+    "RotationPlan",
+    "RotationPort",
     "Rotations",
-    "ShoutoutDelivery",
     "ShoutoutService",
     "SkipResult",
     "SlotOutcome",
+    "post_key",
     "queue_head",
     "validate_tiktok_url",
 ]

@@ -4,18 +4,20 @@ queue and its history, skip the head, add or take out a creator."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from core.clock import Clock
 from core.db import Database
 from core.errors import Conflict, DomainError, NotFound
+from core.text import plural
 from models.guild import GuildSettings
-from models.shoutouts import Rotation, RotationFeature, RotationMember
+from models.shoutouts import Rotation, RotationFeature, RotationMember, ShoutoutPitch
 from services.schedules import parse_schedule
 from services.shoutouts import rounds
-from services.shoutouts.delivery import forget_slots
+from services.shoutouts.features import forget_slots
 from services.shoutouts.inputs import (
     MAX_ROTATIONS,
     check_excluded_roles,
@@ -40,15 +42,23 @@ class _Unset:
     pass
 
 
+#: the pause reason of a rotation a moderator paused (any other reason: it paused itself)
+MODERATOR_PAUSE = "paused by a moderator"
 # "leave it as it is", for edit options where None is a value (no ping role, say)
 UNSET: Any = _Unset()
 
 
 class RotationAdmin:
-    def __init__(self, db: Database, clock: Clock, *, rng: random.Random) -> None:
+    """``changed`` is told after every change of when or whether a rotation posts (create,
+    edit, delete, pause, resume), once it is committed, so its schedule is re-planned at once."""
+
+    def __init__(
+        self, db: Database, clock: Clock, *, rng: random.Random, changed: Callable[[], None]
+    ) -> None:
         self.db = db
         self.clock = clock
         self.rng = rng
+        self.changed = changed
 
     async def create(
         self,
@@ -79,7 +89,8 @@ class RotationAdmin:
             count = await s.scalar(select(func.count()).where(Rotation.guild_id == guild_id))
             if (count or 0) >= MAX_ROTATIONS:
                 raise Conflict(
-                    f"This server already has {MAX_ROTATIONS} rotations. Delete one first."
+                    f"This server already has {plural(MAX_ROTATIONS, 'rotation')}. "
+                    "Delete one first."
                 )
             exists = await s.scalar(
                 select(Rotation.id).where(
@@ -113,7 +124,9 @@ class RotationAdmin:
             )
             s.add(row)
             await s.flush()
-            return rotation_info(row)
+            info = rotation_info(row)
+        self.changed()
+        return info
 
     async def edit(
         self,
@@ -172,7 +185,9 @@ class RotationAdmin:
             if required is not None:
                 row.required_fields = list(required)
             row.updated_at = now
-            return rotation_info(row)
+            info = rotation_info(row)
+        self.changed()
+        return info
 
     async def delete(self, guild_id: int, name: str) -> RotationInfo:
         async with self.db.write() as s:
@@ -180,9 +195,16 @@ class RotationAdmin:
             info = rotation_info(row)
             await s.execute(delete(RotationMember).where(RotationMember.rotation_id == row.id))
             await s.execute(delete(RotationFeature).where(RotationFeature.rotation_id == row.id))
+            # pitches meant for it stay the creators', for whichever rotation features them
+            await s.execute(
+                update(ShoutoutPitch)
+                .where(ShoutoutPitch.rotation_id == row.id)
+                .values(rotation_id=None)
+            )
             await forget_slots(s, row.id)
             await s.delete(row)
-            return info
+        self.changed()
+        return info
 
     async def set_paused(self, guild_id: int, name: str, paused: bool) -> RotationInfo:
         now = self.clock.now()
@@ -192,12 +214,14 @@ class RotationAdmin:
                 state = "paused" if paused else "running"
                 raise Conflict(f"**{row.name}** is already {state}.")
             row.paused = paused
-            row.pause_reason = "paused by a moderator" if paused else None
+            row.pause_reason = MODERATOR_PAUSE if paused else None
             if not paused:
                 # slots that fell while paused are neither posted late nor recorded as missed
                 row.active_from = now
             row.updated_at = now
-            return rotation_info(row)
+            info = rotation_info(row)
+        self.changed()
+        return info
 
     async def queue(self, guild_id: int, name: str, limit: int = 10) -> list[QueueEntry]:
         """The next creators in order: the rest of this round, then the next round's shuffle."""

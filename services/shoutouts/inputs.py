@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from core.errors import DomainError
-from core.text import clean_line
+from core.text import clean_line, plural
 from models.profile import CreatorProfile
 
 MAX_ROTATIONS = 10
@@ -44,7 +44,9 @@ def validate_tiktok_url(raw: str) -> str:
     """Only tiktok.com and vm.tiktok.com links, normalised to https."""
     value = raw.strip()
     if len(value) > MAX_URL:
-        raise DomainError(f"That link is over {MAX_URL} characters. Paste the short TikTok link.")
+        raise DomainError(
+            f"That link is over {plural(MAX_URL, 'character')}. Paste the short TikTok link."
+        )
     if "://" not in value:
         value = "https://" + value
     try:
@@ -98,7 +100,7 @@ def check_min_days(value: int) -> None:
 def check_excluded_roles(role_ids: list[int] | tuple[int, ...]) -> list[int]:
     """The excluded roles as stored: ints, each once, in the order given."""
     if len(role_ids) > MAX_EXCLUDED_ROLES:
-        raise DomainError(f"Exclude up to {MAX_EXCLUDED_ROLES} roles.")
+        raise DomainError(f"Exclude up to {plural(MAX_EXCLUDED_ROLES, 'role')}.")
     return [int(r) for r in dict.fromkeys(role_ids)]
 
 

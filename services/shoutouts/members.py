@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import random
 
-from sqlalchemy import false, select
+from sqlalchemy import false, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.db import Database
@@ -22,7 +23,14 @@ from services.shoutouts.results import (
     pitch_of,
     rotation_info,
 )
-from services.shoutouts.store import named_or_first, next_pitch, profile_of
+from services.shoutouts.store import by_name, named_or_first, next_pitch, profile_of
+
+
+def and_list(items: list[str]) -> str:
+    """ "", "a", "a and b", "a, b and c"."""
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 class Members:
@@ -101,7 +109,31 @@ class Members:
             ).all()
             out = [await rounds.membership(s, rotation, member) for member, rotation in rows]
             pitch = await next_pitch(s, guild_id, user_id)
-            return out, pitch_of(pitch) if pitch else None
+            if pitch is None:
+                return out, None
+            target = await s.get(Rotation, pitch.rotation_id) if pitch.rotation_id else None
+            return out, pitch_of(pitch, target.name if target else None)
+
+    async def _mine(self, s: AsyncSession, guild_id: int, user_id: int) -> list[Rotation]:
+        """The rotations the creator is in (actively), oldest first."""
+        rows = await s.scalars(
+            select(Rotation)
+            .join(RotationMember, RotationMember.rotation_id == Rotation.id)
+            .where(
+                RotationMember.guild_id == guild_id,
+                RotationMember.user_id == user_id,
+                RotationMember.active == true(),
+            )
+            .order_by(Rotation.id)
+        )
+        return list(rows)
+
+    async def my_rotations(self, guild_id: int, user_id: int, query: str = "") -> list[str]:
+        """Names of the rotations the creator is in that contain ``query``, for autocomplete."""
+        async with self.db.read() as s:
+            names = [r.name for r in await self._mine(s, guild_id, user_id)]
+        q = query.casefold().strip()
+        return [n for n in names if q in n.casefold()][:25]
 
     async def nominate(
         self,
@@ -160,7 +192,71 @@ class Members:
             )
 
     async def pitch(
-        self, guild_id: int, user_id: int, *, url: str | None, blurb: str
+        self,
+        guild_id: int,
+        user_id: int,
+        *,
+        url: str | None,
+        blurb: str,
+        rotation: str | None = None,
     ) -> Nomination:
-        """A creator's own pitch for their next feature (a nomination by themselves)."""
-        return await self.nominate(guild_id, user_id, url=url, blurb=blurb, nominated_by=user_id)
+        """A creator's own pitch for their next feature in a rotation they are in: the one named,
+        else their only one. In several without naming one, or in none: a DomainError saying what
+        to do. Never signs anybody up."""
+        clean_url = validate_tiktok_url(url) if url else None
+        clean_blurb = validate_blurb(blurb)
+        now = self.clock.now()
+        async with self.db.write() as s:
+            mine = await self._mine(s, guild_id, user_id)
+            target = await self._pitch_target(s, guild_id, rotation, mine)
+            profile = await profile_of(s, guild_id, user_id)
+            if profile is None or not profile.tiktok_handle:
+                raise DomainError(NO_HANDLE)
+            pitch = ShoutoutPitch(
+                guild_id=guild_id,
+                user_id=user_id,
+                url=clean_url,
+                blurb=clean_blurb,
+                nominated_by=user_id,
+                created_at=now,
+                rotation_id=target.id,
+            )
+            s.add(pitch)
+            await s.flush()
+            return Nomination(
+                pitch_id=pitch.id,
+                guild_id=guild_id,
+                user_id=user_id,
+                url=clean_url,
+                blurb=clean_blurb,
+                nominated_by=user_id,
+                rotation_id=target.id,
+                rotation_name=target.name,
+                newly_joined=False,
+            )
+
+    @staticmethod
+    async def _pitch_target(
+        s: AsyncSession, guild_id: int, name: str | None, mine: list[Rotation]
+    ) -> Rotation:
+        yours = and_list([f"**{r.name}**" for r in mine])
+        if name:
+            wanted = await by_name(s, guild_id, name)
+            if any(r.id == wanted.id for r in mine):
+                return wanted
+            hint = f" Or pitch for yours: {yours}." if mine else ""
+            raise DomainError(
+                f"You're not in **{wanted.name}**, so a pitch there wouldn't be used. Join it "
+                f"with `/shoutout join rotation:{wanted.name}` first.{hint}"
+            )
+        if not mine:
+            raise DomainError(
+                "You're not in a rotation here yet, so there's nothing to pitch for. Join one "
+                "with `/shoutout join`, then pitch again. 💞"
+            )
+        if len(mine) > 1:
+            raise DomainError(
+                f"Which rotation is this pitch for? You're in {yours}: run `/shoutout pitch` "
+                "again and pick one in the `rotation` option."
+            )
+        return mine[0]

@@ -88,6 +88,8 @@ class Pitch:
     blurb: str
     nominated_by: int | None
     created_at: datetime
+    rotation_id: int | None = None  # the rotation it is for (None: whichever features them)
+    rotation_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,13 +104,14 @@ class Feature:
     url: str | None
     blurb: str | None
     detail: str | None
+    message_id: int | None = None  # the post, once Discord took it
 
 
 @dataclass(frozen=True)
 class SlotOutcome:
     rotation_id: int
     slot_at: datetime
-    status: str  # featured | empty | paused | missed | taken | retry | failed
+    status: str  # featured | empty | paused | missed | failed
     feature: Feature | None = None
 
 
@@ -152,8 +155,18 @@ def feature_of(row: RotationFeature) -> Feature:
         url=row.url,
         blurb=row.blurb,
         detail=row.detail,
+        message_id=row.message_id,
     )
 
 
-def pitch_of(row: ShoutoutPitch) -> Pitch:
-    return Pitch(row.id, row.user_id, row.url, row.blurb, row.nominated_by, row.created_at)
+def pitch_of(row: ShoutoutPitch, rotation_name: str | None = None) -> Pitch:
+    return Pitch(
+        row.id,
+        row.user_id,
+        row.url,
+        row.blurb,
+        row.nominated_by,
+        row.created_at,
+        rotation_id=row.rotation_id,
+        rotation_name=rotation_name,
+    )

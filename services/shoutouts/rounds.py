@@ -10,6 +10,7 @@ from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import DomainError
+from core.text import plural
 from models.profile import CreatorProfile
 from models.shoutouts import Rotation, RotationFeature, RotationMember
 from services.shoutouts.inputs import NO_HANDLE, missing_fields
@@ -275,8 +276,8 @@ async def pick_next(
         if head is None:
             if cutoff is not None and await queue_head(s, rotation, None) is not None:
                 return (
-                    f"everyone left in this round was featured less than "
-                    f"{rotation.min_days_between} days ago"
+                    "everyone left in this round was featured less than "
+                    f"{plural(rotation.min_days_between, 'day')} ago"
                 )
             return "nobody has joined this rotation yet"
         reason = check(info, head.user_id)

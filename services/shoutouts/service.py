@@ -4,12 +4,14 @@ made of the parts that read rotations, serve moderators, serve creators and deli
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
 from core.clock import Clock
 from core.db import Database
-from core.slots import SlotStore
+from core.deliveries import DEFAULT_GRACE, Replan, no_replan
 from services.shoutouts.admin import RotationAdmin
-from services.shoutouts.delivery import ShoutoutDelivery
+from services.shoutouts.delivery import RotationPlan
+from services.shoutouts.features import SLOT_KIND, Features
 from services.shoutouts.members import Members
 from services.shoutouts.results import Nomination
 from services.shoutouts.rotations import Rotations
@@ -17,27 +19,36 @@ from services.shoutouts.rotations import Rotations
 
 class ShoutoutService:
     """``rotations`` reads, ``admin`` is what moderators do, ``members`` what creators do,
-    ``delivery`` the clock's side. Other capabilities only ever call ``nominate``."""
+    ``features`` what one slot does, ``plan`` the slots core.deliveries runs. Other
+    capabilities only ever call ``nominate``.
+
+    ``replan`` (the bot's ``deliveries.poke``) is called whenever when or whether a rotation
+    posts changed, so the next wake-up is re-planned at once."""
 
     def __init__(
         self,
         db: Database,
         clock: Clock,
         *,
-        slots: SlotStore | None = None,
         rng: random.Random | None = None,
+        grace: timedelta = DEFAULT_GRACE,
+        replan: Replan = no_replan,
     ) -> None:
         self.db = db
         self.clock = clock
-        self.slots = slots or SlotStore(db, clock)
+        self.replan = replan
         # one generator for every part, so a seeded test draws the same positions as before
         self.rng = rng or random.SystemRandom()
         self.rotations = Rotations(db)
-        self.admin = RotationAdmin(db, clock, rng=self.rng)
+        self.admin = RotationAdmin(db, clock, rng=self.rng, changed=self.rotations_changed)
         self.members = Members(db, clock, rng=self.rng)
-        self.delivery = ShoutoutDelivery(
-            db, clock, slots=self.slots, rng=self.rng, rotations=self.rotations
-        )
+        self.features = Features(db, clock, rng=self.rng, changed=self.rotations_changed)
+        self.plan = RotationPlan(self.features, self.rotations, grace=grace)
+
+    def rotations_changed(self) -> None:
+        """When or whether a rotation posts changed (set up, edited, paused, resumed, deleted,
+        paused itself): re-plan the slots now."""
+        self.replan(SLOT_KIND)
 
     async def nominate(
         self,

@@ -3,7 +3,7 @@ rotation by name (or the guild's default one), a creator's profile, their pitche
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import NotFound
@@ -48,14 +48,25 @@ async def profile_of(s: AsyncSession, guild_id: int, user_id: int) -> CreatorPro
     return profile
 
 
-async def next_pitch(s: AsyncSession, guild_id: int, user_id: int) -> ShoutoutPitch | None:
-    """The creator's newest unused pitch: what their next feature shows."""
+def _for_rotation(rotation_id: int | None) -> ColumnElement[bool]:
+    """Pitches a rotation may use: its own and those for no rotation in particular (nominations
+    by other features). Without a rotation: every pitch."""
+    if rotation_id is None:
+        return true()
+    return or_(ShoutoutPitch.rotation_id == rotation_id, ShoutoutPitch.rotation_id.is_(None))
+
+
+async def next_pitch(
+    s: AsyncSession, guild_id: int, user_id: int, rotation_id: int | None = None
+) -> ShoutoutPitch | None:
+    """The creator's newest unused pitch (for that rotation): what their next feature shows."""
     pitch: ShoutoutPitch | None = await s.scalar(
         select(ShoutoutPitch)
         .where(
             ShoutoutPitch.guild_id == guild_id,
             ShoutoutPitch.user_id == user_id,
             ShoutoutPitch.used_at.is_(None),
+            _for_rotation(rotation_id),
         )
         .order_by(ShoutoutPitch.created_at.desc(), ShoutoutPitch.id.desc())
         .limit(1)
@@ -63,12 +74,18 @@ async def next_pitch(s: AsyncSession, guild_id: int, user_id: int) -> ShoutoutPi
     return pitch
 
 
-async def latest_blurb(s: AsyncSession, guild_id: int, user_id: int) -> str | None:
-    """The blurb of the creator's newest pitch, used or not (a feature without a fresh pitch
-    still says something they wrote)."""
+async def latest_blurb(
+    s: AsyncSession, guild_id: int, user_id: int, rotation_id: int | None = None
+) -> str | None:
+    """The blurb of the creator's newest pitch (for that rotation), used or not: a feature
+    without a fresh pitch still says something they wrote."""
     blurb: str | None = await s.scalar(
         select(ShoutoutPitch.blurb)
-        .where(ShoutoutPitch.guild_id == guild_id, ShoutoutPitch.user_id == user_id)
+        .where(
+            ShoutoutPitch.guild_id == guild_id,
+            ShoutoutPitch.user_id == user_id,
+            _for_rotation(rotation_id),
+        )
         .order_by(ShoutoutPitch.created_at.desc(), ShoutoutPitch.id.desc())
         .limit(1)
     )

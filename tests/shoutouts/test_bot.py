@@ -7,61 +7,29 @@ from typing import Any
 
 from core.bot import AnyBot
 from core.clock import ManualClock
-from services.container import Services
 from services.guild_config import GuildConfigService
+from services.shoutouts import SLOT_KIND
 from tests.conftest import ALICE_ID, BOB_ID, GENERAL_ID, GUILD_ID, MOD_ID, BotFactory
 from tests.fakediscord import FakeDiscord
+from tests.shoutouts.support import (
+    CAROL_ID,
+    START,
+    cog_of,
+    count_posts,
+    give_profile,
+    join,
+    posts,
+    setup_rotation,
+)
 from tests.util import eventually
-
-START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # Monday noon UTC
-CAROL_ID = 2_000_000_000_000_000_004
-
-
-def cog_of(bot: AnyBot) -> Any:
-    cog = bot.get_cog("ShoutoutsCog")
-    assert cog is not None
-    return cog
-
-
-async def setup_rotation(
-    fake: FakeDiscord, bot: AnyBot, schedule: str = "daily 18:00", **extra: Any
-) -> dict[str, Any]:
-    h = await fake.slash(
-        GUILD_ID,
-        MOD_ID,
-        "rotation create",
-        {
-            "name": "Spotlight",
-            "channel": fake.channel_option(GENERAL_ID),
-            "schedule": schedule,
-            **extra,
-        },
-    )
-    await h.response()
-    assert h.ephemeral
-    return h.embeds[0]
-
-
-async def give_profile(bot: AnyBot, user_id: int, handle: str) -> None:
-    await bot.need(Services).profiles.update(GUILD_ID, user_id, handle=handle, niches=["PlantTok"])
-
-
-async def join(fake: FakeDiscord, user_id: int) -> str:
-    h = await fake.slash(GUILD_ID, user_id, "shoutout join")
-    await h.response()
-    assert h.ephemeral
-    return h.content or ""
-
-
-def posts(fake: FakeDiscord) -> list[dict[str, Any]]:
-    return [m for m in fake.messages(GENERAL_ID) if m.get("embeds")]
 
 
 async def next_slot(bot: AnyBot, clock: ManualClock) -> None:
-    rot = (await cog_of(bot).service.rotations.list_rotations(GUILD_ID))[0]
-    when = await cog_of(bot).service.delivery.next_wake(rot.id, clock.now())
+    """Move the clock to the next slot and run what is due, as the bot's wake-up does."""
+    when = await cog_of(bot).service.plan.next_at(clock.now(), bot.owns_guild)
+    assert when is not None
     clock.set(when)
-    await cog_of(bot).tick_all()
+    await bot.deliveries.run(SLOT_KIND)
 
 
 async def test_moderator_creates_a_rotation_and_sees_the_next_three_slots(
@@ -76,8 +44,12 @@ async def test_moderator_creates_a_rotation_and_sees_the_next_three_slots(
     synced = {c["name"]: c for c in fake.guild_commands[GUILD_ID]}
     assert int(synced["rotation"]["default_member_permissions"]) == 1 << 5
     assert synced["shoutout"].get("default_member_permissions") in (None, "")
-    rot = (await cog_of(bot).service.rotations.list_rotations(GUILD_ID))[0]
-    assert f"shoutouts:{rot.id}" in bot.scheduler.job_ids()
+
+    async def armed() -> bool:
+        return bot.deliveries.next_wake(SLOT_KIND) == datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
+
+    await eventually(armed, what="the first slot (18:00 Berlin) planned")
+    assert f"delivery:{SLOT_KIND}" in bot.scheduler.job_ids()
 
 
 async def test_members_cannot_run_rotation_commands(
@@ -160,7 +132,7 @@ async def test_a_slot_posts_one_embed_pinging_exactly_the_creator(
     await h.response()
     assert "Pitch saved" in (h.content or "")
     await next_slot(bot, clock)
-    await eventually(lambda: _count(fake, 1), what="the shoutout post")
+    await eventually(lambda: count_posts(fake, 1), what="the shoutout post")
     msg = posts(fake)[0]
     assert msg["pinged_user_ids"] == [ALICE_ID]
     assert msg["pinged_role_ids"] == [role] and not msg["pinged_everyone"]
@@ -184,7 +156,7 @@ async def test_no_ping_when_the_rotation_says_so(
     await give_profile(bot, ALICE_ID, "plantladyjane")
     await join(fake, ALICE_ID)
     await next_slot(bot, clock)
-    await eventually(lambda: _count(fake, 1), what="the shoutout post")
+    await eventually(lambda: count_posts(fake, 1), what="the shoutout post")
     msg = posts(fake)[0]
     assert msg["pinged_user_ids"] == [] and msg["pinged_role_ids"] == []
     assert "@plantladyjane" in msg["content"]
@@ -206,8 +178,8 @@ async def test_queue_skip_run_now_and_leave(fake: FakeDiscord, bot_factory: BotF
     assert f"<@{order[0]}>" in (skip.content or "") and "end of this round" in (skip.content or "")
     run = await fake.slash(GUILD_ID, MOD_ID, "rotation run-now", {"name": "Spotlight"})
     await run.response()
-    assert f"<@{order[1]}>" in (run.content or "")
-    await eventually(lambda: _count(fake, 1), what="the run-now post")
+    assert f"<@{order[1]}>" in str((await run.wait_followup())["content"])
+    await eventually(lambda: count_posts(fake, 1), what="the run-now post")
     assert posts(fake)[0]["pinged_user_ids"] == [order[1]]
     leave = await fake.slash(GUILD_ID, order[0], "shoutout leave")
     await leave.response()
@@ -217,7 +189,7 @@ async def test_queue_skip_run_now_and_leave(fake: FakeDiscord, bot_factory: BotF
     assert "not in the queue" in status.embeds[0]["description"]
     # the only creator left is featured next; the one who left is never pinged
     await next_slot(bot, clock)
-    await eventually(lambda: _count(fake, 2), what="the next post")
+    await eventually(lambda: count_posts(fake, 2), what="the next post")
     assert posts(fake)[1]["pinged_user_ids"] == [order[1]]
 
 
@@ -241,7 +213,7 @@ async def test_member_who_left_the_server_is_skipped(
     await eventually(lambda: _no_member(bot, BOB_ID), what="bob gone from the cache")
     for _ in range(3):
         await next_slot(bot, clock)
-    await eventually(lambda: _count(fake, 3), what="three posts")
+    await eventually(lambda: count_posts(fake, 3), what="three posts")
     assert [p["pinged_user_ids"] for p in posts(fake)] == [[ALICE_ID]] * 3
 
 
@@ -271,7 +243,7 @@ async def test_lost_permission_pauses_keeps_place_and_tells_the_mods(
     await h.response()
     assert "back on" in (h.content or "")
     await next_slot(bot, clock)
-    await eventually(lambda: _count(fake, 1), what="the post after resume")
+    await eventually(lambda: count_posts(fake, 1), what="the post after resume")
     assert posts(fake)[0]["pinged_user_ids"] == [ALICE_ID]
 
 
@@ -287,12 +259,12 @@ async def test_restart_catches_up_without_duplicates(
     await stop(bot)
     clock.advance(hours=13)  # down across two slots: 18:00 is 7 h old (missed), 00:00 is 1 h
     bot2 = await bot_factory(clock=clock)
-    await eventually(lambda: _count(fake, 1), what="the caught-up post")
+    await eventually(lambda: count_posts(fake, 1), what="the caught-up post")
     history = await cog_of(bot2).service.admin.history(GUILD_ID, "Spotlight")
     assert [h.status for h in history] == ["featured", "missed"]
     await stop(bot2)
     bot3 = await bot_factory(clock=clock)  # another start-up: nothing new
-    await cog_of(bot3).tick_all()
+    assert await bot3.deliveries.run(SLOT_KIND) == []
     assert len(posts(fake)) == 1
 
 
@@ -308,7 +280,11 @@ async def test_delete_asks_to_confirm(fake: FakeDiscord, bot_factory: BotFactory
     await confirm.response()
     assert "Deleted **Spotlight**" in (confirm.content or "")
     assert await cog_of(bot).service.rotations.list_rotations(GUILD_ID) == []
-    assert not [j for j in bot.scheduler.job_ids() if j[len("shoutouts:") :].isdigit()]
+
+    async def nothing_planned() -> bool:
+        return bot.deliveries.next_wake(SLOT_KIND) is None
+
+    await eventually(nothing_planned, what="no wake-up left for the deleted rotation")
 
 
 async def test_delete_is_only_confirmed_by_whoever_asked_and_can_be_called_off(
@@ -329,12 +305,11 @@ async def test_delete_is_only_confirmed_by_whoever_asked_and_can_be_called_off(
     await keep.response()
     assert "Kept it" in (keep.content or "")
     assert await cog_of(bot).service.rotations.list_rotations(GUILD_ID)
-    rot = (await cog_of(bot).service.rotations.list_rotations(GUILD_ID))[0]
-    assert f"shoutouts:{rot.id}" in bot.scheduler.job_ids()
 
+    async def still_planned() -> bool:
+        return bot.deliveries.next_wake(SLOT_KIND) == datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
 
-async def _count(fake: FakeDiscord, n: int) -> bool:
-    return len(posts(fake)) >= n
+    await eventually(still_planned, what="its next slot still planned")
 
 
 async def _dm_count(fake: FakeDiscord, user_id: int, n: int) -> bool:
@@ -385,7 +360,7 @@ async def test_deleted_channel_pauses_and_notifies_the_log_channel(
     assert not notice["pinged_user_ids"] and not notice["pinged_everyone"]
     # the slot time passes while paused: nothing is posted anywhere, nobody loses their place
     clock.advance(days=1)
-    assert await cog_of(bot).tick_all() == []
+    assert await bot.deliveries.run(SLOT_KIND) == []
     memberships, _ = await service.members.status(GUILD_ID, ALICE_ID)
     assert memberships[0].place == 1 and memberships[0].times_featured == 0
     # resuming while the channel is still gone is refused with what to do

@@ -1,0 +1,100 @@
+"""/rotation run-now's answer: a manual slot run by core.deliveries, then what really happened
+to its post (the outbox's stored result), told to the moderator in words they can act on."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from cogs.shoutouts.cog import post_problem
+from services.shoutouts import (
+    MODERATOR_PAUSE,
+    RUN_NOW_KIND,
+    SLOT_KIND,
+    RotationInfo,
+    ShoutoutService,
+    post_key,
+)
+
+if TYPE_CHECKING:
+    from core.bot import MutualsBot
+
+log = logging.getLogger(__name__)
+#: how long the moderator's answer waits for the post to really go out
+RESULT_WAIT = 10.0
+
+
+def paused_already(rot: RotationInfo) -> str:
+    reason = rot.pause_reason or MODERATOR_PAUSE
+    why = "was paused by a moderator" if reason == MODERATOR_PAUSE else f"is paused: {reason}"
+    return f"**{rot.name}** {why}. Resume it with `/rotation resume name:{rot.name}` first."
+
+
+def paused_text(rot: RotationInfo, reason: str) -> str:
+    return (
+        f"⏸️ Nothing was posted: {reason}. I paused **{rot.name}**, and nobody lost their place. "
+        f"Fix the channel (or pick another with `/rotation edit name:{rot.name} channel:`), "
+        f"then `/rotation resume name:{rot.name}`."
+    )
+
+
+def jump_link(guild_id: int, channel_id: int, message_id: int) -> str:
+    return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
+
+
+async def run_now_report(bot: MutualsBot, service: ShoutoutService, rot: RotationInfo) -> str:
+    """Run one slot of ``rot`` now (claimed like any slot, never twice) and say what happened."""
+    outcome = await bot.deliveries.run_manual(SLOT_KIND, str(rot.id), rot.guild_id)
+    at = outcome.occurrence.at
+    if outcome.status == "held":
+        if outcome.detail == MODERATOR_PAUSE:  # paused while this ran
+            return paused_already(replace(rot, pause_reason=MODERATOR_PAUSE))
+        return paused_text(rot, outcome.detail or "it is paused")
+    if outcome.status == "failed":
+        return (
+            f"Something broke on my side while running **{rot.name}** (error id "
+            f"`{outcome.error_id}`), so nothing was posted. Share that id with whoever runs "
+            "the bot: the log has the details."
+        )
+    if outcome.status == "retry":
+        if await _claimed(service, rot.id, at):
+            return (
+                f"⏳ The database blinked while I was posting for **{rot.name}** (error id "
+                f"`{outcome.error_id}`). I'll finish it by myself in a few seconds, no need to "
+                "run it again."
+            )
+        return (
+            f"⏳ The database didn't answer, so **{rot.name}** didn't run (error id "
+            f"`{outcome.error_id}`). Try `/rotation run-now` again in a few seconds."
+        )
+    if outcome.status != "done":  # "taken": the same instant was claimed by another run
+        return f"**{rot.name}** was just run by someone else. Check `/rotation history`."
+    feature = await service.features.feature_at(rot.id, RUN_NOW_KIND, at)
+    if feature is None:
+        return f"**{rot.name}** was deleted in the meantime, so nothing was posted."
+    if feature.status != "featured" or feature.user_id is None:
+        return f"Nobody to feature right now: {feature.detail or feature.status}."
+    who = f"<@{feature.user_id}>"
+    result = await bot.outbox.wait_for(post_key(rot.id, feature.slot_key), RESULT_WAIT)
+    if result is None:
+        return (
+            f"📣 {who} is queued for <#{rot.channel_id}>, but the post hasn't gone out yet (the "
+            "queue is busy). `/rotation history` shows it once it's up."
+        )
+    if result.status == "sent":
+        sent = await service.features.sent_message(rot.id, feature.slot_key)
+        where = f": {jump_link(rot.guild_id, *sent)}" if sent else f" in <#{rot.channel_id}>"
+        return f"📣 Posted! {who} is in the spotlight{where}"
+    return paused_text(rot, post_problem(result.error, rot.channel_id))
+
+
+async def _claimed(service: ShoutoutService, rotation_id: int, at: datetime) -> bool:
+    """Whether the manual slot was claimed before the database went away (then core resumes
+    it by itself); if even that can't be read, say it didn't run (the safe advice)."""
+    try:
+        return await service.features.slot_status(RUN_NOW_KIND, rotation_id, at) == "claimed"
+    except Exception as exc:
+        log.warning("could not read the run-now claim of rotation %s: %s", rotation_id, exc)
+        return False
