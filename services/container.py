@@ -56,5 +56,5 @@ def build_services(
         shoutouts=ShoutoutService(db, clock, slots=slots),
         collabs=CollabService(db, clock, niches),
         quizzes=QuizService(db, clock, slots, grace=grace),
-        checkins=CheckinService(db, clock, slots),
+        checkins=CheckinService(db, clock, replan=replan),
     )

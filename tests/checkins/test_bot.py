@@ -13,7 +13,7 @@ from core.bot import AnyBot
 from core.clock import ManualClock
 from core.db import Database
 from models.checkins import CheckinConfig, CheckinPrompt
-from services.checkins import CheckinService
+from services.checkins import PROMPT_KIND, SLOT_KIND, CheckinService
 from services.container import Services
 from tests.conftest import ALICE_ID, BOB_ID, GENERAL_ID, GUILD_ID, MOD_ID, BotFactory
 from tests.fakediscord import FakeDiscord
@@ -68,7 +68,7 @@ async def test_prompt_answer_streak_and_restart(
     assert "#" in await ok(h) or "<#" in (h.content or "")
 
     clock.set(MONDAY_EVENING)  # Tokyo's 18:00 (09:00 UTC) and the server's 18:00 UTC passed
-    await cog_of(bot).tick()
+    await bot.deliveries.run(PROMPT_KIND)
     await eventually(lambda: _true(len(fake.dms(ALICE_ID)) == 1), what="Alice's prompt DM")
     await eventually(lambda: _true(len(channel_posts(fake)) == 1), what="Bob's channel prompt")
     dm = fake.dms(ALICE_ID)[0]
@@ -106,10 +106,10 @@ async def test_prompt_answer_streak_and_restart(
     await stop(bot)
     clock.advance(days=2)
     bot2 = await bot_factory(clock=clock)
-    await cog_of(bot2).tick()
+    await bot2.deliveries.run(PROMPT_KIND)
     async with bot2.db.read() as s:
         assert await s.scalar(select(func.count()).select_from(CheckinPrompt)) == 2
-    await cog_of(bot2).tick()
+    await bot2.deliveries.run(PROMPT_KIND)
     assert len(fake.dms(ALICE_ID)) == 1 and len(channel_posts(fake)) == 1
 
 
@@ -126,7 +126,7 @@ async def test_closed_dms_fall_back_to_a_channel_mention(
     await ok(await fake.slash(GUILD_ID, ALICE_ID, "checkin optin"))
     fake.close_dms(ALICE_ID)
     clock.set(MONDAY_EVENING)
-    await cog_of(bot).tick()
+    await bot.deliveries.run(PROMPT_KIND)
     await eventually(lambda: _true(len(channel_posts(fake)) == 1), what="fallback mention")
     post = channel_posts(fake)[0]
     assert "DMs are closed" in post["content"] and post["pinged_user_ids"] == [ALICE_ID]
@@ -148,12 +148,12 @@ async def test_many_members_each_get_exactly_one_paced_dm(
     for uid in users:
         await cog.service.opt_in(GUILD_ID, uid, "dm")
     clock.set(MONDAY_EVENING)
-    await cog.tick()
-    await cog.tick()  # a second wake-up in the same period queues nothing
+    await bot.deliveries.run(PROMPT_KIND)
+    await bot.deliveries.run(PROMPT_KIND)  # a second wake-up in the same period queues nothing
     await eventually(
         lambda: _true(all(len(fake.dms(u)) == 1 for u in users)), what="40 DMs", timeout=20
     )
-    await cog.tick()
+    await bot.deliveries.run(PROMPT_KIND)
     counts = await bot.outbox_store.counts()
     assert counts.get("sent") == 40 and counts.get("pending", 0) == 0
     assert all(len(fake.dms(u)) == 1 for u in users)
@@ -175,8 +175,8 @@ async def test_recap_posts_once_and_a_moderator_nominates(
     clock.set(MONDAY_EVENING)
     await cog.service.submit(GUILD_ID, ALICE_ID, ["2", LINK, "hit 5k!", "stuck on ideas", "4"])
     clock.set(datetime(2026, 1, 19, 9, 5, tzinfo=UTC))  # the recap time: Monday 09:00 after
-    await cog.tick()
-    await cog.tick()
+    await bot.deliveries.run(SLOT_KIND)
+    await bot.deliveries.run(SLOT_KIND)
 
     def recaps() -> list[dict[str, Any]]:
         return [m for m in channel_posts(fake) if m.get("embeds")]
@@ -281,11 +281,11 @@ async def test_moderator_questions_pause_resume_and_report(
     assert "paused" in await ok(await fake.slash(GUILD_ID, MOD_ID, "checkin-mod pause"))
     assert "already paused" in await ok(await fake.slash(GUILD_ID, MOD_ID, "checkin-mod pause"))
     clock.set(MONDAY_EVENING)
-    await cog_of(bot).tick()
+    await bot.deliveries.run(PROMPT_KIND)
     async with bot.db.read() as s:
         assert await s.scalar(select(func.count()).select_from(CheckinPrompt)) == 0
     assert "back" in await ok(await fake.slash(GUILD_ID, MOD_ID, "checkin-mod resume"))
-    await cog_of(bot).tick()
+    await bot.deliveries.run(PROMPT_KIND)
     async with bot.db.read() as s:  # she already checked in this week: no prompt needed
         assert await s.scalar(select(func.count()).select_from(CheckinPrompt)) == 0
 
@@ -306,10 +306,10 @@ async def test_away_and_back(fake: FakeDiscord, bot_factory: BotFactory) -> None
     away = await ok(await fake.slash(GUILD_ID, ALICE_ID, "checkin away", {"until": "2026-01-20"}))
     assert "2026-01-20" in away and "frozen" in away
     clock.set(MONDAY_EVENING)
-    await cog_of(bot).tick()
+    await bot.deliveries.run(PROMPT_KIND)
     async with bot.db.read() as s:
         assert await s.scalar(select(func.count()).select_from(CheckinPrompt)) == 0
     assert "Welcome back" in await ok(await fake.slash(GUILD_ID, ALICE_ID, "checkin back"))
-    await cog_of(bot).tick()
+    await bot.deliveries.run(PROMPT_KIND)
     await eventually(lambda: _true(len(fake.dms(ALICE_ID)) == 1), what="prompt after coming back")
     assert "not marked as away" in await ok(await fake.slash(GUILD_ID, ALICE_ID, "checkin back"))
