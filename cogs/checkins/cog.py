@@ -23,7 +23,6 @@ from cogs._common import timezone_choices
 from cogs.checkins import render
 from cogs.checkins.render import member_names, period_name, streak_embed, ts
 from cogs.checkins.views import CheckinModal, NominateSelect, OpenCheckinButton, QuestionsModal
-from core.deliveries import no_replan
 from core.errors import DomainError
 from core.interactions import ModGroup, is_moderator, reply
 from core.outbox import OutboundMessage
@@ -72,10 +71,6 @@ class CheckinCog(commands.Cog):
             PURPOSE_PROMPT_CHANNEL, render=partial(render.channel_prompt, self.bot)
         )
         self.bot.outbox.register(PURPOSE_SUMMARY, render=partial(render.summary_post, self.bot))
-        if self.service.replan is no_replan:
-            # The composition root built the services without this bot's re-planning (see
-            # bot.py): connect them here, so a change re-plans at once, not at the next sweep.
-            self.service.replan = self.bot.deliveries.poke
         for plan in self.plans:
             self.bot.deliveries.add(plan)
 
