@@ -205,7 +205,11 @@ class CheckinRecap:
         if cfg is None or cfg.paused:
             return None
         current = label_for(local_today(now, cfg.timezone), cfg.period)
-        times = [cfg.summary_at(label) for label in (current - length(cfg.period), current)]
+        times = [
+            cfg.summary_at(label)
+            for label in (current - length(cfg.period), current)
+            if label >= cfg.active_from  # periods before setup or a resume get no recap
+        ]
         return min((at for at in times if at > now), default=None)
 
     async def queue_summary(self, guild_id: int, label: date, *, manual: bool = False) -> Summary:
