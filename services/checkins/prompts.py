@@ -29,6 +29,7 @@ from models.delivery import OutboxMessage
 from services.checkins.config import CHUNK, CheckinSettings, find_config
 from services.checkins.config import profile_zones as load_profile_zones
 from services.checkins.periods import MemberPeriod, unit_of
+from services.directory import FALLBACK_GUILD, guild_name_in
 
 PURPOSE_PROMPT_DM = "checkin_prompt"
 PURPOSE_PROMPT_CHANNEL = "checkin_prompt_ch"
@@ -240,6 +241,9 @@ class CheckinPrompts:
                     )
                 )
             ).all()
+            # The name as stored from the gateway, in the payload: whichever process sends the
+            # DM (it may not hold this guild in its cache) shows the same thing.
+            server = await guild_name_in(s, guild_id) or FALLBACK_GUILD
             outbox: list[dict[str, Any]] = []
             channel: dict[date, list[int]] = defaultdict(list)
             for uid, mode in mine:
@@ -255,6 +259,7 @@ class CheckinPrompts:
                         purpose=PURPOSE_PROMPT_DM,
                         payload={
                             "guild_id": str(guild_id),
+                            "guild_name": server,
                             "period": mp.label.isoformat(),
                             "unit": cfg.unit,
                             "closes_at": mp.closes_at.isoformat(),

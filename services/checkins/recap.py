@@ -1,11 +1,12 @@
 """The recap of one period: who checked in, their wins, streak milestones, shared TikToks, the
-average mood and whether blockers ask for collabs; when each recap comes due and queueing it;
-the best link a moderator can nominate."""
+average mood and whether blockers ask for collabs; when each recap comes due and queueing it (with
+the members' names as stored, so any process renders it the same); the best link to nominate."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -22,6 +23,7 @@ from services.checkins.history import load_streaks
 from services.checkins.inputs import BLOCKER, WIN
 from services.checkins.periods import label_for, length, local_today
 from services.checkins.streaks import DONE, milestone
+from services.directory import FALLBACK_MEMBER, names_in
 
 PURPOSE_SUMMARY = "checkin_summary"
 SUMMARY_GRACE = timedelta(hours=36)  # a recap missed while down is posted this late at most
@@ -49,6 +51,11 @@ class Summary:
     links: tuple[tuple[int, str], ...]
     collab_hint: bool
     mood_avg: float | None
+    #: display names as stored when the recap was queued (never the sending process's cache)
+    display: Mapping[int, str] = field(default_factory=dict)
+
+    def name_of(self, user_id: int) -> str:
+        return self.display.get(user_id, FALLBACK_MEMBER)
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -63,6 +70,7 @@ class Summary:
             "links": [[str(u), link] for u, link in self.links],
             "collab_hint": self.collab_hint,
             "mood_avg": self.mood_avg,
+            "display_names": {str(u): name for u, name in self.display.items()},
         }
 
     @classmethod
@@ -80,6 +88,7 @@ class Summary:
             links=tuple((int(u), str(link)) for u, link in data["links"]),
             collab_hint=bool(data["collab_hint"]),
             mood_avg=data.get("mood_avg"),
+            display={int(u): str(n) for u, n in (data.get("display_names") or {}).items()},
         )
 
 
@@ -130,6 +139,8 @@ async def summarize(s: AsyncSession, cfg: CheckinSettings, label: date) -> Summa
         and milestone(streaks[uid].current)
     )[:SUMMARY_MILESTONES]
     names = tuple(users[:SUMMARY_NAMES])
+    shown = {*names, *(u for u, _ in wins), *(u for u, _ in milestones), *(u for u, _ in links)}
+    stored = await names_in(s, cfg.guild_id, shown)
     return Summary(
         guild_id=cfg.guild_id,
         label=label,
@@ -143,6 +154,7 @@ async def summarize(s: AsyncSession, cfg: CheckinSettings, label: date) -> Summa
         links=tuple(links),
         collab_hint=hint,
         mood_avg=round(sum(moods) / len(moods), 1) if moods else None,
+        display={uid: stored.get(uid, FALLBACK_MEMBER) for uid in sorted(shown)},
     )
 
 

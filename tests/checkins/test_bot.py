@@ -53,6 +53,17 @@ def channel_posts(fake: FakeDiscord) -> list[dict[str, Any]]:
     return fake.messages(GENERAL_ID)
 
 
+async def names_stored(bot: AnyBot) -> None:
+    """Wait until the gateway's names reached the directory (queued messages show those)."""
+    directory = bot.need(Services).directory
+
+    async def stored() -> bool:
+        names = await directory.names(GUILD_ID, [ALICE_ID, BOB_ID])
+        return len(names) == 2 and await directory.guild_name(GUILD_ID) is not None
+
+    await eventually(stored, what="the guild's names are stored")
+
+
 async def test_prompt_answer_streak_and_restart(
     fake: FakeDiscord, bot_factory: BotFactory, stop: Callable[[AnyBot], Awaitable[None]]
 ) -> None:
@@ -170,6 +181,7 @@ async def test_recap_posts_once_and_a_moderator_nominates(
     await set_up(fake)
     cog = cog_of(bot)
     await bot.need(Services).profiles.update(GUILD_ID, ALICE_ID, handle="@alice")
+    await names_stored(bot)
     for uid in (ALICE_ID, BOB_ID):
         await cog.service.opt_in(GUILD_ID, uid, "channel")
     clock.set(MONDAY_EVENING)
@@ -313,3 +325,46 @@ async def test_away_and_back(fake: FakeDiscord, bot_factory: BotFactory) -> None
     await bot.deliveries.run(PROMPT_KIND)
     await eventually(lambda: _true(len(fake.dms(ALICE_ID)) == 1), what="prompt after coming back")
     assert "not marked as away" in await ok(await fake.slash(GUILD_ID, ALICE_ID, "checkin back"))
+
+
+async def test_prompts_and_the_recap_show_the_stored_names_not_this_process_cache(
+    fake: FakeDiscord, bot_factory: BotFactory
+) -> None:
+    """Another process may queue what this one sends: names come from the directory, stored
+    when the message was queued, even when this process's cache doesn't hold them."""
+    clock = ManualClock(MONDAY_MORNING)
+    bot = await bot_factory(clock=clock)
+    await names_stored(bot)
+    await set_up(fake)
+    services = bot.need(Services)
+    carol, dave = 5_000_000_000_000_000_101, 5_000_000_000_000_000_102  # not in the cache
+    await services.directory.remember_guild(GUILD_ID, "PlantTok Fam")  # the cache says otherwise
+    await services.directory.remember_members(
+        [(GUILD_ID, carol, "Carol 🌱"), (GUILD_ID, dave, "dave_the_*rave*")]
+    )
+    guild = bot.get_guild(GUILD_ID)
+    assert guild is not None and all(guild.get_member(u) is None for u in (carol, dave))
+    for uid in (carol, dave):
+        await services.checkins.opt_in(GUILD_ID, uid, "dm")
+
+    clock.set(MONDAY_EVENING)
+    await bot.deliveries.run(PROMPT_KIND)
+    await eventually(lambda: _true(len(fake.dms(carol)) == 1), what="Carol's prompt")
+    assert "check-in time in **PlantTok Fam**" in fake.dms(carol)[0]["content"]
+
+    await services.checkins.submit(GUILD_ID, carol, ["1", LINK, "first brand deal!", "", "5"])
+    await services.checkins.submit(GUILD_ID, dave, ["2", "", "", "", "3"])
+    clock.set(datetime(2026, 1, 19, 9, 5, tzinfo=UTC))
+    await bot.deliveries.run(SLOT_KIND)
+
+    def recaps() -> list[dict[str, Any]]:
+        return [m for m in channel_posts(fake) if m.get("embeds")]
+
+    await eventually(lambda: _true(len(recaps()) == 1), what="the recap")
+    embed = recaps()[0]["embeds"][0]
+    assert "Carol 🌱, dave\\_the\\_\\*rave\\*." in embed["description"]
+    assert "a mutual" not in embed["description"]
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert "**Carol 🌱**: first brand deal!" in fields["Wins 🏆"]
+    select_menu = recaps()[0]["components"][0]["components"][0]
+    assert [o["label"] for o in select_menu["options"]] == ["Carol 🌱's best TikTok"]

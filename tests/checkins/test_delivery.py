@@ -26,6 +26,7 @@ from services.checkins import (
     SLOT_KIND,
     CheckinService,
 )
+from services.directory import DirectoryService
 from services.niches import NicheService
 from services.profiles import ProfileService
 
@@ -260,3 +261,33 @@ async def test_every_change_of_who_is_due_or_when_replans_at_once(db: Database) 
     told.clear()
     svc.zones_changed()
     assert told == both
+
+
+# ---------------------------------------------------------------- what the messages show
+
+
+async def test_queued_messages_carry_the_names_stored_at_queue_time(
+    db: Database, processes: list[Process]
+) -> None:
+    clock = ManualClock(utc(2026, 1, 12, 8, 0))
+    svc = CheckinService(db, clock)
+    directory = DirectoryService(db, clock)
+    await svc.setup(G, channel_id=CH, day="mon", at="18:00", by=MOD)
+    await members(db, clock, {LONDON: "Europe/London", TOKYO: "Asia/Tokyo"})
+    await directory.remember_guild(G, "PlantTok Fam")
+    await directory.remember_members([(G, LONDON, "Jane 🌿")])  # Tokyo's name never arrived
+    p = await started(processes, db, clock)
+    clock.set(utc(2026, 1, 12, 19, 0))
+    await p.deliveries.run(PROMPT_KIND)
+    await svc.submit(G, LONDON, ANSWERS)
+    await svc.submit(G, TOKYO, ANSWERS)
+    clock.set(utc(2026, 1, 19, 9, 5))
+    await p.deliveries.run(SLOT_KIND)
+    await directory.remember_guild(G, "Renamed Later")  # after queueing: changes nothing queued
+    await directory.remember_members([(G, LONDON, "Renamed Later")])
+    async with db.read() as s:
+        rows = (await s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+    dms = [r.payload for r in rows if r.purpose == PURPOSE_PROMPT_DM]
+    assert [d["guild_name"] for d in dms] == ["PlantTok Fam", "PlantTok Fam"]
+    (recap,) = [r.payload for r in rows if r.purpose == PURPOSE_SUMMARY]
+    assert recap["display_names"] == {str(LONDON): "Jane 🌿", str(TOKYO): "a mutual"}
