@@ -27,7 +27,7 @@ from core.errors import DomainError
 from core.interactions import ModGroup, is_moderator, reply
 from core.outbox import OutboundMessage
 from core.outbox_worker import DeliveryResult
-from core.text import truncate
+from core.text import plural, truncate
 from services.checkins import (
     PURPOSE_PROMPT_CHANNEL,
     PURPOSE_PROMPT_DM,
@@ -131,10 +131,9 @@ class CheckinCog(commands.Cog):
             lines.append(f"Updated! You can keep editing until {ts(result.period.closes_at)}. ✏️")
         else:
             lines.append("Checked in! Thanks for sharing with the fam. 💞")
-        plural = "s" if result.streak != 1 else ""
-        lines.append(f"🔥 Streak: **{result.streak}** {unit}{plural} (best {result.best}).")
+        lines.append(f"🔥 Streak: **{plural(result.streak, unit)}** (best {result.best}).")
         if result.milestone:
-            lines.append(f"🎉 **{result.milestone} {unit}s in a row!** That's a milestone!")
+            lines.append(f"🎉 **{plural(result.milestone, unit)} in a row!** That's a milestone!")
         await reply(interaction, "\n".join(lines))
 
     async def nominate(
@@ -214,7 +213,7 @@ class CheckinCog(commands.Cog):
     async def streak(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
         report = await self.service.streak(interaction.guild.id, interaction.user.id)
-        title = f"{interaction.user.display_name}: last 12 {report.unit}s"
+        title = f"{interaction.user.display_name}: last {plural(12, report.unit)}"
         png = await asyncio.to_thread(render_heatmap, report.streak.last(12), title=title)
         await reply(
             interaction,
@@ -346,5 +345,5 @@ class CheckinCog(commands.Cog):
         await reply(
             interaction,
             f"Posting the recap in <#{summary.channel_id}>: {summary.checked_in} of "
-            f"{summary.opted_in} checked in so far.",
+            f"{plural(summary.opted_in, 'mutual')} checked in so far.",
         )

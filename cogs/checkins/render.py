@@ -12,7 +12,7 @@ from cogs._common import BRAND
 from cogs.checkins.views import nominate_view, open_view
 from core.outbox import OutboundMessage
 from core.outbox_worker import SendSpec
-from core.text import truncate
+from core.text import plural, truncate
 from services.checkins import StreakReport, Summary, unit_of
 from services.directory import FALLBACK_GUILD
 
@@ -115,8 +115,8 @@ def summary_embed(summary: Summary) -> discord.Embed:
     who = ", ".join(names) + (f" and {more} more" if more > 0 else "")
     if summary.checked_in:
         desc = (
-            f"**{summary.checked_in}** of {summary.opted_in} mutuals checked in this {unit}: "
-            f"{who}. Thank you fam! 🫶"
+            f"**{summary.checked_in}** of {plural(summary.opted_in, 'mutual')} checked in this "
+            f"{unit}: {who}. Thank you fam! 🫶"
         )
     else:
         desc = f"Nobody checked in this {unit}. The algorithm hates us all sometimes: next one! 💪"
@@ -131,7 +131,7 @@ def summary_embed(summary: Summary) -> discord.Embed:
     if summary.milestones:
         ms_names = recap_names(summary, [u for u, _ in summary.milestones])
         lines = [
-            f"🔥 **{name}**: {n} {unit}s in a row!"
+            f"🔥 **{name}**: {plural(n, unit)} in a row!"
             for (_u, n), name in zip(summary.milestones, ms_names, strict=True)
         ]
         embed.add_field(
@@ -147,7 +147,8 @@ def summary_embed(summary: Summary) -> discord.Embed:
     if summary.links:
         embed.add_field(
             name="Best TikToks",
-            value=f"{len(summary.links)} shared. Mods can nominate one for a shoutout below. 🎬",
+            value=f"{plural(len(summary.links), 'TikTok')} shared. Mods can nominate one for a "
+            "shoutout below. 🎬",
             inline=False,
         )
     if summary.mood_avg is not None:
@@ -159,8 +160,8 @@ def streak_embed(report: StreakReport) -> discord.Embed:
     """The member's streak; the heatmap goes along as the attachment ``streak.png``."""
     unit = report.unit
     embed = discord.Embed(title="Your check-in streak 🔥", color=BRAND)
-    embed.add_field(name="Current", value=f"{report.streak.current} {unit}s")
-    embed.add_field(name="Best", value=f"{report.streak.best} {unit}s")
+    embed.add_field(name="Current", value=plural(report.streak.current, unit))
+    embed.add_field(name="Best", value=plural(report.streak.best, unit))
     embed.add_field(name="Mood trend", value=report.mood_trend, inline=False)
     row = "".join(STATUS_EMOJI.get(m.status, "▫️") for m in report.streak.last(12)) or "—"
     embed.add_field(name="Last 12", value=row, inline=False)

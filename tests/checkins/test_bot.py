@@ -97,7 +97,7 @@ async def test_prompt_answer_streak_and_restart(
         {"q0": "2", "q1": LINK, "q2": "hit 5k!", "q3": "need collab ideas", "q4": "4"},
     )
     text = await ok(done)
-    assert "Checked in" in text and "Streak: **1**" in text
+    assert "Checked in" in text and "Streak: **1 week** (best 1)" in text
     # edit within the period: the form comes back pre-filled, and it's an edit
     again = await fake.slash(GUILD_ID, ALICE_ID, "checkin now")
     await again.response()
@@ -110,6 +110,8 @@ async def test_prompt_answer_streak_and_restart(
     streak = await fake.slash(GUILD_ID, ALICE_ID, "checkin streak")
     await streak.response()
     assert streak.embeds[0]["image"]["url"] == "attachment://streak.png"
+    fields = {f["name"]: f["value"] for f in streak.embeds[0]["fields"]}
+    assert (fields["Current"], fields["Best"]) == ("1 week", "1 week")
     assert streak.message is not None
     assert [a["filename"] for a in streak.message["attachments"]] == ["streak.png"]
 
@@ -200,6 +202,7 @@ async def test_recap_posts_once_and_a_moderator_nominates(
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert "hit 5k!" in fields["Wins 🏆"]
     assert "/collab suggest" in fields["Stuck on ideas or collabs?"]
+    assert fields["Best TikToks"].startswith("1 TikTok shared.")
     custom_id = f"mutuals:ci:nom:{GUILD_ID}:20260112"
     refused = await fake.click(ALICE_ID, custom_id, values=[str(ALICE_ID)])
     assert "Only moderators" in await ok(refused)
@@ -304,10 +307,12 @@ async def test_moderator_questions_pause_resume_and_report(
     when = await ok(await fake.slash(GUILD_ID, MOD_ID, "checkin-mod summary-time", {"time": "8pm"}))
     assert "20:00" in when
     report = await ok(await fake.slash(GUILD_ID, MOD_ID, "checkin-mod report"))
-    assert "1 of 1" in report
+    assert "1 of 1 mutual checked in so far" in report
     await eventually(
         lambda: _true(any(m.get("embeds") for m in channel_posts(fake))), what="the report"
     )
+    (posted,) = [m for m in channel_posts(fake) if m.get("embeds")]
+    assert posted["embeds"][0]["description"].startswith("**1** of 1 mutual checked in this week")
 
 
 async def test_away_and_back(fake: FakeDiscord, bot_factory: BotFactory) -> None:
