@@ -1,15 +1,30 @@
 """When check-ins wake up, end to end through the fake Discord with a ManualClock: every change of
-who is due or when re-plans the next wake-up at once (the periodic sweep is turned off here, so
-nothing but the re-plan can move it)."""
+who is due or when re-plans the next wake-up at once (with the periodic sweep turned off, so
+nothing but the re-plan can move it), and a database outage across a prompt and a recap time is
+caught up by the sweep, each message exactly once, without a restart."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from core.bot import AnyBot
 from core.clock import ManualClock
 from core.db import Database
-from services.checkins import PROMPT_KIND, SLOT_KIND, CheckinService
+from models.delivery import OutboxMessage, ScheduledSlot
+from services.checkins import (
+    PROMPT_KIND,
+    PURPOSE_PROMPT_CHANNEL,
+    PURPOSE_PROMPT_DM,
+    PURPOSE_SUMMARY,
+    SLOT_KIND,
+    CheckinService,
+)
+from services.container import Services
 from tests.checkins.test_bot import _true, ok
 from tests.conftest import ALICE_ID, BOB_ID, GENERAL_ID, GUILD_ID, MOD_ID, BotFactory
 from tests.fakediscord import FakeDiscord
@@ -155,3 +170,63 @@ async def test_away_back_pause_and_resume_replan_without_waiting_for_a_sweep(
     when = await ok(await fake.slash(GUILD_ID, MOD_ID, "checkin-mod summary-time", {"time": "8pm"}))
     assert "20:00" in when
     await wakes_at(bot, at(20, 0, day=26), "after the recap time moved", kind=SLOT_KIND)
+
+
+async def test_a_database_outage_across_the_recap_and_prompt_times_loses_and_doubles_nothing(
+    fake: FakeDiscord, bot_factory: BotFactory, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = ManualClock(at(8, 0, day=5))
+    svc = CheckinService(db, clock)
+    await svc.setup(GUILD_ID, channel_id=GENERAL_ID, day="mon", at="18:00", by=MOD_ID)
+    await svc.opt_in(GUILD_ID, ALICE_ID)
+    await svc.opt_in(GUILD_ID, BOB_ID, "channel")
+    bot = await bot_factory(clock=clock, delivery_sweep_seconds=0.2)  # the real safety sweep
+    checkins = bot.need(Services).checkins
+    down = [True]
+    tries = {"prompt": 0, "recap": 0}
+    queue_zone, queue_summary = checkins.prompts.queue_zone, checkins.recap.queue_summary
+
+    async def failing_zone(*args: Any, **kwargs: Any) -> Any:
+        tries["prompt"] += 1
+        if down[0]:
+            raise OperationalError("INSERT", {}, ConnectionRefusedError("connection refused"))
+        return await queue_zone(*args, **kwargs)
+
+    async def failing_summary(*args: Any, **kwargs: Any) -> Any:
+        tries["recap"] += 1
+        if down[0]:
+            raise OperationalError("INSERT", {}, ConnectionRefusedError("connection refused"))
+        return await queue_summary(*args, **kwargs)
+
+    monkeypatch.setattr(checkins.prompts, "queue_zone", failing_zone)
+    monkeypatch.setattr(checkins.recap, "queue_summary", failing_summary)
+
+    def recaps() -> list[dict[str, Any]]:
+        return [m for m in fake.messages(GENERAL_ID) if m.get("embeds")]
+
+    def prompts_posted() -> list[dict[str, Any]]:
+        return [m for m in fake.messages(GENERAL_ID) if not m.get("embeds")]
+
+    # the database refuses writes from before Monday's 09:00 recap until after 18:00's prompts
+    clock.set(at(9, 0) + timedelta(seconds=30))
+    await eventually(lambda: _true(tries["recap"] >= 3), what="the recap tried, and tried again")
+    clock.set(at(18, 0) + timedelta(seconds=30))
+    await eventually(lambda: _true(tries["prompt"] >= 3), what="the prompts tried again")
+    assert recaps() == [] and prompts_posted() == [] and fake.dms(ALICE_ID) == []
+
+    down[0] = False  # back: no restart, no moderator, just the next sweep
+    await eventually(
+        lambda: _true(
+            len(recaps()) == 1 and len(prompts_posted()) == 1 and len(fake.dms(ALICE_ID)) == 1
+        ),
+        what="the recap and both prompts once the database is back",
+    )
+    for kind in (PROMPT_KIND, SLOT_KIND, PROMPT_KIND, SLOT_KIND):
+        await bot.deliveries.run(kind)
+    async with db.read() as s:
+        purposes = (await s.scalars(select(OutboxMessage.purpose))).all()
+        slots = (await s.execute(select(ScheduledSlot.ref, ScheduledSlot.status))).all()
+    assert sorted(purposes) == sorted([PURPOSE_PROMPT_DM, PURPOSE_PROMPT_CHANNEL, PURPOSE_SUMMARY])
+    assert [tuple(r) for r in slots] == [(f"{GUILD_ID}:2026-01-05", "done")]
+    assert len(recaps()) == 1 and len(prompts_posted()) == 1 and len(fake.dms(ALICE_ID)) == 1
+    assert prompts_posted()[0]["pinged_user_ids"] == [BOB_ID]
