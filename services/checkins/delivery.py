@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from core.clock import Clock
 from core.deliveries import DeliveryPlan, GuildFilter, Occurrence
 from core.text import plural
-from services.checkins.prompts import CheckinPrompts, ZoneDue
+from services.checkins.prompts import CheckinPrompts, GuildScan, ZoneDue
 from services.checkins.recap import SUMMARY_GRACE, CheckinRecap, parse_summary_ref, summary_ref
 
 #: prompts are exactly-once by their own unique rows, so this kind is never stored as a claim
@@ -39,27 +39,37 @@ class PromptPlan(DeliveryPlan):
     def __init__(self, prompts: CheckinPrompts, clock: Clock) -> None:
         self.prompts = prompts
         self.clock = clock
-        # What the last ``due`` found, handed to ``deliver`` in the same run so 100k members
-        # are read once per run, not once more per zone.
+        # What the last ``due`` read, for ``deliver`` and ``next_at`` of the same run (core runs
+        # a plan's due, deliver and next_at in turn, one run at a time): 100k members are read
+        # once per run, not again per zone and for the next wake-up. A change in between
+        # re-plans, which makes core run the plan again.
         self._found: dict[Occurrence, ZoneDue] = {}
+        self._scans: list[GuildScan] | None = None
 
     async def due(self, now: datetime, owns: GuildFilter) -> Sequence[Occurrence]:
-        found: dict[Occurrence, ZoneDue] = {}
-        for guild_id in await self.prompts.guild_ids():
-            if not owns(guild_id):
-                continue
-            for zone in await self.prompts.pending(guild_id, now):
-                ref = zone_ref(guild_id, zone.tz)
-                found[Occurrence(zone.prompt_at, ref, self.kind, guild_id)] = zone
-        self._found = found
-        return list(found)
-
-    async def next_at(self, now: datetime, owns: GuildFilter) -> datetime | None:
-        times = [
-            await self.prompts.next_prompt(guild_id, now)
+        self._scans = None
+        scans = [
+            await self.prompts.scan(guild_id, now)
             for guild_id in await self.prompts.guild_ids()
             if owns(guild_id)
         ]
+        found: dict[Occurrence, ZoneDue] = {}
+        for scan in scans:
+            for zone in scan.due:
+                ref = zone_ref(zone.guild_id, zone.tz)
+                found[Occurrence(zone.prompt_at, ref, self.kind, zone.guild_id)] = zone
+        self._found, self._scans = found, scans
+        return list(found)
+
+    async def next_at(self, now: datetime, owns: GuildFilter) -> datetime | None:
+        scans, self._scans = self._scans, None
+        if scans is None:  # ``due`` failed in this run, or was not called: read afresh
+            scans = [
+                await self.prompts.scan(guild_id, now)
+                for guild_id in await self.prompts.guild_ids()
+                if owns(guild_id)
+            ]
+        times = [scan.next_prompt(now) for scan in scans]
         return min((t for t in times if t is not None), default=None)
 
     async def deliver(self, occurrence: Occurrence) -> str | None:

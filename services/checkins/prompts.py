@@ -1,7 +1,7 @@
 """Each member's prompt at their own local time: who is due in each (guild, zone), queueing them in
 bulk (a unique prompt row per member and period, so nobody is ever asked twice), the DM fallback.
 
-The database is the source of truth. ``pending`` finds the members whose prompt time has come in
+The database is the source of truth. ``scan`` finds the members whose prompt time has come in
 their zone and who have no prompt (or answer) for that period yet; ``queue_zone`` inserts one
 prompt row each (``ON CONFLICT DO NOTHING``) and, in the same transaction, queues the DMs (or the
 channel mentions) in the outbox. Run it twice, on two processes, or after a restart: nobody is
@@ -70,6 +70,24 @@ class ZoneDue:
     members: tuple[DueMember, ...]
 
 
+@dataclass(frozen=True)
+class GuildScan:
+    """One read of a guild's check-ins at one moment: the zones its members are in, and who in
+    which zone is due and not yet asked. Nothing when check-ins aren't set up or are paused."""
+
+    guild_id: int
+    settings: CheckinSettings | None
+    zones: tuple[str, ...]
+    due: tuple[ZoneDue, ...]
+
+    def next_prompt(self, now: datetime) -> datetime | None:
+        """The first prompt strictly after ``now`` over the zones members are in."""
+        cfg = self.settings
+        if cfg is None:
+            return None
+        return min((cfg.next_prompt(now, tz) for tz in self.zones), default=None)
+
+
 class CheckinPrompts:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
@@ -81,25 +99,35 @@ class CheckinPrompts:
 
     # ------------------------------------------------------------------ who is due
 
-    async def pending(self, guild_id: int, now: datetime) -> list[ZoneDue]:
-        """Every zone of this guild with members due at ``now`` and not yet asked (reads only)."""
+    async def scan(self, guild_id: int, now: datetime) -> GuildScan:
+        """Who is due at ``now`` in each zone, and the zones in use (reads only)."""
         async with self.db.read() as s:
             cfg = await find_config(s, guild_id)
             if cfg is None or cfg.paused:
-                return []
-            due = await self._due_members(s, cfg, now)
+                return GuildScan(guild_id, None, (), ())
+            zones, due = await self._due_members(s, cfg, now)
         by_zone: dict[str, list[DueMember]] = defaultdict(list)
         for member in due:
             by_zone[member.period.tz].append(member)
-        return [
+        pending = tuple(
             ZoneDue(guild_id, tz, members[0].period.prompt_at, tuple(members))
             for tz, members in sorted(by_zone.items())
-        ]
+        )
+        return GuildScan(guild_id, cfg, zones, pending)
+
+    async def pending(self, guild_id: int, now: datetime) -> list[ZoneDue]:
+        """Every zone of this guild with members due at ``now`` and not yet asked."""
+        return list((await self.scan(guild_id, now)).due)
+
+    async def next_prompt(self, guild_id: int, now: datetime) -> datetime | None:
+        """The first prompt strictly after ``now`` over the zones members of this guild are in."""
+        return (await self.scan(guild_id, now)).next_prompt(now)
 
     async def _due_members(
         self, s: AsyncSession, cfg: CheckinSettings, now: datetime
-    ) -> list[DueMember]:
-        """Every member due now and not yet prompted for their current period."""
+    ) -> tuple[tuple[str, ...], list[DueMember]]:
+        """The zones of the active members, and every member due now and not yet prompted for
+        their current period."""
         # Plain indexed scans and the arithmetic in Python: no join plan to go wrong on a
         # table the planner hasn't analysed yet (measured: 6 s vs 0.1 s at 10k on PostgreSQL).
         members = (
@@ -113,7 +141,7 @@ class CheckinPrompts:
             )
         ).all()
         if not members:
-            return []
+            return (), []
         zones = await load_profile_zones(s, cfg.guild_id)
         by_zone: dict[str, MemberPeriod] = {}
         due: list[DueMember] = []
@@ -131,9 +159,10 @@ class CheckinPrompts:
             if max(as_utc(joined), cfg.created_at) > mp.prompt_at:
                 continue
             due.append(DueMember(uid, mode, mp))
+        in_use = tuple(sorted(by_zone))
         labels = {m.period.label for m in due}
         if not labels:
-            return []
+            return in_use, []
         handled: set[tuple[int, date]] = set()
         for model in (CheckinPrompt, CheckinAnswer):
             rows = await s.execute(
@@ -142,30 +171,7 @@ class CheckinPrompts:
                 )
             )
             handled.update((uid, label) for uid, label in rows.all())
-        return [m for m in due if (m.user_id, m.period.label) not in handled]
-
-    async def zones_in_use(self, s: AsyncSession, guild_id: int, guild_tz: str) -> list[str]:
-        """The distinct zones of the active members (two indexed scans, no join)."""
-        active = set(
-            (
-                await s.scalars(
-                    select(CheckinMember.user_id).where(
-                        CheckinMember.guild_id == guild_id, CheckinMember.active.is_(True)
-                    )
-                )
-            ).all()
-        )
-        zones = await load_profile_zones(s, guild_id)
-        return sorted({zones.get(uid) or guild_tz for uid in active})
-
-    async def next_prompt(self, guild_id: int, now: datetime) -> datetime | None:
-        """The first prompt strictly after ``now`` over the zones members of this guild are in."""
-        async with self.db.read() as s:
-            cfg = await find_config(s, guild_id)
-            if cfg is None or cfg.paused:
-                return None
-            zones = await self.zones_in_use(s, guild_id, cfg.timezone)
-        return min((cfg.next_prompt(now, tz) for tz in zones), default=None)
+        return in_use, [m for m in due if (m.user_id, m.period.label) not in handled]
 
     # ------------------------------------------------------------------ queueing
 
@@ -174,7 +180,7 @@ class CheckinPrompts:
     ) -> QueueResult:
         """Queue the prompts of one guild and zone that are due at ``now`` (idempotent).
 
-        ``due`` is what ``pending`` just found (saves reading every member again); without it,
+        ``due`` is what ``scan`` just found (saves reading every member again); without it,
         or when it is for another zone, the members are read afresh.
         """
         async with self.db.read() as s:
@@ -182,7 +188,8 @@ class CheckinPrompts:
             if cfg is None or cfg.paused:
                 return NOTHING
             if due is None or (due.guild_id, due.tz) != (guild_id, tz):
-                members = [m for m in await self._due_members(s, cfg, now) if m.period.tz == tz]
+                _zones, found = await self._due_members(s, cfg, now)
+                members = [m for m in found if m.period.tz == tz]
             else:
                 members = list(due.members)
         return await self._queue(cfg, members, now)

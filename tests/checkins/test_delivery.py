@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -291,3 +292,33 @@ async def test_queued_messages_carry_the_names_stored_at_queue_time(
     assert [d["guild_name"] for d in dms] == ["PlantTok Fam", "PlantTok Fam"]
     (recap,) = [r.payload for r in rows if r.purpose == PURPOSE_SUMMARY]
     assert recap["display_names"] == {str(LONDON): "Jane 🌿", str(TOKYO): "a mutual"}
+
+
+async def test_a_run_reads_each_guild_once_for_due_deliver_and_the_next_wake_up(
+    db: Database, processes: list[Process], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = ManualClock(utc(2026, 1, 12, 8, 0))
+    p = Process(db, clock)
+    await p.service.setup(G, channel_id=CH, day="mon", at="18:00", by=MOD)
+    await members(db, clock, ZONES)
+    processes.append(p)
+    await p.start()
+    scans, queued_from_scratch = [0], [0]
+    scan, due_members = p.service.prompts.scan, p.service.prompts._due_members
+
+    async def counted_scan(*args: Any) -> Any:
+        scans[0] += 1
+        return await scan(*args)
+
+    async def counted_due_members(*args: Any) -> Any:
+        queued_from_scratch[0] += 1
+        return await due_members(*args)
+
+    monkeypatch.setattr(p.service.prompts, "scan", counted_scan)
+    clock.set(utc(2026, 1, 12, 20, 0))  # Tokyo, Kolkata and London are due: three zones
+    monkeypatch.setattr(p.service.prompts, "_due_members", counted_due_members)
+    outcomes = await p.deliveries.run(PROMPT_KIND)
+    assert [o.status for o in outcomes] == ["done"] * 3
+    assert p.deliveries.next_wake(PROMPT_KIND) == utc(2026, 1, 13, 2, 0)  # LA
+    assert scans[0] == 1 and queued_from_scratch[0] == 1  # one read of the members in all
+    assert await count(db, PURPOSE_PROMPT_DM) == 3
