@@ -134,6 +134,27 @@ async def test_a_zone_change_to_a_prompt_a_minute_away_is_on_time(
     assert len(fake.dms(ALICE_ID)) == 1
 
 
+async def test_the_server_zone_changing_moves_the_prompt_and_the_recap_at_once(
+    fake: FakeDiscord, bot_factory: BotFactory, db: Database
+) -> None:
+    clock = ManualClock(MONDAY)
+    svc = CheckinService(db, clock)
+    await svc.setup(GUILD_ID, channel_id=GENERAL_ID, day="mon", at="18:00", by=MOD_ID)
+    await svc.opt_in(GUILD_ID, ALICE_ID)  # no zone of her own: the server's (UTC)
+    bot = await start(bot_factory, clock)
+    assert bot.deliveries.next_wake(PROMPT_KIND) == at(18, 0)
+    assert bot.deliveries.next_wake(SLOT_KIND) == at(9, 0, day=19)
+
+    clock.set(at(8, 59))  # the server moves to Tokyo: its 18:00 is 09:00 UTC, a minute away
+    done = await fake.slash(GUILD_ID, MOD_ID, "config timezone", {"timezone": "Asia/Tokyo"})
+    assert "Asia/Tokyo" in await ok(done)
+    await wakes_at(bot, at(9, 0), "after /config timezone")
+    await wakes_at(bot, at(0, 0, day=19), "the recap at 09:00 Tokyo time", kind=SLOT_KIND)
+    clock.set(at(9, 0))
+    await bot.deliveries.run(PROMPT_KIND)
+    await eventually(lambda: _true(len(fake.dms(ALICE_ID)) == 1), what="her prompt at 09:00 UTC")
+
+
 async def test_away_back_pause_and_resume_replan_without_waiting_for_a_sweep(
     fake: FakeDiscord, bot_factory: BotFactory
 ) -> None:
