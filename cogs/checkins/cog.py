@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import logging
 from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -41,8 +40,6 @@ from services.container import Services
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot
-
-log = logging.getLogger(__name__)
 
 #: commands of other capabilities that move a zone check-ins run on (a member's or the
 #: server's): when one succeeds with that option, prompt and recap times are re-planned
