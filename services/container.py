@@ -56,5 +56,5 @@ def build_services(
         shoutouts=ShoutoutService(db, clock, grace=grace, replan=replan),
         collabs=CollabService(db, clock, niches),
         quizzes=QuizService(db, clock, grace=grace, replan=replan),
-        checkins=CheckinService(db, clock, slots),
+        checkins=CheckinService(db, clock, replan=replan),
     )

@@ -1,18 +1,18 @@
 """/checkin (members) and /checkin-mod (moderators): weekly check-ins in each member's time zone.
 
 Thin on purpose: Discord objects become ids and strings, services.checkins decides, render.py
-formats. Prompts and recaps are outbox messages rendered at send time; the buttons are
-persistent (views.py), so a prompt sent last week still opens the form after a restart.
+formats. Prompts and recaps are delivery plans core runs (services/checkins/delivery.py) and
+outbox messages rendered at send time from their stored payload; the buttons are persistent
+(views.py), so a prompt sent last week still opens the form after a restart.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
-import logging
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -26,7 +26,7 @@ from core.errors import DomainError
 from core.interactions import ModGroup, is_moderator, reply
 from core.outbox import OutboundMessage
 from core.outbox_worker import DeliveryResult
-from core.text import truncate
+from core.text import plural, truncate
 from services.checkins import (
     PURPOSE_PROMPT_CHANNEL,
     PURPOSE_PROMPT_DM,
@@ -41,9 +41,9 @@ from services.container import Services
 if TYPE_CHECKING:
     from core.bot import MutualsBot
 
-log = logging.getLogger(__name__)
-
-TICK_SECONDS = 300  # safety net; exact wake-ups are scheduled for each zone's prompt time
+#: commands of other capabilities that move a zone check-ins run on (a member's or the
+#: server's): when one succeeds with that option, prompt and recap times are re-planned
+ZONE_COMMANDS = {"profile set": "timezone", "config timezone": "timezone"}
 
 
 class CheckinCog(commands.Cog):
@@ -55,7 +55,7 @@ class CheckinCog(commands.Cog):
     def __init__(self, bot: MutualsBot) -> None:
         self.bot = bot
         self.service = bot.need(Services).checkins
-        self._lock = asyncio.Lock()
+        self.plans = self.service.plans()
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(OpenCheckinButton, NominateSelect)
@@ -68,44 +68,22 @@ class CheckinCog(commands.Cog):
             PURPOSE_PROMPT_CHANNEL, render=partial(render.channel_prompt, self.bot)
         )
         self.bot.outbox.register(PURPOSE_SUMMARY, render=partial(render.summary_post, self.bot))
-        self.bot.scheduler.every("checkin:tick", TICK_SECONDS, self.tick)
-        self.bot.background.spawn(self._startup(), name="checkin-startup")
+        for plan in self.plans:
+            self.bot.deliveries.add(plan)
 
     async def cog_unload(self) -> None:
-        self.bot.scheduler.cancel_prefix("checkin:")
+        for plan in self.plans:
+            self.bot.deliveries.remove(plan.kind)
 
-    async def _startup(self) -> None:
-        """Catch up after a restart: prompts due while down (within their period), recaps."""
-        await self.bot.wait_until_ready()
-        if await self.service.resume_summaries():
-            self.bot.outbox.wake()
-        await self.tick()
-
-    # ------------------------------------------------------------ scheduling
-
-    async def tick(self) -> None:
-        """Queue what is due now (idempotent), then wake up again at the next due moment."""
-        async with self._lock:
-            now = self.bot.clock.now()
-            guilds = [g for g in await self.service.guild_ids() if self.bot.owns_guild(g)]
-            if not guilds:
-                return
-            result = await self.service.queue_due(now, guilds)
-            if result.prompted:
-                log.info(
-                    "check-ins: %s prompts queued (%s DMs, %s channel posts)",
-                    result.prompted,
-                    result.dms,
-                    result.channel_posts,
-                )
-            for guild_id in guilds:
-                if await self.service.post_due_summaries(guild_id, now):
-                    self.bot.outbox.wake()
-                nxt = await self.service.next_wake(guild_id, now)
-                # The scheduler runs on the wall clock; never ask it for a moment already past.
-                if nxt is not None and nxt > datetime.now(UTC):
-                    self.bot.scheduler.at(f"checkin:wake:{guild_id}", nxt, self.tick)
-            self.bot.outbox.wake()
+    @commands.Cog.listener()
+    async def on_app_command_completion(
+        self,
+        interaction: discord.Interaction,
+        command: app_commands.Command[Any, ..., Any] | app_commands.ContextMenu,
+    ) -> None:
+        option = ZONE_COMMANDS.get(command.qualified_name)
+        if option is not None and getattr(interaction.namespace, option, None) is not None:
+            self.service.zones_changed()
 
     # ------------------------------------------------------------ outbox results
 
@@ -150,10 +128,9 @@ class CheckinCog(commands.Cog):
             lines.append(f"Updated! You can keep editing until {ts(result.period.closes_at)}. ✏️")
         else:
             lines.append("Checked in! Thanks for sharing with the fam. 💞")
-        plural = "s" if result.streak != 1 else ""
-        lines.append(f"🔥 Streak: **{result.streak}** {unit}{plural} (best {result.best}).")
+        lines.append(f"🔥 Streak: **{plural(result.streak, unit)}** (best {result.best}).")
         if result.milestone:
-            lines.append(f"🎉 **{result.milestone} {unit}s in a row!** That's a milestone!")
+            lines.append(f"🎉 **{plural(result.milestone, unit)} in a row!** That's a milestone!")
         await reply(interaction, "\n".join(lines))
 
     async def nominate(
@@ -233,7 +210,7 @@ class CheckinCog(commands.Cog):
     async def streak(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
         report = await self.service.streak(interaction.guild.id, interaction.user.id)
-        title = f"{interaction.user.display_name}: last 12 {report.unit}s"
+        title = f"{interaction.user.display_name}: last {plural(12, report.unit)}"
         png = await asyncio.to_thread(render_heatmap, report.streak.last(12), title=title)
         await reply(
             interaction,
@@ -269,7 +246,7 @@ class CheckinCog(commands.Cog):
         profile = await self.bot.need(Services).profiles.update(
             interaction.guild.id, interaction.user.id, timezone=timezone
         )
-        member = await self.service.membership(interaction.guild.id, interaction.user.id)
+        member = await self.service.zone_changed(interaction.guild.id, interaction.user.id)
         text = f"Time zone set to **{profile.timezone}** (on your profile too)."
         if member and member.next_prompt_at:
             text += f" Your next check-in: {ts(member.next_prompt_at, 'F')}."
@@ -322,7 +299,6 @@ class CheckinCog(commands.Cog):
             f"{channel.mention} at {settings.summary_time.strftime('%H:%M')} server time after "
             "each period; change it with `/checkin-mod summary-time`.",
         )
-        await self.tick()
 
     @mod.command(name="questions", description="Edit the check-in questions (up to 5)")
     async def questions(self, interaction: discord.Interaction) -> None:
@@ -356,7 +332,6 @@ class CheckinCog(commands.Cog):
         assert interaction.guild is not None
         settings = await self.service.set_paused(interaction.guild.id, False)
         await reply(interaction, f"Check-ins are back! Members are asked {settings.describe()}.")
-        await self.tick()
 
     @mod.command(name="report", description="Post the current period's recap now")
     async def report(self, interaction: discord.Interaction) -> None:
@@ -367,5 +342,5 @@ class CheckinCog(commands.Cog):
         await reply(
             interaction,
             f"Posting the recap in <#{summary.channel_id}>: {summary.checked_in} of "
-            f"{summary.opted_in} checked in so far.",
+            f"{plural(summary.opted_in, 'mutual')} checked in so far.",
         )

@@ -12,8 +12,9 @@ from cogs._common import BRAND
 from cogs.checkins.views import nominate_view, open_view
 from core.outbox import OutboundMessage
 from core.outbox_worker import SendSpec
-from core.text import truncate
+from core.text import plural, truncate
 from services.checkins import StreakReport, Summary, unit_of
+from services.directory import FALLBACK_GUILD
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot
@@ -31,20 +32,25 @@ def period_name(period: str, label: date) -> str:
     return label.strftime("%a %b %d").replace(" 0", " ")
 
 
+def safe_name(name: str) -> str:
+    """A stored name, safe to put in a message: no pings, no markdown."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(name))
+
+
 def member_names(bot: MutualsBot, guild_id: int, user_ids: list[int]) -> list[str]:
-    """Display names, safe to put in a message (no pings, no markdown); "a mutual" if gone."""
+    """Display names from this process's cache, for replies to an interaction (which always
+    arrives where the guild is); "a mutual" if gone. Queued messages carry their names."""
     guild = bot.get_guild(guild_id)
     out = []
     for uid in user_ids:
         member = guild.get_member(uid) if guild else None
-        name = member.display_name if member else "a mutual"
-        out.append(discord.utils.escape_mentions(discord.utils.escape_markdown(name)))
+        out.append(safe_name(member.display_name if member else "a mutual"))
     return out
 
 
-def guild_name(bot: MutualsBot, guild_id: int) -> str:
-    guild = bot.get_guild(guild_id)
-    return discord.utils.escape_markdown(guild.name) if guild else "the server"
+def recap_names(summary: Summary, user_ids: list[int]) -> list[str]:
+    """Names as stored when the recap was queued (the sending process may not hold the guild)."""
+    return [safe_name(summary.name_of(uid)) for uid in user_ids]
 
 
 # ---------------------------------------------------------------- outbox renderers
@@ -54,8 +60,9 @@ async def dm_prompt(bot: MutualsBot, msg: OutboundMessage) -> SendSpec:
     guild_id = int(msg.payload["guild_id"])
     unit = msg.payload.get("unit", "week")
     closes = datetime.fromisoformat(msg.payload["closes_at"])
+    server = safe_name(str(msg.payload.get("guild_name") or FALLBACK_GUILD))
     content = (
-        f"Hey mutual! 💞 It's check-in time in **{guild_name(bot, guild_id)}**.\n"
+        f"Hey mutual! 💞 It's check-in time in **{server}**.\n"
         f"How was your {unit}? TikToks posted, your best one, a win, a blocker, your mood: "
         "tap **Check in**, it takes a minute.\n"
         f"You can edit your answers until your {unit} closes {ts(closes, 'R')}. "
@@ -88,10 +95,10 @@ async def channel_prompt(bot: MutualsBot, msg: OutboundMessage) -> SendSpec:
 
 async def summary_post(bot: MutualsBot, msg: OutboundMessage) -> SendSpec:
     summary = Summary.from_payload(msg.target_id, msg.payload)
-    embed = summary_embed(bot, summary)
+    embed = summary_embed(summary)
     view = None
     if summary.links:
-        names = member_names(bot, summary.guild_id, [u for u, _ in summary.links])
+        names = recap_names(summary, [u for u, _ in summary.links])
         view = nominate_view(summary, names)
     return SendSpec(embeds=[embed], view=view, allowed_mentions=discord.AllowedMentions.none())
 
@@ -99,32 +106,32 @@ async def summary_post(bot: MutualsBot, msg: OutboundMessage) -> SendSpec:
 # ---------------------------------------------------------------- embeds
 
 
-def summary_embed(bot: MutualsBot, summary: Summary) -> discord.Embed:
+def summary_embed(summary: Summary) -> discord.Embed:
     unit = unit_of(summary.period)
     title = f"Check-in recap: {period_name(summary.period, summary.label)} 💞"
     embed = discord.Embed(title=title, color=BRAND)
-    names = member_names(bot, summary.guild_id, list(summary.names))
+    names = recap_names(summary, list(summary.names))
     more = summary.checked_in - len(names)
     who = ", ".join(names) + (f" and {more} more" if more > 0 else "")
     if summary.checked_in:
         desc = (
-            f"**{summary.checked_in}** of {summary.opted_in} mutuals checked in this {unit}: "
-            f"{who}. Thank you fam! 🫶"
+            f"**{summary.checked_in}** of {plural(summary.opted_in, 'mutual')} checked in this "
+            f"{unit}: {who}. Thank you fam! 🫶"
         )
     else:
         desc = f"Nobody checked in this {unit}. The algorithm hates us all sometimes: next one! 💪"
     embed.description = truncate(desc, 4000)
     if summary.wins:
-        win_names = member_names(bot, summary.guild_id, [u for u, _ in summary.wins])
+        win_names = recap_names(summary, [u for u, _ in summary.wins])
         lines = [
             f"• **{name}**: {truncate(' '.join(text.split()), 200)}"
             for (_u, text), name in zip(summary.wins, win_names, strict=True)
         ]
         embed.add_field(name="Wins 🏆", value=truncate("\n".join(lines), 1024), inline=False)
     if summary.milestones:
-        ms_names = member_names(bot, summary.guild_id, [u for u, _ in summary.milestones])
+        ms_names = recap_names(summary, [u for u, _ in summary.milestones])
         lines = [
-            f"🔥 **{name}**: {n} {unit}s in a row!"
+            f"🔥 **{name}**: {plural(n, unit)} in a row!"
             for (_u, n), name in zip(summary.milestones, ms_names, strict=True)
         ]
         embed.add_field(
@@ -140,7 +147,8 @@ def summary_embed(bot: MutualsBot, summary: Summary) -> discord.Embed:
     if summary.links:
         embed.add_field(
             name="Best TikToks",
-            value=f"{len(summary.links)} shared. Mods can nominate one for a shoutout below. 🎬",
+            value=f"{plural(len(summary.links), 'TikTok')} shared. Mods can nominate one for a "
+            "shoutout below. 🎬",
             inline=False,
         )
     if summary.mood_avg is not None:
@@ -152,8 +160,8 @@ def streak_embed(report: StreakReport) -> discord.Embed:
     """The member's streak; the heatmap goes along as the attachment ``streak.png``."""
     unit = report.unit
     embed = discord.Embed(title="Your check-in streak 🔥", color=BRAND)
-    embed.add_field(name="Current", value=f"{report.streak.current} {unit}s")
-    embed.add_field(name="Best", value=f"{report.streak.best} {unit}s")
+    embed.add_field(name="Current", value=plural(report.streak.current, unit))
+    embed.add_field(name="Best", value=plural(report.streak.best, unit))
     embed.add_field(name="Mood trend", value=report.mood_trend, inline=False)
     row = "".join(STATUS_EMOJI.get(m.status, "▫️") for m in report.streak.last(12)) or "—"
     embed.add_field(name="Last 12", value=row, inline=False)

@@ -1,20 +1,14 @@
 """Check-ins: weekly (or daily) questions at each member's own local time, with streaks and a recap.
 
 The public API: what the cog, the container, tests and benchmarks use. ``CheckinService`` does
-every operation; the values it returns, the outbox purposes the cog renders, and the pure period
-arithmetic and heatmap come with it.
+every operation and hands out the delivery plans (prompts, recaps) core runs; the values it
+returns, the outbox purposes the cog renders, and the pure period arithmetic and heatmap come
+with it.
 """
 
 from services.checkins.answers import AnswerForm, Submitted
 from services.checkins.config import CheckinSettings
-from services.checkins.delivery import (
-    PURPOSE_PROMPT_CHANNEL,
-    PURPOSE_PROMPT_DM,
-    PURPOSE_SUMMARY,
-    SLOT_KIND,
-    QueueResult,
-    SummaryDue,
-)
+from services.checkins.delivery import PROMPT_KIND, SLOT_KIND, PromptPlan, RecapPlan
 from services.checkins.heatmap import render_heatmap
 from services.checkins.inputs import BLOCKER, MAX_QUESTIONS, QUESTION_MAX, TEXT, WIN, Question
 from services.checkins.members import Membership, StreakReport
@@ -29,7 +23,8 @@ from services.checkins.periods import (
     unit_of,
     wall_to_utc,
 )
-from services.checkins.recap import Summary
+from services.checkins.prompts import PURPOSE_PROMPT_CHANNEL, PURPOSE_PROMPT_DM, QueueResult
+from services.checkins.recap import PURPOSE_SUMMARY, SUMMARY_GRACE, Summary, SummaryDue
 from services.checkins.service import CheckinService
 from services.checkins.streaks import PeriodMark, Streak
 
@@ -37,11 +32,13 @@ __all__ = [
     "BLOCKER",
     "DAILY",
     "MAX_QUESTIONS",
+    "PROMPT_KIND",
     "PURPOSE_PROMPT_CHANNEL",
     "PURPOSE_PROMPT_DM",
     "PURPOSE_SUMMARY",
     "QUESTION_MAX",
     "SLOT_KIND",
+    "SUMMARY_GRACE",
     "TEXT",
     "WEEKDAYS",
     "WEEKDAY_NAMES",
@@ -53,8 +50,10 @@ __all__ = [
     "MemberPeriod",
     "Membership",
     "PeriodMark",
+    "PromptPlan",
     "Question",
     "QueueResult",
+    "RecapPlan",
     "Streak",
     "StreakReport",
     "Submitted",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from core.errors import DomainError
-from core.text import clean_block, clean_line
+from core.text import clean_block, clean_line, plural
 from services.checkins.periods import PERIODS, WEEKDAYS, WEEKLY
 from services.schedules import parse_days
 
@@ -105,7 +105,7 @@ def clean_questions(texts: Sequence[str]) -> list[str]:
     if not questions:
         raise DomainError("Keep at least one question, or the check-in has nothing to ask!")
     if len(questions) > MAX_QUESTIONS:
-        raise DomainError(f"Up to {MAX_QUESTIONS} questions fit in one check-in.")
+        raise DomainError(f"Up to {plural(MAX_QUESTIONS, 'question')} fit in one check-in.")
     if len({q.casefold() for q in questions}) != len(questions):
         raise DomainError("Two questions are the same. Make each one different.")
     return questions
@@ -130,7 +130,7 @@ def check_away_until(until: date, today: date) -> None:
         )
     if until > today + timedelta(days=MAX_AWAY_DAYS):
         raise DomainError(
-            f"Vacations can be up to {MAX_AWAY_DAYS} days. Pick a date before "
+            f"Vacations can be up to {plural(MAX_AWAY_DAYS, 'day')}. Pick a date before "
             f"{(today + timedelta(days=MAX_AWAY_DAYS + 1)).isoformat()}, "
             "you can always extend it later."
         )

@@ -1,11 +1,13 @@
 """The recap of one period: who checked in, their wins, streak milestones, shared TikToks, the
-average mood and whether blockers ask for collabs; plus the best link a moderator can nominate."""
+average mood and whether blockers ask for collabs; when each recap comes due and queueing it (with
+the members' names as stored, so any process renders it the same); the best link to nominate."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,12 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.db import Database
 from core.errors import DomainError
+from core.outbox import CHANNEL, add_message
 from models.checkins import CheckinAnswer, CheckinMember
 from services.checkins.config import CheckinSettings, find_config, load_config
 from services.checkins.history import load_streaks
 from services.checkins.inputs import BLOCKER, WIN
-from services.checkins.periods import label_for, local_today
+from services.checkins.periods import label_for, length, local_today
 from services.checkins.streaks import DONE, milestone
+from services.directory import FALLBACK_MEMBER, names_in
+
+PURPOSE_SUMMARY = "checkin_summary"
+SUMMARY_GRACE = timedelta(hours=36)  # a recap missed while down is posted this late at most
 
 SUMMARY_NAMES = 60
 SUMMARY_WINS = 8
@@ -44,6 +51,11 @@ class Summary:
     links: tuple[tuple[int, str], ...]
     collab_hint: bool
     mood_avg: float | None
+    #: display names as stored when the recap was queued (never the sending process's cache)
+    display: Mapping[int, str] = field(default_factory=dict)
+
+    def name_of(self, user_id: int) -> str:
+        return self.display.get(user_id, FALLBACK_MEMBER)
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -58,6 +70,7 @@ class Summary:
             "links": [[str(u), link] for u, link in self.links],
             "collab_hint": self.collab_hint,
             "mood_avg": self.mood_avg,
+            "display_names": {str(u): name for u, name in self.display.items()},
         }
 
     @classmethod
@@ -75,6 +88,7 @@ class Summary:
             links=tuple((int(u), str(link)) for u, link in data["links"]),
             collab_hint=bool(data["collab_hint"]),
             mood_avg=data.get("mood_avg"),
+            display={int(u): str(n) for u, n in (data.get("display_names") or {}).items()},
         )
 
 
@@ -123,7 +137,10 @@ async def summarize(s: AsyncSession, cfg: CheckinSettings, label: date) -> Summa
         if streaks[uid].marks
         and streaks[uid].marks[-1].status == DONE
         and milestone(streaks[uid].current)
-    )
+    )[:SUMMARY_MILESTONES]
+    names = tuple(users[:SUMMARY_NAMES])
+    shown = {*names, *(u for u, _ in wins), *(u for u, _ in milestones), *(u for u, _ in links)}
+    stored = await names_in(s, cfg.guild_id, shown)
     return Summary(
         guild_id=cfg.guild_id,
         label=label,
@@ -131,13 +148,30 @@ async def summarize(s: AsyncSession, cfg: CheckinSettings, label: date) -> Summa
         channel_id=cfg.channel_id,
         checked_in=len(users),
         opted_in=opted_in,
-        names=tuple(users[:SUMMARY_NAMES]),
+        names=names,
         wins=tuple(wins),
-        milestones=milestones[:SUMMARY_MILESTONES],
+        milestones=milestones,
         links=tuple(links),
         collab_hint=hint,
         mood_avg=round(sum(moods) / len(moods), 1) if moods else None,
+        display={uid: stored.get(uid, FALLBACK_MEMBER) for uid in sorted(shown)},
     )
+
+
+@dataclass(frozen=True)
+class SummaryDue:
+    label: date
+    at: datetime
+    late: bool  # True: within the grace window; False: too old, record it missed
+
+
+def summary_ref(guild_id: int, label: date) -> str:
+    return f"{guild_id}:{label.isoformat()}"
+
+
+def parse_summary_ref(ref: str) -> tuple[int, date]:
+    guild, label = ref.split(":", 1)
+    return int(guild), date.fromisoformat(label)
 
 
 class CheckinRecap:
@@ -157,6 +191,61 @@ class CheckinRecap:
         if cfg is None:
             raise DomainError("Check-ins aren't set up in this server yet.")
         return label_for(local_today(self.clock.now(), cfg.timezone), cfg.period)
+
+    # ------------------------------------------------------------------ when it posts
+
+    async def summaries_due(self, guild_id: int, now: datetime) -> list[SummaryDue]:
+        """Recaps whose time has come (recent ones to post, older ones to record as missed)."""
+        async with self.db.read() as s:
+            cfg = await find_config(s, guild_id)
+        if cfg is None or cfg.paused:
+            return []
+        out: list[SummaryDue] = []
+        label = label_for(local_today(now - SUMMARY_GRACE * 2, cfg.timezone), cfg.period)
+        last = label_for(local_today(now, cfg.timezone), cfg.period)
+        while label <= last:
+            at = cfg.summary_at(label)
+            if at <= now and label >= cfg.active_from:
+                out.append(SummaryDue(label, at, now - at <= SUMMARY_GRACE))
+            label += length(cfg.period)
+        return out
+
+    async def next_summary(self, guild_id: int, now: datetime) -> datetime | None:
+        """When this guild's next recap posts (strictly after ``now``)."""
+        async with self.db.read() as s:
+            cfg = await find_config(s, guild_id)
+        if cfg is None or cfg.paused:
+            return None
+        current = label_for(local_today(now, cfg.timezone), cfg.period)
+        times = [
+            cfg.summary_at(label)
+            for label in (current - length(cfg.period), current)
+            if label >= cfg.active_from  # periods before setup or a resume get no recap
+        ]
+        return min((at for at in times if at > now), default=None)
+
+    async def queue_summary(self, guild_id: int, label: date, *, manual: bool = False) -> Summary:
+        """Queue the recap post (once per period; a moderator's `report` may post again)."""
+        now = self.clock.now()
+        async with self.db.write() as s:
+            cfg = await load_config(s, guild_id)
+            summary = await summarize(s, cfg, label)
+            key = f"checkin:summary:{guild_id}:{label.isoformat()}"
+            if manual:
+                key = f"checkin:report:{guild_id}:{label.isoformat()}:{now.isoformat()}"
+            await add_message(
+                s,
+                kind=CHANNEL,
+                target_id=cfg.channel_id,
+                guild_id=guild_id,
+                purpose=PURPOSE_SUMMARY,
+                payload={**summary.payload(), "manual": manual},
+                now=now,
+                dedupe_key=key,
+            )
+            return summary
+
+    # ------------------------------------------------------------------ nominations
 
     async def best_link(self, guild_id: int, user_id: int, label: date) -> str | None:
         async with self.db.read() as s:

@@ -13,7 +13,7 @@ from core.bot import AnyBot
 from core.clock import ManualClock
 from core.db import Database
 from models.checkins import CheckinConfig, CheckinPrompt
-from services.checkins import CheckinService
+from services.checkins import PROMPT_KIND, SLOT_KIND, CheckinService
 from services.container import Services
 from tests.conftest import ALICE_ID, BOB_ID, GENERAL_ID, GUILD_ID, MOD_ID, BotFactory
 from tests.fakediscord import FakeDiscord
@@ -53,6 +53,17 @@ def channel_posts(fake: FakeDiscord) -> list[dict[str, Any]]:
     return fake.messages(GENERAL_ID)
 
 
+async def names_stored(bot: AnyBot) -> None:
+    """Wait until the gateway's names reached the directory (queued messages show those)."""
+    directory = bot.need(Services).directory
+
+    async def stored() -> bool:
+        names = await directory.names(GUILD_ID, [ALICE_ID, BOB_ID])
+        return len(names) == 2 and await directory.guild_name(GUILD_ID) is not None
+
+    await eventually(stored, what="the guild's names are stored")
+
+
 async def test_prompt_answer_streak_and_restart(
     fake: FakeDiscord, bot_factory: BotFactory, stop: Callable[[AnyBot], Awaitable[None]]
 ) -> None:
@@ -68,7 +79,7 @@ async def test_prompt_answer_streak_and_restart(
     assert "#" in await ok(h) or "<#" in (h.content or "")
 
     clock.set(MONDAY_EVENING)  # Tokyo's 18:00 (09:00 UTC) and the server's 18:00 UTC passed
-    await cog_of(bot).tick()
+    await bot.deliveries.run(PROMPT_KIND)
     await eventually(lambda: _true(len(fake.dms(ALICE_ID)) == 1), what="Alice's prompt DM")
     await eventually(lambda: _true(len(channel_posts(fake)) == 1), what="Bob's channel prompt")
     dm = fake.dms(ALICE_ID)[0]
@@ -86,7 +97,7 @@ async def test_prompt_answer_streak_and_restart(
         {"q0": "2", "q1": LINK, "q2": "hit 5k!", "q3": "need collab ideas", "q4": "4"},
     )
     text = await ok(done)
-    assert "Checked in" in text and "Streak: **1**" in text
+    assert "Checked in" in text and "Streak: **1 week** (best 1)" in text
     # edit within the period: the form comes back pre-filled, and it's an edit
     again = await fake.slash(GUILD_ID, ALICE_ID, "checkin now")
     await again.response()
@@ -99,6 +110,8 @@ async def test_prompt_answer_streak_and_restart(
     streak = await fake.slash(GUILD_ID, ALICE_ID, "checkin streak")
     await streak.response()
     assert streak.embeds[0]["image"]["url"] == "attachment://streak.png"
+    fields = {f["name"]: f["value"] for f in streak.embeds[0]["fields"]}
+    assert (fields["Current"], fields["Best"]) == ("1 week", "1 week")
     assert streak.message is not None
     assert [a["filename"] for a in streak.message["attachments"]] == ["streak.png"]
 
@@ -106,10 +119,10 @@ async def test_prompt_answer_streak_and_restart(
     await stop(bot)
     clock.advance(days=2)
     bot2 = await bot_factory(clock=clock)
-    await cog_of(bot2).tick()
+    await bot2.deliveries.run(PROMPT_KIND)
     async with bot2.db.read() as s:
         assert await s.scalar(select(func.count()).select_from(CheckinPrompt)) == 2
-    await cog_of(bot2).tick()
+    await bot2.deliveries.run(PROMPT_KIND)
     assert len(fake.dms(ALICE_ID)) == 1 and len(channel_posts(fake)) == 1
 
 
@@ -126,7 +139,7 @@ async def test_closed_dms_fall_back_to_a_channel_mention(
     await ok(await fake.slash(GUILD_ID, ALICE_ID, "checkin optin"))
     fake.close_dms(ALICE_ID)
     clock.set(MONDAY_EVENING)
-    await cog_of(bot).tick()
+    await bot.deliveries.run(PROMPT_KIND)
     await eventually(lambda: _true(len(channel_posts(fake)) == 1), what="fallback mention")
     post = channel_posts(fake)[0]
     assert "DMs are closed" in post["content"] and post["pinged_user_ids"] == [ALICE_ID]
@@ -148,12 +161,12 @@ async def test_many_members_each_get_exactly_one_paced_dm(
     for uid in users:
         await cog.service.opt_in(GUILD_ID, uid, "dm")
     clock.set(MONDAY_EVENING)
-    await cog.tick()
-    await cog.tick()  # a second wake-up in the same period queues nothing
+    await bot.deliveries.run(PROMPT_KIND)
+    await bot.deliveries.run(PROMPT_KIND)  # a second wake-up in the same period queues nothing
     await eventually(
         lambda: _true(all(len(fake.dms(u)) == 1 for u in users)), what="40 DMs", timeout=20
     )
-    await cog.tick()
+    await bot.deliveries.run(PROMPT_KIND)
     counts = await bot.outbox_store.counts()
     assert counts.get("sent") == 40 and counts.get("pending", 0) == 0
     assert all(len(fake.dms(u)) == 1 for u in users)
@@ -170,13 +183,14 @@ async def test_recap_posts_once_and_a_moderator_nominates(
     await set_up(fake)
     cog = cog_of(bot)
     await bot.need(Services).profiles.update(GUILD_ID, ALICE_ID, handle="@alice")
+    await names_stored(bot)
     for uid in (ALICE_ID, BOB_ID):
         await cog.service.opt_in(GUILD_ID, uid, "channel")
     clock.set(MONDAY_EVENING)
     await cog.service.submit(GUILD_ID, ALICE_ID, ["2", LINK, "hit 5k!", "stuck on ideas", "4"])
     clock.set(datetime(2026, 1, 19, 9, 5, tzinfo=UTC))  # the recap time: Monday 09:00 after
-    await cog.tick()
-    await cog.tick()
+    await bot.deliveries.run(SLOT_KIND)
+    await bot.deliveries.run(SLOT_KIND)
 
     def recaps() -> list[dict[str, Any]]:
         return [m for m in channel_posts(fake) if m.get("embeds")]
@@ -188,6 +202,7 @@ async def test_recap_posts_once_and_a_moderator_nominates(
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert "hit 5k!" in fields["Wins 🏆"]
     assert "/collab suggest" in fields["Stuck on ideas or collabs?"]
+    assert fields["Best TikToks"].startswith("1 TikTok shared.")
     custom_id = f"mutuals:ci:nom:{GUILD_ID}:20260112"
     refused = await fake.click(ALICE_ID, custom_id, values=[str(ALICE_ID)])
     assert "Only moderators" in await ok(refused)
@@ -281,21 +296,23 @@ async def test_moderator_questions_pause_resume_and_report(
     assert "paused" in await ok(await fake.slash(GUILD_ID, MOD_ID, "checkin-mod pause"))
     assert "already paused" in await ok(await fake.slash(GUILD_ID, MOD_ID, "checkin-mod pause"))
     clock.set(MONDAY_EVENING)
-    await cog_of(bot).tick()
+    await bot.deliveries.run(PROMPT_KIND)
     async with bot.db.read() as s:
         assert await s.scalar(select(func.count()).select_from(CheckinPrompt)) == 0
     assert "back" in await ok(await fake.slash(GUILD_ID, MOD_ID, "checkin-mod resume"))
-    await cog_of(bot).tick()
+    await bot.deliveries.run(PROMPT_KIND)
     async with bot.db.read() as s:  # she already checked in this week: no prompt needed
         assert await s.scalar(select(func.count()).select_from(CheckinPrompt)) == 0
 
     when = await ok(await fake.slash(GUILD_ID, MOD_ID, "checkin-mod summary-time", {"time": "8pm"}))
     assert "20:00" in when
     report = await ok(await fake.slash(GUILD_ID, MOD_ID, "checkin-mod report"))
-    assert "1 of 1" in report
+    assert "1 of 1 mutual checked in so far" in report
     await eventually(
         lambda: _true(any(m.get("embeds") for m in channel_posts(fake))), what="the report"
     )
+    (posted,) = [m for m in channel_posts(fake) if m.get("embeds")]
+    assert posted["embeds"][0]["description"].startswith("**1** of 1 mutual checked in this week")
 
 
 async def test_away_and_back(fake: FakeDiscord, bot_factory: BotFactory) -> None:
@@ -306,10 +323,53 @@ async def test_away_and_back(fake: FakeDiscord, bot_factory: BotFactory) -> None
     away = await ok(await fake.slash(GUILD_ID, ALICE_ID, "checkin away", {"until": "2026-01-20"}))
     assert "2026-01-20" in away and "frozen" in away
     clock.set(MONDAY_EVENING)
-    await cog_of(bot).tick()
+    await bot.deliveries.run(PROMPT_KIND)
     async with bot.db.read() as s:
         assert await s.scalar(select(func.count()).select_from(CheckinPrompt)) == 0
     assert "Welcome back" in await ok(await fake.slash(GUILD_ID, ALICE_ID, "checkin back"))
-    await cog_of(bot).tick()
+    await bot.deliveries.run(PROMPT_KIND)
     await eventually(lambda: _true(len(fake.dms(ALICE_ID)) == 1), what="prompt after coming back")
     assert "not marked as away" in await ok(await fake.slash(GUILD_ID, ALICE_ID, "checkin back"))
+
+
+async def test_prompts_and_the_recap_show_the_stored_names_not_this_process_cache(
+    fake: FakeDiscord, bot_factory: BotFactory
+) -> None:
+    """Another process may queue what this one sends: names come from the directory, stored
+    when the message was queued, even when this process's cache doesn't hold them."""
+    clock = ManualClock(MONDAY_MORNING)
+    bot = await bot_factory(clock=clock)
+    await names_stored(bot)
+    await set_up(fake)
+    services = bot.need(Services)
+    carol, dave = 5_000_000_000_000_000_101, 5_000_000_000_000_000_102  # not in the cache
+    await services.directory.remember_guild(GUILD_ID, "PlantTok Fam")  # the cache says otherwise
+    await services.directory.remember_members(
+        [(GUILD_ID, carol, "Carol 🌱"), (GUILD_ID, dave, "dave_the_*rave*")]
+    )
+    guild = bot.get_guild(GUILD_ID)
+    assert guild is not None and all(guild.get_member(u) is None for u in (carol, dave))
+    for uid in (carol, dave):
+        await services.checkins.opt_in(GUILD_ID, uid, "dm")
+
+    clock.set(MONDAY_EVENING)
+    await bot.deliveries.run(PROMPT_KIND)
+    await eventually(lambda: _true(len(fake.dms(carol)) == 1), what="Carol's prompt")
+    assert "check-in time in **PlantTok Fam**" in fake.dms(carol)[0]["content"]
+
+    await services.checkins.submit(GUILD_ID, carol, ["1", LINK, "first brand deal!", "", "5"])
+    await services.checkins.submit(GUILD_ID, dave, ["2", "", "", "", "3"])
+    clock.set(datetime(2026, 1, 19, 9, 5, tzinfo=UTC))
+    await bot.deliveries.run(SLOT_KIND)
+
+    def recaps() -> list[dict[str, Any]]:
+        return [m for m in channel_posts(fake) if m.get("embeds")]
+
+    await eventually(lambda: _true(len(recaps()) == 1), what="the recap")
+    embed = recaps()[0]["embeds"][0]
+    assert "Carol 🌱, dave\\_the\\_\\*rave\\*." in embed["description"]
+    assert "a mutual" not in embed["description"]
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert "**Carol 🌱**: first brand deal!" in fields["Wins 🏆"]
+    select_menu = recaps()[0]["components"][0]["components"][0]
+    assert [o["label"] for o in select_menu["options"]] == ["Carol 🌱's best TikTok"]

@@ -12,15 +12,12 @@ from sqlalchemy import func, select
 from core.clock import ManualClock
 from core.db import Database
 from core.errors import DomainError
-from core.slots import SlotStore
 from core.sql import insert_ignore
 from models.checkins import CheckinMember, CheckinPrompt
 from models.delivery import OutboxMessage
 from services.checkins import (
     PURPOSE_PROMPT_CHANNEL,
     PURPOSE_PROMPT_DM,
-    PURPOSE_SUMMARY,
-    SLOT_KIND,
     CheckinService,
 )
 from services.guild_config import GuildConfigService
@@ -362,43 +359,6 @@ async def test_summary_counts_wins_milestones_and_collab_hint(db: Database) -> N
     await svc.queue_summary(G, label)
     await svc.queue_summary(G, label)  # once per period
     assert len(await outbox(db, "checkin_summary")) == 1
-
-
-async def test_each_recap_is_claimed_once_and_one_too_old_is_recorded_missed(
-    db: Database,
-) -> None:
-    clock = ManualClock(utc(2026, 1, 5, 19, 0))
-    slots = SlotStore(db, clock)
-    svc = CheckinService(db, clock, slots)
-    await svc.setup(G, channel_id=CH, day="mon", at="18:00", period="weekly", by=MOD)
-    await members(db, clock, {LONDON: "Europe/London"})
-    await svc.submit(G, LONDON, ANSWERS)
-    clock.set(utc(2026, 1, 12, 9, 5))  # the week of Jan 5's recap time (09:00 server time)
-    other = CheckinService(db, clock, SlotStore(db, clock))  # another process
-    queued = [await x.post_due_summaries(G, clock.now()) for x in (svc, other, svc)]
-    assert queued == [1, 0, 0]
-    assert len(await outbox(db, PURPOSE_SUMMARY)) == 1
-    assert [s.status for s in await slots.history(SLOT_KIND, f"{G}:2026-01-05")] == ["done"]
-    # down past the 36-hour grace over the next recap: recorded missed, never posted late
-    clock.set(utc(2026, 1, 20, 22, 0))
-    assert await svc.post_due_summaries(G, clock.now()) == 0
-    assert [s.status for s in await slots.history(SLOT_KIND, f"{G}:2026-01-12")] == ["missed"]
-    assert len(await outbox(db, PURPOSE_SUMMARY)) == 1
-
-
-async def test_a_recap_claimed_before_a_crash_is_delivered_on_start_up(db: Database) -> None:
-    clock = ManualClock(utc(2026, 1, 5, 19, 0))
-    slots = SlotStore(db, clock)
-    svc = CheckinService(db, clock, slots)
-    await svc.setup(G, channel_id=CH, day="mon", at="18:00", period="weekly", by=MOD)
-    clock.set(utc(2026, 1, 12, 9, 5))
-    # the process claimed the slot and died before queueing the post
-    assert await slots.claim(SLOT_KIND, f"{G}:2026-01-05", utc(2026, 1, 12, 9, 0))
-    assert await svc.post_due_summaries(G, clock.now()) == 0  # taken: not posted twice
-    assert await svc.resume_summaries() == 1
-    assert await svc.resume_summaries() == 0
-    assert len(await outbox(db, PURPOSE_SUMMARY)) == 1
-    assert [s.status for s in await slots.history(SLOT_KIND, f"{G}:2026-01-05")] == ["done"]
 
 
 # ---------------------------------------------------------------- bad input
