@@ -14,6 +14,7 @@ from cogs.collabs.cog import CollabsCog
 from cogs.collabs.render import stats_embed, when
 from core.errors import DomainError
 from core.interactions import ModGroup, reply
+from core.text import plural
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot
@@ -90,8 +91,8 @@ class CollabRoundsCog(commands.Cog):
         await reply(
             interaction,
             f"Collab rounds run {cfg.describe()} in {channel.mention}.{nxt} "
-            f"Follow-ups after {cfg.followup_days} days; no repeat partners within "
-            f"{cfg.history_rounds} rounds." + warning,
+            f"Follow-ups after {plural(cfg.followup_days, 'day')}; no repeat partners within "
+            f"{plural(cfg.history_rounds, 'round')}." + warning,
         )
 
     @setup_rounds.autocomplete("timezone")

@@ -13,8 +13,8 @@ from cogs._common import BRAND
 from cogs.collabs.views import AnswerButton
 from core.outbox import DM, OutboundMessage
 from core.outbox_worker import SendSpec
-from core.text import neutralise, truncate
-from services.collabs import ANSWERS, CollabProfile, MemberStatus, Stats, Suggestion, plural
+from core.text import neutralise, plural, truncate
+from services.collabs import ANSWERS, CollabProfile, MemberStatus, Stats, Suggestion
 
 
 def when(value: datetime) -> str:
@@ -118,7 +118,7 @@ def intro_embed(payload: dict[str, Any]) -> discord.Embed:
             inline=False,
         )
     days = int(payload.get("followup_days") or 7)
-    embed.set_footer(text=f"I'll check in in {days} days: did you collab? 🎬")
+    embed.set_footer(text=f"I'll check in in {plural(days, 'day')}: did you collab? 🎬")
     return embed
 
 

@@ -16,7 +16,6 @@ from services.collabs.results import (
     RoundSettings,
     Stats,
     Suggestion,
-    plural,
 )
 from services.collabs.scoring import (
     BANDS,
@@ -60,7 +59,6 @@ __all__ = [
     "parse_formats",
     "parse_languages",
     "parse_pause_date",
-    "plural",
     "prompts_for",
     "scores",
     "solve_exact",

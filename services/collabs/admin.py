@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from core.errors import Conflict, DomainError
+from core.text import plural
 from models.collabs import CollabRound, CollabSettings
 from services.collabs.base import CollabPart
 from services.collabs.delivery import next_round_after, round_trigger
@@ -100,5 +101,7 @@ class CollabAdmin(CollabPart):
             )
         if last is not None and now - last < RUN_NOW_COOLDOWN:
             wait = int((RUN_NOW_COOLDOWN - (now - last)).total_seconds() // 60) + 1
-            raise DomainError(f"A round just ran. Give the fam a moment: try again in {wait} min.")
+            raise DomainError(
+                f"A round just ran. Give the fam a moment: try again in {plural(wait, 'minute')}."
+            )
         return to_settings(row)

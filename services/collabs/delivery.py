@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from core.errors import DomainError
 from core.outbox import CHANNEL, add_message, post_or_dm_each
+from core.text import plural
 from models.collabs import CollabGroup, CollabGroupMember, CollabSettings
 from services.collabs.base import CollabPart
 from services.collabs.results import (
@@ -19,7 +20,6 @@ from services.collabs.results import (
     GroupInfo,
     RoundInfo,
     RoundSettings,
-    plural,
     to_settings,
 )
 from services.collabs.rounds import load_groups
@@ -157,7 +157,7 @@ class CollabDelivery(CollabPart):
         matched = rnd.members - len(rnd.unplaced)
         groups = plural(len(rnd.groups), "group")
         content = (
-            f"💞 New collab round! {matched} creators matched into {groups}: check your "
+            f"💞 New collab round! {plural(matched, 'creator')} matched into {groups}: check your "
             "private thread (or DMs) for your match and two collab ideas. "
             "Not in yet? `/collab optin` and you're in the next one!"
         )

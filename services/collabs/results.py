@@ -5,15 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from core.text import plural
 from models.collabs import CollabMember, CollabSettings
 from services.collabs.scoring import FORMATS
 
 # The follow-up's answers (stored values → how stats name them).
 ANSWERS = {"yes": "collabed", "not_yet": "not yet", "no": "no"}
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
 
 
 @dataclass(frozen=True)
@@ -91,7 +88,7 @@ class RoundInfo:
         if not self.groups:
             if self.members < 2:
                 return (
-                    f"Only {self.members} member{'s' if self.members != 1 else ''} opted in and "
+                    f"Only {plural(self.members, 'member')} opted in and "
                     "active: nobody to pair yet. Invite the fam to `/collab optin`!"
                 )
             return "Nobody could be paired (blocks rule out every pair)."
@@ -99,7 +96,8 @@ class RoundInfo:
         parts = [plural(pairs, "pair")] if pairs else []
         if self.trios:
             parts.append(plural(self.trios, "trio") + " (the odd one out included)")
-        text = f"Matched **{self.members - len(self.unplaced)}** members: {' and '.join(parts)}."
+        matched = plural(self.members - len(self.unplaced), "member")
+        text = f"Matched **{matched}**: {' and '.join(parts)}."
         if self.repeats:
             text += (
                 f" {plural(self.repeats, 'group')} repeat a partner from recent rounds: "

@@ -194,9 +194,13 @@ async def test_round_threads_intro_followup_answers_and_stats(
             "day": "wed",
             "time": "18:00",
             "timezone": "UTC",
+            "followup_days": 1,
+            "history": 1,
         },
     )
-    assert "every Wed at 18:00 (UTC)" in await _answer(h)
+    text = await _answer(h)
+    assert "every Wed at 18:00 (UTC)" in text
+    assert "Follow-ups after 1 day; no repeat partners within 1 round." in text, text
     for uid in (ALICE_ID, BOB_ID, CARA_ID):
         await (await fake.slash(GUILD_ID, uid, "collab optin")).response()
 
@@ -212,6 +216,7 @@ async def test_round_threads_intro_followup_answers_and_stats(
     assert embed["title"] == "Why you were matched"
     assert "PlantTok" in embed["description"] or "HomeTok" in embed["description"]
     assert "Two collab ideas" in embed["fields"][0]["name"]
+    assert embed["footer"]["text"] == "I'll check in in 1 day: did you collab? 🎬"
 
     [announcement] = await fake.wait_for(lambda: fake.messages(COLLABS_ID))
     assert "New collab round! 3 creators matched" in announcement["content"]

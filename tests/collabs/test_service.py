@@ -291,3 +291,19 @@ async def test_schedule_setup_due_catch_up_and_biweekly(
         G, 1, channel_id=5, frequency="monthly", day="fri", at="9am", timezone="UTC"
     )
     assert monthly.next_round_at == datetime(2026, 2, 6, 9, 0, tzinfo=UTC)
+
+
+# ---------------------------------------------------------------- copy
+
+
+async def test_every_count_in_the_copy_reads_right(
+    db: Database, clock: ManualClock, svc: CollabService
+) -> None:
+    [alone] = await _creators(db, clock, svc, 1)
+    rnd = await svc.create_round(G, clock.now())
+    assert rnd.summary().startswith("Only 1 member opted in"), rnd.summary()
+    await svc.setup(G, 1, channel_id=5, frequency="weekly", day="wed", at="18:00", timezone="UTC")
+    clock.advance(minutes=9, seconds=30)
+    with pytest.raises(DomainError, match=r"try again in 1 minute\."):
+        await svc.check_run_now(G)
+    assert alone in rnd.unplaced
