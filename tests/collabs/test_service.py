@@ -307,3 +307,20 @@ async def test_every_count_in_the_copy_reads_right(
     with pytest.raises(DomainError, match=r"try again in 1 minute\."):
         await svc.check_run_now(G)
     assert alone in rnd.unplaced
+
+
+async def test_suggest_never_lists_someone_who_shares_no_language(
+    db: Database, clock: ManualClock, svc: CollabService
+) -> None:
+    english = await _creators(db, clock, svc, 3)
+    spanish = english[0] + 100
+    await ProfileService(db, clock, NicheService(db)).update(
+        G, spanish, handle="hola", niches=[NICHES[0]], timezone=ZONES[0], follower_band="1k-10k"
+    )
+    await svc.optin(G, spanish, formats="duet, stitch", languages="Spanish")
+    # the same niche, zone and fam size as the first English-only creator: a "perfect" fit
+    assert spanish not in [s.user_id for s in await svc.suggest(G, english[0])]
+    with pytest.raises(DomainError, match="Nobody in collab rounds speaks Spanish yet"):
+        await svc.suggest(G, spanish)
+    await svc.optin(G, english[1], languages="English, Spanish")
+    assert [s.user_id for s in await svc.suggest(G, spanish)] == [english[1]]
