@@ -54,7 +54,7 @@ def build_services(
         profiles=ProfileService(db, clock, niches),
         welcome=WelcomeService(db, clock, niches, slots=slots),
         shoutouts=ShoutoutService(db, clock, slots=slots),
-        collabs=CollabService(db, clock, niches),
+        collabs=CollabService(db, clock, niches, replan=replan),
         quizzes=QuizService(db, clock, slots, grace=grace),
         checkins=CheckinService(db, clock, slots),
     )

@@ -68,6 +68,10 @@ class GroupInfo:
     followup_at: datetime
 
 
+#: why a member was left out of a round (services.collabs.matching's reasons)
+LEFT_OUT_REASONS = ("language", "blocked", "full", "alone")
+
+
 @dataclass(frozen=True)
 class RoundInfo:
     id: int
@@ -79,19 +83,36 @@ class RoundInfo:
     repeats: int
     unplaced: tuple[int, ...]
     created: bool  # False: the round already existed (a retry after a restart)
+    #: each unplaced member → why (rounds stored before reasons were kept have none)
+    reasons: dict[int, str] = field(default_factory=dict)
 
     @property
     def trios(self) -> int:
         return sum(1 for g in self.groups if len(g.members) == 3)
 
+    def left_out(self) -> dict[str, int]:
+        """How many were left out, by reason (blocks were the only reason before reasons
+        were stored)."""
+        counts = dict.fromkeys(LEFT_OUT_REASONS, 0)
+        for uid in self.unplaced:
+            counts[self.reasons.get(uid, "blocked")] += 1
+        return counts
+
     def summary(self) -> str:
+        told = " I've told each of them privately why." if self.reasons else ""
+        out = self.left_out()
         if not self.groups:
             if self.members < 2:
                 return (
                     f"Only {plural(self.members, 'member')} opted in and "
                     "active: nobody to pair yet. Invite the fam to `/collab optin`!"
                 )
-            return "Nobody could be paired (blocks rule out every pair)."
+            if out["language"] == len(self.unplaced):
+                return (
+                    "Nobody could be paired: no two members free this round share a language."
+                    + told
+                )
+            return "Nobody could be paired (blocks rule out every pair)." + told
         pairs = len(self.groups) - self.trios
         parts = [plural(pairs, "pair")] if pairs else []
         if self.trios:
@@ -103,12 +124,22 @@ class RoundInfo:
                 f" {plural(self.repeats, 'group')} repeat a partner from recent rounds: "
                 "no other match was possible for them."
             )
-        if self.unplaced:
+        if out["language"]:
             text += (
-                f" {plural(len(self.unplaced), 'member')} could not be placed: blocks rule out "
+                " No shared language with anyone free this round for "
+                f"{plural(out['language'], 'member')}."
+            )
+        if out["blocked"]:
+            text += (
+                f" {plural(out['blocked'], 'member')} could not be placed: blocks rule out "
                 "everyone available for them."
             )
-        return text
+        if out["full"]:
+            text += (
+                f" No room left for {plural(out['full'], 'member')}: everyone free who speaks "
+                "their languages was already matched."
+            )
+        return text + (told if self.unplaced else "")
 
 
 @dataclass(frozen=True)
@@ -139,6 +170,8 @@ class Stats:
     opted_in: int
     paused: int
     last_round_at: datetime | None
+    #: members rounds couldn't place, by reason (LEFT_OUT_REASONS), over every round
+    left_out: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -148,13 +181,6 @@ class AnswerResult:
     answer: str
     partners: tuple[int, ...]
     changed: bool
-
-
-@dataclass(frozen=True)
-class DueRound:
-    guild_id: int
-    run: datetime | None  # the slot to run now (late within the grace window or on time)
-    missed: tuple[datetime, ...] = field(default_factory=tuple)
 
 
 def to_profile(row: CollabMember) -> CollabProfile:
