@@ -6,12 +6,9 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
-import pytest
-
 from core.bot import AnyBot
 from core.clock import ManualClock
 from core.db import Database
-from core.deliveries import no_replan
 from services.collabs import FOLLOWUP_KIND, SLOT_KIND, CollabService
 from services.container import Services
 from services.niches import NicheService
@@ -22,21 +19,6 @@ from tests.util import eventually
 
 COLLABS_ID = 3_000_000_000_000_000_077
 CARA_ID = 2_000_000_000_000_000_044
-
-
-@pytest.fixture
-async def bot_factory(bot_factory: BotFactory) -> BotFactory:
-    """The shared factory, with the collab service re-planning through the bot's deliveries
-    (as the composition root wires it), so a change is acted on at once, not at a sweep."""
-
-    async def factory(**kwargs: Any) -> AnyBot:
-        bot = await bot_factory(**kwargs)
-        service = bot.need(Services).collabs
-        if service.replan is no_replan:
-            service.replan = bot.deliveries.poke
-        return bot
-
-    return factory
 
 
 async def _profiles(bot: AnyBot, *ids: int) -> None:

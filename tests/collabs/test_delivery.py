@@ -14,7 +14,6 @@ from sqlalchemy.exc import OperationalError
 from core.bot import AnyBot
 from core.clock import ManualClock
 from core.db import Database
-from core.deliveries import no_replan
 from services.collabs import (
     FOLLOWUP_KIND,
     ROUND_NOW_KIND,
@@ -35,21 +34,6 @@ DANA_ID = 2_000_000_000_000_000_055
 ERIN_ID = 2_000_000_000_000_000_066
 
 Stop = Callable[[AnyBot], Awaitable[None]]
-
-
-@pytest.fixture
-async def bot_factory(bot_factory: BotFactory) -> BotFactory:
-    """The shared factory, with the collab service re-planning through the bot's deliveries
-    (as the composition root wires it), so a change is acted on at once, not at a sweep."""
-
-    async def factory(**kwargs: Any) -> AnyBot:
-        bot = await bot_factory(**kwargs)
-        service = bot.need(Services).collabs
-        if service.replan is no_replan:
-            service.replan = bot.deliveries.poke
-        return bot
-
-    return factory
 
 
 def _threads(fake: FakeDiscord) -> list[Any]:
