@@ -39,7 +39,6 @@ def build_bot(
         build_services(
             db,
             bot.clock,
-            bot.slots,
             grace=timedelta(hours=settings.slot_grace_hours),
             replan=bot.deliveries.poke,
         )

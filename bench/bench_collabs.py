@@ -10,8 +10,9 @@ Two measurements per size:
 
 Communities are simulated like ours (services.collabs.synthetic_candidates): 1-3 niches in
 related families, follower bands, formats, 1-2 languages, time zones on three continents,
-plus a few blocks. ``python -m bench.run collabs`` (``--quick``: 1k and 10k only; the full
-run also solves 1k exactly and stores 50k-member rounds, a few minutes).
+plus a few blocks (members who share no language are never grouped: the bench counts any
+group that does, which must be none). ``python -m bench.run collabs`` (``--quick``: 1k and
+10k only; the full run also solves 1k exactly and stores 50k-member rounds, a few minutes).
 """
 
 from __future__ import annotations
@@ -93,6 +94,12 @@ def _match_rows(n: int, *, exact: bool) -> list[dict[str, Any]]:
     started = time.perf_counter()
     result = match(candidates, blocked=blocked)
     took = time.perf_counter() - started
+    by_id = {c.user_id: c for c in candidates}
+    mute = sum(
+        1
+        for g in result.groups
+        if not frozenset.intersection(*(by_id[u].languages for u in g.members))
+    )
     rows: list[dict[str, Any]] = [
         {
             "bench": "collabs",
@@ -101,6 +108,13 @@ def _match_rows(n: int, *, exact: bool) -> list[dict[str, Any]]:
             "unit": "s",
             "note": f"{len(result.groups)} groups, {len(result.unplaced)} unplaced, "
             f"{int(result.stats['blocks'])} blocks" + (" (limit 2 s)" if n == 10_000 else ""),
+        },
+        {
+            "bench": "collabs",
+            "metric": f"groups without a shared language, {n:,}",
+            "value": mute,
+            "unit": "groups",
+            "note": "a shared language is a requirement: must be 0",
         },
         {
             "bench": "collabs",

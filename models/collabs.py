@@ -89,6 +89,8 @@ class CollabRound(Base):
     groups: Mapped[int] = mapped_column(Integer, default=0)
     repeats: Mapped[int] = mapped_column(Integer, default=0)
     unplaced: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # user id (as text) -> why they were left out: language | blocked | full | alone
+    unplaced_why: Mapped[dict[str, str] | None] = mapped_column(JSON)
     total_score: Mapped[float] = mapped_column(Float, default=0.0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -97,7 +99,10 @@ class CollabGroup(Base):
     """A pair or trio of a round, its intro (thread or DMs) and its follow-up."""
 
     __tablename__ = "collab_group"
-    __table_args__ = (Index("ix_collab_group_followup", "followup_sent_at", "followup_at"),)
+    __table_args__ = (
+        Index("ix_collab_group_followup", "followup_sent_at", "followup_at"),
+        Index("ix_collab_group_intro", "intro", "round_id"),  # the rounds still introducing
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     round_id: Mapped[int] = mapped_column(

@@ -12,7 +12,6 @@ from datetime import timedelta
 from core.clock import Clock
 from core.db import Database
 from core.deliveries import Replan, no_replan
-from core.slots import SlotStore
 from services.checkins import CheckinService
 from services.collabs import CollabService
 from services.directory import DirectoryService
@@ -40,7 +39,6 @@ class Services:
 def build_services(
     db: Database,
     clock: Clock,
-    slots: SlotStore,
     *,
     grace: timedelta,
     replan: Replan = no_replan,
@@ -54,7 +52,7 @@ def build_services(
         profiles=ProfileService(db, clock, niches),
         welcome=WelcomeService(db, clock, niches, grace=grace, replan=replan),
         shoutouts=ShoutoutService(db, clock, grace=grace, replan=replan),
-        collabs=CollabService(db, clock, niches),
+        collabs=CollabService(db, clock, niches, replan=replan),
         quizzes=QuizService(db, clock, grace=grace, replan=replan),
         checkins=CheckinService(db, clock, replan=replan),
     )

@@ -1,5 +1,5 @@
-"""/collab-rounds …: moderators set up, pause, resume, run and measure collab rounds (the
-members' cog runs them; this one drives it)."""
+"""/collab-rounds …: moderators set up, pause, resume, run and measure collab rounds (core's
+deliveries run them; a run-now is a manual run of the same plan)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from cogs.collabs.cog import CollabsCog
 from cogs.collabs.render import stats_embed, when
 from core.errors import DomainError
 from core.interactions import ModGroup, reply
+from core.text import plural
+from services.collabs import SLOT_KIND
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot
@@ -75,7 +77,6 @@ class CollabRoundsCog(commands.Cog):
             history_rounds=history,
             followup_days=followup_days,
         )
-        await self.main.reschedule(interaction.guild.id)
         nxt = f" Next round: {when(cfg.next_round_at)}." if cfg.next_round_at else ""
         if cfg.paused:
             nxt = " Rounds are paused: `/collab-rounds resume` to start them."
@@ -90,8 +91,8 @@ class CollabRoundsCog(commands.Cog):
         await reply(
             interaction,
             f"Collab rounds run {cfg.describe()} in {channel.mention}.{nxt} "
-            f"Follow-ups after {cfg.followup_days} days; no repeat partners within "
-            f"{cfg.history_rounds} rounds." + warning,
+            f"Follow-ups after {plural(cfg.followup_days, 'day')}; no repeat partners within "
+            f"{plural(cfg.history_rounds, 'round')}." + warning,
         )
 
     @setup_rounds.autocomplete("timezone")
@@ -102,29 +103,34 @@ class CollabRoundsCog(commands.Cog):
     async def pause_rounds(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
         await self.main.service.set_paused(interaction.guild.id, True)
-        await self.main.reschedule(interaction.guild.id)
         await reply(interaction, "Collab rounds paused. `/collab-rounds resume` brings them back.")
 
     @rounds.command(name="resume", description="Resume collab rounds")
     async def resume_rounds(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
         cfg = await self.main.service.set_paused(interaction.guild.id, False)
-        await self.main.reschedule(interaction.guild.id)
         nxt = f" Next round: {when(cfg.next_round_at)}." if cfg.next_round_at else ""
         await reply(interaction, "Collab rounds are back on! 💞" + nxt)
 
     @rounds.command(name="run-now", description="Run a collab round right now")
     async def run_now(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
-        await self.main.service.check_run_now(interaction.guild.id)
+        guild_id = interaction.guild.id
+        await self.main.service.check_run_now(guild_id)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        slot = self.bot.clock.now().replace(microsecond=0)
-        status, rnd = await self.main.run_round(interaction.guild.id, slot, manual=True)
-        if rnd is None:
+        outcome = await self.bot.deliveries.run_manual(SLOT_KIND, str(guild_id), guild_id)
+        if outcome.status == "taken":
+            raise DomainError("A round for this moment is already running.")
+        if outcome.status == "retry":
             raise DomainError(
-                "That round didn't go through (it's logged). Try again in a minute."
-                if status != "taken"
-                else "A round for this moment is already running."
+                "The database didn't answer just now, so the round is on hold: I'll run it "
+                "by myself in a moment, no need to run it again."
+            )
+        rnd = await self.main.service.round_at(guild_id, outcome.occurrence.at)
+        if not outcome.delivered or rnd is None:
+            logged = f"error id `{outcome.error_id}`, " if outcome.error_id else ""
+            raise DomainError(
+                f"That round didn't go through ({logged}it's logged). Try again in a minute."
             )
         text = "Round done! " + rnd.summary()
         if rnd.groups:

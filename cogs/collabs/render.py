@@ -1,5 +1,6 @@
 """What collabs look like on Discord: the settings, status, suggestions and stats embeds, and
-the queued intro and follow-up rendered at send time (in the thread, or by DM)."""
+the queued intro and follow-up turned into messages at send time from what their payload
+stored when they were queued (names, the server's name), never from this process's cache."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from cogs._common import BRAND
 from cogs.collabs.views import AnswerButton
 from core.outbox import DM, OutboundMessage
 from core.outbox_worker import SendSpec
-from core.text import neutralise, truncate
-from services.collabs import ANSWERS, CollabProfile, MemberStatus, Stats, Suggestion, plural
+from core.text import neutralise, plural, truncate
+from services.collabs import ANSWERS, CollabProfile, MemberStatus, Stats, Suggestion
 
 
 def when(value: datetime) -> str:
@@ -92,10 +93,30 @@ def stats_embed(st: Stats) -> discord.Embed:
         f"no answer: {st.awaiting}",
         inline=False,
     )
+    out = st.left_out
+    if any(out.values()):
+        embed.add_field(
+            name="Left out of rounds",
+            value=f"no shared language: {out.get('language', 0)} · blocks: "
+            f"{out.get('blocked', 0)} · no room left: {out.get('full', 0)} · "
+            f"alone: {out.get('alone', 0)}",
+            inline=False,
+        )
     if st.last_round_at:
         embed.set_footer(text="Last round")
         embed.timestamp = st.last_round_at
     return embed
+
+
+def _who(payload: dict[str, Any], user_id: int) -> str:
+    """A partner as a DM names them: the display name stored when the message was queued
+    (a DM can't rely on the reader's client knowing the mention), then the mention."""
+    name = (payload.get("names") or {}).get(str(user_id))
+    return f"**{neutralise(str(name))}** (<@{user_id}>)" if name else f"<@{user_id}>"
+
+
+def _guild(payload: dict[str, Any]) -> str:
+    return neutralise(str(payload.get("guild_name") or "the server"))
 
 
 def intro_embed(payload: dict[str, Any]) -> discord.Embed:
@@ -118,7 +139,7 @@ def intro_embed(payload: dict[str, Any]) -> discord.Embed:
             inline=False,
         )
     days = int(payload.get("followup_days") or 7)
-    embed.set_footer(text=f"I'll check in in {days} days: did you collab? 🎬")
+    embed.set_footer(text=f"I'll check in in {plural(days, 'day')}: did you collab? 🎬")
     return embed
 
 
@@ -128,10 +149,10 @@ async def render_intro(message: OutboundMessage) -> SendSpec:
     embed = intro_embed(p)
     if message.kind == DM:
         me = int(p.get("for_user") or message.target_id)
-        others = " and ".join(f"<@{u}>" for u in members if u != me)
+        others = " and ".join(_who(p, u) for u in members if u != me)
         where = f" (collab channel: <#{p['channel_id']}>)" if p.get("channel_id") else ""
         content = (
-            f"Hey mutual! 💞 Your collab match in **{neutralise(str(p.get('guild_name')))}** "
+            f"Hey mutual! 💞 Your collab match in **{_guild(p)}** "
             f"this round: {others}. I couldn't open a private thread{where}, so say hi "
             "by DM and plan something fun together!"
         )
@@ -158,8 +179,14 @@ async def render_followup(message: OutboundMessage) -> SendSpec:
     for answer in ANSWERS:
         view.add_item(AnswerButton(group_id, answer))
     if message.kind == DM:
+        me = int(p.get("for_user") or message.target_id)
+        others = " and ".join(_who(p, u) for u in members if u != me)
         return SendSpec(
-            content="Hey mutual! It's check-in time: did your collab happen? 🎬",
+            content=truncate(
+                f"Hey mutual! It's check-in time: did your collab with {others} from "
+                f"**{_guild(p)}** happen? 🎬",
+                2000,
+            ),
             view=view,
             allowed_mentions=discord.AllowedMentions.none(),
         )

@@ -1,23 +1,41 @@
 """Collab matchmaking: members opt in, moderators schedule rounds, each round pairs everyone
-who fits (a trio for an odd one out), introduces them and later asks "did you collab?"."""
+who fits (a trio for an odd one out; a shared language always), introduces them and later asks
+"did you collab?"."""
 
-from services.collabs.delivery import FOLLOWUP_PURPOSE, INTRO_PURPOSE, SLOT_KIND
+from services.collabs.base import (
+    ANNOUNCE_PURPOSE,
+    FOLLOWUP_KIND,
+    FOLLOWUP_PURPOSE,
+    INTRO_KIND,
+    INTRO_PURPOSE,
+    LEFT_OUT_PURPOSE,
+    ROUND_NOW_KIND,
+    SLOT_KIND,
+)
+from services.collabs.delivery import (
+    CollabPort,
+    FollowupPlan,
+    IntroPlan,
+    Opened,
+    RoundPlan,
+    collab_plans,
+)
 from services.collabs.inputs import FREQUENCIES, parse_formats, parse_languages, parse_pause_date
-from services.collabs.intro_text import explain, prompts_for
+from services.collabs.intro_text import either, explain, prompts_for
 from services.collabs.matching import Group, MatchResult, match, solve_exact
 from services.collabs.results import (
     ANSWERS,
+    LEFT_OUT_REASONS,
     AnswerResult,
     CollabProfile,
-    DueRound,
     GroupInfo,
     MemberStatus,
     RoundInfo,
     RoundSettings,
     Stats,
     Suggestion,
-    plural,
 )
+from services.collabs.round_text import announcement, left_out_note, thread_title
 from services.collabs.scoring import (
     BANDS,
     FORMATS,
@@ -26,44 +44,60 @@ from services.collabs.scoring import (
     best_partners,
     pair_score,
     scores,
+    speak_together,
     upper_bound,
 )
 from services.collabs.service import CollabService
 from services.collabs.synthetic import synthetic_candidates
 
 __all__ = [
+    "ANNOUNCE_PURPOSE",
     "ANSWERS",
     "BANDS",
+    "FOLLOWUP_KIND",
     "FOLLOWUP_PURPOSE",
     "FORMATS",
     "FREQUENCIES",
+    "INTRO_KIND",
     "INTRO_PURPOSE",
+    "LEFT_OUT_PURPOSE",
+    "LEFT_OUT_REASONS",
+    "ROUND_NOW_KIND",
     "SLOT_KIND",
     "AnswerResult",
     "Candidate",
+    "CollabPort",
     "CollabProfile",
     "CollabService",
-    "DueRound",
     "Features",
+    "FollowupPlan",
     "Group",
     "GroupInfo",
+    "IntroPlan",
     "MatchResult",
     "MemberStatus",
+    "Opened",
     "RoundInfo",
+    "RoundPlan",
     "RoundSettings",
     "Stats",
     "Suggestion",
+    "announcement",
     "best_partners",
+    "collab_plans",
+    "either",
     "explain",
+    "left_out_note",
     "match",
     "pair_score",
     "parse_formats",
     "parse_languages",
     "parse_pause_date",
-    "plural",
     "prompts_for",
     "scores",
     "solve_exact",
+    "speak_together",
     "synthetic_candidates",
+    "thread_title",
     "upper_bound",
 ]

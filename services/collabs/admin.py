@@ -1,5 +1,5 @@
 """What moderators do with collab rounds: where and when they run, pausing them, and the
-guard before running one right now."""
+guard before running one right now (none while one is still going out, nor just after one)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from core.errors import Conflict, DomainError
-from models.collabs import CollabRound, CollabSettings
-from services.collabs.base import CollabPart
-from services.collabs.delivery import next_round_after, round_trigger
+from core.slots import CLAIMED
+from core.text import plural
+from models.collabs import CollabGroup, CollabRound, CollabSettings
+from models.delivery import ScheduledSlot
+from services.collabs.base import ROUND_NOW_KIND, SLOT_KIND, CollabPart
 from services.collabs.inputs import DEFAULT_FOLLOWUP_DAYS, DEFAULT_HISTORY, parse_schedule
 from services.collabs.results import RoundSettings, to_settings
+from services.collabs.schedule import next_round_after, round_trigger
 from services.schedules import next_fire_times
 
 NO_SETUP = (
@@ -72,7 +75,9 @@ class CollabAdmin(CollabPart):
             row.anchor = next_fire_times(trigger, now, 1)[0]
             row.next_round_at = None if row.paused else next_round_after(row, now)
             row.updated_at = now
-            return to_settings(row)
+            saved = to_settings(row)
+        self.replan(SLOT_KIND)
+        return saved
 
     async def set_paused(self, guild_id: int, paused: bool) -> RoundSettings:
         now = self.clock.now()
@@ -87,18 +92,63 @@ class CollabAdmin(CollabPart):
             row.paused = paused
             row.next_round_at = None if paused else next_round_after(row, now)
             row.updated_at = now
-            return to_settings(row)
+            saved = to_settings(row)
+        self.replan(SLOT_KIND)
+        return saved
 
     async def check_run_now(self, guild_id: int) -> RoundSettings:
+        """Refused, saying why, while a round is being matched or its intros are still going
+        out (a retry would start a second round), and for a few minutes after one ran."""
         now = self.clock.now()
         async with self.db.read() as s:
             row = await s.get(CollabSettings, guild_id)
             if row is None:
                 raise DomainError(NO_SETUP)
-            last = await s.scalar(
-                select(func.max(CollabRound.created_at)).where(CollabRound.guild_id == guild_id)
+            last_id, last = (
+                (
+                    await s.execute(
+                        select(CollabRound.id, CollabRound.created_at)
+                        .where(CollabRound.guild_id == guild_id)
+                        .order_by(CollabRound.created_at.desc(), CollabRound.id.desc())
+                        .limit(1)
+                    )
+                ).one_or_none()
+            ) or (None, None)
+            groups, waiting = (
+                (
+                    await s.execute(
+                        select(
+                            func.count(),
+                            func.count(CollabGroup.id).filter(CollabGroup.intro == "pending"),
+                        ).where(CollabGroup.round_id == last_id)
+                    )
+                ).one()
+                if last_id is not None
+                else (0, 0)
+            )
+            matching = await s.scalar(
+                select(func.count())
+                .select_from(ScheduledSlot)
+                .where(
+                    ScheduledSlot.kind.in_((SLOT_KIND, ROUND_NOW_KIND)),
+                    ScheduledSlot.ref == str(guild_id),
+                    ScheduledSlot.status == CLAIMED,
+                )
+            )
+        if waiting:
+            raise DomainError(
+                f"A round is going out right now: {groups - waiting} of "
+                f"{plural(groups, 'group')} introduced so far. I'll finish it, no need to run "
+                "it again."
+            )
+        if matching:
+            raise DomainError(
+                "A round is being matched right now. I'll post it in a moment, no need to run "
+                "it again."
             )
         if last is not None and now - last < RUN_NOW_COOLDOWN:
             wait = int((RUN_NOW_COOLDOWN - (now - last)).total_seconds() // 60) + 1
-            raise DomainError(f"A round just ran. Give the fam a moment: try again in {wait} min.")
+            raise DomainError(
+                f"A round just ran. Give the fam a moment: try again in {plural(wait, 'minute')}."
+            )
         return to_settings(row)

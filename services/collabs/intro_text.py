@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from core.text import truncate
 from services.collabs.content import ideas as collab_ideas
@@ -13,6 +13,12 @@ from services.profiles import FOLLOWER_BANDS
 
 def _hours(value: float) -> str:
     return f"{value:g}".replace(".5", "½")
+
+
+def either(languages: Iterable[str]) -> str:
+    """ "Spanish", "Spanish or Portuguese", "French, Spanish or Portuguese" (sorted)."""
+    names = sorted(languages)
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def explain(group: Sequence[Candidate]) -> str:

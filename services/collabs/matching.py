@@ -11,7 +11,7 @@ import numpy.typing as npt
 import rustworkx as rx
 
 from services.collabs.pairs import PairSet, index_pairs
-from services.collabs.scoring import Candidate, Features, scores
+from services.collabs.scoring import Candidate, Features, scores, speak_together
 from services.collabs.trios import TrioPlacer
 
 SCALE = 1000  # rustworkx wants integer weights
@@ -30,13 +30,22 @@ class Group:
     repeat: bool  # has a pair from the last K rounds (nothing else was possible)
 
 
+#: why someone was left out of a round (MatchResult.reasons)
+ALONE = "alone"  # nobody else is in this round
+NO_LANGUAGE = "language"  # nobody else in this round speaks one of their languages
+BLOCKED = "blocked"  # everyone who does is on a never-pair list (theirs or the other's)
+FULL = "full"  # those who could were matched in groups that had no room left
+
+
 @dataclass(frozen=True)
 class MatchResult:
     groups: tuple[Group, ...]
-    unplaced: tuple[int, ...]  # user ids no allowed partner exists for (blocks)
+    unplaced: tuple[int, ...]  # user ids no allowed group could take (language, blocks)
     pair_total: float  # total score of the underlying matching (before trios)
     repeats: int  # groups containing a repeat pair
     stats: dict[str, float] = field(default_factory=dict)
+    #: each unplaced user id → why (ALONE, NO_LANGUAGE, BLOCKED or FULL)
+    reasons: dict[int, str] = field(default_factory=dict)
 
     @property
     def matched(self) -> int:
@@ -127,7 +136,8 @@ def match(
 ) -> MatchResult:
     """Pair everyone (a trio for an odd one out), maximising the total fit score.
 
-    ``blocked`` and ``recent`` are pairs of user ids (either order). Blocks are never crossed;
+    ``blocked`` and ``recent`` are pairs of user ids (either order). Blocks are never crossed,
+    and every group shares a language (a requirement, not a score: such pairs score -inf);
     recent pairs are used only when no other partner is possible, and flagged.
 
     How a round is solved
@@ -143,8 +153,9 @@ def match(
        solves each block: the best total score among the matchings that leave the fewest out.
     5. Members left over (odd blocks, a sparse candidate list) are matched among themselves, first
        without repeats, then allowing a repeat when nothing else exists (flagged).
-    6. A last odd one out joins the pair it fits best as a trio. Nobody is dropped unless blocks
-       leave them no possible partner at all (reported in ``unplaced``).
+    6. A last odd one out joins the pair it fits best as a trio (all three share a language).
+       Nobody is dropped unless language or blocks leave them no possible group (reported in
+       ``unplaced``, with why in ``reasons``).
     """
     n = len(candidates)
     index = {c.user_id: i for i, c in enumerate(candidates)}
@@ -164,13 +175,16 @@ def match(
         matched[a] = matched[b] = True
 
     def pair_up(forbidden: PairSet) -> list[tuple[int, int, float]]:
-        """Leftovers among themselves, in fitting blocks, every edge when small enough."""
+        """Leftovers among themselves, in fitting blocks, every edge when small enough; when
+        no block pairs anyone, bigger blocks (leftovers of different blocks may fit each other,
+        e.g. two speakers of a rare language sorted apart), up to all of them at once."""
         found: list[tuple[int, int, float]] = []
+        size = block_size
         while True:
             left = np.flatnonzero(~matched).astype(np.int64)
             if len(left) < 2:
                 return found
-            chunks = _partition(f, block_size, left)
+            chunks = _partition(f, size, left)
             got: list[tuple[int, int, float]] = []
             for chunk in chunks:
                 exact = max(exact_up_to, min(len(chunk), 2 * block_size))
@@ -178,8 +192,10 @@ def match(
             for a, b, _s in got:
                 matched[a] = matched[b] = True
             found += got
-            if not got or len(chunks) == 1:
+            if len(chunks) == 1:
                 return found
+            if not got:
+                size *= 4
 
     def augment(forbidden: PairSet) -> None:
         """Leftovers who can't pair among themselves: re-solve them together with the pairs of
@@ -242,6 +258,7 @@ def match(
         unplaced = [x for x in left.tolist() if not placer.place(x)]
 
     uid = f.user_ids.tolist()
+    reasons = {uid[x]: _why_left_out(f, x, blocked_set) for x in unplaced}
     out = tuple(
         Group(
             members=tuple(uid[i] for i in g),
@@ -256,4 +273,18 @@ def match(
         pair_total=pair_total,
         repeats=sum(1 for g in out if g.repeat),
         stats={"blocks": float(len(_partition(f, block_size)))},
+        reasons=reasons,
     )
+
+
+def _why_left_out(f: Features, x: int, blocked: PairSet) -> str:
+    others = np.delete(np.arange(len(f), dtype=np.int64), x)
+    if not len(others):
+        return ALONE
+    xs = np.full(len(others), x, np.int64)
+    speakers = others[speak_together(f, xs, others)]
+    if not len(speakers):
+        return NO_LANGUAGE
+    if blocked.contains(xs[: len(speakers)], speakers).all():
+        return BLOCKED
+    return FULL

@@ -15,7 +15,7 @@ from models.collabs import CollabBlock, CollabGroup, CollabGroupMember, CollabMe
 from models.profile import CreatorProfile
 from services.collabs.base import CollabPart
 from services.collabs.inputs import parse_formats, parse_languages, parse_pause_date
-from services.collabs.intro_text import explain
+from services.collabs.intro_text import either, explain
 from services.collabs.pool import (
     blocked_pairs,
     candidate,
@@ -259,6 +259,16 @@ class CollabMembers(CollabPart):
         exclude = {b for a, b in blocks if a == user_id} | {a for a, b in blocks if b == user_id}
         exclude |= {b for a, b in recent if a == user_id} | {a for a, b in recent if b == user_id}
         found = best_partners(me, pool, exclude=exclude, limit=limit)
+        if (
+            not found
+            and me.languages
+            and any(c.user_id not in exclude | {me.user_id} for c in pool)
+        ):
+            raise DomainError(
+                f"Nobody in collab rounds speaks {either(me.languages)} yet. Invite creators "
+                "who do to `/collab optin`, or add another language you create in with "
+                "`/collab optin languages:`. 💞"
+            )
         return [Suggestion(c.user_id, score, explain([me, c])) for c, score in found]
 
     async def answer(self, group_id: int, user_id: int, answer: str) -> AnswerResult:

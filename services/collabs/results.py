@@ -5,15 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from core.text import plural
 from models.collabs import CollabMember, CollabSettings
 from services.collabs.scoring import FORMATS
 
 # The follow-up's answers (stored values → how stats name them).
 ANSWERS = {"yes": "collabed", "not_yet": "not yet", "no": "no"}
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
 
 
 @dataclass(frozen=True)
@@ -71,6 +68,10 @@ class GroupInfo:
     followup_at: datetime
 
 
+#: why a member was left out of a round (services.collabs.matching's reasons)
+LEFT_OUT_REASONS = ("language", "blocked", "full", "alone")
+
+
 @dataclass(frozen=True)
 class RoundInfo:
     id: int
@@ -82,35 +83,63 @@ class RoundInfo:
     repeats: int
     unplaced: tuple[int, ...]
     created: bool  # False: the round already existed (a retry after a restart)
+    #: each unplaced member → why (rounds stored before reasons were kept have none)
+    reasons: dict[int, str] = field(default_factory=dict)
 
     @property
     def trios(self) -> int:
         return sum(1 for g in self.groups if len(g.members) == 3)
 
+    def left_out(self) -> dict[str, int]:
+        """How many were left out, by reason (blocks were the only reason before reasons
+        were stored)."""
+        counts = dict.fromkeys(LEFT_OUT_REASONS, 0)
+        for uid in self.unplaced:
+            counts[self.reasons.get(uid, "blocked")] += 1
+        return counts
+
     def summary(self) -> str:
+        told = " I've told each of them privately why." if self.reasons else ""
+        out = self.left_out()
         if not self.groups:
             if self.members < 2:
                 return (
-                    f"Only {self.members} member{'s' if self.members != 1 else ''} opted in and "
+                    f"Only {plural(self.members, 'member')} opted in and "
                     "active: nobody to pair yet. Invite the fam to `/collab optin`!"
                 )
-            return "Nobody could be paired (blocks rule out every pair)."
+            if out["language"] == len(self.unplaced):
+                return (
+                    "Nobody could be paired: no two members free this round share a language."
+                    + told
+                )
+            return "Nobody could be paired (blocks rule out every pair)." + told
         pairs = len(self.groups) - self.trios
         parts = [plural(pairs, "pair")] if pairs else []
         if self.trios:
             parts.append(plural(self.trios, "trio") + " (the odd one out included)")
-        text = f"Matched **{self.members - len(self.unplaced)}** members: {' and '.join(parts)}."
+        matched = plural(self.members - len(self.unplaced), "member")
+        text = f"Matched **{matched}**: {' and '.join(parts)}."
         if self.repeats:
             text += (
                 f" {plural(self.repeats, 'group')} repeat a partner from recent rounds: "
                 "no other match was possible for them."
             )
-        if self.unplaced:
+        if out["language"]:
             text += (
-                f" {plural(len(self.unplaced), 'member')} could not be placed: blocks rule out "
+                " No shared language with anyone free this round for "
+                f"{plural(out['language'], 'member')}."
+            )
+        if out["blocked"]:
+            text += (
+                f" {plural(out['blocked'], 'member')} could not be placed: blocks rule out "
                 "everyone available for them."
             )
-        return text
+        if out["full"]:
+            text += (
+                f" No room left for {plural(out['full'], 'member')}: everyone free who speaks "
+                "their languages was already matched."
+            )
+        return text + (told if self.unplaced else "")
 
 
 @dataclass(frozen=True)
@@ -141,6 +170,8 @@ class Stats:
     opted_in: int
     paused: int
     last_round_at: datetime | None
+    #: members rounds couldn't place, by reason (LEFT_OUT_REASONS), over every round
+    left_out: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -150,13 +181,6 @@ class AnswerResult:
     answer: str
     partners: tuple[int, ...]
     changed: bool
-
-
-@dataclass(frozen=True)
-class DueRound:
-    guild_id: int
-    run: datetime | None  # the slot to run now (late within the grace window or on time)
-    missed: tuple[datetime, ...] = field(default_factory=tuple)
 
 
 def to_profile(row: CollabMember) -> CollabProfile:

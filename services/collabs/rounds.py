@@ -102,6 +102,7 @@ class CollabRounds(CollabPart):
                         "groups": len(result.groups),
                         "repeats": result.repeats,
                         "unplaced": list(result.unplaced),
+                        "unplaced_why": {str(u): why for u, why in result.reasons.items()},
                         "total_score": round(result.pair_total, 3),
                         "created_at": now,
                     }
@@ -126,6 +127,7 @@ class CollabRounds(CollabPart):
             repeats=result.repeats,
             unplaced=result.unplaced,
             created=True,
+            reasons=dict(result.reasons),
         )
 
     async def _store_groups(
@@ -217,6 +219,7 @@ class CollabRounds(CollabPart):
             repeats=row.repeats,
             unplaced=tuple(row.unplaced or ()),
             created=False,
+            reasons={int(u): why for u, why in (row.unplaced_why or {}).items()},
         )
 
     async def group(self, group_id: int) -> GroupInfo | None:

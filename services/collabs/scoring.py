@@ -61,7 +61,8 @@ def _dtype_for(bits: int) -> type[np.unsignedinteger[Any]]:
 
 
 class _Vocab:
-    """Labels → bit positions for one round; past 64 labels bits are shared (blurs a little)."""
+    """Labels → bit positions for one round; past 64 labels bits are shared (blurs a little:
+    fine for niches; languages are the 27 of data/collabs/languages.yaml, so never blurred)."""
 
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
@@ -116,6 +117,8 @@ class Features:
     family: npt.NDArray[Any]
     fmt: npt.NDArray[np.uint8]
     lang: npt.NDArray[Any]
+    #: lang with "didn't say" (0) as every bit: who a member can collab with, language-wise
+    speaks: npt.NDArray[Any]
     band: npt.NDArray[np.int32]  # codes into band_table
     band_table: npt.NDArray[np.float32]
     tz: npt.NDArray[np.int32]  # codes into tz_table
@@ -145,12 +148,14 @@ class Features:
             primary_family.append(family_ids.setdefault(first_family, len(family_ids)))
         band, band_values = _codes([None if c.band is None else float(c.band) for c in candidates])
         tz, tz_values = _codes([c.utc_offset for c in candidates])
+        lang = langs.array(lang_m)
         return cls(
             user_ids=np.array([c.user_id for c in candidates], np.int64),
             niche=niches.array(niche_m),
             family=families.array(family_m),
             fmt=np.array(fmt_m, np.uint8),
-            lang=langs.array(lang_m),
+            lang=lang,
+            speaks=np.where(lang == 0, np.iinfo(lang.dtype).max, lang).astype(lang.dtype),
             band=band,
             band_table=_table(band_values, _band_points),
             tz=tz,
@@ -163,10 +168,20 @@ class Features:
         )
 
 
+def speak_together(f: Features, *members: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Element-wise: do these members (index arrays of one shape) share one language? A member
+    who gave no language fits anyone; a trio needs one language all three speak."""
+    common = f.speaks[members[0]]
+    for other in members[1:]:
+        common = common & f.speaks[other]
+    return np.asarray(common != 0)
+
+
 def scores(
     f: Features, rows: npt.NDArray[np.int64], cols: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.float32]:
-    """Score matrix rows × cols (vectorised; no Python loop over pairs)."""
+    """Score matrix rows × cols (vectorised; no Python loop over pairs). A pair who share no
+    language scores -inf: it is never a collab, whatever else fits."""
     out = f.band_table[f.band[rows][:, None], f.band[cols][None, :]]
     out += f.tz_table[f.tz[rows][:, None], f.tz[cols][None, :]]
     out += W_BASE
@@ -188,6 +203,7 @@ def scores(
     if unknown_r.any() or unknown_c.any():
         unknown = unknown_r[:, None] | unknown_c[None, :]
         out += unknown * np.float32(UNKNOWN * W_LANGUAGE)
+    out[(f.speaks[rows][:, None] & f.speaks[cols][None, :]) == 0] = -np.inf
     return out
 
 
@@ -203,7 +219,8 @@ def best_partners(
     exclude: Iterable[int] = (),
     limit: int = 5,
 ) -> list[tuple[Candidate, float]]:
-    """The `limit` best-scoring others for one member (vectorised), excluding some user ids."""
+    """The `limit` best-scoring others for one member (vectorised), excluding some user ids
+    and everyone who shares no language with them."""
     skip = set(exclude) | {me.user_id}
     pool = [c for c in others if c.user_id not in skip]
     if not pool:
@@ -211,7 +228,7 @@ def best_partners(
     f = Features.encode([me, *pool])
     s = scores(f, np.array([0]), np.arange(1, len(pool) + 1))[0]
     order = np.argsort(-s, kind="stable")[:limit]
-    return [(pool[i], float(s[i])) for i in order.tolist()]
+    return [(pool[i], float(s[i])) for i in order.tolist() if np.isfinite(s[i])]
 
 
 def upper_bound(candidates: Sequence[Candidate], *, sample_block: int = 2000) -> float:
@@ -227,5 +244,6 @@ def upper_bound(candidates: Sequence[Candidate], *, sample_block: int = 2000) ->
         rows = np.arange(start, min(n, start + sample_block), dtype=np.int64)
         s = scores(f, rows, cols)
         s[np.arange(len(rows)), rows] = -np.inf
-        total += float(s.max(axis=1).sum())
+        best = s.max(axis=1)
+        total += float(best[np.isfinite(best)].sum())  # nobody to pair with: nothing to gain
     return total / 2

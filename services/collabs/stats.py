@@ -1,4 +1,5 @@
-"""A guild's collab numbers for moderators: rounds, groups, trios, repeats and answers."""
+"""A guild's collab numbers for moderators: rounds, groups, trios, repeats, answers, and who
+rounds couldn't match (and why)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from sqlalchemy import func, select
 
 from models.collabs import CollabGroup, CollabGroupMember, CollabMember, CollabRound, CollabSettings
 from services.collabs.base import CollabPart
-from services.collabs.results import ANSWERS, Stats, to_settings
+from services.collabs.results import ANSWERS, LEFT_OUT_REASONS, Stats, to_settings
 
 
 class CollabStats(CollabPart):
@@ -55,11 +56,22 @@ class CollabStats(CollabPart):
                     ).where(CollabMember.guild_id == guild_id, CollabMember.opted_in.is_(True))
                 )
             ).one()
+            left_out = (
+                await s.execute(
+                    select(CollabRound.unplaced, CollabRound.unplaced_why).where(
+                        CollabRound.guild_id == guild_id
+                    )
+                )
+            ).all()
             repeat_groups = await s.scalar(
                 select(func.count())
                 .select_from(CollabGroup)
                 .where(CollabGroup.guild_id == guild_id, CollabGroup.repeat.is_(True))
             )
+        why = dict.fromkeys(LEFT_OUT_REASONS, 0)
+        for unplaced, reasons in left_out:
+            for uid in unplaced or ():
+                why[(reasons or {}).get(str(uid), "blocked")] += 1  # blocks: the only reason once
         return Stats(
             settings=to_settings(settings) if settings else None,
             rounds=int(rounds or 0),
@@ -72,4 +84,5 @@ class CollabStats(CollabPart):
             opted_in=int(opted or 0),
             paused=int(paused or 0),
             last_round_at=last,
+            left_out=why,
         )

@@ -9,14 +9,15 @@ import numpy as np
 import numpy.typing as npt
 
 from services.collabs.pairs import PairSet
-from services.collabs.scoring import MAX_SCORE, Features, scores
+from services.collabs.scoring import MAX_SCORE, Features, scores, speak_together
 
 PLACE_DEPTH = 3  # how far an odd one out may push others around to fit in
 PLACE_TRIES = 8
 
 
 class TrioPlacer:
-    """Puts an odd one out into the pair it fits best (one extra per pair), never across a block.
+    """Puts an odd one out into the pair it fits best (one extra per pair), never across a block
+    and only where all three share a language.
 
     If blocks leave no pair open to them, one pair is re-shuffled: the leftover takes one
     member's place and the displaced member joins another pair as the trio instead.
@@ -44,7 +45,8 @@ class TrioPlacer:
         banned = self.blocked.contains(xs, ga) | self.blocked.contains(xs, gb)
         repeat = self.recent.contains(xs, ga) | self.recent.contains(xs, gb)
         fit = (sa + sb).astype(np.float64) - np.where(repeat, 10 * MAX_SCORE, 0.0)
-        fit[banned | ~self.open | np.isin(ga, xs)] = -np.inf
+        mute = ~speak_together(self.f, xs, ga, gb)  # a trio needs one language all three speak
+        fit[banned | mute | ~self.open | np.isin(ga, xs)] = -np.inf
         return fit, repeat, sa, sb
 
     def _join(self, x: int, g: int, fit: Any) -> None:
@@ -72,9 +74,11 @@ class TrioPlacer:
             for stay in list(members):
                 if self.blocked.contains(one, np.array([stay]))[0]:
                     continue
+                pair = float(scores(self.f, one, np.array([stay]))[0, 0])
+                if not np.isfinite(pair):
+                    continue  # no language in common: never a pair
                 rest = [m for m in members if m != stay]
                 saved = (list(members), list(self.scores[g]), self.repeat[g], bool(self.open[g]))
-                pair = float(scores(self.f, one, np.array([stay]))[0, 0])
                 self.groups[g] = [stay, x]
                 self.scores[g] = [pair]
                 self.repeat[g] = bool(self.recent.contains(one, np.array([stay]))[0])

@@ -3,42 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
-
-import pytest
 
 from core.bot import AnyBot
 from core.clock import ManualClock
 from core.db import Database
-from services.collabs import SLOT_KIND, CollabService
+from services.collabs import FOLLOWUP_KIND, SLOT_KIND, CollabService
 from services.container import Services
 from services.niches import NicheService
 from services.profiles import ProfileService
 from tests.conftest import ALICE_ID, BOB_ID, GUILD_ID, MOD_ID, BotFactory
 from tests.fakediscord import FakeDiscord
+from tests.util import eventually
 
 COLLABS_ID = 3_000_000_000_000_000_077
 CARA_ID = 2_000_000_000_000_000_044
-
-
-@pytest.fixture
-async def bot_factory(bot_factory: BotFactory) -> AsyncIterator[BotFactory]:
-    """The shared factory, plus: background collab work ends before the bots stop (so no
-    transaction is cut off and left open on PostgreSQL for the next test)."""
-    started: list[AnyBot] = []
-
-    async def factory(**kwargs: Any) -> AnyBot:
-        bot = await bot_factory(**kwargs)
-        started.append(bot)
-        return bot
-
-    yield factory
-    for bot in started:
-        cog = bot.get_cog("CollabsCog")
-        if cog is not None and not bot.is_closed():
-            await asyncio.wait_for(cog.idle(), timeout=30)  # type: ignore[attr-defined]
 
 
 async def _profiles(bot: AnyBot, *ids: int) -> None:
@@ -194,24 +174,29 @@ async def test_round_threads_intro_followup_answers_and_stats(
             "day": "wed",
             "time": "18:00",
             "timezone": "UTC",
+            "followup_days": 1,
+            "history": 1,
         },
     )
-    assert "every Wed at 18:00 (UTC)" in await _answer(h)
+    text = await _answer(h)
+    assert "every Wed at 18:00 (UTC)" in text
+    assert "Follow-ups after 1 day; no repeat partners within 1 round." in text, text
     for uid in (ALICE_ID, BOB_ID, CARA_ID):
         await (await fake.slash(GUILD_ID, uid, "collab optin")).response()
 
     h = await fake.slash(GUILD_ID, MOD_ID, "collab-rounds run-now")
     text = await _answer(h)
     assert "Round done!" in text and "trio" in text, text
-    [thread] = _threads(fake)
+    [thread] = await fake.wait_for(lambda: _threads(fake))  # intros go out right after
+    intro = await fake.wait_for(lambda: fake.messages(thread.id))
     assert sorted(thread.thread_members) == sorted([fake.bot_user.id, ALICE_ID, BOB_ID, CARA_ID])
     assert thread.type == 12  # private
-    intro = await fake.wait_for(lambda: fake.messages(thread.id))
     assert sorted(intro[0]["pinged_user_ids"]) == sorted([ALICE_ID, BOB_ID, CARA_ID])
     embed = intro[0]["embeds"][0]
     assert embed["title"] == "Why you were matched"
     assert "PlantTok" in embed["description"] or "HomeTok" in embed["description"]
     assert "Two collab ideas" in embed["fields"][0]["name"]
+    assert embed["footer"]["text"] == "I'll check in in 1 day: did you collab? 🎬"
 
     [announcement] = await fake.wait_for(lambda: fake.messages(COLLABS_ID))
     assert "New collab round! 3 creators matched" in announcement["content"]
@@ -220,10 +205,10 @@ async def test_round_threads_intro_followup_answers_and_stats(
     h = await fake.slash(GUILD_ID, MOD_ID, "collab-rounds run-now")
     assert "just ran" in await _answer(h)  # no accidental double round
 
-    cog = _cog(bot)
-    assert await cog.tick_followups() == 0
-    clock.advance(days=7)
-    assert await cog.tick_followups() == 1
+    assert await bot.deliveries.run(FOLLOWUP_KIND) == []  # not due yet
+    assert bot.deliveries.next_wake(FOLLOWUP_KIND) == clock.now() + timedelta(days=1)
+    clock.advance(days=1)
+    await bot.deliveries.run(FOLLOWUP_KIND)
     msgs = await fake.wait_for(
         lambda: len(fake.messages(thread.id)) == 2 and fake.messages(thread.id)
     )
@@ -313,7 +298,9 @@ async def test_restart_mid_round_neither_repairs_nor_loses_pairs(
     from core.slots import SlotStore
 
     slots = SlotStore(db, clock)
-    assert await slots.claim(SLOT_KIND, str(GUILD_ID), slot)
+    assert await slots.claim(
+        SLOT_KIND, str(GUILD_ID), slot, owner="a-process-that-died", guild_id=GUILD_ID
+    )
     before = await svc.create_round(GUILD_ID, slot)  # ...and then the process died
 
     bot = await bot_factory(clock=clock)
@@ -341,10 +328,10 @@ async def test_scheduled_rounds_run_once_and_record_missed_slots(
     clock = ManualClock()  # Monday 2026-01-05 12:00 UTC
     bot = await bot_factory(clock=clock)
     await _profiles(bot, ALICE_ID, BOB_ID)
-    cog = _cog(bot)
+    svc = _cog(bot).service
     for uid in (ALICE_ID, BOB_ID):
-        await cog.service.optin(GUILD_ID, uid)
-    cfg = await cog.service.setup(
+        await svc.optin(GUILD_ID, uid)
+    cfg = await svc.setup(
         GUILD_ID,
         MOD_ID,
         channel_id=COLLABS_ID,
@@ -353,20 +340,31 @@ async def test_scheduled_rounds_run_once_and_record_missed_slots(
         at="18:00",
         timezone="UTC",
     )
-    await cog.reschedule(GUILD_ID)
-    assert f"collab:round:{GUILD_ID}" in bot.scheduler.job_ids()
-    assert await cog.tick_guild(GUILD_ID) is None  # not yet
+    assert cfg.next_round_at is not None
+
+    async def armed() -> bool:  # the setup re-planned the rounds: core wakes up at the slot
+        return bot.deliveries.next_wake(SLOT_KIND) == cfg.next_round_at
+
+    await eventually(armed, what="the next round is planned")
+    assert f"delivery:{SLOT_KIND}" in bot.scheduler.job_ids()
+    await bot.deliveries.run(SLOT_KIND)
+    assert await svc.round_at(GUILD_ID, cfg.next_round_at) is None  # not yet
     clock.set(cfg.next_round_at + timedelta(minutes=3))
-    ran = await cog.tick_guild(GUILD_ID)
-    assert ran is not None and ran.slot_at == cfg.next_round_at and len(ran.groups) == 1
-    assert await cog.tick_guild(GUILD_ID) is None  # the same slot never runs twice
+    await bot.deliveries.run(SLOT_KIND)
+    await bot.deliveries.run(SLOT_KIND)  # the same slot never runs twice
+    ran = await svc.round_at(GUILD_ID, cfg.next_round_at)
+    assert ran is not None and len(ran.groups) == 1 and not ran.manual
     await fake.wait_for(lambda: _threads(fake) and fake.messages(_threads(fake)[0].id))
+    assert (await svc.stats(GUILD_ID)).rounds == 1
+    moved = await svc.settings(GUILD_ID)
+    assert moved is not None and moved.next_round_at == cfg.next_round_at + timedelta(days=7)
     clock.advance(days=21)  # "offline" for three weeks: two slots missed, the last one late
-    late = await cog.tick_guild(GUILD_ID)
-    assert late is not None and late.slot_at == cfg.next_round_at + timedelta(days=21)
-    assert late.groups[0].repeat  # only two members: a repeat, flagged
+    await bot.deliveries.run(SLOT_KIND)
+    late = await svc.round_at(GUILD_ID, cfg.next_round_at + timedelta(days=21))
+    assert late is not None and late.groups[0].repeat  # only two members: a repeat, flagged
     history = await bot.slots.history(SLOT_KIND, str(GUILD_ID))
-    assert [s.status for s in history] == ["done", "missed", "missed", "done"]
+    assert [s.status for s in reversed(history)] == ["done", "missed", "missed", "done"]
+    assert (await svc.stats(GUILD_ID)).rounds == 2
 
 
 async def test_members_who_leave_are_taken_out_of_rounds(

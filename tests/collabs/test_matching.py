@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import itertools
 import random
 import statistics
@@ -22,6 +24,14 @@ from services.collabs import (
     scores,
     synthetic_candidates,
 )
+
+
+def _community(n: int, seed: int = 0) -> list[Candidate]:
+    """Simulated members who all speak English too (for tests about anything but language)."""
+    return [
+        dataclasses.replace(c, languages=c.languages | {"English"})
+        for c in synthetic_candidates(n, seed=seed)
+    ]
 
 
 def _pairs_in(result: MatchResult) -> set[frozenset[int]]:
@@ -55,7 +65,7 @@ def test_score_prefers_fit_and_is_symmetric() -> None:
 
 @pytest.mark.parametrize("n", [2, 3, 5, 7, 20, 101])
 def test_odd_counts_make_one_trio_and_drop_nobody(n: int) -> None:
-    candidates = synthetic_candidates(n, seed=n)
+    candidates = _community(n, seed=n)
     result = match(candidates)
     _everyone_once(result, candidates)
     assert result.unplaced == ()
@@ -64,14 +74,14 @@ def test_odd_counts_make_one_trio_and_drop_nobody(n: int) -> None:
 
 
 def test_one_member_alone_is_reported_unplaced() -> None:
-    result = match(synthetic_candidates(1))
+    result = match(_community(1))
     assert result.groups == () and result.unplaced == (10_000,)
 
 
 def test_blocks_are_never_crossed_even_in_trios() -> None:
     rng = random.Random(5)
     for n in (9, 15, 40):
-        candidates = synthetic_candidates(n, seed=n)
+        candidates = _community(n, seed=n)
         ids = [c.user_id for c in candidates]
         blocked = {(a, b) for a, b in (rng.sample(ids, 2) for _ in range(n))}
         result = match(candidates, blocked=blocked)
@@ -81,7 +91,7 @@ def test_blocks_are_never_crossed_even_in_trios() -> None:
 
 
 def test_a_member_who_blocked_everyone_is_unplaced_not_paired() -> None:
-    candidates = synthetic_candidates(4)
+    candidates = _community(4)
     me = candidates[0].user_id
     blocked = [(me, c.user_id) for c in candidates[1:]]
     result = match(candidates, blocked=blocked)
@@ -91,7 +101,7 @@ def test_a_member_who_blocked_everyone_is_unplaced_not_paired() -> None:
 
 
 def test_no_repeat_pairs_across_six_rounds_when_avoidable() -> None:
-    candidates = synthetic_candidates(12, seed=3)
+    candidates = _community(12, seed=3)
     history: list[set[frozenset[int]]] = []
     for _round in range(6):
         recent = [tuple(p) for rnd in history[-6:] for p in rnd]
@@ -104,14 +114,14 @@ def test_no_repeat_pairs_across_six_rounds_when_avoidable() -> None:
 
 
 def test_repeats_are_flagged_when_nothing_else_exists() -> None:
-    a, b = synthetic_candidates(2)
+    a, b = _community(2)
     result = match([a, b], recent=[(a.user_id, b.user_id)])
     assert [g.members for g in result.groups] == [(a.user_id, b.user_id)]
     assert result.groups[0].repeat and result.repeats == 1
 
 
 def test_repeat_used_only_for_the_member_who_needs_it() -> None:
-    candidates = synthetic_candidates(6, seed=9)
+    candidates = _community(6, seed=9)
     ids = [c.user_id for c in candidates]
     # the first member was recently paired with everyone but one...
     recent = [(ids[0], other) for other in ids[1:5]]
@@ -139,6 +149,85 @@ def test_best_partners_exclude_and_rank() -> None:
     assert values == pytest.approx(everyone[:5], rel=1e-5)
 
 
+# ---------------------------------------------------------------- a shared language
+
+
+def _speaker(uid: int, *languages: str, niche: str = "PlantTok", zone: float = 0.0) -> Candidate:
+    return Candidate(uid, (niche,), (niche,), 1, frozenset({"duet"}), frozenset(languages), zone)
+
+
+def test_members_who_share_no_language_are_never_grouped_round_after_round() -> None:
+    """The reported rounds: a Spanish-only and a Portuguese-only creator whose niche fits
+    English-only members perfectly, and a bilingual member free to take one of them."""
+    es = _speaker(1, "Spanish", niche="PlantTok")
+    pt = _speaker(2, "Portuguese", niche="BookTok")
+    english = [
+        _speaker(3, "English", niche="PlantTok"),
+        _speaker(4, "English", niche="BookTok"),
+        _speaker(5, "English", niche="Gaming"),
+        _speaker(6, "English", niche="Gaming"),
+    ]
+    bilingual = _speaker(7, "English", "Spanish", niche="Gaming", zone=9.0)
+    candidates = [es, pt, *english, bilingual]
+    by_id = {c.user_id: c for c in candidates}
+    recent: list[tuple[int, int]] = []
+    for _round in range(2):
+        result = match(candidates, recent=recent)
+        _everyone_once(result, candidates)
+        for g in result.groups:
+            assert _speak_together(*(by_id[u] for u in g.members)), g.members
+        assert frozenset((es.user_id, bilingual.user_id)) in _pairs_in(result)
+        assert result.unplaced == (pt.user_id,)
+        assert result.reasons == {pt.user_id: "language"}
+        assert result.matched == 6
+        recent += [(a, b) for p in _pairs_in(result) for a, b in [tuple(p)]]
+
+
+def test_a_trio_shares_one_language_not_just_pairwise_ones() -> None:
+    a = _speaker(1, "English", "Spanish")
+    b = _speaker(2, "Spanish", "Portuguese")
+    c = _speaker(3, "Portuguese", "English")
+    result = match([a, b, c])
+    assert [len(g.members) for g in result.groups] == [2]
+    assert len(result.unplaced) == 1
+    assert result.reasons == {result.unplaced[0]: "full"}  # a partner existed, already taken
+
+
+def test_why_a_member_was_left_out() -> None:
+    alone = match([_speaker(1, "English")])
+    assert alone.reasons == {1: "alone"}
+    blocked = match(
+        [
+            _speaker(1, "English"),
+            _speaker(2, "English"),
+            _speaker(3, "English"),
+            _speaker(4, "Hindi"),
+            _speaker(5, "English"),
+        ],
+        blocked=[(1, 2)],
+    )
+    assert blocked.reasons == {4: "language"}
+    everyone_blocked = match(
+        [
+            _speaker(1, "Hindi"),
+            _speaker(2, "Hindi"),
+            _speaker(3, "English"),
+            _speaker(4, "English"),
+        ],
+        blocked=[(1, 2)],
+    )
+    assert everyone_blocked.reasons == {1: "blocked", 2: "blocked"}
+
+
+def test_suggestions_only_name_members_who_share_a_language() -> None:
+    me = _speaker(1, "English")
+    twin_in_spanish = _speaker(2, "Spanish")  # the same niche, zone and band: a perfect fit
+    far_in_english = _speaker(3, "English", niche="Gaming", zone=9.0)
+    found = best_partners(me, [twin_in_spanish, far_in_english])
+    assert [c.user_id for c, _s in found] == [3]
+    assert best_partners(me, [twin_in_spanish]) == []
+
+
 # ---------------------------------------------------------------- quality vs exact optimum
 
 
@@ -147,7 +236,8 @@ def _optimum(candidates: list[Candidate], banned: set[frozenset[int]]) -> float:
     s = scores(Features.encode(candidates), np.arange(n), np.arange(n))
     graph = nx.Graph()
     for i, j in itertools.combinations(range(n), 2):
-        if frozenset((candidates[i].user_id, candidates[j].user_id)) not in banned:
+        pair = frozenset((candidates[i].user_id, candidates[j].user_id))
+        if pair not in banned and np.isfinite(s[i, j]):  # no shared language: no edge
             graph.add_edge(i, j, weight=float(s[i, j]))
     chosen = nx.max_weight_matching(graph)
     return float(sum(graph[a][b]["weight"] for a, b in chosen))
@@ -194,7 +284,7 @@ def test_odd_one_out_blocked_from_every_pair_gets_a_reshuffle() -> None:
 
     a, b = creator(1, "PlantTok", 0.0, "en"), creator(2, "PlantTok", 0.0, "en")
     c, d = creator(3, "BookTok", 0.0, "en"), creator(4, "BookTok", 0.0, "en")
-    e = creator(5, "Gaming", 9.0, "ja")  # fits nobody: the matching leaves them over
+    e = creator(5, "Gaming", 9.0, "en")  # fits nobody well: the matching leaves them over
     blocked = [(5, 1), (3, 5)]  # ...and they blocked one member of each pair
     result = match([a, b, c, d, e], blocked=blocked)
     assert result.unplaced == ()
@@ -202,29 +292,40 @@ def test_odd_one_out_blocked_from_every_pair_gets_a_reshuffle() -> None:
     assert not _pairs_in(result) & {frozenset(p) for p in blocked}
 
 
-def _placeable(ids: list[int], banned: set[frozenset[int]]) -> bool:
-    """Brute force: can everyone be put in pairs (plus one trio if odd) without a block?"""
+def _speak_together(*members: Candidate) -> bool:
+    """Every member of the group shares one language (a member who gave none fits anyone)."""
+    known = [c.languages for c in members if c.languages]
+    return not known or bool(frozenset.intersection(*known))
 
-    def ok(*members: int) -> bool:
-        return all(frozenset(p) not in banned for p in itertools.combinations(members, 2))
 
-    def go(rest: tuple[int, ...], trio_left: bool) -> bool:
-        if not rest:
-            return True
-        first, others = rest[0], rest[1:]
+def _best_coverage(candidates: list[Candidate], banned: set[frozenset[int]]) -> int:
+    """Brute force: the most members that disjoint pairs and trios can hold, with no block
+    inside a group and one language every member of the group speaks (any number of trios)."""
+
+    def ok(*members: Candidate) -> bool:
+        return _speak_together(*members) and all(
+            frozenset((a.user_id, b.user_id)) not in banned
+            for a, b in itertools.combinations(members, 2)
+        )
+
+    @functools.cache
+    def best(rest: frozenset[int]) -> int:
+        if len(rest) < 2:
+            return 0
+        first = min(rest)
+        others = sorted(rest - {first})
+        value = best(rest - {first})  # the first one stays out
+        me = candidates[first]
         for i, b in enumerate(others):
-            if not ok(first, b):
+            if not ok(me, candidates[b]):
                 continue
-            after = others[:i] + others[i + 1 :]
-            if go(after, trio_left):
-                return True
-            if trio_left:
-                for j, c in enumerate(after):
-                    if ok(first, b, c) and go(after[:j] + after[j + 1 :], False):
-                        return True
-        return False
+            value = max(value, 2 + best(rest - {first, b}))
+            for c in others[i + 1 :]:
+                if ok(me, candidates[b], candidates[c]):
+                    value = max(value, 3 + best(rest - {first, b, c}))
+        return value
 
-    return go(tuple(ids), len(ids) % 2 == 1)
+    return best(frozenset(range(len(candidates))))
 
 
 @settings(max_examples=60, deadline=None)
@@ -255,5 +356,10 @@ def test_round_invariants_hold_on_any_instance(
         assert 2 <= len(g.members) <= 3
         inside = {frozenset(p) for p in itertools.combinations(g.members, 2)}
         assert g.repeat == bool(inside & recent_set)  # flagged exactly when it repeats
-    if _placeable(ids, banned):  # nobody dropped whenever blocks allow it at all
-        assert result.unplaced == ()
+    by_id = {c.user_id: c for c in candidates}
+    for g in result.groups:  # a shared language is a requirement, in pairs and trios alike
+        assert _speak_together(*(by_id[u] for u in g.members)), g
+    # everyone who can be matched is: as many placed as any grouping could place
+    assert result.matched == _best_coverage(candidates, banned)
+    for uid in result.unplaced:  # and each one left out is told why
+        assert result.reasons[uid] in ("alone", "language", "blocked", "full")

@@ -12,15 +12,21 @@ from sqlalchemy import func, select
 from core.clock import ManualClock
 from core.db import Database
 from core.errors import DomainError
+from core.slots import SlotStore
 from models.collabs import CollabBlock, CollabGroupMember, CollabMember
 from models.delivery import OutboxMessage
 from services.collabs import CollabService, parse_formats, parse_languages
+from services.directory import DirectoryService
 from services.niches import NicheService
 from services.profiles import ProfileService
 
 G = 42
 NICHES = ["PlantTok", "BookTok", "FoodTok", "HomeTok", "Gaming", "Beauty"]
 ZONES = ["America/New_York", "Europe/London", "Europe/Berlin", "Asia/Tokyo"]
+
+
+def everywhere(_guild_id: int) -> bool:
+    return True
 
 
 @pytest.fixture
@@ -200,15 +206,22 @@ async def test_intros_followups_answers_and_stats(
     await _creators(db, clock, svc, 4)
     rnd = await svc.create_round(G, clock.now())
     g1, g2 = rnd.groups
-    assert await svc.queue_intro(g1.id, thread_id=9001, channel_id=1, payload={"content": "hi"})
-    assert not await svc.queue_intro(g1.id, thread_id=9002, channel_id=1, payload={})
-    assert await svc.queue_intro(g2.id, thread_id=None, channel_id=1, payload={"content": "hi"})
-    assert await svc.pending_intros(G) == []
-    assert await svc.queue_followups(clock.now()) == 0  # not due for 7 days
-    assert await svc.next_followup_at() == clock.now() + timedelta(days=7)
+    assert await svc.rounds_introducing(everywhere) == [(rnd.id, G, rnd.slot_at)]
+    assert await svc.rounds_introducing(lambda _g: False) == []  # another process's guild
+    work = await svc.intro_work(rnd.id)
+    assert work is not None and work.groups == rnd.groups and work.channel_id is None
+    assert await svc.queue_intro(g1.id, thread_id=9001, channel_id=1)
+    assert not await svc.queue_intro(g1.id, thread_id=9002, channel_id=1)
+    assert await svc.queue_intro(g2.id, thread_id=None, channel_id=1)
+    assert await svc.rounds_introducing(everywhere) == []
+    now = clock.now()
+    assert await svc.followups_due(now, everywhere) == []  # not due for 7 days
+    assert await svc.next_followup_at(now, everywhere) == now + timedelta(days=7)
     clock.advance(days=7)
-    assert await svc.queue_followups(clock.now()) == 2
-    assert await svc.queue_followups(clock.now()) == 0  # exactly once
+    assert await svc.followups_due(clock.now(), everywhere) == [(G, now + timedelta(days=7))]
+    assert await svc.queue_followups(G, clock.now()) == 2
+    assert await svc.queue_followups(G, clock.now()) == 0  # exactly once
+    assert await svc.followups_due(clock.now(), everywhere) == []
     async with db.read() as s:
         rows = (await s.execute(select(OutboxMessage.purpose, OutboxMessage.kind))).all()
     assert sorted(rows) == sorted(
@@ -246,7 +259,7 @@ async def test_profile_delete_erases_collab_data(
 # ---------------------------------------------------------------- the schedule
 
 
-async def test_schedule_setup_due_catch_up_and_biweekly(
+async def test_schedule_setup_due_slots_and_biweekly(
     db: Database, clock: ManualClock, svc: CollabService
 ) -> None:
     # Monday 2026-01-05 12:00 UTC
@@ -263,20 +276,30 @@ async def test_schedule_setup_due_catch_up_and_biweekly(
     )
     assert cfg.next_round_at == datetime(2026, 1, 7, 17, 0, tzinfo=UTC)
     assert "every Wed at 18:00" in cfg.describe()
-    assert await svc.due(G, clock.now()) is None
-    clock.set(datetime(2026, 1, 7, 19, 0, tzinfo=UTC))  # an hour late: run it
-    due = await svc.due(G, clock.now())
-    assert due is not None and due.run == cfg.next_round_at and due.missed == ()
-    assert await svc.advance(G, clock.now()) == datetime(2026, 1, 14, 17, 0, tzinfo=UTC)
+    assert await svc.due_rounds(clock.now(), everywhere) == []
+    assert await svc.next_round(clock.now(), everywhere) == cfg.next_round_at
+    clock.set(datetime(2026, 1, 7, 19, 0, tzinfo=UTC))  # an hour late: due
+    assert await svc.due_rounds(clock.now(), everywhere) == [(G, cfg.next_round_at)]
+    assert await svc.due_rounds(clock.now(), lambda _g: False) == []  # another process's guild
+    assert await svc.next_round(clock.now(), everywhere) == datetime(2026, 1, 14, 17, 0, tzinfo=UTC)
+    assert await svc.advance(G, cfg.next_round_at) == datetime(2026, 1, 14, 17, 0, tzinfo=UTC)
+    assert await svc.due_rounds(clock.now(), everywhere) == []
     clock.set(datetime(2026, 1, 28, 18, 0, tzinfo=UTC))  # offline for two weeks
-    due = await svc.due(G, clock.now())
-    assert due is not None and due.run == datetime(2026, 1, 28, 17, 0, tzinfo=UTC)
-    assert due.missed == (
+    assert [at for _g, at in await svc.due_rounds(clock.now(), everywhere)] == [
         datetime(2026, 1, 14, 17, 0, tzinfo=UTC),
         datetime(2026, 1, 21, 17, 0, tzinfo=UTC),
+        datetime(2026, 1, 28, 17, 0, tzinfo=UTC),
+    ]
+    # a missed slot moves the next round past it, never back
+    assert await svc.advance(G, datetime(2026, 1, 14, 17, 0, tzinfo=UTC)) == datetime(
+        2026, 1, 21, 17, 0, tzinfo=UTC
+    )
+    assert await svc.advance(G, datetime(2026, 1, 7, 17, 0, tzinfo=UTC)) == datetime(
+        2026, 1, 21, 17, 0, tzinfo=UTC
     )
     paused = await svc.set_paused(G, True)
-    assert paused.next_round_at is None and await svc.due(G, clock.now()) is None
+    assert paused.next_round_at is None and await svc.due_rounds(clock.now(), everywhere) == []
+    assert await svc.next_round(clock.now(), everywhere) is None
     with pytest.raises(DomainError, match="already paused"):
         await svc.set_paused(G, True)
     bi = await svc.setup(
@@ -291,3 +314,129 @@ async def test_schedule_setup_due_catch_up_and_biweekly(
         G, 1, channel_id=5, frequency="monthly", day="fri", at="9am", timezone="UTC"
     )
     assert monthly.next_round_at == datetime(2026, 2, 6, 9, 0, tzinfo=UTC)
+
+
+async def test_every_change_of_who_is_due_or_when_replans_its_delivery(
+    db: Database, clock: ManualClock
+) -> None:
+    asked: list[str] = []
+    svc = CollabService(db, clock, NicheService(db), replan=asked.append)
+    await _creators(db, clock, svc, 2)
+    await svc.setup(G, 1, channel_id=5, frequency="weekly", day="wed", at="18:00", timezone="UTC")
+    assert asked == ["collab_round"]
+    await svc.set_paused(G, True)
+    await svc.set_paused(G, False)
+    assert asked == ["collab_round"] * 3
+    asked.clear()
+    rnd = await svc.run_round(G, clock.now(), manual=True)
+    assert asked == ["collab_intro"]  # its intros go out at once, not at the next sweep
+    await svc.queue_intro(rnd.groups[0].id, thread_id=None, channel_id=5)
+    assert asked == ["collab_intro", "collab_followup"]  # a follow-up is now on the calendar
+
+
+# ---------------------------------------------------------------- copy
+
+
+async def test_every_count_in_the_copy_reads_right(
+    db: Database, clock: ManualClock, svc: CollabService
+) -> None:
+    [alone] = await _creators(db, clock, svc, 1)
+    rnd = await svc.create_round(G, clock.now())
+    assert rnd.summary().startswith("Only 1 member opted in"), rnd.summary()
+    await svc.setup(G, 1, channel_id=5, frequency="weekly", day="wed", at="18:00", timezone="UTC")
+    clock.advance(minutes=9, seconds=30)
+    with pytest.raises(DomainError, match=r"try again in 1 minute\."):
+        await svc.check_run_now(G)
+    assert alone in rnd.unplaced
+
+
+async def test_suggest_never_lists_someone_who_shares_no_language(
+    db: Database, clock: ManualClock, svc: CollabService
+) -> None:
+    english = await _creators(db, clock, svc, 3)
+    spanish = english[0] + 100
+    await ProfileService(db, clock, NicheService(db)).update(
+        G, spanish, handle="hola", niches=[NICHES[0]], timezone=ZONES[0], follower_band="1k-10k"
+    )
+    await svc.optin(G, spanish, formats="duet, stitch", languages="Spanish")
+    # the same niche, zone and fam size as the first English-only creator: a "perfect" fit
+    assert spanish not in [s.user_id for s in await svc.suggest(G, english[0])]
+    with pytest.raises(DomainError, match="Nobody in collab rounds speaks Spanish yet"):
+        await svc.suggest(G, spanish)
+    await svc.optin(G, english[1], languages="English, Spanish")
+    assert [s.user_id for s in await svc.suggest(G, spanish)] == [english[1]]
+
+
+# ---------------------------------------------------------------- who a round leaves out
+
+
+async def _spanish_only(db: Database, clock: ManualClock, svc: CollabService, uid: int) -> int:
+    await ProfileService(db, clock, NicheService(db)).update(
+        G, uid, handle=f"hola{uid}", niches=["PlantTok"], timezone=ZONES[0]
+    )
+    await svc.optin(G, uid, languages="Spanish")
+    return uid
+
+
+async def test_a_member_nobody_free_speaks_with_is_told_why_and_counted(
+    db: Database, clock: ManualClock, svc: CollabService
+) -> None:
+    await _creators(db, clock, svc, 4)
+    spanish = await _spanish_only(db, clock, svc, 900)
+    await DirectoryService(db, clock).remember_guild(G, "Creator Fam")
+    await svc.setup(G, 1, channel_id=5, frequency="weekly", day="wed", at="18:00", timezone="UTC")
+    slot = clock.now()
+    rnd = await svc.run_round(G, slot, manual=True)
+    assert rnd.unplaced == (spanish,) and rnd.reasons == {spanish: "language"}
+    summary = rnd.summary()
+    assert "Matched **4 members**: 2 pairs." in summary
+    assert "No shared language with anyone free this round for 1 member." in summary
+    assert summary.endswith("I've told each of them privately why.")
+    await svc.run_round(G, slot, manual=True)  # a retry after a crash: nothing twice
+    async with db.read() as s:
+        rows = (
+            await s.execute(
+                select(OutboxMessage.kind, OutboxMessage.target_id, OutboxMessage.payload).where(
+                    OutboxMessage.purpose.in_(("collab_left_out", "collab_announce"))
+                )
+            )
+        ).all()
+    notes = {(kind, target): payload["content"] for kind, target, payload in rows}
+    assert set(notes) == {("dm", spanish), ("channel", 5)}
+    note = notes[("dm", spanish)]
+    assert "No collab match for you in **Creator Fam** this round" in note
+    assert "nobody free this round speaks Spanish" in note and "/collab optin languages:" in note
+    line = notes[("channel", 5)]
+    assert "4 creators matched into 2 groups" in line
+    assert "1 creator had nobody free who speaks their language this round" in line
+    stored = await svc.round_at(G, slot)
+    assert stored is not None and stored.reasons == {spanish: "language"}
+    assert (await svc.stats(G)).left_out == {"language": 1, "blocked": 0, "full": 0, "alone": 0}
+
+
+async def test_run_now_says_how_far_a_round_still_going_out_got(
+    db: Database, clock: ManualClock, svc: CollabService
+) -> None:
+    await _creators(db, clock, svc, 6)
+    await svc.setup(G, 1, channel_id=5, frequency="weekly", day="wed", at="18:00", timezone="UTC")
+    rnd = await svc.run_round(G, clock.now(), manual=True)
+    assert len(rnd.groups) == 3
+    clock.advance(minutes=30)  # long past the cooldown: the round is still going out
+    going_out = (
+        "A round is going out right now: {} of 3 groups introduced so far. I'll finish it, "
+        "no need to run it again."
+    )
+    with pytest.raises(DomainError) as refused:
+        await svc.check_run_now(G)
+    assert str(refused.value) == going_out.format(0)
+    await svc.queue_intro(rnd.groups[0].id, thread_id=None, channel_id=5)
+    with pytest.raises(DomainError) as refused:
+        await svc.check_run_now(G)
+    assert str(refused.value) == going_out.format(1)
+    for group in rnd.groups[1:]:
+        await svc.queue_intro(group.id, thread_id=None, channel_id=5)
+    assert (await svc.check_run_now(G)).guild_id == G  # all out: a new round may run
+    # a round claimed but not stored yet (being matched, or a process died mid-way)
+    await SlotStore(db, clock).claim("collab_round_now", str(G), clock.now(), owner="elsewhere")
+    with pytest.raises(DomainError, match="A round is being matched right now"):
+        await svc.check_run_now(G)
