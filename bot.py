@@ -90,7 +90,7 @@ async def run(settings: Settings, *, force_sync: bool) -> int:
         return 2
     clock: Clock | None = None
     if settings.clock_speed != 1 or settings.clock_start is not None:
-        clock = ScaledClock(settings.clock_speed, settings.clock_start)
+        clock = ScaledClock(settings.clock_speed, settings.clock_start, settings.clock_real_start)
         log.info("clock runs at %sx from %s", settings.clock_speed, clock.now().isoformat())
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()

@@ -24,19 +24,25 @@ class SystemClock:
 
 
 class ScaledClock:
-    """A clock that runs ``speed`` times faster than real time from ``start`` (default: now):
-    a week of rotations, rounds and check-ins in minutes, for the demo and for timing tests of
-    the real process. Waits are scaled by the delivery mechanism, which divides by ``speed``."""
+    """A clock that runs ``speed`` times faster than real time: a week of rotations, rounds and
+    check-ins in minutes, for the demo and for timing tests of the real process.
 
-    def __init__(self, speed: float, start: datetime | None = None) -> None:
+    It reads ``start`` at the wall-clock moment ``real_start`` (Unix seconds; default: now), so
+    a process restarted with the same settings continues the same timeline. Waits are scaled by
+    the delivery mechanism, which divides by ``speed``.
+    """
+
+    def __init__(
+        self, speed: float, start: datetime | None = None, real_start: float | None = None
+    ) -> None:
         if speed <= 0:
             raise ValueError("speed must be > 0")
         self.speed = speed
-        self._start = (start or datetime.now(UTC)).astimezone(UTC)
-        self._real_start = time.monotonic()
+        self._real_start = time.time() if real_start is None else real_start
+        self._start = (start or datetime.fromtimestamp(self._real_start, UTC)).astimezone(UTC)
 
     def now(self) -> datetime:
-        return self._start + timedelta(seconds=(time.monotonic() - self._real_start) * self.speed)
+        return self._start + timedelta(seconds=(time.time() - self._real_start) * self.speed)
 
 
 class ManualClock:

@@ -73,6 +73,7 @@ class Settings:
     health_host: str = "127.0.0.1"
     clock_speed: float = 1.0
     clock_start: datetime | None = None
+    clock_real_start: float | None = None
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -224,4 +225,5 @@ def load_settings(
         health_host=merged.get("HEALTH_HOST", "").strip() or "127.0.0.1",
         clock_speed=_float(merged, "CLOCK_SPEED", 1.0),
         clock_start=_when(merged, "CLOCK_START"),
+        clock_real_start=_float(merged, "CLOCK_REAL_START", 0.0) or None,
     )

@@ -109,8 +109,14 @@ def test_bad_start_is_one_clear_line(env: dict[str, str], needle: str, tmp_path:
 
 
 def test_clock_settings() -> None:
-    s = load(DISCORD_TOKEN="t", CLOCK_SPEED="60", CLOCK_START="2026-03-02T08:00Z")
+    s = load(
+        DISCORD_TOKEN="t",
+        CLOCK_SPEED="60",
+        CLOCK_START="2026-03-02T08:00Z",
+        CLOCK_REAL_START="1700000000",
+    )
     assert s.clock_speed == 60 and s.clock_start is not None and s.clock_start.hour == 8
+    assert s.clock_real_start == 1_700_000_000
     with pytest.raises(SettingsError, match="CLOCK_START"):
         load(DISCORD_TOKEN="t", CLOCK_START="tomorrow")
     with pytest.raises(SettingsError, match="CLOCK_SPEED"):
@@ -144,3 +150,16 @@ def test_missing_shipped_content_is_one_clear_line(tmp_path: Path) -> None:
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert lines and lines[0].startswith("mutuals: cannot start:") and "data/quizzes" in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_a_scaled_clock_continues_the_same_timeline_after_a_restart() -> None:
+    import time
+    from datetime import UTC, datetime
+
+    from core.clock import ScaledClock
+
+    start = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    anchor = time.time() - 10  # the first process started 10 real seconds ago
+    restarted = ScaledClock(60, start, anchor)
+    elapsed = (restarted.now() - start).total_seconds()
+    assert 600 <= elapsed < 660  # ten real seconds at 60x: ten clock minutes, not zero
