@@ -45,7 +45,7 @@ def build_services(
 ) -> Services:
     """``replan`` is the bot's ``deliveries.poke``: services call it when who is due changes."""
     niches = NicheService(db)
-    return Services(
+    services = Services(
         guild_config=GuildConfigService(db, clock),
         directory=DirectoryService(db, clock),
         niches=niches,
@@ -56,3 +56,7 @@ def build_services(
         quizzes=QuizService(db, clock, grace=grace, replan=replan),
         checkins=CheckinService(db, clock, replan=replan),
     )
+    # Check-ins run in members' own zones: a zone changed anywhere moves their wake-ups.
+    services.profiles.zone_listeners.append(services.checkins.zones_changed)
+    services.guild_config.zone_listeners.append(services.checkins.zones_changed)
+    return services

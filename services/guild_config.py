@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.clock import Clock
@@ -28,6 +29,8 @@ class GuildConfigService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
+        #: told (after the commit) when the server's time zone changed
+        self.zone_listeners: list[Callable[[], None]] = []
 
     async def get(self, guild_id: int) -> GuildConfig:
         async with self.db.read() as session:
@@ -57,4 +60,8 @@ class GuildConfigService:
             if not isinstance(log_channel_id, _Unset):
                 row.log_channel_id = log_channel_id
             row.updated_at = now
-            return GuildConfig(row.guild_id, row.timezone, row.log_channel_id)
+            config = GuildConfig(row.guild_id, row.timezone, row.log_channel_id)
+        if tz is not None:
+            for listener in self.zone_listeners:
+                listener()
+        return config

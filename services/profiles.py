@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -197,6 +198,9 @@ class ProfileService:
         self.db = db
         self.clock = clock
         self.niches = niches
+        #: told (after the commit) when a member's time zone changed: schedules that run in
+        #: members' own zones (check-ins) re-plan their next wake-up
+        self.zone_listeners: list[Callable[[], None]] = []
 
     async def get(self, guild_id: int, user_id: int) -> Profile | None:
         async with self.db.read() as session:
@@ -235,7 +239,11 @@ class ProfileService:
         async with self.db.write() as session:
             row = await upsert_profile(session, guild_id, user_id, now, **changes)
             await session.flush()
-            return _to_profile(row)
+            profile = _to_profile(row)
+        if "timezone" in changes:
+            for listener in self.zone_listeners:
+                listener()
+        return profile
 
     async def delete(self, guild_id: int, user_id: int) -> int:
         """Erase the member's data in every capability (models that declare __member_data__)."""

@@ -12,7 +12,7 @@ import asyncio
 import io
 from datetime import date
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -40,10 +40,6 @@ from services.container import Services
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot
-
-#: commands of other capabilities that move a zone check-ins run on (a member's or the
-#: server's): when one succeeds with that option, prompt and recap times are re-planned
-ZONE_COMMANDS = {"profile set": "timezone", "config timezone": "timezone"}
 
 
 class CheckinCog(commands.Cog):
@@ -74,16 +70,6 @@ class CheckinCog(commands.Cog):
     async def cog_unload(self) -> None:
         for plan in self.plans:
             self.bot.deliveries.remove(plan.kind)
-
-    @commands.Cog.listener()
-    async def on_app_command_completion(
-        self,
-        interaction: discord.Interaction,
-        command: app_commands.Command[Any, ..., Any] | app_commands.ContextMenu,
-    ) -> None:
-        option = ZONE_COMMANDS.get(command.qualified_name)
-        if option is not None and getattr(interaction.namespace, option, None) is not None:
-            self.service.zones_changed()
 
     # ------------------------------------------------------------ outbox results
 
