@@ -59,7 +59,8 @@ class Occurrence:
 @dataclass(frozen=True)
 class Outcome:
     occurrence: Occurrence
-    #: done | held | missed | taken | retry | failed | busy
+    #: done | held | missed | taken | failed | busy, "retry" (claimed: resumed by itself in
+    #: seconds) or "unavailable" (a manual run that could not even be claimed: ask again)
     status: str
     detail: str | None = None
     error_id: str | None = None
@@ -256,13 +257,17 @@ class Deliveries:
         plan = self._plans[kind]
         if plan.manual_kind is None:
             raise ValueError(f"plan {kind} has no manual runs")
-        occurrence = Occurrence(self.clock.now(), ref, plan.manual_kind, guild_id)
+        # to the second: two clicks in the same second are one run, not two
+        occurrence = Occurrence(
+            self.clock.now().replace(microsecond=0), ref, plan.manual_kind, guild_id
+        )
         try:
             claimed = await self.slots.claim(
                 occurrence.kind, ref, occurrence.at, owner=self.owner, guild_id=guild_id
             )
-        except Exception as exc:
-            return await self._failure(plan, occurrence, exc)
+        except Exception as exc:  # nothing was claimed, so nothing will resume it: say so
+            error_id = self._log_failure(plan, occurrence, exc)
+            return self._tell(Outcome(occurrence, "unavailable", str(exc)[:200], error_id))
         if not claimed:
             return Outcome(occurrence, "taken")
         outcome = await self._deliver(plan, occurrence)

@@ -36,6 +36,14 @@ class OutboundMessage:
     attempts: int
 
 
+@dataclass(frozen=True)
+class MessageStatus:
+    status: str  # pending | sending | sent | dms_closed | failed
+    error: str | None
+    message_id: int | None
+    channel_id: int | None
+
+
 def _to_outbound(row: OutboxMessage) -> OutboundMessage:
     return OutboundMessage(
         id=row.id,
@@ -293,17 +301,22 @@ class OutboxStore:
             )
             return int(getattr(result, "rowcount", 0) or 0)
 
-    async def status_of(self, dedupe_key: str) -> tuple[str, str | None] | None:
-        """(status, last error) of the message queued under this key, or None if there is none."""
+    async def status_of(self, dedupe_key: str) -> MessageStatus | None:
+        """Where the message queued under this key stands, or None if there is none."""
         async with self.db.read() as session:
             row = (
                 await session.execute(
-                    select(OutboxMessage.status, OutboxMessage.last_error).where(
-                        OutboxMessage.dedupe_key == dedupe_key
-                    )
+                    select(
+                        OutboxMessage.status,
+                        OutboxMessage.last_error,
+                        OutboxMessage.message_id,
+                        OutboxMessage.channel_id,
+                    ).where(OutboxMessage.dedupe_key == dedupe_key)
                 )
             ).first()
-        return None if row is None else (str(row[0]), row[1])
+        if row is None:
+            return None
+        return MessageStatus(str(row[0]), row[1], row[2], row[3])
 
     async def lag(self, kind: str) -> tuple[int, float]:
         """(messages waiting, seconds the oldest due one has waited) for this process's shards."""

@@ -122,9 +122,13 @@ class OutboxWorker:
         delay = 0.02
         while True:
             found = await self.store.status_of(dedupe_key)
-            if found is not None and found[0] in FINAL:
-                status, error = found
-                return DeliveryResult("sent" if status == "sent" else status, error=error)
+            if found is not None and found.status in FINAL:
+                return DeliveryResult(
+                    found.status,
+                    message_id=found.message_id,
+                    channel_id=found.channel_id,
+                    error=found.error,
+                )
             if loop.time() >= deadline:
                 return None
             await asyncio.sleep(delay)

@@ -121,6 +121,11 @@ class CollabRoundsCog(commands.Cog):
         outcome = await self.bot.deliveries.run_manual(SLOT_KIND, str(guild_id), guild_id)
         if outcome.status == "taken":
             raise DomainError("A round for this moment is already running.")
+        if outcome.status == "unavailable":
+            raise DomainError(
+                "The database didn't answer just now, so no round was started. Try "
+                "`/collab-rounds run-now` again in a few seconds."
+            )
         if outcome.status == "retry":
             raise DomainError(
                 "The database didn't answer just now, so the round is on hold: I'll run it "

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from cogs.shoutouts.cog import post_problem
@@ -59,12 +58,12 @@ async def run_now_report(bot: MutualsBot, service: ShoutoutService, rot: Rotatio
             "the bot: the log has the details."
         )
     if outcome.status == "retry":
-        if await _claimed(service, rot.id, at):
-            return (
-                f"⏳ The database blinked while I was posting for **{rot.name}** (error id "
-                f"`{outcome.error_id}`). I'll finish it by myself in a few seconds, no need to "
-                "run it again."
-            )
+        return (
+            f"⏳ The database blinked while I was posting for **{rot.name}** (error id "
+            f"`{outcome.error_id}`). I'll finish it by myself in a few seconds, no need to "
+            "run it again."
+        )
+    if outcome.status == "unavailable":
         return (
             f"⏳ The database didn't answer, so **{rot.name}** didn't run (error id "
             f"`{outcome.error_id}`). Try `/rotation run-now` again in a few seconds."
@@ -84,17 +83,10 @@ async def run_now_report(bot: MutualsBot, service: ShoutoutService, rot: Rotatio
             "queue is busy). `/rotation history` shows it once it's up."
         )
     if result.status == "sent":
-        sent = await service.features.sent_message(rot.id, feature.slot_key)
-        where = f": {jump_link(rot.guild_id, *sent)}" if sent else f" in <#{rot.channel_id}>"
+        where = (
+            f": {jump_link(rot.guild_id, result.channel_id, result.message_id)}"
+            if result.channel_id is not None and result.message_id is not None
+            else f" in <#{rot.channel_id}>"
+        )
         return f"📣 Posted! {who} is in the spotlight{where}"
     return paused_text(rot, post_problem(result.error, rot.channel_id))
-
-
-async def _claimed(service: ShoutoutService, rotation_id: int, at: datetime) -> bool:
-    """Whether the manual slot was claimed before the database went away (then core resumes
-    it by itself); if even that can't be read, say it didn't run (the safe advice)."""
-    try:
-        return await service.features.slot_status(RUN_NOW_KIND, rotation_id, at) == "claimed"
-    except Exception as exc:
-        log.warning("could not read the run-now claim of rotation %s: %s", rotation_id, exc)
-        return False

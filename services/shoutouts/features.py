@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock, as_utc
 from core.db import Database
 from core.outbox import CHANNEL, DM, add_message
-from models.delivery import OutboxMessage, ScheduledSlot
+from models.delivery import ScheduledSlot
 from models.guild import GuildSettings
 from models.shoutouts import Rotation, RotationFeature, RotationMember, ShoutoutPitch
 from services.shoutouts import rounds
@@ -238,23 +238,6 @@ class Features:
             )
             return feature_of(row) if row is not None else None
 
-    async def sent_message(self, rotation_id: int, key: str) -> tuple[int, int] | None:
-        """(channel id, message id) of a slot's post once Discord took it, for a jump link."""
-        async with self.db.read() as s:
-            row = (
-                await s.execute(
-                    select(OutboxMessage.channel_id, OutboxMessage.message_id).where(
-                        OutboxMessage.dedupe_key == post_key(rotation_id, key),
-                        OutboxMessage.status == "sent",
-                    )
-                )
-            ).first()
-        if row is None or row[0] is None or row[1] is None:
-            return None
-        return int(row[0]), int(row[1])
-
-    # ------------------------------------------------------------------ the schedule's side
-
     async def last_slots(self, rotation_ids: Sequence[int]) -> dict[int, datetime]:
         """The latest scheduled slot already claimed (or recorded) for each rotation."""
         if not rotation_ids:
@@ -272,18 +255,6 @@ class Features:
                 )
                 found.update({int(ref): as_utc(at) for ref, at in rows.all() if at is not None})
         return found
-
-    async def slot_status(self, kind: str, rotation_id: int, slot_at: datetime) -> str | None:
-        """The claim of one slot: claimed (on its way), done, missed, failed; None: no claim."""
-        async with self.db.read() as s:
-            status: str | None = await s.scalar(
-                select(ScheduledSlot.status).where(
-                    ScheduledSlot.kind == kind,
-                    ScheduledSlot.ref == str(rotation_id),
-                    ScheduledSlot.slot_at == slot_at,
-                )
-            )
-            return status
 
     async def slot_statuses(self, rotation_id: int) -> list[tuple[datetime, str]]:
         """(slot time, status) of every claimed slot of a rotation, for tests and /history."""
