@@ -118,6 +118,7 @@ class MutualsBot(commands.Bot):
             sweep_seconds=settings.delivery_sweep_seconds,
             heartbeat_seconds=max(0.5, settings.claim_lease_seconds / 4),
             on_queued=self.outbox.wake,
+            retry_first=settings.delivery_retry_seconds,
         )
         self.metrics = Metrics(shard_label(settings.shard_count, settings.shard_ids))
         self.deliveries.listeners.append(self.metrics.delivery)

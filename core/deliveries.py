@@ -43,17 +43,22 @@ def no_replan(_kind: str) -> None:
 EACH, LATEST = "each", "latest"
 #: an occurrence delivered more than this after its time counts as late (metrics, logs)
 LATE_AFTER = timedelta(seconds=60)
+#: retries of a failing occurrence back off: from the first delay, doubling, up to a cap
+#: (short for the database being away, so slots go out seconds after it returns; long for bugs)
+RETRY_FIRST, RETRY_CAP_TRANSIENT, RETRY_CAP_BUG = 1.0, 15.0, 300.0
 DEFAULT_GRACE = timedelta(hours=6)
 
 
 @dataclass(frozen=True, order=True)
 class Occurrence:
-    """One thing that comes due: claimed once by (kind, ref, at)."""
+    """One thing that comes due: claimed once by (kind, ref, at). ``due`` is when it is
+    really due, when that differs from its key (a raid window's post is due when it closes)."""
 
     at: datetime
     ref: str
     kind: str
     guild_id: int
+    due: datetime | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,14 @@ class DeliveryPlan(ABC):
 
 
 @dataclass
+class Trouble:
+    """An occurrence that keeps failing: how often, and when to try it again (monotonic)."""
+
+    count: int = 0
+    retry_at: float = 0.0
+
+
+@dataclass
 class PlanState:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     again: bool = False
@@ -139,8 +152,10 @@ class Deliveries:
         sweep_seconds: float = 5.0,
         heartbeat_seconds: float = 3.0,
         on_queued: Callable[[], None] | None = None,
+        retry_first: float = RETRY_FIRST,
     ) -> None:
         self.slots = slots
+        self.retry_first = retry_first
         self.leases = leases
         self.scheduler = scheduler
         self.clock = clock
@@ -152,6 +167,7 @@ class Deliveries:
         self._plans: dict[str, DeliveryPlan] = {}
         self._state: dict[str, PlanState] = {}
         self._in_flight: set[tuple[str, str, datetime]] = set()
+        self._trouble: dict[tuple[str, str, datetime], Trouble] = {}
         self._started = False
         self._beat_failing = False
         self._last_beat = float("-inf")
@@ -307,6 +323,14 @@ class Deliveries:
         for occurrence, claim in items:
             if occurrence.ref in blocked:
                 continue  # an earlier one of this schedule is still on its way: keep the order
+            trouble = self._trouble.get(_key(occurrence))
+            if (
+                trouble is not None
+                and trouble.retry_at > time.monotonic()
+                and now - occurrence.at <= plan.grace
+            ):
+                blocked.add(occurrence.ref)  # backing off after failures; later ones wait too
+                continue
             outcome = await self._handle(plan, occurrence, claim, now, occurrence in superseded)
             outcomes.append(outcome)
             if outcome.status in ("held", "retry", "taken", "busy"):
@@ -397,7 +421,7 @@ class Deliveries:
         return await self._deliver(plan, occurrence)
 
     async def _deliver(self, plan: DeliveryPlan, occurrence: Occurrence) -> Outcome:
-        key = (occurrence.kind, occurrence.ref, occurrence.at)
+        key = _key(occurrence)
         self._in_flight.add(key)
         try:
             detail = await plan.deliver(occurrence)
@@ -408,7 +432,8 @@ class Deliveries:
             return await self._failure(plan, occurrence, exc)
         finally:
             self._in_flight.discard(key)
-        late = self.clock.now() - occurrence.at > LATE_AFTER
+        self._trouble.pop(key, None)
+        late = self.clock.now() - (occurrence.due or occurrence.at) > LATE_AFTER
         if plan.claimed:
             try:
                 await self.slots.finish(
@@ -419,8 +444,13 @@ class Deliveries:
         return self._tell(Outcome(occurrence, status, detail, late=late))
 
     async def _failure(self, plan: DeliveryPlan, occurrence: Occurrence, exc: Exception) -> Outcome:
-        error_id = self._log_failure(plan, occurrence, exc)
-        if isinstance(exc, RetryLater) or is_transient(exc):
+        transient = isinstance(exc, RetryLater) or is_transient(exc)
+        trouble = self._trouble.setdefault(_key(occurrence), Trouble())
+        trouble.count += 1
+        cap = RETRY_CAP_TRANSIENT if transient else RETRY_CAP_BUG
+        trouble.retry_at = time.monotonic() + min(cap, self.retry_first * 2 ** (trouble.count - 1))
+        error_id = self._log_failure(plan, occurrence, exc, attempt=trouble.count)
+        if transient:
             # The claim stays ours and unfinished: the next run (seconds away) resumes it.
             return self._tell(Outcome(occurrence, "retry", str(exc)[:200], error_id))
         detail = f"error id {error_id}: {type(exc).__name__}: {exc}"[:500]
@@ -432,28 +462,40 @@ class Deliveries:
         return self._tell(Outcome(occurrence, "failed", detail, error_id))
 
     def _log_failure(
-        self, plan: DeliveryPlan, occurrence: Occurrence | None, exc: BaseException
+        self,
+        plan: DeliveryPlan,
+        occurrence: Occurrence | None,
+        exc: BaseException,
+        *,
+        attempt: int = 1,
     ) -> str:
+        """Log a failure with a new error id: with its traceback the first time (and every
+        tenth time a bug repeats), one line for the retries in between."""
         error_id = new_error_id()
         what = (
             f"{plan.kind}/{occurrence.ref}@{occurrence.at.isoformat()}"
             if occurrence is not None
             else plan.kind
         )
+        trace = (type(exc), exc, exc.__traceback__) if attempt == 1 or attempt % 10 == 0 else None
+        summary = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
         if isinstance(exc, RetryLater) or is_transient(exc):
             log.warning(
-                "delivery %s will be retried (error id %s): %s: %s",
+                "delivery %s will be retried (error id %s, attempt %s): %s",
                 what,
                 error_id,
-                type(exc).__name__,
-                str(exc).splitlines()[0][:200] if str(exc) else "",
+                attempt,
+                summary,
+                exc_info=trace,
             )
         else:
             log.error(
-                "delivery %s failed (error id %s)",
+                "delivery %s failed (error id %s, attempt %s): %s",
                 what,
                 error_id,
-                exc_info=(type(exc), exc, exc.__traceback__),
+                attempt,
+                summary,
+                exc_info=trace,
             )
         return error_id
 
@@ -501,6 +543,10 @@ class Deliveries:
         if self._beat_failing:
             log.info("heartbeat is back")
         self._beat_failing = False
+
+
+def _key(occurrence: Occurrence) -> tuple[str, str, datetime]:
+    return (occurrence.kind, occurrence.ref, occurrence.at)
 
 
 def occurrences_in(

@@ -69,6 +69,7 @@ class Settings:
     guild_ready_timeout: float = 2.0
     delivery_sweep_seconds: float = 5.0
     claim_lease_seconds: float = 12.0
+    delivery_retry_seconds: float = 1.0
     health_port: int | None = None
     health_host: str = "127.0.0.1"
     clock_speed: float = 1.0
@@ -221,6 +222,7 @@ def load_settings(
         guild_ready_timeout=_float(merged, "GUILD_READY_TIMEOUT", 2.0),
         delivery_sweep_seconds=_float(merged, "DELIVERY_SWEEP_SECONDS", 5.0),
         claim_lease_seconds=_float(merged, "CLAIM_LEASE_SECONDS", 12.0),
+        delivery_retry_seconds=_float(merged, "DELIVERY_RETRY_SECONDS", 1.0),
         health_port=_port(merged, "HEALTH_PORT"),
         health_host=merged.get("HEALTH_HOST", "").strip() or "127.0.0.1",
         clock_speed=_float(merged, "CLOCK_SPEED", 1.0),

@@ -97,6 +97,7 @@ def bot_settings(fake: FakeDiscord, db_url: str, **overrides: Any) -> Settings:
         dm_per_second=50.0,
         dm_burst=10,
         channel_posts_per_second=50.0,
+        delivery_retry_seconds=0.02,  # failures back off, but tests needn't wait long for it
     )
     return replace(base, **overrides)
 

@@ -77,7 +77,9 @@ class EveryMinute(DeliveryPlan):
 class Process:
     """One bot process's delivery machinery (its own lease, scheduler and claims)."""
 
-    def __init__(self, db: Database, clock: ManualClock, plan: DeliveryPlan) -> None:
+    def __init__(
+        self, db: Database, clock: ManualClock, plan: DeliveryPlan, retry_first: float = 0.0
+    ) -> None:
         self.scheduler = Scheduler()
         self.leases = LeaseStore(db, clock, lease=timedelta(seconds=12))
         self.deliveries = Deliveries(
@@ -88,6 +90,7 @@ class Process:
             owns=lambda _g: True,
             sweep_seconds=3600,  # tests run passes themselves
             heartbeat_seconds=3600,
+            retry_first=retry_first,
         )
         self.deliveries.add(plan)
 
@@ -379,3 +382,25 @@ async def test_a_fast_clock_makes_the_wake_up_come_sooner_in_real_time(db: Datab
     finally:
         await deliveries.stop()
         await scheduler.close()
+
+
+async def test_a_failing_occurrence_backs_off_and_holds_its_schedule_not_others(
+    db: Database, clock: ManualClock, processes: list[Process]
+) -> None:
+    plan = EveryMinute(refs=("a", "b"))
+    p = Process(db, clock, plan, retry_first=3600)
+    processes.append(p)
+    await p.start()
+    clock.advance(minutes=1)
+
+    def a_is_broken(o: Occurrence) -> None:
+        if o.ref == "a":
+            raise outage()
+
+    plan.fail = a_is_broken
+    first = await p.deliveries.run(EveryMinute.kind)
+    assert [(o.occurrence.ref, o.status) for o in first] == [("a", "retry"), ("b", "done")]
+    clock.advance(minutes=1)
+    again = await p.deliveries.run(EveryMinute.kind)
+    # "a" waits out its back-off (and its 12:02 waits behind 12:01); "b" carries on
+    assert [(o.occurrence.ref, f"{o.occurrence.at:%H:%M}") for o in again] == [("b", "12:02")]

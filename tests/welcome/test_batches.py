@@ -60,6 +60,7 @@ class Harness:
             owns=lambda guild_id: guild_id == G,
             sweep_seconds=3600,  # the tests run each pass themselves
             heartbeat_seconds=3600,
+            retry_first=0,  # back-off is core's own test; these retry at once
         )
         self.deliveries.add(self.service.batch_plan)
 
