@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from core.clock import Clock
 from core.db import Database
-from core.deliveries import Replan, no_replan
+from core.plans import Replan, no_replan
 from services.checkins import CheckinService
 from services.collabs import CollabService
 from services.directory import DirectoryService

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from core.clock import Clock
-from core.deliveries import DeliveryPlan, GuildFilter, Occurrence
+from core.plans import DeliveryPlan, GuildFilter, Occurrence
 from core.text import plural
 from services.checkins.prompts import CheckinPrompts, GuildScan, ZoneDue
 from services.checkins.recap import SUMMARY_GRACE, CheckinRecap, parse_summary_ref, summary_ref

@@ -9,7 +9,7 @@ from datetime import date
 
 from core.clock import Clock
 from core.db import Database
-from core.deliveries import DeliveryPlan, Replan, no_replan
+from core.plans import DeliveryPlan, Replan, no_replan
 from services.checkins.admin import CheckinAdmin
 from services.checkins.answers import CheckinAnswers
 from services.checkins.config import CheckinSettings

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from core.clock import Clock
 from core.db import Database
-from core.deliveries import Replan, no_replan
+from core.plans import Replan, no_replan
 from services.niches import NicheService
 
 # The delivery kinds (core.deliveries): the stored claim kinds of rounds keep their names.

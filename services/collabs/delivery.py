@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from core.deliveries import LATEST, DeliveryPlan, GuildFilter, Occurrence
+from core.plans import LATEST, DeliveryPlan, GuildFilter, Occurrence
 from core.text import plural
 from services.collabs.base import FOLLOWUP_KIND, INTRO_KIND, ROUND_NOW_KIND, SLOT_KIND
 from services.collabs.round_text import thread_title

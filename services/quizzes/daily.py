@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.db import Database
-from core.deliveries import Replan, no_replan
 from core.errors import Conflict, DomainError, NotFound
+from core.plans import Replan, no_replan
 from core.sql import insert_ignore
 from models.quizzes import QuizDailyConfig, QuizDailyTerm, QuizStreak
 from services.profiles import validate_timezone

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from core import outbox
 from core.clock import Clock, as_utc
 from core.db import Database
-from core.deliveries import EACH, DeliveryPlan, GuildFilter, Occurrence, occurrences_in
+from core.plans import EACH, DeliveryPlan, GuildFilter, Occurrence, occurrences_in
 from models.delivery import ScheduledSlot
 from models.quizzes import QuizDailyConfig
 from services.quizzes.daily import (

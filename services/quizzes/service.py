@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from core.clock import Clock
 from core.db import Database
-from core.deliveries import Replan, no_replan
+from core.plans import Replan, no_replan
 from services.quizzes.admin import QuizAdmin
 from services.quizzes.bank import QuestionBank
 from services.quizzes.boards import Boards

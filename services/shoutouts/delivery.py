@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from core.deliveries import EACH, DeliveryPlan, GuildFilter, HoldRest, Occurrence
+from core.plans import EACH, DeliveryPlan, GuildFilter, HoldRest, Occurrence
 from services.schedules import fire_times_between, next_fire_times
 from services.shoutouts.features import RUN_NOW_KIND, SLOT_KIND, Features
 from services.shoutouts.results import RotationInfo, SlotOutcome, no_check

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from core.clock import Clock
 from core.db import Database
-from core.deliveries import DEFAULT_GRACE, Replan, no_replan
+from core.plans import DEFAULT_GRACE, Replan, no_replan
 from services.shoutouts.admin import RotationAdmin
 from services.shoutouts.delivery import RotationPlan
 from services.shoutouts.features import SLOT_KIND, Features

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from core.clock import Clock
 from core.db import Database
-from core.deliveries import Replan, no_replan
+from core.plans import Replan, no_replan
 from models.welcome import WelcomeConfig
 from services.welcome.delivery import BATCH_KIND
 from services.welcome.inputs import (

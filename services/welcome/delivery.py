@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import outbox
 from core.clock import Clock
 from core.db import Database
-from core.deliveries import DEFAULT_GRACE, EACH, DeliveryPlan, GuildFilter, Occurrence
+from core.plans import DEFAULT_GRACE, EACH, DeliveryPlan, GuildFilter, Occurrence
 from core.slots import RetryLater
 from core.text import plural
 from models.delivery import OutboxMessage

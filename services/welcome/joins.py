@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.db import Database
-from core.deliveries import Replan, no_replan
+from core.plans import Replan, no_replan
 from models.welcome import Onboarding, WelcomeConfig, WelcomeEvent
 from services.welcome.delivery import BATCH_KIND, cancel_queued, queue_dm, queue_public
 from services.welcome.rows import (

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from core.clock import Clock
 from core.db import Database
-from core.deliveries import DEFAULT_GRACE, Replan, no_replan
+from core.plans import DEFAULT_GRACE, Replan, no_replan
 from services.niches import NicheService
 from services.welcome.admin import WelcomeAdmin
 from services.welcome.delivery import WelcomeBatchPlan, WelcomeDelivery

@@ -14,15 +14,9 @@ from sqlalchemy.exc import OperationalError
 
 from core.clock import ManualClock
 from core.db import Database
-from core.deliveries import (
-    LATEST,
-    Deliveries,
-    DeliveryPlan,
-    GuildFilter,
-    HoldRest,
-    Occurrence,
-)
+from core.deliveries import Deliveries
 from core.leases import LeaseStore
+from core.plans import LATEST, DeliveryPlan, GuildFilter, HoldRest, Occurrence
 from core.scheduler import Scheduler
 from core.slots import SlotStore
 from models.delivery import ProcessLease, ScheduledSlot

@@ -16,9 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import ManualClock
 from core.db import Database
-from core.deliveries import Deliveries, no_replan
+from core.deliveries import Deliveries
 from core.errors import Conflict, DomainError
 from core.leases import LeaseStore
+from core.plans import no_replan
 from core.scheduler import Scheduler
 from core.slots import SlotStore
 from models.delivery import OutboxMessage, ScheduledSlot

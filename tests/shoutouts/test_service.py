@@ -15,9 +15,10 @@ from sqlalchemy import func, select
 
 from core.clock import ManualClock
 from core.db import Database
-from core.deliveries import Deliveries, Outcome
+from core.deliveries import Deliveries
 from core.errors import DomainError
 from core.leases import LeaseStore
+from core.plans import Outcome
 from core.scheduler import Scheduler
 from core.slots import SlotStore
 from models.delivery import OutboxMessage
