@@ -4,7 +4,8 @@
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
-    DATABASE_URL=sqlite+aiosqlite:////var/lib/mutuals/mutuals.db
+    DATABASE_URL=sqlite+aiosqlite:////var/lib/mutuals/mutuals.db \
+    HEALTH_PORT=8080 HEALTH_HOST=0.0.0.0
 
 RUN useradd --create-home --uid 10001 mutuals \
     && mkdir -p /var/lib/mutuals && chown mutuals:mutuals /var/lib/mutuals
@@ -17,4 +18,8 @@ COPY --chown=root:root . .
 
 USER mutuals
 VOLUME ["/var/lib/mutuals"]
+EXPOSE 8080
+# 200 from /healthz: gateway connected, database reachable, schedules sweeping, outbox on time
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ['HEALTH_PORT']}/healthz\", timeout=4)"]
 CMD ["python", "bot.py"]

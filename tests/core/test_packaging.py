@@ -23,3 +23,25 @@ def test_docker_state_volume_is_apart_from_shipped_content() -> None:
     db_file = PurePosixPath(url.group(1))
     assert any(v in db_file.parents for v in volumes), "the SQLite file is on the state volume"
     assert (ROOT / "data").is_dir() and any((ROOT / "data").iterdir())
+
+
+def test_compose_runs_two_shards_on_one_postgres_with_health_checks() -> None:
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    services = compose["services"]
+    bots = {name: svc for name, svc in services.items() if name.startswith("bot")}
+    assert len(bots) == 2
+    envs = [svc["environment"] for svc in bots.values()]
+    assert {e["SHARD_COUNT"] for e in envs} == {"2"}
+    assert sorted(e["SHARD_IDS"] for e in envs) == ["0", "1"]
+    assert len({e["DATABASE_URL"] for e in envs}) == 1
+    assert all(e["DATABASE_URL"].startswith("postgresql+asyncpg://") for e in envs)
+    assert all("@postgres:" in e["DATABASE_URL"] for e in envs)
+    assert all(
+        svc["depends_on"]["postgres"]["condition"] == "service_healthy" for svc in bots.values()
+    )
+    assert all(e["HEALTH_PORT"] for e in envs)
+    assert "healthcheck" in services["postgres"]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "HEALTHCHECK" in dockerfile and "/healthz" in dockerfile
