@@ -3,8 +3,9 @@ reach the member like a command's, and a typed way to reach another capability's
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import discord
 from discord.ext import commands
@@ -65,10 +66,35 @@ class ConfirmView(MutualsView):
 class PersistentButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"(?!)"):
     """A button that still works after a restart (its state lives in its custom id).
 
-    Subclasses give their own ``template`` and ``from_custom_id`` and put the work in
-    ``pressed``: a DomainError becomes a friendly ephemeral reply, anything else the apology
-    with an error id, exactly as for slash commands. (The base template matches nothing.)
+    Subclasses give their own ``template``, build themselves with the button's look, rebuild
+    themselves in ``from_match`` and put the work in ``pressed``: a DomainError becomes a
+    friendly ephemeral reply, anything else the apology with an error id, exactly as for slash
+    commands. (The base template matches nothing.)
     """
+
+    def __init__(
+        self,
+        *,
+        custom_id: str,
+        label: str,
+        emoji: str | None = None,
+        style: discord.ButtonStyle = discord.ButtonStyle.primary,
+    ) -> None:
+        super().__init__(
+            discord.ui.Button(label=label, emoji=emoji, style=style, custom_id=custom_id)
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        label = item.label if isinstance(item, discord.ui.Button) else None
+        return cls.from_match(match, label)
+
+    @classmethod
+    def from_match(cls, match: re.Match[str], label: str | None) -> Self:
+        """The button again, from its custom id (and the label it was sent with)."""
+        raise NotImplementedError
 
     async def callback(self, interaction: discord.Interaction) -> None:
         try:

@@ -39,24 +39,11 @@ class OpenCheckinButton(PersistentButton, template=r"mutuals:ci:open:(?P<gid>\d+
     """On every prompt (DM or channel): opens this period's form for whoever clicks it."""
 
     def __init__(self, guild_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Check in",
-                emoji="💞",
-                style=discord.ButtonStyle.primary,
-                custom_id=f"mutuals:ci:open:{guild_id}",
-            )
-        )
+        super().__init__(custom_id=f"mutuals:ci:open:{guild_id}", label="Check in", emoji="💞")
         self.guild_id = guild_id
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> OpenCheckinButton:
+    def from_match(cls, match: re.Match[str], label: str | None) -> OpenCheckinButton:
         return cls(int(match["gid"]))
 
     async def pressed(self, interaction: discord.Interaction) -> None:

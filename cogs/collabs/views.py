@@ -4,7 +4,7 @@ collab", both still working after a restart (their custom ids carry everything).
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 
@@ -38,20 +38,12 @@ class AnswerButton(
     def __init__(self, group_id: int, answer: str) -> None:
         label, style = ANSWER_BUTTONS[answer]
         super().__init__(
-            discord.ui.Button(
-                label=label, style=style, custom_id=f"mutuals:collab:fu:{group_id}:{answer}"
-            )
+            custom_id=f"mutuals:collab:fu:{group_id}:{answer}", label=label, style=style
         )
         self.group_id, self.answer = group_id, answer
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> AnswerButton:
+    def from_match(cls, match: re.Match[str], label: str | None) -> AnswerButton:
         return cls(int(match["group"]), match["answer"])
 
     async def pressed(self, interaction: discord.Interaction) -> None:
@@ -76,23 +68,14 @@ class AnswerButton(
 class NominateButton(PersistentButton, template=r"mutuals:collab:nom:(?P<group>\d+)"):
     def __init__(self, group_id: int) -> None:
         super().__init__(
-            discord.ui.Button(
-                label="Nominate our collab for a shoutout",
-                emoji="✨",
-                style=discord.ButtonStyle.primary,
-                custom_id=f"mutuals:collab:nom:{group_id}",
-            )
+            custom_id=f"mutuals:collab:nom:{group_id}",
+            label="Nominate our collab for a shoutout",
+            emoji="✨",
         )
         self.group_id = group_id
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> NominateButton:
+    def from_match(cls, match: re.Match[str], label: str | None) -> NominateButton:
         return cls(int(match["group"]))
 
     async def pressed(self, interaction: discord.Interaction) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Any
 
 import discord
 from discord import app_commands
@@ -39,20 +38,15 @@ class ChoiceButton(
 
     def __init__(self, game_id: int, index: int, option: int, *, label: str = "?") -> None:
         super().__init__(
-            discord.ui.Button(
-                label=truncate(label, 80),
-                style=discord.ButtonStyle.primary,
-                custom_id=f"mutuals:qz:{game_id}:{index}:{option}",
-            )
+            custom_id=f"mutuals:qz:{game_id}:{index}:{option}", label=truncate(label, 80)
         )
         self.game_id, self.index, self.option = game_id, index, option
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ChoiceButton:
-        label = getattr(item, "label", None) or "?"
-        return cls(int(match["game"]), int(match["index"]), int(match["option"]), label=label)
+    def from_match(cls, match: re.Match[str], label: str | None) -> ChoiceButton:
+        return cls(
+            int(match["game"]), int(match["index"]), int(match["option"]), label=label or "?"
+        )
 
     async def pressed(self, interaction: discord.Interaction) -> None:
         await _quizzes(interaction).games.answer(
@@ -69,19 +63,14 @@ class DailyOpenButton(PersistentButton, template=r"mutuals:qd:(?P<day>\d{8})"):
 
     def __init__(self, day: date) -> None:
         super().__init__(
-            discord.ui.Button(
-                label="Answer the term of the day",
-                emoji="🌅",
-                style=discord.ButtonStyle.primary,
-                custom_id=f"mutuals:qd:{_day_token(day)}",
-            )
+            custom_id=f"mutuals:qd:{_day_token(day)}",
+            label="Answer the term of the day",
+            emoji="🌅",
         )
         self.day = day
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> DailyOpenButton:
+    def from_match(cls, match: re.Match[str], label: str | None) -> DailyOpenButton:
         return cls(_parse_day(match["day"]))
 
     async def pressed(self, interaction: discord.Interaction) -> None:
@@ -92,20 +81,13 @@ class DailyOpenButton(PersistentButton, template=r"mutuals:qd:(?P<day>\d{8})"):
 class DailyChoiceButton(PersistentButton, template=r"mutuals:qdc:(?P<day>\d{8}):(?P<option>[0-3])"):
     def __init__(self, day: date, option: int, *, label: str = "?") -> None:
         super().__init__(
-            discord.ui.Button(
-                label=truncate(label, 80),
-                style=discord.ButtonStyle.primary,
-                custom_id=f"mutuals:qdc:{_day_token(day)}:{option}",
-            )
+            custom_id=f"mutuals:qdc:{_day_token(day)}:{option}", label=truncate(label, 80)
         )
         self.day, self.option = day, option
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> DailyChoiceButton:
-        label = getattr(item, "label", None) or "?"
-        return cls(_parse_day(match["day"]), int(match["option"]), label=label)
+    def from_match(cls, match: re.Match[str], label: str | None) -> DailyChoiceButton:
+        return cls(_parse_day(match["day"]), int(match["option"]), label=label or "?")
 
     async def pressed(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
@@ -118,19 +100,12 @@ class DailyChoiceButton(PersistentButton, template=r"mutuals:qdc:(?P<day>\d{8}):
 class DailyTypeButton(PersistentButton, template=r"mutuals:qdt:(?P<day>\d{8})"):
     def __init__(self, day: date) -> None:
         super().__init__(
-            discord.ui.Button(
-                label="Type my answer",
-                emoji="✍️",
-                style=discord.ButtonStyle.primary,
-                custom_id=f"mutuals:qdt:{_day_token(day)}",
-            )
+            custom_id=f"mutuals:qdt:{_day_token(day)}", label="Type my answer", emoji="✍️"
         )
         self.day = day
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> DailyTypeButton:
+    def from_match(cls, match: re.Match[str], label: str | None) -> DailyTypeButton:
         return cls(_parse_day(match["day"]))
 
     async def pressed(self, interaction: discord.Interaction) -> None:

@@ -52,24 +52,15 @@ class FlowButton(
         emoji: str | None = None,
     ) -> None:
         super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=style,
-                emoji=emoji,
-                custom_id=f"mutuals:wel:{action}:{guild_id}:{mode}",
-            )
+            custom_id=f"mutuals:wel:{action}:{guild_id}:{mode}",
+            label=label,
+            emoji=emoji,
+            style=style,
         )
         self.action, self.guild_id, self.mode = action, guild_id, mode
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> FlowButton:
-        label = item.label if isinstance(item, discord.ui.Button) else None
+    def from_match(cls, match: re.Match[str], label: str | None) -> FlowButton:
         return cls(match["act"], int(match["g"]), match["m"], label=label or "Continue")
 
     async def pressed(self, interaction: discord.Interaction) -> None:
