@@ -41,10 +41,10 @@ from core.leases import LeaseStore
 from core.scheduler import Scheduler
 from core.settings import Secret, Settings
 from core.slots import SlotStore
+from fakediscord import FakeDiscord
 from models.delivery import OutboxMessage
 from models.quizzes import QuizDailyConfig, QuizGameScore
 from services.quizzes import SLOT_KIND, QuizService, load_builtin, points_for
-from tests.fakediscord import FakeDiscord
 
 GUILD = 1510000000000000001
 CHANNEL = 1510000000000000002

@@ -18,10 +18,10 @@ from typing import Any
 from core import migrate
 from core.db import Database
 from core.outbox import DM
+from fakediscord import FakeDiscord
 from services.container import Services
 from services.welcome import CardInfo, render_card
 from tests.conftest import bot_settings, start_bot, stop_bot
-from tests.fakediscord import FakeDiscord
 
 GUILD = 1_500_000_000_000_000_001
 GENERAL = 3_500_000_000_000_000_001

@@ -18,8 +18,8 @@ from core import migrate
 from core.bot import AnyBot
 from core.db import Database
 from core.settings import Secret, Settings
+from fakediscord import FakeDiscord
 from tests import dbutil
-from tests.fakediscord import FakeDiscord
 
 GUILD = 1510000000000000001
 CHANNEL = 1510000000000000002

@@ -20,7 +20,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from tests.fakediscord import FakeDiscord
+from fakediscord import FakeDiscord
 
 GUILD = 1410000000000000001
 CHANNEL = 1410000000000000002

@@ -1,5 +1,5 @@
 """Shared fixtures: databases on both backends, an injected clock, and the real bot running
-against the local fake Discord (tests/fakediscord) over real sockets."""
+against the local fake Discord (fakediscord) over real sockets."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from core.bot import AnyBot
 from core.clock import ManualClock
 from core.db import Database
 from core.settings import Secret, Settings
+from fakediscord import FakeDiscord
 from tests import dbutil
-from tests.fakediscord import FakeDiscord
 
 GUILD_ID = 1_100_000_000_000_000_001
 MOD_ID = 2_000_000_000_000_000_001

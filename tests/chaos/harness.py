@@ -10,8 +10,8 @@ import signal
 import sys
 from pathlib import Path
 
+from fakediscord import FakeDiscord
 from tests.conftest import GUILD_ID
-from tests.fakediscord import FakeDiscord
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,10 +10,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from core.db import Database
+from fakediscord import FakeDiscord
 from models.delivery import OutboxMessage
 from tests.chaos.harness import BotProcess
 from tests.conftest import GUILD_ID, MOD_ID
-from tests.fakediscord import FakeDiscord
 from tests.util import eventually
 
 NEWCOMERS = 30

@@ -12,11 +12,11 @@ from cogs.checkins.cog import CheckinCog
 from core.bot import AnyBot
 from core.clock import ManualClock
 from core.db import Database
+from fakediscord import FakeDiscord
 from models.checkins import CheckinConfig, CheckinPrompt
 from services.checkins import PROMPT_KIND, SLOT_KIND, CheckinService
 from services.container import Services
 from tests.conftest import ALICE_ID, BOB_ID, GENERAL_ID, GUILD_ID, MOD_ID, BotFactory
-from tests.fakediscord import FakeDiscord
 from tests.util import eventually
 
 OPEN = f"mutuals:ci:open:{GUILD_ID}"

@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 from core.bot import AnyBot
 from core.clock import ManualClock
 from core.db import Database
+from fakediscord import FakeDiscord
 from models.delivery import OutboxMessage, ScheduledSlot
 from services.checkins import (
     PROMPT_KIND,
@@ -27,7 +28,6 @@ from services.checkins import (
 from services.container import Services
 from tests.checkins.test_bot import _true, ok
 from tests.conftest import ALICE_ID, BOB_ID, GENERAL_ID, GUILD_ID, MOD_ID, BotFactory
-from tests.fakediscord import FakeDiscord
 from tests.util import eventually
 
 MONDAY = datetime(2026, 1, 12, 8, 0, tzinfo=UTC)

@@ -9,12 +9,12 @@ from typing import Any
 from core.bot import AnyBot
 from core.clock import ManualClock
 from core.db import Database
+from fakediscord import FakeDiscord
 from services.collabs import FOLLOWUP_KIND, SLOT_KIND, CollabService
 from services.container import Services
 from services.niches import NicheService
 from services.profiles import ProfileService
 from tests.conftest import ALICE_ID, BOB_ID, GUILD_ID, MOD_ID, BotFactory
-from tests.fakediscord import FakeDiscord
 from tests.util import eventually
 
 COLLABS_ID = 3_000_000_000_000_000_077

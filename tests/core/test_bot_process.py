@@ -8,8 +8,8 @@ import signal
 import sys
 from pathlib import Path
 
+from fakediscord import FakeDiscord
 from tests.conftest import ALICE_ID, GUILD_ID
-from tests.fakediscord import FakeDiscord
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -16,7 +16,7 @@ import discord
 import pytest
 from discord import app_commands
 
-from tests.fakediscord import FakeDiscord
+from fakediscord import FakeDiscord
 
 APP_ID = 1300000000000000001
 GUILD = 1310000000000000001

@@ -7,8 +7,8 @@ import aiohttp
 
 from core.db import Database
 from core.health import Probe, report
+from fakediscord import FakeDiscord
 from tests.conftest import ALICE_ID, GUILD_ID, BotFactory
-from tests.fakediscord import FakeDiscord
 from tests.util import eventually
 
 

@@ -44,6 +44,7 @@ def test_a_violation_is_caught(tmp_path: Path) -> None:
     _package(tmp_path, "core", {"db": "import models.rows\n", "bad": "import services.deals\n"})
     _package(tmp_path, "services", {"deals": "import core.db\nimport discord\n"})
     _package(tmp_path, "cogs", {"deals": "import services.deals\n"})
+    _package(tmp_path, "fakediscord", {"server": "import aiohttp\n"})
     result = _lint(tmp_path)
     assert result.returncode != 0
     assert "Layers: cogs -> services -> core -> models BROKEN" in result.stdout

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from core.clock import ManualClock
 from core.db import Database
 from core.outbox import CHANNEL, DM, OutboxStore
+from fakediscord import FakeDiscord
 from models.delivery import DMStatus, OutboxMessage
 from tests.conftest import ALICE_ID, BOB_ID, GENERAL_ID, GUILD_ID, MOD_ID, BotFactory
-from tests.fakediscord import FakeDiscord
 from tests.util import eventually
 
 DM_SEND = r"/channels/\d+/messages$"

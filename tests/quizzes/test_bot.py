@@ -19,10 +19,10 @@ from cogs.quizzes.cog import QuizCog
 from core.bot import AnyBot
 from core.clock import ManualClock
 from core.db import Database
+from fakediscord import FakeDiscord
 from models.quizzes import QuizAnswer, QuizGameScore
 from services.quizzes import Question
 from tests.conftest import ALICE_ID, BOB_ID, GENERAL_ID, GUILD_ID, MOD_ID, BotFactory
-from tests.fakediscord import FakeDiscord
 
 Stop = Callable[[AnyBot], Awaitable[None]]
 

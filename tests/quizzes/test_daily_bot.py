@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.bot import AnyBot
 from core.clock import ManualClock
 from core.db import Database
+from fakediscord import FakeDiscord
 from models.delivery import ScheduledSlot
 from services.quizzes import SLOT_KIND, DailyTerm
 from tests.conftest import ALICE_ID, GENERAL_ID, GUILD_ID, MOD_ID, BotFactory
-from tests.fakediscord import FakeDiscord
 from tests.quizzes.test_bot import Stop, buttons, quiz_bot
 from tests.util import eventually
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from core.bot import AnyBot
+from fakediscord import FakeDiscord
 from services.container import Services
 from tests.conftest import ALICE_ID, BOB_ID, GUILD_ID, MOD_ID, BotFactory
-from tests.fakediscord import FakeDiscord
 
 
 async def test_about(fake: FakeDiscord, bot: AnyBot) -> None:

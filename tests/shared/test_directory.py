@@ -4,9 +4,9 @@ kept up to date on renames and joins, and erased with the member's data."""
 from __future__ import annotations
 
 from core.db import Database
+from fakediscord import FakeDiscord
 from services.container import Services
 from tests.conftest import ALICE_ID, BOB_ID, GUILD_ID, MOD_ID, BotFactory
-from tests.fakediscord import FakeDiscord
 from tests.util import eventually
 
 NEWBIE = 2_000_000_000_000_000_099

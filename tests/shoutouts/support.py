@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.bot import AnyBot
+from fakediscord import FakeDiscord
 from services.container import Services
 from tests.conftest import GENERAL_ID, GUILD_ID, MOD_ID
-from tests.fakediscord import FakeDiscord
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # Monday noon UTC
 CAROL_ID = 2_000_000_000_000_000_004

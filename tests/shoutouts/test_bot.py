@@ -7,10 +7,10 @@ from typing import Any
 
 from core.bot import AnyBot
 from core.clock import ManualClock
+from fakediscord import FakeDiscord
 from services.guild_config import GuildConfigService
 from services.shoutouts import SLOT_KIND
 from tests.conftest import ALICE_ID, BOB_ID, GENERAL_ID, GUILD_ID, MOD_ID, BotFactory
-from tests.fakediscord import FakeDiscord
 from tests.shoutouts.support import (
     CAROL_ID,
     START,

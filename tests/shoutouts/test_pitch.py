@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from core.bot import AnyBot
 from core.clock import ManualClock
+from fakediscord import FakeDiscord
 from models.shoutouts import ShoutoutPitch
 from tests.conftest import ALICE_ID, BOB_ID, GUILD_ID, BotFactory
-from tests.fakediscord import FakeDiscord
 from tests.shoutouts.support import START, cog_of, give_profile, join, setup_rotation
 
 LINK = "https://www.tiktok.com/@plantladyjane/video/1"

@@ -11,10 +11,10 @@ import pytest
 
 from core.bot import AnyBot
 from core.clock import ManualClock
+from fakediscord import FakeDiscord
+from fakediscord.handles import InteractionHandle
 from services.shoutouts import rounds
 from tests.conftest import ALICE_ID, GENERAL_ID, GUILD_ID, MOD_ID, BotFactory
-from tests.fakediscord import FakeDiscord
-from tests.fakediscord.handles import InteractionHandle
 from tests.shoutouts.support import (
     START,
     cog_of,

@@ -12,10 +12,10 @@ from sqlalchemy.exc import OperationalError
 
 from core.bot import AnyBot
 from core.clock import ManualClock
+from fakediscord import FakeDiscord
 from models.delivery import OutboxMessage
 from services.shoutouts import FEATURE_PURPOSE, SLOT_KIND
 from tests.conftest import ALICE_ID, BOB_ID, GENERAL_ID, GUILD_ID, MOD_ID, BotFactory
-from tests.fakediscord import FakeDiscord
 from tests.shoutouts.support import (
     EVERY_MINUTE,
     START,

@@ -8,10 +8,10 @@ import pytest
 
 from core.bot import AnyBot
 from core.clock import ManualClock
+from fakediscord import FakeDiscord
 from services.container import Services
 from services.welcome import default_rules
 from tests.conftest import ALICE_ID, GUILD_ID, MOD_ID, BotFactory
-from tests.fakediscord import FakeDiscord
 from tests.welcome.test_flow import cog_of, custom_ids
 
 

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from cogs.welcome.cog import WelcomeCog
 from core.bot import AnyBot
 from core.clock import ManualClock
+from fakediscord import FakeDiscord
 from models.delivery import OutboxMessage
 from models.welcome import Onboarding
 from services.container import Services
 from tests.conftest import ALICE_ID, BOB_ID, GUILD_ID, MOD_ID, BotFactory
-from tests.fakediscord import FakeDiscord
 
 NEWBIE = 2_000_000_000_000_000_100
 BOT_MEMBER = 2_000_000_000_000_000_900

@@ -13,9 +13,9 @@ from sqlalchemy.exc import OperationalError
 from core.bot import AnyBot
 from core.clock import ManualClock
 from core.outbox import DM
+from fakediscord import FakeDiscord
 from services.welcome import BATCH_KIND, copy_text
 from tests.conftest import ALICE_ID, GUILD_ID, MOD_ID, BotFactory
-from tests.fakediscord import FakeDiscord
 from tests.welcome.test_flow import cog_of, eventually
 
 RAID = 500

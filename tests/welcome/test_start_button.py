@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from core.clock import ManualClock
+from fakediscord import FakeDiscord
 from services.container import Services
 from services.welcome import BATCH_KIND, copy_text
 from tests.conftest import ALICE_ID, GUILD_ID, MOD_ID, BotFactory
-from tests.fakediscord import FakeDiscord
 from tests.welcome.test_flow import (
     DONE,
     MODAL,

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from core.bot import AnyBot
 from core.clock import ManualClock
 from core.outbox import OutboundMessage
+from fakediscord import FakeDiscord
 from models.delivery import OutboxMessage
 from services.welcome import BATCH_KIND, PURPOSE_BATCH, PURPOSE_DM, PURPOSE_INTRO, PURPOSE_PUBLIC
 from tests.conftest import GUILD_ID, MOD_ID, BotFactory
-from tests.fakediscord import FakeDiscord
 from tests.welcome.test_flow import (
     DONE,
     MODAL,
