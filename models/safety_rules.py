@@ -46,8 +46,8 @@ class SafetyBlockedWord(Base):
 
 class SafetyRulesState(Base):
     """Per guild: whether Discord's rules could be read last time, when, whether the moderators
-    were told they can't be, and a revision bumped by every change (so a process's compiled
-    copy of the rules knows when it is stale)."""
+    were told they can't be, and a version token renewed by every change of the rules or words
+    (a process's compiled copy of them is reused while the token is the same)."""
 
     __tablename__ = "safety_rules_state"
 
@@ -55,4 +55,4 @@ class SafetyRulesState(Base):
     readable: Mapped[bool | None] = mapped_column(Boolean)  # None: never tried
     refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     told_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    revision: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[str] = mapped_column(String(32), default="")

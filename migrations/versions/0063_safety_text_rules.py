@@ -60,7 +60,7 @@ def upgrade() -> None:
         sa.Column("readable", sa.Boolean(), nullable=True),
         sa.Column("refreshed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("told_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("version", sa.String(length=32), nullable=False),
         sa.PrimaryKeyConstraint("guild_id", name=op.f("pk_safety_rules_state")),
     )
 
