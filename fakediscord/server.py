@@ -574,9 +574,7 @@ class FakeDiscord:
         if not guild.permissions_of(self.bot_user.id) & MANAGE_GUILD:
             self.filtered_events.append((event, data))  # Discord sends them to Manage Server only
             return
-        self._dispatch(
-            event, data, intent=INTENT_AUTO_MODERATION_CONFIGURATION, guild_id=guild.id
-        )
+        self._dispatch(event, data, intent=INTENT_AUTO_MODERATION_CONFIGURATION, guild_id=guild.id)
 
     # option helpers
     def user_option(self, user_id: int) -> OptionRef:

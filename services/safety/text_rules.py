@@ -168,9 +168,7 @@ def clean_words(raw: str) -> list[str]:
         if word not in out:
             out.append(word)
     if not out:
-        raise DomainError(
-            "Type the words to block, separated by commas, e.g. `cringe, *scam*`. 🛡️"
-        )
+        raise DomainError("Type the words to block, separated by commas, e.g. `cringe, *scam*`. 🛡️")
     return out
 
 
