@@ -4,17 +4,18 @@ patterns, the rule's allow list), pure and case-insensitive like AutoMod itself.
 
 Keywords (and the moderators' own blocked words, which use the same syntax): ``cat`` is a whole
 word or phrase, ``cat*`` a word starting with it, ``*cat`` a word ending with it, ``*cat*``
-anywhere; a ``*`` inside a keyword stands for any letters. Regex patterns run on RE2, the engine
-Discord's Rust regex syntax comes from: the same syntax (no look-around, no back-references) and
-linear time, so no pattern can hang the bot on what a member typed. A pattern RE2 can't read is
-skipped and listed for the moderators. A match that lies inside an allow-list match of the same
-rule doesn't count, as in AutoMod.
+anywhere; a ``*`` inside a keyword stands for any letters. Everything runs on RE2, the engine
+Discord's Rust regex syntax comes from: regex patterns keep their syntax (no look-around, no
+back-references), a rule's keywords become a few alternations scanned once whatever their
+number, and matching is linear, so no pattern can hang the bot on what a member typed. A pattern
+RE2 can't read is skipped and listed for the moderators. A match that lies inside an allow-list
+match of the same rule doesn't count, as in AutoMod.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -28,6 +29,8 @@ BLOCKED_WORDS = "blocked words"
 
 
 class _Pattern(Protocol):
+    """A compiled RE2 expression (the module has no type information of its own)."""
+
     def search(self, text: str, pos: int = ..., /) -> Any: ...
 
 
@@ -80,10 +83,14 @@ def parse_rule(data: Mapping[str, Any]) -> RuleSpec | None:
     )
 
 
-def keyword_regex(keyword: str) -> str | None:
-    """The regular expression (Python ``re``, used case-insensitively) for one keyword in
-    AutoMod's syntax; None for a keyword that is only wildcards. A match covers the whole word
-    when a wildcard extends it, so the member is shown where it is."""
+#: a word character in any script (RE2's own ``\w`` is ASCII only)
+WORD = r"[\pL\pN_]"
+NOT_WORD = r"[^\pL\pN_]"
+
+
+def keyword_parts(keyword: str) -> tuple[str, bool, bool] | None:
+    """(the RE2 expression of a keyword's body, wildcard at its start, wildcard at its end)
+    for one keyword in AutoMod's syntax; None for a keyword that is only wildcards."""
     words = keyword.split()
     if not words:
         return None
@@ -93,12 +100,26 @@ def keyword_regex(keyword: str) -> str | None:
     if not core.replace("*", "").strip():
         return None
     body = "".join(
-        r"\w*" if token == "*" else r"\s+" if token == " " else re.escape(token)
+        WORD + "*" if token == "*" else r"\s+" if token == " " else re.escape(token)
         for token in re.findall(r"\*|\s|[^*\s]+", core)
     )
-    left = r"\w*" if lead else r"(?<!\w)"
-    right = r"\w*" if trail else r"(?!\w)"
-    return left + body + right
+    return body, lead, trail
+
+
+def keyword_regex(keyword: str) -> str | None:
+    """One keyword as an RE2 expression whose group 1 is what it matched (the whole word when
+    a wildcard extends it, so the member is shown where it is); None for only wildcards."""
+    parts = keyword_parts(keyword)
+    return None if parts is None else _shaped(parts[0], parts[1], parts[2])
+
+
+def _shaped(body: str, lead: bool, trail: bool) -> str:
+    """Around a body (or an alternation of bodies): word boundaries where there is no wildcard
+    (RE2 has no look-around, so the boundary character is matched outside group 1), the rest
+    of the word where there is one."""
+    left = f"({WORD}*" if lead else f"(?:^|{NOT_WORD})("
+    right = f"{WORD}*)" if trail else f")(?:$|{NOT_WORD})"
+    return f"{left}(?:{body}){right}"
 
 
 @dataclass(frozen=True)
@@ -137,11 +158,32 @@ def compile_pattern(pattern: str) -> _Pattern | None:
     return compiled
 
 
-def _alternation(keywords: Iterable[str]) -> re.Pattern[str] | None:
-    parts = [p for p in (keyword_regex(k) for k in keywords) if p is not None]
-    if not parts:
-        return None
-    return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE)
+def _keyword_finders(keywords: Iterable[str]) -> list[_Pattern]:
+    """Keywords compiled as (at most) four RE2 alternations, one per wildcard shape: RE2 scans
+    the text once whatever the number of keywords."""
+    shapes: dict[tuple[bool, bool], list[str]] = {}
+    for keyword in keywords:
+        parts = keyword_parts(keyword)
+        if parts is not None:
+            shapes.setdefault((parts[1], parts[2]), []).append(parts[0])
+    finders = []
+    for (lead, trail), bodies in sorted(shapes.items()):
+        compiled = compile_pattern(_shaped("|".join(dict.fromkeys(bodies)), lead, trail))
+        assert compiled is not None, "escaped keywords always compile"
+        finders.append(compiled)
+    return finders
+
+
+def _spans(finder: _Pattern, text: str, group: int) -> Iterator[tuple[int, int]]:
+    """Every match, overlapping ones too (each search starts one character further on)."""
+    pos = 0
+    while pos <= len(text):
+        found = finder.search(text, pos)
+        if found is None:
+            return
+        start, end = found.span(group)
+        yield start, end
+        pos = found.span(0)[0] + 1
 
 
 class Matcher:
@@ -155,32 +197,28 @@ class Matcher:
         allow: Iterable[str] = (),
     ) -> None:
         self.source = source
-        self.finders: list[_Pattern] = []
-        keyword_finder = _alternation(keywords)
-        if keyword_finder is not None:
-            self.finders.append(keyword_finder)
+        #: (compiled, the group that is the match): keywords report group 1, patterns group 0
+        self.finders: list[tuple[_Pattern, int]] = [(f, 1) for f in _keyword_finders(keywords)]
         unreadable = []
         for pattern in patterns:
             compiled = compile_pattern(pattern)
             if compiled is None:
                 unreadable.append(pattern)
             else:
-                self.finders.append(compiled)
+                self.finders.append((compiled, 0))
         self.unreadable = tuple(unreadable)
-        self.allow = _alternation(allow)
+        self.allow = _keyword_finders(allow)
 
     def find(self, text: str) -> Hit | None:
-        allowed = [m.span() for m in self.allow.finditer(text)] if self.allow else []
-        for finder in self.finders:
-            pos = 0
-            while pos <= len(text):
-                found = finder.search(text, pos)
-                if found is None:
-                    break
-                start, end = found.span()
-                if not any(a <= start and end <= b for a, b in allowed) and end > start:
+        allowed: list[tuple[int, int]] | None = None
+        for finder, group in self.finders:
+            for start, end in _spans(finder, text, group):
+                if end <= start:
+                    continue
+                if allowed is None:  # only looked for when something matched
+                    allowed = [s for f in self.allow for s in _spans(f, text, 1)]
+                if not any(a <= start and end <= b for a, b in allowed):
                     return Hit(text[start:end], self.source)
-                pos = start + 1  # an allowed match may hide an overlapping one that isn't
         return None
 
 

@@ -72,10 +72,11 @@ def test_keyword_does_not_match(keyword: str, text: str) -> None:
     assert not hits(keyword, text)
 
 
-def test_keyword_regex_escapes_what_members_type() -> None:
-    assert keyword_regex("a.b") == r"(?<!\w)a\.b(?!\w)"
-    assert not hits("a.b", "axb")
-    assert keyword_regex("*") is None
+def test_keywords_are_taken_literally_apart_from_the_wildcard() -> None:
+    for keyword in ("a.b", "(x)", "[y]", "a|b", "$5", "^^", "\\o/"):
+        assert hits(keyword, f"so {keyword} here"), keyword
+    assert not hits("a.b", "axb") and not hits("a|b", "a") and not hits("(x)", "x")
+    assert keyword_regex("*") is None and keyword_regex("**") is None
 
 
 def test_regex_patterns_are_case_insensitive_and_rust_syntax() -> None:
