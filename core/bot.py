@@ -60,6 +60,7 @@ def intents() -> discord.Intents:
     value = discord.Intents.default()
     value.members = True  # joins and screening (privileged)
     value.message_content = True  # typed quiz answers (privileged)
+    value.auto_moderation_configuration = True  # AutoMod rule events: member text's rules
     return value
 
 

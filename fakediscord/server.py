@@ -45,6 +45,7 @@ import aiohttp
 from aiohttp import web
 
 from . import limits
+from .automod import KEYWORD, apply_changes, rule_object
 from .gateway import (
     OP_HEARTBEAT,
     OP_HEARTBEAT_ACK,
@@ -61,11 +62,13 @@ from .handles import EPHEMERAL, InteractionHandle, LimitViolation, RecordedReque
 from .state import (
     DEFAULT_BOT_PERMISSIONS,
     DEFAULT_EVERYONE_PERMISSIONS,
+    INTENT_AUTO_MODERATION_CONFIGURATION,
     INTENT_DIRECT_MESSAGES,
     INTENT_GUILD_MEMBERS,
     INTENT_GUILD_MESSAGES,
     INTENT_GUILDS,
     INTENT_MESSAGE_CONTENT,
+    MANAGE_GUILD,
     MANAGE_ROLES,
     FakeChannel,
     FakeGuild,
@@ -495,6 +498,83 @@ class FakeDiscord:
 
     def member_roles(self, guild_id: int, user_id: int) -> list[int]:
         return list(self.guilds[guild_id].members[user_id].roles)
+
+    def set_bot_permissions(self, guild_id: int, permissions: int) -> None:
+        """Change what the bot's managed role allows in one guild (a moderator editing it), and
+        send GUILD_ROLE_UPDATE as Discord does."""
+        guild = self._guild(guild_id)
+        role = next(r for r in guild.roles.values() if r.bot_id == self.bot_user.id)
+        role.permissions = permissions
+        self._dispatch(
+            "GUILD_ROLE_UPDATE",
+            {"guild_id": str(guild_id), "role": role.payload()},
+            intent=INTENT_GUILDS,
+            guild_id=guild_id,
+        )
+
+    # ------------------------------------------------------------------ AutoMod rules
+    def add_automod_rule(
+        self,
+        guild_id: int,
+        name: str = "Keyword filter",
+        *,
+        keywords: Sequence[str] = (),
+        regex_patterns: Sequence[str] = (),
+        allow_list: Sequence[str] = (),
+        presets: Sequence[int] = (),
+        trigger_type: int = KEYWORD,
+        enabled: bool = True,
+        actions: list[dict[str, Any]] | None = None,
+        exempt_roles: Sequence[int] = (),
+        exempt_channels: Sequence[int] = (),
+        creator_id: int | None = None,
+    ) -> int:
+        """A moderator creates an AutoMod rule: stored as Discord's rule object and, with a
+        client connected, AUTO_MODERATION_RULE_CREATE (only to a bot with Manage Server and
+        the AUTO_MODERATION_CONFIGURATION intent, as Discord does). Returns the rule id."""
+        guild = self._guild(guild_id)
+        rule_id = self.snowflake()
+        guild.automod.rules[rule_id] = rule_object(
+            rule_id,
+            guild_id,
+            creator_id or guild.owner_id,
+            name=name,
+            trigger_type=trigger_type,
+            enabled=enabled,
+            keywords=list(keywords),
+            regex_patterns=list(regex_patterns),
+            allow_list=list(allow_list),
+            presets=list(presets),
+            actions=actions,
+            exempt_roles=list(exempt_roles),
+            exempt_channels=list(exempt_channels),
+        )
+        self._dispatch_automod("AUTO_MODERATION_RULE_CREATE", guild, rule_id)
+        return rule_id
+
+    def update_automod_rule(self, guild_id: int, rule_id: int, **changes: Any) -> None:
+        """Edit a rule (``name``, ``enabled``, ``keywords``, ``regex_patterns``, ``allow_list``,
+        ``presets``, ``actions``, ``exempt_roles``, ``exempt_channels``) and send
+        AUTO_MODERATION_RULE_UPDATE with the whole rule."""
+        guild = self._guild(guild_id)
+        apply_changes(guild.automod.rules[rule_id], changes)
+        self._dispatch_automod("AUTO_MODERATION_RULE_UPDATE", guild, rule_id)
+
+    def delete_automod_rule(self, guild_id: int, rule_id: int) -> None:
+        """Delete a rule; AUTO_MODERATION_RULE_DELETE carries the rule as it was."""
+        guild = self._guild(guild_id)
+        self._dispatch_automod("AUTO_MODERATION_RULE_DELETE", guild, rule_id)
+        del guild.automod.rules[rule_id]
+
+    def automod_rules(self, guild_id: int) -> list[dict[str, Any]]:
+        return self._guild(guild_id).automod.listing()
+
+    def _dispatch_automod(self, event: str, guild: FakeGuild, rule_id: int) -> None:
+        data = dict(guild.automod.rules[rule_id])
+        if not guild.permissions_of(self.bot_user.id) & MANAGE_GUILD:
+            self.filtered_events.append((event, data))  # Discord sends them to Manage Server only
+            return
+        self._dispatch(event, data, intent=INTENT_AUTO_MODERATION_CONFIGURATION, guild_id=guild.id)
 
     # option helpers
     def user_option(self, user_id: int) -> OptionRef:
@@ -1614,6 +1694,8 @@ class FakeDiscord:
             ("PATCH", "/guilds/{guild_id}/members/{uid}", self._patch_member),
             ("PUT", "/guilds/{guild_id}/members/{uid}/roles/{rid}", self._member_role),
             ("DELETE", "/guilds/{guild_id}/members/{uid}/roles/{rid}", self._member_role),
+            ("GET", "/guilds/{guild_id}/auto-moderation/rules", self._automod_rules),
+            ("GET", "/guilds/{guild_id}/auto-moderation/rules/{rule_id}", self._automod_rule),
         ]
         for method, path, handler in routes:
             r.add_route(method, p + path, handler)
@@ -2154,6 +2236,31 @@ class FakeDiscord:
         if member is None:
             return error(404, 10007, "Unknown Member")
         return json_response(member.payload())
+
+    # ------------------------------------------------------------------ REST: AutoMod
+    def _automod_guild(self, request: web.Request) -> FakeGuild | web.Response:
+        """The guild, if the bot may read its AutoMod rules (Manage Server), else 403 50013."""
+        guild = self._guild_or_404(request)
+        if isinstance(guild, web.Response):
+            return guild
+        if not guild.permissions_of(self.bot_user.id) & MANAGE_GUILD:
+            return error(403, 50013, "Missing Permissions")
+        return guild
+
+    async def _automod_rules(self, request: web.Request) -> web.StreamResponse:
+        guild = self._automod_guild(request)
+        if isinstance(guild, web.Response):
+            return guild
+        return json_response(guild.automod.listing())
+
+    async def _automod_rule(self, request: web.Request) -> web.StreamResponse:
+        guild = self._automod_guild(request)
+        if isinstance(guild, web.Response):
+            return guild
+        rule = guild.automod.rules.get(int(request.match_info["rule_id"]))
+        if rule is None:
+            return error(404, 10066, "Unknown Auto Moderation Rule")
+        return json_response(rule)
 
     def _can_manage_role(self, guild: FakeGuild, role: FakeRole) -> bool:
         perms = guild.permissions_of(self.bot_user.id)

@@ -14,6 +14,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from .automod import GuildAutomod
+
 DISCORD_EPOCH_MS = 1420070400000
 
 # Permission bits used by the fake (https://discord.com/developers/docs/topics/permissions).
@@ -48,8 +50,10 @@ DEFAULT_EVERYONE_PERMISSIONS = (
     | SEND_MESSAGES_IN_THREADS
 )
 #: Permissions of the bot's managed role unless FakeDiscord(bot_permissions=...) says otherwise.
+#: Manage Server lets it read the server's AutoMod rules (and receive their events).
 DEFAULT_BOT_PERMISSIONS = (
     DEFAULT_EVERYONE_PERMISSIONS
+    | MANAGE_GUILD
     | MANAGE_ROLES
     | MANAGE_MESSAGES
     | MANAGE_THREADS
@@ -62,6 +66,7 @@ INTENT_GUILD_MEMBERS = 1 << 1
 INTENT_GUILD_MESSAGES = 1 << 9
 INTENT_DIRECT_MESSAGES = 1 << 12
 INTENT_MESSAGE_CONTENT = 1 << 15
+INTENT_AUTO_MODERATION_CONFIGURATION = 1 << 20
 
 
 class SnowflakeGen:
@@ -256,6 +261,7 @@ class FakeGuild:
     channels: dict[int, FakeChannel] = field(default_factory=dict)
     members: dict[int, FakeMember] = field(default_factory=dict)
     joined_at: str = field(default_factory=iso_now)
+    automod: GuildAutomod = field(default_factory=GuildAutomod)
 
     @property
     def everyone(self) -> FakeRole:

@@ -20,6 +20,7 @@ from core.text import clean_line
 from models import load_all
 from models.profile import CreatorProfile
 from services.niches import Niche, NicheService, niche_key
+from services.safety import hold_to_rules
 
 HANDLE_RE = re.compile(r"^@?([A-Za-z0-9_.]{2,24})$")
 MAX_PROFILE_NICHES = 3
@@ -237,6 +238,8 @@ class ProfileService:
             changes["intro"] = clean_line(intro, field="intro", max_len=200) if intro else None
         now = self.clock.now()
         async with self.db.write() as session:
+            if changes.get("intro"):  # the intro is re-posted (welcome intro, shoutouts)
+                await hold_to_rules(session, guild_id, {"intro": str(changes["intro"])})
             row = await upsert_profile(session, guild_id, user_id, now, **changes)
             await session.flush()
             profile = _to_profile(row)

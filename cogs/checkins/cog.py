@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from dataclasses import replace
 from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING
@@ -21,7 +22,13 @@ from discord.ext import commands
 from cogs._common import timezone_choices
 from cogs.checkins import render
 from cogs.checkins.render import member_names, period_name, streak_embed, ts
-from cogs.checkins.views import CheckinModal, NominateSelect, OpenCheckinButton, QuestionsModal
+from cogs.checkins.views import (
+    CheckinModal,
+    EditAnswersView,
+    NominateSelect,
+    OpenCheckinButton,
+    QuestionsModal,
+)
 from core.errors import DomainError
 from core.interactions import ModGroup, is_moderator, reply
 from core.outbox import OutboundMessage
@@ -37,6 +44,7 @@ from services.checkins import (
     render_heatmap,
 )
 from services.container import Services
+from services.safety import TextNotAllowed
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot
@@ -88,21 +96,30 @@ class CheckinCog(commands.Cog):
         if interaction.guild is not None and interaction.guild.id != guild_id:
             raise DomainError("This check-in button belongs to another server.")
         form = await self.service.form(guild_id, interaction.user.id)
-        settings = await self.service.get_settings(guild_id)
+        await interaction.response.send_modal(CheckinModal(self, form, await self.title(form)))
+
+    async def title(self, form: AnswerForm) -> str:
+        settings = await self.service.get_settings(form.guild_id)
         period = settings.period if settings else "weekly"
-        title = f"Check-in: {period_name(period, form.period.label)}"
-        await interaction.response.send_modal(CheckinModal(self, form, truncate(title, 45)))
+        return truncate(f"Check-in: {period_name(period, form.period.label)}", 45)
 
     async def save_answers(
         self, interaction: discord.Interaction, form: AnswerForm, values: list[str]
     ) -> None:
-        result = await self.service.submit(
-            form.guild_id,
-            interaction.user.id,
-            values,
-            questions=[q.text for q in form.questions],
-            label=form.period.label,
-        )
+        try:
+            result = await self.service.submit(
+                form.guild_id,
+                interaction.user.id,
+                values,
+                questions=[q.text for q in form.questions],
+                label=form.period.label,
+            )
+        except TextNotAllowed as exc:  # nothing lost: one tap reopens the form as they typed it
+            retry = replace(form, existing=tuple(values))
+            await reply(
+                interaction, exc.message, view=EditAnswersView(self, retry, await self.title(form))
+            )
+            return
         unit = "week" if (result.period.closes_at - result.period.opens_at).days >= 6 else "day"
         lines = []
         if result.moved_to_current:

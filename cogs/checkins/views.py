@@ -134,6 +134,20 @@ class CheckinModal(MutualsModal):
         await self.cog.save_answers(interaction, self.form, [i.value for i in self.inputs])
 
 
+class EditAnswersView(MutualsView):
+    """Under a refused check-in: reopens the form with the answers as the member typed them."""
+
+    def __init__(self, cog: CheckinCog, form: AnswerForm, title: str) -> None:
+        super().__init__(timeout=900)
+        self.cog, self.form, self.title = cog, form, title
+
+    @discord.ui.button(label="Edit my answers", emoji="✏️", style=discord.ButtonStyle.primary)
+    async def edit(
+        self, interaction: discord.Interaction, _button: discord.ui.Button[EditAnswersView]
+    ) -> None:
+        await interaction.response.send_modal(CheckinModal(self.cog, self.form, self.title))
+
+
 class QuestionsModal(MutualsModal):
     def __init__(self, cog: CheckinCog, settings: CheckinSettings) -> None:
         super().__init__(title="Check-in questions", custom_id="mutuals:ci:questions", timeout=900)

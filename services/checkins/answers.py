@@ -15,11 +15,14 @@ from core.errors import DomainError
 from models.checkins import CheckinAnswer
 from services.checkins.config import load_config, member_tz
 from services.checkins.history import load_streaks
-from services.checkins.inputs import LINK, MOOD, Question, question_kind, validate_answer
+from services.checkins.inputs import LINK, MOOD, WIN, Question, question_kind, validate_answer
 from services.checkins.periods import MemberPeriod
 from services.checkins.streaks import milestone
+from services.safety import hold_to_rules
 
 PAUSED = "Check-ins are paused in this server right now. 💤"
+#: answers the recap shows publicly, and what the member calls them
+PUBLIC = {WIN: "win", LINK: "TikTok link"}
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,10 @@ class CheckinAnswers:
             answers = [validate_answer(q, v) for q, v in zip(qs, values, strict=True)]
             if not any(answers):
                 raise DomainError("Answer at least one question to check in. 💞")
+            # wins and links go in the public recap: held to the server's rules now
+            for q, a in zip(qs, answers, strict=True):
+                if q.kind in PUBLIC:
+                    await hold_to_rules(s, guild_id, {PUBLIC[q.kind]: a})
             tz = await member_tz(s, guild_id, user_id, cfg.timezone)
             period = cfg.current(now, tz)
             moved = label is not None and label != period.label

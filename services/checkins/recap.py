@@ -24,6 +24,7 @@ from services.checkins.inputs import BLOCKER, WIN
 from services.checkins.periods import label_for, length, local_today
 from services.checkins.streaks import DONE, milestone
 from services.directory import FALLBACK_MEMBER, names_in
+from services.safety import rulebook
 
 PURPOSE_SUMMARY = "checkin_summary"
 SUMMARY_GRACE = timedelta(hours=36)  # a recap missed while down is posted this late at most
@@ -116,6 +117,8 @@ async def summarize(s: AsyncSession, cfg: CheckinSettings, label: date) -> Summa
     )
     users = [r[0] for r in rows]
     streaks = await load_streaks(s, cfg, dict.fromkeys(users, label))
+    # checked when answered; a win or link the server's rules no longer allow is left out
+    rules = await rulebook(s, cfg.guild_id)
     wins: list[tuple[int, str]] = []
     links: list[tuple[int, str]] = []
     hint = False
@@ -123,11 +126,12 @@ async def summarize(s: AsyncSession, cfg: CheckinSettings, label: date) -> Summa
     for uid, answers, mood, link in rows:
         for item in answers:
             text = str(item.get("a") or "")
-            if item.get("kind") == WIN and text and len(wins) < SUMMARY_WINS:
+            is_win = item.get("kind") == WIN and text and len(wins) < SUMMARY_WINS
+            if is_win and rules.allows(text):
                 wins.append((uid, text))
             if item.get("kind") == BLOCKER and COLLAB_WORDS.search(text):
                 hint = True
-        if link and len(links) < SUMMARY_LINKS:
+        if link and len(links) < SUMMARY_LINKS and rules.allows(link):
             links.append((uid, link))
         if mood is not None:
             moods.append(mood)

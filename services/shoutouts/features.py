@@ -18,6 +18,7 @@ from core.outbox import CHANNEL, DM, add_message
 from models.delivery import ScheduledSlot
 from models.guild import GuildSettings
 from models.shoutouts import Rotation, RotationFeature, RotationMember, ShoutoutPitch
+from services.safety import rulebook
 from services.shoutouts import rounds
 from services.shoutouts.results import Feature, MemberCheck, SlotOutcome, feature_of
 from services.shoutouts.store import latest_blurb, next_pitch
@@ -171,6 +172,13 @@ class Features:
             row.pitch_id = pitch.id if pitch else None
             row.url = pitch.url if pitch else None
             row.blurb = pitch.blurb if pitch else (last_blurb or profile.intro)
+            # Accepted when pitched; the server's rules may have changed since: what no longer
+            # meets them is left out of the post (the creator is still featured).
+            rules = await rulebook(s, rotation.guild_id)
+            if not rules.allows(row.blurb):
+                row.blurb = None
+            if not rules.allows(row.url):
+                row.url = None
             if pitch is not None:
                 pitch.used_at = now
             rounds.move_featured(member, rotation, self.rng, now)

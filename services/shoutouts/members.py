@@ -12,6 +12,7 @@ from core.clock import Clock
 from core.db import Database
 from core.errors import Conflict, DomainError, NotFound
 from models.shoutouts import Rotation, RotationMember, ShoutoutPitch
+from services.safety import hold_to_rules
 from services.shoutouts import rounds
 from services.shoutouts.inputs import NO_HANDLE, validate_blurb, validate_tiktok_url
 from services.shoutouts.results import (
@@ -154,6 +155,7 @@ class Members:
         clean_blurb = validate_blurb(blurb)
         now = self.clock.now()
         async with self.db.write() as s:
+            await hold_to_rules(s, guild_id, {"blurb": clean_blurb, "TikTok link": clean_url})
             profile = await profile_of(s, guild_id, user_id)
             if profile is None or not profile.tiktok_handle:
                 if nominated_by is None or nominated_by == user_id:
@@ -209,6 +211,7 @@ class Members:
         async with self.db.write() as s:
             mine = await self._mine(s, guild_id, user_id)
             target = await self._pitch_target(s, guild_id, rotation, mine)
+            await hold_to_rules(s, guild_id, {"blurb": clean_blurb, "TikTok link": clean_url})
             profile = await profile_of(s, guild_id, user_id)
             if profile is None or not profile.tiktok_handle:
                 raise DomainError(NO_HANDLE)

@@ -18,6 +18,7 @@ from models.profile import CreatorProfile
 from models.welcome import Onboarding, WelcomeEvent
 from services.niches import NicheService, niche_key
 from services.profiles import match_niches, upsert_profile, validate_handle
+from services.safety import hold_to_rules
 from services.welcome.delivery import queue_intro
 from services.welcome.inputs import clean_intro
 from services.welcome.rows import config_row, current_name, member_row, new_member_row, role_ids
@@ -155,6 +156,7 @@ class OnboardingFlow:
         now = self.clock.now()
         async with self.db.write() as session:
             row = await _flow_row(session, guild_id, user_id, preview)
+            await hold_to_rules(session, guild_id, {"intro": clean})  # it goes in the intro post
             _mark_started(session, row, now)
             row.tiktok_handle, row.intro = clean_handle, clean
             row.step = "norms" if row.niches else "niches"
@@ -201,6 +203,8 @@ class OnboardingFlow:
                 raise DomainError(
                     "Add your TikTok handle first (step 2), then come back to the norms."
                 )
+            # the server's rules may have changed since the intro was typed
+            await hold_to_rules(session, guild_id, {"intro": row.intro})
             _mark_started(session, row, now)
             row.status, row.step, row.completed_at = "completed", "done", now
             invitees = await self._invitees(session, guild_id, user_id, row.niches, is_member)

@@ -94,6 +94,7 @@ class BareClient(discord.Client):
         self.tree = app_commands.CommandTree(self)
         self.joined: list[int] = []
         self.updated: list[tuple[bool, bool]] = []
+        self.automod: list[tuple[str, discord.AutoModRule]] = []
 
         @self.tree.command(name="ping", description="Ping")
         async def ping(interaction: discord.Interaction) -> None:
@@ -157,6 +158,15 @@ class BareClient(discord.Client):
 
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
         self.updated.append((before.pending, after.pending))
+
+    async def on_automod_rule_create(self, rule: discord.AutoModRule) -> None:
+        self.automod.append(("create", rule))
+
+    async def on_automod_rule_update(self, rule: discord.AutoModRule) -> None:
+        self.automod.append(("update", rule))
+
+    async def on_automod_rule_delete(self, rule: discord.AutoModRule) -> None:
+        self.automod.append(("delete", rule))
 
 
 @pytest.fixture
@@ -459,3 +469,80 @@ async def test_defer_edit_original_and_followup_files(
     assert [a["filename"] for a in h.message["attachments"]] == ["report.csv"]
     assert h.message["flags"] & (1 << 7) == 0  # no longer "thinking"
     assert [(a["filename"], a["size"]) for a in follow["attachments"]] == [("more.txt", 3)]
+
+
+async def test_automod_rules_over_rest_parse_like_discords(
+    fake: FakeDiscord, client: BareClient
+) -> None:
+    keyword = fake.add_automod_rule(
+        GUILD,
+        "No spoilers",
+        keywords=["spoiler*", "*leak*"],
+        regex_patterns=[r"ep(isode)?\s*\d+"],
+        allow_list=["spoiler alert"],
+        exempt_roles=[GUILD],
+    )
+    preset = fake.add_automod_rule(
+        GUILD, "Presets", trigger_type=4, presets=[1, 3], allow_list=["scunthorpe"]
+    )
+    guild = client.get_guild(GUILD)
+    assert guild is not None
+    rules = await guild.fetch_automod_rules()
+    assert [r.id for r in rules] == [keyword, preset]
+    first = rules[0]
+    assert first.name == "No spoilers" and first.enabled and first.creator_id == OWNER
+    assert first.trigger.type is discord.AutoModRuleTriggerType.keyword
+    assert first.trigger.keyword_filter == ["spoiler*", "*leak*"]
+    assert first.trigger.regex_patterns == [r"ep(isode)?\s*\d+"]
+    assert first.trigger.allow_list == ["spoiler alert"]
+    assert first.event_type is discord.AutoModRuleEventType.message_send
+    assert first.exempt_role_ids == {GUILD}
+    assert [a.type for a in first.actions] == [discord.AutoModRuleActionType.block_message]
+    second = await guild.fetch_automod_rule(preset)
+    assert second.trigger.presets.profanity and second.trigger.presets.slurs
+    assert not second.trigger.presets.sexual_content
+    with pytest.raises(discord.NotFound):
+        await guild.fetch_automod_rule(12345)
+    fake.assert_no_unhandled()
+
+
+async def test_automod_rule_events(fake: FakeDiscord, client: BareClient) -> None:
+    rule_id = fake.add_automod_rule(GUILD, "Scams", keywords=["free nitro"])
+    await fake.wait_for(lambda: len(client.automod) == 1)
+    fake.update_automod_rule(GUILD, rule_id, keywords=["free nitro", "*airdrop*"], enabled=False)
+    await fake.wait_for(lambda: len(client.automod) == 2)
+    fake.delete_automod_rule(GUILD, rule_id)
+    await fake.wait_for(lambda: len(client.automod) == 3)
+    kinds = [(kind, rule.id) for kind, rule in client.automod]
+    assert kinds == [("create", rule_id), ("update", rule_id), ("delete", rule_id)]
+    updated = client.automod[1][1]
+    assert updated.trigger.keyword_filter == ["free nitro", "*airdrop*"] and not updated.enabled
+    assert fake.automod_rules(GUILD) == []
+
+
+async def test_automod_needs_manage_server(fake: FakeDiscord, client: BareClient) -> None:
+    """Without Manage Server the rules answer 403 50013 and their events aren't sent."""
+    guild = client.get_guild(GUILD)
+    assert guild is not None and guild.me.guild_permissions.manage_guild
+    fake.set_bot_permissions(GUILD, discord.Permissions(send_messages=True).value)
+    await fake.wait_for(lambda: not guild.me.guild_permissions.manage_guild)
+    with pytest.raises(discord.Forbidden) as exc:
+        await guild.fetch_automod_rules()
+    assert exc.value.status == 403 and exc.value.code == 50013
+    fake.add_automod_rule(GUILD, "Hidden", keywords=["x"])
+    assert fake.filtered_events[-1][0] == "AUTO_MODERATION_RULE_CREATE"
+    assert client.automod == []
+
+
+async def test_automod_events_need_the_intent(fake: FakeDiscord) -> None:
+    c = BareClient()
+    c._connection._intents.auto_moderation_configuration = False
+    task = asyncio.create_task(c.start("fake-token"))
+    try:
+        await asyncio.wait_for(c.wait_until_ready(), 10)
+        fake.add_automod_rule(GUILD, "Quiet", keywords=["x"])
+        assert fake.filtered_events[-1][0] == "AUTO_MODERATION_RULE_CREATE"
+    finally:
+        await c.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(task, 5)
