@@ -263,11 +263,14 @@ class WelcomeCog(commands.Cog, name="Welcome"):
         def is_member(uid: int) -> bool:
             return guild is None or guild.get_member(uid) is not None
 
+        # Acknowledge first: finishing writes the profile, queues the intro and reads the flow
+        # back, which on a busy moment can take longer than Discord's 3 s for an answer.
+        await interaction.response.defer()
         done = await self.service.complete(
             guild_id, interaction.user.id, preview=preview, is_member=is_member
         )
         embed, _ = await flow_for(self.bot, done.state, mode)
-        await interaction.response.edit_message(embed=embed, view=None)
+        await interaction.edit_original_response(embed=embed, view=None)
         if preview:
             content, intro, _mentions = state_intro(done.state, list(done.invitees))
             roles = " ".join(f"<@&{r}>" for r in done.role_ids) or "none set up yet"

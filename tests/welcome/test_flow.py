@@ -98,8 +98,10 @@ async def test_happy_path_join_dm_niche_handle_norms(
     assert DONE in custom_ids(norms)
 
     done = await fake.click(NEWBIE, DONE)
-    assert (await done.response())["type"] == 7
-    assert not custom_ids(fake.dms(NEWBIE)[0])  # finished: no buttons left
+    assert (await done.response())["type"] == 6  # acknowledged at once, then the work
+    await fake.wait_for(
+        lambda: not custom_ids(fake.dms(NEWBIE)[0]), message="finished: no buttons left"
+    )
     await fake.wait_for(
         lambda: {ids["niche_role"], ids["autorole"]} <= set(fake.member_roles(GUILD_ID, NEWBIE)),
         message="niche role and autorole given",
@@ -205,7 +207,7 @@ async def test_dms_closed_fallback_button_completes_in_server(
     sub = await fake.submit_modal(NEWBIE, f"mutuals:wel:modal:{GUILD_ID}:s", {"handle": "casey"})
     assert (await sub.response())["type"] == 7
     done = await fake.click(NEWBIE, f"mutuals:wel:done:{GUILD_ID}:s")
-    assert (await done.response())["type"] == 7
+    assert (await done.response())["type"] == 6
     await fake.wait_for(
         lambda: ids["niche_role"] in fake.member_roles(GUILD_ID, NEWBIE), message="niche role"
     )
