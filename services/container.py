@@ -19,6 +19,7 @@ from services.guild_config import GuildConfigService
 from services.niches import NicheService
 from services.profiles import ProfileService
 from services.quizzes import QuizService
+from services.safety import AgeGroupService
 from services.shoutouts import ShoutoutService
 from services.welcome import WelcomeService
 
@@ -34,6 +35,7 @@ class Services:
     collabs: CollabService
     quizzes: QuizService
     checkins: CheckinService
+    age_groups: AgeGroupService
 
 
 def build_services(
@@ -55,6 +57,7 @@ def build_services(
         collabs=CollabService(db, clock, niches, replan=replan),
         quizzes=QuizService(db, clock, grace=grace, replan=replan),
         checkins=CheckinService(db, clock, replan=replan),
+        age_groups=AgeGroupService(db, clock),
     )
     # Check-ins run in members' own zones: a zone changed anywhere moves their wake-ups.
     services.profiles.zone_listeners.append(services.checkins.zones_changed)
