@@ -117,11 +117,11 @@ class SafetyModerationCog(commands.Cog):
         if not cfg.separate:
             await reply(interaction, "Age groups are already off: this server is 18+ only.")
             return
-        present = _present(guild)
-        await self.ages.check_adults_only(guild.id, present)  # refused early, before asking
+        await self.ages.check_adults_only(guild.id, _present(guild))  # refused before asking
 
         async def switch_off() -> str:
-            await self.ages.keep_apart(guild.id, False, by=user_id, present=present)
+            # checked again as it happens: someone may have said 13-17 since the question
+            await self.ages.keep_apart(guild.id, False, by=user_id, present=_present(guild))
             return (
                 "Age groups are off: this server is 18+ only (you confirmed it). Onboarding "
                 "stops asking ages. Switch them back on any time with "

@@ -146,6 +146,17 @@ async def test_safety_is_for_moderators_and_switching_off_needs_the_18_plus_conf
     await (await fake.slash(GUILD_ID, BOB_ID, "profile set", {"age": ADULT})).response()
     ask = await fake.slash(GUILD_ID, MOD_ID, "safety age-groups", {"mode": "off"})
     await ask.response()
+    # between the question and the answer, Alice says she's 13 to 17: checked again, refused
+    await (await fake.slash(GUILD_ID, ALICE_ID, "profile set", {"age": MINOR})).response()
+    late = await fake.click(
+        MOD_ID, _buttons(ask)["Yes, this server is 18+ only"], guild_id=GUILD_ID
+    )
+    assert "1 member told me they're 13 to 17" in await _answer(late)
+    assert (await ages.settings(GUILD_ID)).separate
+
+    await (await fake.slash(GUILD_ID, ALICE_ID, "profile set", {"age": UNSAID})).response()
+    ask = await fake.slash(GUILD_ID, MOD_ID, "safety age-groups", {"mode": "off"})
+    await ask.response()
     yes = await fake.click(MOD_ID, _buttons(ask)["Yes, this server is 18+ only"], guild_id=GUILD_ID)
     assert "Age groups are off" in await _answer(yes)
     cfg = await ages.settings(GUILD_ID)
