@@ -109,7 +109,7 @@ class ProfileCog(commands.GroupCog, group_name="profile", group_description="You
         )
         text = "Saved! Here's your profile. 💞"
         if age is not None:
-            text += f" Age group saved as **{age.name}**: only moderators can see it."
+            text += " Your age group is saved too: only moderators can see it."
         await reply(interaction, text, embed=profile_embed(interaction.user, profile))
 
     @set_.autocomplete("niche")

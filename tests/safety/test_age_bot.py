@@ -191,8 +191,8 @@ async def test_the_age_answer_is_seen_by_moderators_only_and_erased_with_the_pro
     ages = bot.need(Services).age_groups
     h = await fake.slash(GUILD_ID, ALICE_ID, "profile set", {"handle": "@alice", "age": ADULT})
     text = await _answer(h)
-    assert "Age group saved as **18 or older**: only moderators can see it." in text
-    assert h.ephemeral
+    assert "Your age group is saved too: only moderators can see it." in text
+    assert h.ephemeral and "18 or older" not in text + _all_text({"embeds": h.embeds})
     h = await fake.slash(GUILD_ID, BOB_ID, "profile set", {"handle": "@bob"})
     await h.response()
 
