@@ -480,3 +480,54 @@ async def test_onboarding_asks_the_age_group_once_and_the_intro_invites_the_own_
     assert intro[0]["pinged_user_ids"] == [CARA_ID]  # never Alice (said 18+) nor Bob (role)
     assert f"<@{ALICE_ID}>" not in intro[0]["content"] and f"<@{BOB_ID}>" not in intro[0]["content"]
     assert all("13 to 17" not in _all_text(m) for m in fake.messages(WELCOME_ID))
+
+
+async def test_while_the_member_list_is_loading_nobody_is_grouped_on_a_guess(
+    fake: FakeDiscord, bot_factory: BotFactory
+) -> None:
+    """A big server whose member list the bot hasn't loaded (no chunking at start-up): when
+    the 18+ role counts, who holds it is unknown, so run-now and /collab suggest say so and
+    nothing is stored; once the list is loaded the same round runs."""
+    fake.add_channel(GUILD_ID, channel_id=COLLABS_ID, name="collabs")
+    fake.add_role(GUILD_ID, ADULT_ROLE, "18+")
+    crowd = [CROWD + i for i in range(260)]  # over the large threshold discord.py asks (250)
+    for i, uid in enumerate(crowd):
+        roles = [ADULT_ROLE] if i % 2 else []
+        fake.add_member(GUILD_ID, uid, f"creator{i}", roles=roles, dispatch=False)
+    clock = ManualClock()
+    bot = await bot_factory(clock=clock, chunk_guilds_at_startup=False)
+    services = bot.need(Services)
+    for i, uid in enumerate(crowd[:4]):
+        await services.profiles.update(GUILD_ID, uid, handle=f"c{i}", niches=["PlantTok"])
+        await services.collabs.optin(GUILD_ID, uid)
+    await _setup_rounds(fake)
+    guild = bot.get_guild(GUILD_ID)
+    assert guild is not None and not guild.chunked
+
+    # members' own answers only: the role isn't needed, the round runs (everyone unconfirmed)
+    h = await fake.slash(GUILD_ID, MOD_ID, "collab-rounds run-now")
+    assert "Matched **4 members**" in await _answer(h)
+
+    def introduced() -> bool:
+        threads = [c for c in fake.channels.values() if c.parent_id == COLLABS_ID]
+        return len(threads) == 2 and all(fake.messages(t.id) for t in threads)
+
+    await fake.wait_for(introduced)
+    clock.advance(days=1)
+
+    await _adult_role(fake)
+    h = await fake.slash(GUILD_ID, MOD_ID, "collab-rounds run-now")
+    text = await _answer(h)
+    assert "can't see who holds this server's 18+ role right now" in text and h.ephemeral
+    assert await services.collabs.round_at(GUILD_ID, clock.now()) is None
+    h = await fake.slash(GUILD_ID, crowd[0], "collab suggest")
+    assert "won't guess who's an adult" in await _answer(h)
+
+    await guild.chunk()  # the member list is in: the role holders are known
+    h = await fake.slash(GUILD_ID, MOD_ID, "collab-rounds run-now")
+    text = await _answer(h)
+    assert "Matched **4 members**: 2 pairs." in text, text
+    rnd = await services.collabs.round_at(GUILD_ID, clock.now())
+    assert rnd is not None
+    adults = {uid for i, uid in enumerate(crowd) if i % 2}
+    assert _mixed((g.members for g in rnd.groups), adults) == []
