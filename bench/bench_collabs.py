@@ -8,6 +8,11 @@ Two measurements per size:
 * ``round``: the whole service call on SQLite (load members, profiles, blocks and 6 rounds of
   history, match, store the round and its groups), as ``/collab-rounds run-now`` does.
 
+``age groups``: the same members with and without age groups kept apart (services.safety; 15%
+not confirmed adult, like the community profile's 13-17 share): mixed groups (must be 0), who
+is left out, the adults' own scores and the round's score against its upper bound, each
+relative to the round without the rule (acceptance: within 2%), and the time at 10k.
+
 Communities are simulated like ours (services.collabs.synthetic_candidates): 1-3 niches in
 related families, follower bands, formats, 1-2 languages, time zones on three continents,
 plus a few blocks (members who share no language are never grouped: the bench counts any
@@ -17,7 +22,9 @@ group that does, which must be none). ``python -m bench.run collabs`` (``--quick
 
 from __future__ import annotations
 
+import dataclasses
 import random
+import statistics
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -29,6 +36,7 @@ import numpy as np
 from core import migrate
 from core.clock import ManualClock
 from core.db import Database
+from core.text import plural
 from models.collabs import CollabBlock, CollabMember
 from models.profile import CreatorProfile
 from services.collabs import (
@@ -138,6 +146,79 @@ def _match_rows(n: int, *, exact: bool) -> list[dict[str, Any]]:
     return rows
 
 
+def _aged(candidates: list[Candidate], young: set[int]) -> list[Candidate]:
+    return [dataclasses.replace(c, age_group=0 if c.user_id in young else 1) for c in candidates]
+
+
+def _age_rows(n: int, share: float, seeds: int) -> list[dict[str, Any]]:
+    """The same members matched with and without age groups, over a few communities."""
+    mixed = 0
+    left_out: dict[str, int] = {}
+    adults_ratio: list[float] = []
+    bound_gap: list[float] = []
+    took_with: list[float] = []
+    took_without: list[float] = []
+    for seed in range(seeds):
+        candidates = synthetic_candidates(n, seed=1000 + seed)
+        rng = np.random.default_rng(seed)
+        count = round(n * share)
+        young = {candidates[i].user_id for i in rng.choice(n, count, replace=False).tolist()}
+        aged = _aged(candidates, young)
+        started = time.perf_counter()
+        with_rule = match(aged)
+        took_with.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        without = match(candidates)
+        took_without.append(time.perf_counter() - started)
+        mixed += sum(1 for g in with_rule.groups if len({u in young for u in g.members}) > 1)
+        for why in with_rule.reasons.values():
+            left_out[why] = left_out.get(why, 0) + 1
+        adults = [c.user_id for c in candidates if c.user_id not in young]
+        mine = {u: g.score for g in with_rule.groups for u in g.members}
+        before = {u: g.score for g in without.groups for u in g.members}
+        adults_ratio.append(
+            sum(mine.get(u, 0.0) for u in adults) / sum(before.get(u, 0.0) for u in adults)
+        )
+        bound_gap.append(
+            with_rule.pair_total / upper_bound(aged) - without.pair_total / upper_bound(candidates)
+        )
+    label = f"{n:,} ({round(n * share):,} not confirmed adult)"
+    why = ", ".join(f"{count} {reason}" for reason, count in sorted(left_out.items()))
+    outs = f"{plural(sum(left_out.values()), 'member')} left out ({why or 'nobody'})"
+    return [
+        {
+            "bench": "collabs",
+            "metric": f"age groups: mixed groups, {label}",
+            "value": mixed,
+            "unit": "groups",
+            "note": f"must be 0; {outs} in {plural(seeds, 'community', 'communities')}",
+        },
+        {
+            "bench": "collabs",
+            "metric": f"age groups: adults' score vs no rule, {label}",
+            "value": 100 * statistics.mean(adults_ratio),
+            "unit": "%",
+            "note": f"worst {100 * min(adults_ratio):.1f}% of {seeds} (the same members matched "
+            "without age groups; limit 98%)",
+        },
+        {
+            "bench": "collabs",
+            "metric": f"age groups: vs upper bound, change, {label}",
+            "value": 100 * statistics.mean(bound_gap),
+            "unit": "points",
+            "note": f"worst {100 * min(bound_gap):+.1f} points (with the rule vs without, each "
+            "against its own bound)",
+        },
+        {
+            "bench": "collabs",
+            "metric": f"age groups: match time, {label}",
+            "value": statistics.median(took_with),
+            "unit": "s",
+            "note": f"without the rule {statistics.median(took_without):.3f} s (median)",
+        },
+    ]
+
+
 async def _round_row(n: int) -> dict[str, Any]:
     """The whole round through the service on a fresh SQLite database."""
     candidates = synthetic_candidates(n, seed=n + 1)
@@ -215,6 +296,8 @@ async def run(quick: bool) -> list[dict[str, Any]]:
     sizes = (1_000, 10_000) if quick else (1_000, 10_000, 50_000)
     for n in sizes:
         rows += _match_rows(n, exact=n <= 1_000 and not quick)
+    rows += _age_rows(200, 0.15, seeds=5 if quick else 20)
+    rows += _age_rows(10_000, 0.15, seeds=1 if quick else 3)
     for n in sizes:
         rows.append(await _round_row(n))
     return rows

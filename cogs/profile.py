@@ -11,14 +11,16 @@ from discord.ext import commands
 from cogs._common import BRAND, niche_choices, timezone_choices
 from core.components import ConfirmView
 from core.errors import DomainError
-from core.interactions import reply
+from core.interactions import is_moderator, reply
 from services.container import Services
 from services.profiles import FOLLOWER_BANDS, Profile
+from services.safety import AGE_ANSWERS, AgeAnswer, AgeSettings
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot
 
 BAND_CHOICES = [app_commands.Choice(name=label, value=key) for key, label in FOLLOWER_BANDS.items()]
+AGE_CHOICES = [app_commands.Choice(name=label, value=key) for key, label in AGE_ANSWERS.items()]
 
 
 def profile_embed(member: discord.abc.User, profile: Profile) -> discord.Embed:
@@ -33,6 +35,22 @@ def profile_embed(member: discord.abc.User, profile: Profile) -> discord.Embed:
     embed.set_thumbnail(url=member.display_avatar.url)
     embed.set_footer(text="Update yours with /profile set")
     return embed
+
+
+def age_for_moderators(cfg: AgeSettings, answer: AgeAnswer | None, member: discord.abc.User) -> str:
+    """What a moderator reads about a member's age group: their answer, the 18+ role, and
+    which group that puts them in under the server's settings."""
+    said = f"said **{answer.label}** ({answer.source})" if answer else "hasn't answered"
+    parts = [said]
+    holds = False
+    if cfg.adult_role_id is not None and isinstance(member, discord.Member):
+        holds = member.get_role(cfg.adult_role_id) is not None
+        parts.append("holds the 18+ role" if holds else "doesn't hold the 18+ role")
+    if not cfg.separate:
+        return " · ".join(parts) + " · age groups are off (18+ server)"
+    adult = cfg.counts_as_adult(answer.answer if answer else None, holds)
+    parts.append("grouped with **adults**" if adult else "grouped as **not confirmed adult**")
+    return " · ".join(parts)
 
 
 @app_commands.guild_only()
@@ -52,8 +70,9 @@ class ProfileCog(commands.GroupCog, group_name="profile", group_description="You
         timezone="Your time zone, e.g. Europe/London",
         followers="Roughly how big your fam is",
         intro="One line about you and your content",
+        age="How old you are: only moderators can see it (it keeps collabs safe for under-18s)",
     )
-    @app_commands.choices(followers=BAND_CHOICES)
+    @app_commands.choices(followers=BAND_CHOICES, age=AGE_CHOICES)
     async def set_(
         self,
         interaction: discord.Interaction,
@@ -64,6 +83,7 @@ class ProfileCog(commands.GroupCog, group_name="profile", group_description="You
         timezone: app_commands.Range[str, 1, 100] | None = None,
         followers: app_commands.Choice[str] | None = None,
         intro: app_commands.Range[str, 1, 500] | None = None,
+        age: app_commands.Choice[str] | None = None,
     ) -> None:
         assert interaction.guild is not None
         changes: dict[str, Any] = {}
@@ -78,6 +98,8 @@ class ProfileCog(commands.GroupCog, group_name="profile", group_description="You
             changes["follower_band"] = followers.value
         if intro is not None:
             changes["intro"] = intro
+        if age is not None:
+            changes["age"] = age.value
         if not changes:
             raise DomainError(
                 "Tell me at least one thing to update, e.g. `/profile set handle:@you`."
@@ -85,11 +107,10 @@ class ProfileCog(commands.GroupCog, group_name="profile", group_description="You
         profile = await self.bot.need(Services).profiles.update(
             interaction.guild.id, interaction.user.id, **changes
         )
-        await reply(
-            interaction,
-            "Saved! Here's your profile. 💞",
-            embed=profile_embed(interaction.user, profile),
-        )
+        text = "Saved! Here's your profile. 💞"
+        if age is not None:
+            text += " Your age group is saved too: only moderators can see it."
+        await reply(interaction, text, embed=profile_embed(interaction.user, profile))
 
     @set_.autocomplete("niche")
     @set_.autocomplete("niche2")
@@ -120,7 +141,30 @@ class ProfileCog(commands.GroupCog, group_name="profile", group_description="You
                     "You don't have a profile yet. Make one with `/profile set handle:@you`!"
                 )
             raise DomainError(f"{target.display_name} hasn't set up a creator profile yet.")
-        await reply(interaction, embed=profile_embed(target, profile))
+        embed = profile_embed(target, profile)
+        ages = self.bot.need(Services).age_groups
+        if is_moderator(interaction):
+            cfg = await ages.settings(interaction.guild.id)
+            answer = await ages.answer(interaction.guild.id, target.id)
+            embed.add_field(
+                name="Age group (moderators only)",
+                value=age_for_moderators(cfg, answer, target),
+                inline=False,
+            )
+        elif target.id == interaction.user.id:
+            # Their own answer stays off the screen too (creators stream and share screens):
+            # they know whether they answered, and can change it.
+            answered = await ages.answer(interaction.guild.id, target.id) is not None
+            embed.add_field(
+                name="Age group",
+                value=(
+                    "answered: only moderators can see it"
+                    if answered
+                    else "not answered yet: `/profile set age:` (only moderators see it)"
+                ),
+                inline=False,
+            )
+        await reply(interaction, embed=embed)
 
     @app_commands.command(
         name="delete", description="Erase your profile and your Mutuals data here"

@@ -19,7 +19,7 @@ from services.guild_config import GuildConfigService
 from services.niches import NicheService
 from services.profiles import ProfileService
 from services.quizzes import QuizService
-from services.safety import TextRulesService
+from services.safety import AgeGroupService, TextRulesService
 from services.shoutouts import ShoutoutService
 from services.welcome import WelcomeService
 
@@ -36,6 +36,7 @@ class Services:
     quizzes: QuizService
     checkins: CheckinService
     text_rules: TextRulesService
+    age_groups: AgeGroupService
 
 
 def build_services(
@@ -58,6 +59,7 @@ def build_services(
         quizzes=QuizService(db, clock, grace=grace, replan=replan),
         checkins=CheckinService(db, clock, replan=replan),
         text_rules=TextRulesService(db, clock),
+        age_groups=AgeGroupService(db, clock),
     )
     # Check-ins run in members' own zones: a zone changed anywhere moves their wake-ups.
     services.profiles.zone_listeners.append(services.checkins.zones_changed)

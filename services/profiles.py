@@ -21,6 +21,7 @@ from models import load_all
 from models.profile import CreatorProfile
 from services.niches import Niche, NicheService, niche_key
 from services.safety import hold_to_rules
+from services.safety.age import save_answer_in, validate_age
 
 HANDLE_RE = re.compile(r"^@?([A-Za-z0-9_.]{2,24})$")
 MAX_PROFILE_NICHES = 3
@@ -222,8 +223,12 @@ class ProfileService:
         timezone: str | _Unset | None = UNSET,
         follower_band: str | _Unset | None = UNSET,
         intro: str | _Unset | None = UNSET,
+        age: str | _Unset = UNSET,
     ) -> Profile:
-        """Validate everything first, then write once: bad input leaves the row untouched."""
+        """Validate everything first, then write once: bad input leaves the row untouched.
+
+        ``age`` is the member's own answer (services.safety): stored apart from the profile,
+        in the same transaction, and never part of what ``Profile`` shows."""
         changes: dict[str, object] = {}
         if not isinstance(handle, _Unset):
             changes["tiktok_handle"] = validate_handle(handle) if handle else None
@@ -236,11 +241,14 @@ class ProfileService:
             changes["follower_band"] = validate_band(follower_band) if follower_band else None
         if not isinstance(intro, _Unset):
             changes["intro"] = clean_line(intro, field="intro", max_len=200) if intro else None
+        answer = validate_age(age) if not isinstance(age, _Unset) else None
         now = self.clock.now()
         async with self.db.write() as session:
             if changes.get("intro"):  # the intro is re-posted (welcome intro, shoutouts)
                 await hold_to_rules(session, guild_id, {"intro": str(changes["intro"])})
             row = await upsert_profile(session, guild_id, user_id, now, **changes)
+            if answer is not None:
+                await save_answer_in(session, guild_id, user_id, answer, source="profile", now=now)
             await session.flush()
             profile = _to_profile(row)
         if "timezone" in changes:

@@ -16,6 +16,7 @@ from core.errors import DomainError
 from core.interactions import ModGroup, reply
 from core.text import plural
 from services.collabs import SLOT_KIND
+from services.safety import RoleHoldersUnknown
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot
@@ -117,6 +118,8 @@ class CollabRoundsCog(commands.Cog):
         assert interaction.guild is not None
         guild_id = interaction.guild.id
         await self.main.service.check_run_now(guild_id)
+        if await self.main.adult_role_holders(guild_id) is None:
+            raise RoleHoldersUnknown()  # the round would wait for the member list: say so now
         await interaction.response.defer(ephemeral=True, thinking=True)
         outcome = await self.bot.deliveries.run_manual(SLOT_KIND, str(guild_id), guild_id)
         if outcome.status == "taken":

@@ -20,6 +20,7 @@ from cogs.collabs.render import (
     when,
 )
 from cogs.collabs.views import AnswerButton, NominateButton
+from cogs.safety.age_role import adult_role_holders
 from core.errors import DomainError
 from core.interactions import reply
 from services.collabs import (
@@ -73,6 +74,10 @@ class CollabsCog(
         aren't matched)."""
         guild = self.bot.get_guild(guild_id)
         return {m.id for m in guild.members} if guild is not None and guild.chunked else None
+
+    async def adult_role_holders(self, guild_id: int) -> Collection[int] | None:
+        """Who holds the 18+ role (adults and members not confirmed adult are never grouped)."""
+        return await adult_role_holders(self.bot, guild_id)
 
     async def open_thread(self, channel_id: int, name: str, members: Sequence[int]) -> Opened:
         channel = self.bot.get_channel(channel_id)
@@ -215,7 +220,11 @@ class CollabsCog(
     async def suggest(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
         guild = interaction.guild
-        found = await self.service.suggest(guild.id, interaction.user.id)
+        found = await self.service.suggest(
+            guild.id,
+            interaction.user.id,
+            role_holders=await adult_role_holders(self.bot, guild.id),
+        )
         if not found:
             raise DomainError(
                 "Nobody to suggest yet: invite the fam to `/collab optin` and try again soon!"

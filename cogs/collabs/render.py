@@ -99,7 +99,7 @@ def stats_embed(st: Stats) -> discord.Embed:
             name="Left out of rounds",
             value=f"no shared language: {out.get('language', 0)} · blocks: "
             f"{out.get('blocked', 0)} · no room left: {out.get('full', 0)} · "
-            f"alone: {out.get('alone', 0)}",
+            f"alone: {out.get('alone', 0)} · nobody in their age group: {out.get('age', 0)}",
             inline=False,
         )
     if st.last_round_at:

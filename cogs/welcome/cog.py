@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
+from cogs.safety.age_role import adult_role_holders
 from cogs.welcome.render import WelcomeOutbox, state_intro
 from cogs.welcome.views import FlowButton, NichePicker, ProfileModal, flow_for
 from core.errors import DomainError
@@ -233,7 +234,10 @@ class WelcomeCog(commands.Cog, name="Welcome"):
                 raise DomainError("I don't have a welcome in progress for you there.")
             if current.completed:
                 raise DomainError(copy_text("already_done"))
-            await interaction.response.send_modal(ProfileModal(self, guild_id, mode, current))
+            ask_age = await self.service.asks_age(guild_id, user.id, preview=preview)
+            await interaction.response.send_modal(
+                ProfileModal(self, guild_id, mode, current, ask_age=ask_age)
+            )
         elif action in ("niches", "norms"):
             state = await self.service.go_to(guild_id, user.id, action, preview=preview)
             await self._show(interaction, state, mode)
@@ -249,10 +253,16 @@ class WelcomeCog(commands.Cog, name="Welcome"):
         await self._show(interaction, state, mode)
 
     async def on_profile_submitted(
-        self, interaction: discord.Interaction, guild_id: int, mode: str, handle: str, intro: str
+        self,
+        interaction: discord.Interaction,
+        guild_id: int,
+        mode: str,
+        handle: str,
+        intro: str,
+        age: str | None = None,
     ) -> None:
         state = await self.service.save_handle(
-            guild_id, interaction.user.id, handle, intro or None, preview=mode == "p"
+            guild_id, interaction.user.id, handle, intro or None, preview=mode == "p", age=age
         )
         await self._show(interaction, state, mode)
 
@@ -267,7 +277,11 @@ class WelcomeCog(commands.Cog, name="Welcome"):
         # back, which on a busy moment can take longer than Discord's 3 s for an answer.
         await interaction.response.defer()
         done = await self.service.complete(
-            guild_id, interaction.user.id, preview=preview, is_member=is_member
+            guild_id,
+            interaction.user.id,
+            preview=preview,
+            is_member=is_member,
+            role_holders=await adult_role_holders(self.bot, guild_id),
         )
         embed, _ = await flow_for(self.bot, done.state, mode)
         await interaction.edit_original_response(embed=embed, view=None)

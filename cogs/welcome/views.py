@@ -19,6 +19,7 @@ from core.interactions import MutualsModal, guarded
 from core.text import truncate
 from services.container import Services
 from services.niches import Niche
+from services.safety import AGE_ANSWERS
 from services.welcome import OnboardingState, WelcomeSettings, copy_text
 
 if TYPE_CHECKING:
@@ -110,9 +111,18 @@ class NichePicker(
 
 
 class ProfileModal(MutualsModal):
-    """TikTok handle and a one-line intro. Bad input is refused and the button stays to retry."""
+    """TikTok handle and a one-line intro, and (once, while the server keeps age groups apart)
+    the member's age group. Bad input is refused and the button stays to retry."""
 
-    def __init__(self, cog: WelcomeCog, guild_id: int, mode: str, state: OnboardingState) -> None:
+    def __init__(
+        self,
+        cog: WelcomeCog,
+        guild_id: int,
+        mode: str,
+        state: OnboardingState,
+        *,
+        ask_age: bool = False,
+    ) -> None:
         super().__init__(
             title="Your TikTok + a one-line intro",
             custom_id=f"mutuals:wel:modal:{guild_id}:{mode}",
@@ -137,10 +147,31 @@ class ProfileModal(MutualsModal):
         )
         self.add_item(self.handle)
         self.add_item(self.intro)
+        self.age: discord.ui.Select[ProfileModal] | None = None
+        if ask_age:
+            self.age = discord.ui.Select(
+                custom_id="age",
+                placeholder=copy_text("age_placeholder"),
+                options=[
+                    discord.SelectOption(label=label, value=key)
+                    for key, label in AGE_ANSWERS.items()
+                ],
+                min_values=1,
+                max_values=1,
+                required=True,
+            )
+            self.add_item(
+                discord.ui.Label(
+                    text=copy_text("age_label"),
+                    description=copy_text("age_description"),
+                    component=self.age,
+                )
+            )
 
     async def on_submit(self, interaction: discord.Interaction, /) -> None:
+        age = self.age.values[0] if self.age is not None and self.age.values else None
         await self.cog.on_profile_submitted(
-            interaction, self.guild_id, self.mode, self.handle.value, self.intro.value
+            interaction, self.guild_id, self.mode, self.handle.value, self.intro.value, age
         )
 
 
@@ -188,8 +219,10 @@ def flow_message(
     settings: WelcomeSettings,
     niches: list[Niche],
     mode: str,
+    ask_age: bool = False,
 ) -> tuple[discord.Embed, discord.ui.View | None]:
-    """The embed and components for the step the member is on."""
+    """The embed and components for the step the member is on (``ask_age``: step 2's form
+    asks their age group, and the step says why)."""
     guild_id = state.guild_id
     server_md = escape_markdown(server)
     title = "Welcome preview (only you can see this)" if mode == "p" else f"Welcome to {server}"
@@ -213,6 +246,8 @@ def flow_message(
         view.add_item(NichePicker(guild_id, mode, options))
     elif state.step == "profile":
         embed.description = copy_text("step_profile")
+        if ask_age:
+            embed.description += "\n\n" + copy_text("step_profile_age")
         embed.add_field(name="Your niche", value=truncate(chosen, 1024))
         view.add_item(FlowButton("prof", guild_id, mode, label="Add my TikTok + intro", emoji="📱"))
         view.add_item(
@@ -299,10 +334,14 @@ async def flow_for(
     services = bot.need(Services)
     settings = await services.welcome.settings(state.guild_id)
     niches = await services.niches.list_niches(state.guild_id)
+    ask_age = state.step == "profile" and await services.welcome.asks_age(
+        state.guild_id, state.user_id, preview=state.preview
+    )
     return flow_message(
         server=await server_name(bot, state.guild_id, server),
         state=state,
         settings=settings,
         niches=niches,
         mode=mode,
+        ask_age=ask_age,
     )

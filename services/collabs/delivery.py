@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from core.plans import LATEST, DeliveryPlan, GuildFilter, Occurrence
+from core.plans import LATEST, DeliveryPlan, GuildFilter, Occurrence, RetryLater
 from core.text import plural
 from services.collabs.base import FOLLOWUP_KIND, INTRO_KIND, ROUND_NOW_KIND, SLOT_KIND
 from services.collabs.round_text import thread_title
 from services.collabs.schedule import GRACE
+from services.safety.age import RoleHoldersUnknown
 
 if TYPE_CHECKING:
     from services.collabs.service import CollabService
@@ -40,6 +41,9 @@ class CollabPort(Protocol):
 
     def members_present(self, guild_id: int) -> Collection[int] | None:
         """The guild's member ids when the cache holds all of them (None: unknown)."""
+
+    async def adult_role_holders(self, guild_id: int) -> Collection[int] | None:
+        """Who holds the guild's 18+ role (empty: no role named; None: unknown right now)."""
 
     async def open_thread(self, channel_id: int, name: str, members: Sequence[int]) -> Opened:
         """A private thread in the collab channel with these members in it."""
@@ -69,13 +73,20 @@ class RoundPlan(DeliveryPlan):
 
     async def deliver(self, occurrence: Occurrence) -> str | None:
         guild_id = occurrence.guild_id
-        present = self.port.members_present(guild_id) if self.port is not None else None
-        rnd = await self.service.run_round(
-            guild_id,
-            occurrence.at,
-            manual=occurrence.kind == ROUND_NOW_KIND,
-            present=present,
-        )
+        present = holders = None
+        if self.port is not None:
+            present = self.port.members_present(guild_id)
+            holders = await self.port.adult_role_holders(guild_id)
+        try:
+            rnd = await self.service.run_round(
+                guild_id,
+                occurrence.at,
+                manual=occurrence.kind == ROUND_NOW_KIND,
+                present=present,
+                role_holders=holders,
+            )
+        except RoleHoldersUnknown as exc:  # the member list is loading: nobody is guessed
+            raise RetryLater(exc.message) from exc
         return rnd.summary()[:500]
 
     async def missed(self, occurrence: Occurrence) -> None:

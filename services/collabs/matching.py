@@ -32,7 +32,8 @@ class Group:
 
 #: why someone was left out of a round (MatchResult.reasons)
 ALONE = "alone"  # nobody else is in this round
-NO_LANGUAGE = "language"  # nobody else in this round speaks one of their languages
+AGE = "age"  # nobody else in this round is in their age group (adults / not confirmed adult)
+NO_LANGUAGE = "language"  # nobody else in their age group speaks one of their languages
 BLOCKED = "blocked"  # everyone who does is on a never-pair list (theirs or the other's)
 FULL = "full"  # those who could were matched in groups that had no room left
 
@@ -44,7 +45,7 @@ class MatchResult:
     pair_total: float  # total score of the underlying matching (before trios)
     repeats: int  # groups containing a repeat pair
     stats: dict[str, float] = field(default_factory=dict)
-    #: each unplaced user id → why (ALONE, NO_LANGUAGE, BLOCKED or FULL)
+    #: each unplaced user id → why (ALONE, AGE, NO_LANGUAGE, BLOCKED or FULL)
     reasons: dict[int, str] = field(default_factory=dict)
 
     @property
@@ -55,13 +56,14 @@ class MatchResult:
 def _partition(
     f: Features, block_size: int, idx: npt.NDArray[np.int64] | None = None
 ) -> list[npt.NDArray[np.int64]]:
-    """Blocks of members who already fit: language, then time zone, then niche family."""
+    """Blocks of members who already fit: age group, language, then time zone, then niche
+    family."""
     members = np.arange(len(f), dtype=np.int64) if idx is None else idx
     n = len(members)
     if n <= block_size * 3 // 2:
         return [members]
     tz = np.nan_to_num(f.tz_hours[members], nan=99.0)
-    keys = (f.primary_family[members], tz, f.primary_lang[members])
+    keys = (f.primary_family[members], tz, f.primary_lang[members], f.age[members])
     order = members[np.lexsort(keys)]
     count = max(1, round(n / block_size))
     size = -(-n // count)
@@ -137,15 +139,16 @@ def match(
     """Pair everyone (a trio for an odd one out), maximising the total fit score.
 
     ``blocked`` and ``recent`` are pairs of user ids (either order). Blocks are never crossed,
-    and every group shares a language (a requirement, not a score: such pairs score -inf);
-    recent pairs are used only when no other partner is possible, and flagged.
+    every group shares a language and is of one age group (requirements, not scores: other
+    pairs score -inf); recent pairs are used only when no other partner is possible, and
+    flagged.
 
     How a round is solved
     ---------------------
     1. Features are encoded once into numpy arrays (bit masks for niches, niche families, formats
        and languages; ordinal follower band; UTC offset in hours).
-    2. Members are split into blocks that already fit (language, then time zone, then niche family),
-       of at most ``block_size`` members, so one round stays fast at 50k members.
+    2. Members are split into blocks that already fit (age group, language, time zone, niche
+       family), of at most ``block_size`` members, so one round stays fast at 50k members.
     3. In each block every candidate score is computed at once (vectorised numpy). Small blocks
        keep every allowed edge; big ones keep each member's ``k`` best candidates. Blocked pairs and
        pairs from the last K rounds are left out.
@@ -153,9 +156,9 @@ def match(
        solves each block: the best total score among the matchings that leave the fewest out.
     5. Members left over (odd blocks, a sparse candidate list) are matched among themselves, first
        without repeats, then allowing a repeat when nothing else exists (flagged).
-    6. A last odd one out joins the pair it fits best as a trio (all three share a language).
-       Nobody is dropped unless language or blocks leave them no possible group (reported in
-       ``unplaced``, with why in ``reasons``).
+    6. A last odd one out joins the pair it fits best as a trio (all three share a language and
+       an age group). Nobody is dropped unless age group, language or blocks leave them no
+       possible group (reported in ``unplaced``, with why in ``reasons``).
     """
     n = len(candidates)
     index = {c.user_id: i for i, c in enumerate(candidates)}
@@ -281,6 +284,9 @@ def _why_left_out(f: Features, x: int, blocked: PairSet) -> str:
     others = np.delete(np.arange(len(f), dtype=np.int64), x)
     if not len(others):
         return ALONE
+    others = others[f.age[others] == f.age[x]]
+    if not len(others):
+        return AGE
     xs = np.full(len(others), x, np.int64)
     speakers = others[speak_together(f, xs, others)]
     if not len(speakers):

@@ -3,6 +3,7 @@ suggestions now, and answer the "did you collab?" follow-up."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
@@ -32,6 +33,7 @@ from services.collabs.results import (
     to_profile,
 )
 from services.collabs.scoring import FORMATS, best_partners
+from services.safety.age import age_rule_in
 
 NO_PROFILE = (
     "You need a creator profile first so I know your niche, fam size and time zone. "
@@ -228,7 +230,17 @@ class CollabMembers(CollabPart):
             by_group.setdefault(gid, []).append(uid)
         return [(slot, tuple(by_group.get(gid, ()))) for gid, slot in mine]
 
-    async def suggest(self, guild_id: int, user_id: int, *, limit: int = 5) -> list[Suggestion]:
+    async def suggest(
+        self,
+        guild_id: int,
+        user_id: int,
+        *,
+        limit: int = 5,
+        role_holders: Collection[int] | None = None,
+    ) -> list[Suggestion]:
+        """The member's best matches now: never someone in the other age group
+        (``role_holders``: who holds the 18+ role, as for rounds), nor anyone they can't
+        speak with, blocked, or had as a partner in recent rounds."""
         now = self.clock.now()
         niches = await self.niches.list_niches(guild_id)
         family = {n.name.casefold(): n.family for n in niches}
@@ -241,7 +253,8 @@ class CollabMembers(CollabPart):
             if profile is None:
                 raise DomainError(NO_PROFILE.replace("`/collab optin` again", "`/collab suggest`"))
             mine = await self._member(s, guild_id, user_id)
-            pool = await eligible(s, guild_id, now, niches)
+            ages = await age_rule_in(s, guild_id, role_holders)
+            pool = await eligible(s, guild_id, now, niches, ages)
             blocks = await blocked_pairs(s, guild_id)
             history, _days = await history_settings(s, guild_id)
             recent = await recent_pairs(s, guild_id, history)
@@ -255,15 +268,21 @@ class CollabMembers(CollabPart):
             family=family,
             now=now,
             offsets={},
+            ages=ages,
         )
         exclude = {b for a, b in blocks if a == user_id} | {a for a, b in blocks if b == user_id}
         exclude |= {b for a, b in recent if a == user_id} | {a for a, b in recent if b == user_id}
         found = best_partners(me, pool, exclude=exclude, limit=limit)
-        if (
-            not found
-            and me.languages
-            and any(c.user_id not in exclude | {me.user_id} for c in pool)
-        ):
+        others = [c for c in pool if c.user_id not in exclude | {me.user_id}]
+        if not found and others and all(c.age_group != me.age_group for c in others):
+            raise DomainError(
+                "Nobody in your age group is in collab rounds right now: collabs always keep "
+                "adults and members who aren't confirmed 18+ apart. Try again soon, and if your "
+                "age group looks wrong, update it with `/profile set age:` (only moderators see "
+                "it). 💞"
+            )
+        others = [c for c in others if c.age_group == me.age_group]
+        if not found and me.languages and others:
             raise DomainError(
                 f"Nobody in collab rounds speaks {either(me.languages)} yet. Invite creators "
                 "who do to `/collab optin`, or add another language you create in with "

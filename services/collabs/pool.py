@@ -22,6 +22,7 @@ from models.profile import CreatorProfile
 from services.collabs.inputs import DEFAULT_FOLLOWUP_DAYS, DEFAULT_HISTORY
 from services.collabs.scoring import BANDS, FORMATS, Candidate
 from services.niches import Niche
+from services.safety.age import NO_GROUPS, AgeRule
 
 
 def candidate(
@@ -35,8 +36,10 @@ def candidate(
     family: dict[str, str | None],
     now: datetime,
     offsets: dict[str, float | None],
+    ages: AgeRule = NO_GROUPS,
 ) -> Candidate:
-    """One row of a profile joined with collab settings, as matching sees it."""
+    """One row of a profile joined with collab settings, as matching sees it (``ages``: the
+    guild's age groups, never crossed)."""
     niches = tuple(niches_raw or ())
     families = tuple(
         dict.fromkeys(f for n in niches if (f := family.get(n.casefold())) is not None)
@@ -49,6 +52,7 @@ def candidate(
         formats=frozenset(formats_raw) if formats_raw else frozenset(FORMATS),
         languages=frozenset(languages_raw or ()),
         utc_offset=offset_hours(timezone, now, offsets),
+        age_group=ages.group_of(user_id),
     )
 
 
@@ -66,7 +70,11 @@ def offset_hours(zone: str | None, now: datetime, cache: dict[str, float | None]
 
 
 async def eligible(
-    s: AsyncSession, guild_id: int, now: datetime, niches: list[Niche]
+    s: AsyncSession,
+    guild_id: int,
+    now: datetime,
+    niches: list[Niche],
+    ages: AgeRule = NO_GROUPS,
 ) -> list[Candidate]:
     family = {n.name.casefold(): n.family for n in niches}
     rows = (
@@ -95,7 +103,7 @@ async def eligible(
         )
     ).all()
     offsets: dict[str, float | None] = {}
-    return [candidate(*row, family=family, now=now, offsets=offsets) for row in rows]
+    return [candidate(*row, family=family, now=now, offsets=offsets, ages=ages) for row in rows]
 
 
 async def blocked_pairs(s: AsyncSession, guild_id: int) -> list[tuple[int, int]]:

@@ -69,7 +69,7 @@ class GroupInfo:
 
 
 #: why a member was left out of a round (services.collabs.matching's reasons)
-LEFT_OUT_REASONS = ("language", "blocked", "full", "alone")
+LEFT_OUT_REASONS = ("language", "blocked", "full", "alone", "age")
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,12 @@ class RoundInfo:
                     f"Only {plural(self.members, 'member')} opted in and "
                     "active: nobody to pair yet. Invite the fam to `/collab optin`!"
                 )
+            if out["age"] == len(self.unplaced):
+                return (
+                    "Nobody could be paired: adults and members not confirmed adult are never "
+                    "matched together, and nobody else in their age group was free this round."
+                    + told
+                )
             if out["language"] == len(self.unplaced):
                 return (
                     "Nobody could be paired: no two members free this round share a language."
@@ -123,6 +129,11 @@ class RoundInfo:
             text += (
                 f" {plural(self.repeats, 'group')} repeat a partner from recent rounds: "
                 "no other match was possible for them."
+            )
+        if out["age"]:
+            text += (
+                f" {plural(out['age'], 'member')} had nobody else in their age group this round "
+                "(adults and members not confirmed adult are never matched together)."
             )
         if out["language"]:
             text += (

@@ -35,6 +35,13 @@ def left_out_note(why: str, guild_name: str, languages: Sequence[str]) -> str:
             "You're still in for the next one: invite the fam to `/collab optin` so there's "
             "someone to match you with! 🌱"
         )
+    if why == "age":
+        return (
+            f"Hey mutual! 💞 No collab match for you {where}: collabs always keep adults and "
+            "members who aren't confirmed 18+ apart, and nobody else in your age group was "
+            "free this round. You're still in for the next one! If your age group looks wrong, "
+            "update it with `/profile set age:` (only moderators see it) or ask a moderator. 🌱"
+        )
     if why == "language" and langs:
         return (
             f"Hey mutual! 💞 No collab match for you {where}: nobody free this round speaks "

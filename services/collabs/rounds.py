@@ -19,6 +19,7 @@ from services.collabs.matching import MatchResult, match
 from services.collabs.pool import blocked_pairs, eligible, history_settings, recent_pairs
 from services.collabs.results import GroupInfo, RoundInfo
 from services.collabs.scoring import Candidate
+from services.safety.age import age_rule_in
 
 
 async def load_groups(s: AsyncSession, *where: Any) -> list[GroupInfo]:
@@ -69,10 +70,14 @@ class CollabRounds(CollabPart):
         *,
         manual: bool = False,
         present: Collection[int] | None = None,
+        role_holders: Collection[int] | None = None,
     ) -> RoundInfo:
         """Match everyone eligible and store the round with its groups, once per slot.
 
         ``present``: the guild's current member ids when known (people who left are skipped).
+        ``role_holders``: who holds the 18+ role (services.safety), when the cache knows;
+        adults and members not confirmed adult are never grouped (RoleHoldersUnknown if the
+        role counts and nobody can say who holds it).
         """
         existing = await self.round_at(guild_id, slot_at)
         if existing is not None:
@@ -80,7 +85,8 @@ class CollabRounds(CollabPart):
         now = self.clock.now()
         niches = await self.niches.list_niches(guild_id)
         async with self.db.read() as s:
-            candidates = await eligible(s, guild_id, now, niches)
+            ages = await age_rule_in(s, guild_id, role_holders)
+            candidates = await eligible(s, guild_id, now, niches, ages)
             blocks = await blocked_pairs(s, guild_id)
             history, followup_days = await history_settings(s, guild_id)
             recent = await recent_pairs(s, guild_id, history)

@@ -51,6 +51,8 @@ class Candidate:
     formats: frozenset[str] = ALL_FORMATS
     languages: frozenset[str] = frozenset()
     utc_offset: float | None = None  # hours, at the round's time
+    #: age group (services.safety: 1 adult, 0 not confirmed adult); never grouped across
+    age_group: int = 0
 
 
 def _dtype_for(bits: int) -> type[np.unsignedinteger[Any]]:
@@ -126,6 +128,8 @@ class Features:
     tz_hours: npt.NDArray[np.float32]  # nan when unknown (for blocking)
     primary_lang: npt.NDArray[np.int64]
     primary_family: npt.NDArray[np.int64]
+    age: npt.NDArray[np.int8]  # age group: a pair across groups is never a collab
+    mixed_ages: bool  # both groups are here (else the age check is skipped)
 
     def __len__(self) -> int:
         return len(self.user_ids)
@@ -149,6 +153,7 @@ class Features:
         band, band_values = _codes([None if c.band is None else float(c.band) for c in candidates])
         tz, tz_values = _codes([c.utc_offset for c in candidates])
         lang = langs.array(lang_m)
+        age = np.array([c.age_group for c in candidates], np.int8)
         return cls(
             user_ids=np.array([c.user_id for c in candidates], np.int64),
             niche=niches.array(niche_m),
@@ -165,6 +170,8 @@ class Features:
             ),
             primary_lang=np.array(primary_lang, np.int64),
             primary_family=np.array(primary_family, np.int64),
+            age=age,
+            mixed_ages=bool(len(age)) and bool((age != age[0]).any()),
         )
 
 
@@ -181,7 +188,8 @@ def scores(
     f: Features, rows: npt.NDArray[np.int64], cols: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.float32]:
     """Score matrix rows × cols (vectorised; no Python loop over pairs). A pair who share no
-    language scores -inf: it is never a collab, whatever else fits."""
+    language, or are in different age groups, scores -inf: it is never a collab, whatever
+    else fits."""
     out = f.band_table[f.band[rows][:, None], f.band[cols][None, :]]
     out += f.tz_table[f.tz[rows][:, None], f.tz[cols][None, :]]
     out += W_BASE
@@ -204,6 +212,8 @@ def scores(
         unknown = unknown_r[:, None] | unknown_c[None, :]
         out += unknown * np.float32(UNKNOWN * W_LANGUAGE)
     out[(f.speaks[rows][:, None] & f.speaks[cols][None, :]) == 0] = -np.inf
+    if f.mixed_ages:
+        out[f.age[rows][:, None] != f.age[cols][None, :]] = -np.inf
     return out
 
 
@@ -220,7 +230,7 @@ def best_partners(
     limit: int = 5,
 ) -> list[tuple[Candidate, float]]:
     """The `limit` best-scoring others for one member (vectorised), excluding some user ids
-    and everyone who shares no language with them."""
+    and everyone who shares no language with them or is in another age group."""
     skip = set(exclude) | {me.user_id}
     pool = [c for c in others if c.user_id not in skip]
     if not pool:

@@ -29,11 +29,14 @@ class CollabService(
         *,
         manual: bool = False,
         present: Collection[int] | None = None,
+        role_holders: Collection[int] | None = None,
     ) -> RoundInfo:
         """A round's delivery, safe to repeat after a crash at any step: the round stored once
         per slot, its public line and left-out notes queued once, the schedule moved on (not
         for a moderator's run-now), and its intros re-planned to go out at once."""
-        rnd = await self.create_round(guild_id, slot_at, manual=manual, present=present)
+        rnd = await self.create_round(
+            guild_id, slot_at, manual=manual, present=present, role_holders=role_holders
+        )
         await self.queue_round_messages(rnd)
         if not manual:
             await self.advance(guild_id, slot_at)

@@ -1,7 +1,30 @@
-"""Safety for a young community. This part: member text held to the server's rules (the guild's
-AutoMod keyword rules and the moderators' blocked words) before Mutuals re-posts it."""
+"""Safety for a young community: adults and members not confirmed adult kept apart (age
+groups), and member text held to the server's rules (AutoMod keyword rules and the moderators'
+blocked words) before Mutuals re-posts it. Pure domain logic (no discord); its public API."""
 
+from services.safety.age import (
+    ADULT,
+    ADULT_GROUP,
+    ADULTS_BY,
+    AGE_ANSWERS,
+    EITHER,
+    MINOR,
+    NO_GROUPS,
+    NOT_CONFIRMED,
+    ROLE,
+    SAID,
+    UNSAID,
+    AgeAnswer,
+    AgeRule,
+    AgeSettings,
+    RoleHoldersUnknown,
+    age_rule_in,
+    answer_in,
+    save_answer_in,
+    validate_age,
+)
 from services.safety.automod import Hit, RuleBook, RuleSpec, parse_rule
+from services.safety.settings import AgeCounts, AgeGroupService
 from services.safety.text_rules import (
     NOTICE_PURPOSE,
     RulesOverview,
@@ -13,15 +36,36 @@ from services.safety.text_rules import (
 )
 
 __all__ = [
+    "ADULT",
+    "ADULTS_BY",
+    "ADULT_GROUP",
+    "AGE_ANSWERS",
+    "EITHER",
+    "MINOR",
     "NOTICE_PURPOSE",
+    "NOT_CONFIRMED",
+    "NO_GROUPS",
+    "ROLE",
+    "SAID",
+    "UNSAID",
+    "AgeAnswer",
+    "AgeCounts",
+    "AgeGroupService",
+    "AgeRule",
+    "AgeSettings",
     "Hit",
+    "RoleHoldersUnknown",
     "RuleBook",
     "RuleSpec",
     "RulesOverview",
     "TextNotAllowed",
     "TextRulesService",
     "WordsChange",
+    "age_rule_in",
+    "answer_in",
     "hold_to_rules",
     "parse_rule",
     "rulebook",
+    "save_answer_in",
+    "validate_age",
 ]

@@ -1,11 +1,12 @@
-"""A newcomer's walk through niche -> handle -> norms, each step saved as it is taken (and
-redoable), ending in onboarding done: their profile saved, niche-mates picked to meet them,
-and their introduction queued. A moderator's preview runs the same steps on a separate row."""
+"""A newcomer's walk through niche -> handle (and, once, their age group) -> norms, each step
+saved as it is taken (and redoable), ending in onboarding done: their profile saved, niche-mates
+of their own age group picked to meet them, and their introduction queued. A moderator's
+preview runs the same steps on a separate row."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -19,6 +20,14 @@ from models.welcome import Onboarding, WelcomeEvent
 from services.niches import NicheService, niche_key
 from services.profiles import match_niches, upsert_profile, validate_handle
 from services.safety import hold_to_rules
+from services.safety.age import (
+    RoleHoldersUnknown,
+    age_rule_in,
+    answer_in,
+    save_answer_in,
+    settings_in,
+    validate_age,
+)
 from services.welcome.delivery import queue_intro
 from services.welcome.inputs import clean_intro
 from services.welcome.rows import config_row, current_name, member_row, new_member_row, role_ids
@@ -142,6 +151,14 @@ class OnboardingFlow:
             await session.flush()
             return to_state(row)
 
+    async def asks_age(self, guild_id: int, user_id: int, *, preview: bool = False) -> bool:
+        """Whether the handle step asks the member's age group: once, while the server keeps
+        age groups apart and they haven't answered (a moderator's preview always shows it)."""
+        async with self.db.read() as session:
+            if not (await settings_in(session, guild_id)).separate:
+                return False
+            return preview or await answer_in(session, guild_id, user_id) is None
+
     async def save_handle(
         self,
         guild_id: int,
@@ -150,9 +167,13 @@ class OnboardingFlow:
         intro: str | None,
         *,
         preview: bool = False,
+        age: str | None = None,
     ) -> OnboardingState:
+        """The handle and intro, and the age group when the form asked it (``age``: the
+        member's answer; kept apart from the profile, seen by moderators only)."""
         clean_handle = validate_handle(handle)
         clean = clean_intro(intro)
+        answer = validate_age(age) if age else None
         now = self.clock.now()
         async with self.db.write() as session:
             row = await _flow_row(session, guild_id, user_id, preview)
@@ -164,6 +185,10 @@ class OnboardingFlow:
                 await upsert_profile(
                     session, guild_id, user_id, now, tiktok_handle=clean_handle, intro=clean
                 )
+                if answer is not None:
+                    await save_answer_in(
+                        session, guild_id, user_id, answer, source="onboarding", now=now
+                    )
             await session.flush()
             return to_state(row)
 
@@ -190,8 +215,10 @@ class OnboardingFlow:
         *,
         preview: bool = False,
         is_member: Callable[[int], bool] | None = None,
+        role_holders: Collection[int] | None = None,
     ) -> Completion:
-        """The newcomer accepted the norms: mark onboarded, pick who to invite, queue the intro."""
+        """The newcomer accepted the norms: mark onboarded, pick who to invite (of their own age
+        group; ``role_holders``: who holds the 18+ role, when known), queue the intro."""
         now = self.clock.now()
         async with self.db.write() as session:
             cfg = await config_row(session, guild_id, now)
@@ -207,7 +234,9 @@ class OnboardingFlow:
             await hold_to_rules(session, guild_id, {"intro": row.intro})
             _mark_started(session, row, now)
             row.status, row.step, row.completed_at = "completed", "done", now
-            invitees = await self._invitees(session, guild_id, user_id, row.niches, is_member)
+            invitees = await self._invitees(
+                session, guild_id, user_id, row.niches, is_member, role_holders
+            )
             roles = await role_ids(session, guild_id, row.niches, cfg.autorole_id)
             channel_id = cfg.channel_id or row.public_channel_id
             queued = False
@@ -238,8 +267,16 @@ class OnboardingFlow:
         user_id: int,
         niches: Sequence[str],
         is_member: Callable[[int], bool] | None,
+        role_holders: Collection[int] | None,
     ) -> tuple[int, ...]:
-        """1-3 members sharing a niche: those sharing the most first, ties broken at random."""
+        """1-3 members sharing a niche and the newcomer's age group (adults and members not
+        confirmed adult are never put together): those sharing the most niches first, ties
+        broken at random. When the 18+ role counts but who holds it isn't known here, nobody
+        is invited rather than someone guessed."""
+        try:
+            ages = await age_rule_in(session, guild_id, role_holders)
+        except RoleHoldersUnknown:
+            return ()
         wanted = {niche_key(n) for n in niches}
         left = select(Onboarding.user_id).where(
             Onboarding.guild_id == guild_id,
@@ -258,7 +295,9 @@ class OnboardingFlow:
         scored: list[tuple[int, float, int]] = []
         for uid, their in rows:
             overlap = len(wanted & {niche_key(n) for n in their or ()})
-            if overlap and (is_member is None or is_member(int(uid))):
+            if not overlap or not ages.same_group(user_id, int(uid)):
+                continue
+            if is_member is None or is_member(int(uid)):
                 scored.append((-overlap, self.rng.random(), int(uid)))
         scored.sort()
         return tuple(uid for _, _, uid in scored[:MAX_INVITEES])

@@ -48,6 +48,7 @@ class WelcomeService:
         self.open_flow = flow.open_flow
         self.choose_niches = flow.choose_niches
         self.save_handle = flow.save_handle
+        self.asks_age = flow.asks_age
         self.go_to = flow.go_to
         self.complete = flow.complete
         self.dm_result = delivery.dm_result

@@ -154,7 +154,8 @@ async def test_creators_who_share_no_language_are_never_matched_and_are_told_why
     await h.response()
     fields = {f["name"]: f["value"] for f in h.embeds[0]["fields"]}
     assert fields["Left out of rounds"] == (
-        "no shared language: 2 · blocks: 0 · no room left: 0 · alone: 0"
+        "no shared language: 2 · blocks: 0 · no room left: 0 · alone: 0 · "
+        "nobody in their age group: 0"
     )
     h = await fake.slash(GUILD_ID, CARA_ID, "collab suggest")
     await h.response()

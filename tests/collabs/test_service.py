@@ -411,7 +411,13 @@ async def test_a_member_nobody_free_speaks_with_is_told_why_and_counted(
     assert "1 creator had nobody free who speaks their language this round" in line
     stored = await svc.round_at(G, slot)
     assert stored is not None and stored.reasons == {spanish: "language"}
-    assert (await svc.stats(G)).left_out == {"language": 1, "blocked": 0, "full": 0, "alone": 0}
+    assert (await svc.stats(G)).left_out == {
+        "language": 1,
+        "blocked": 0,
+        "full": 0,
+        "alone": 0,
+        "age": 0,
+    }
 
 
 async def test_run_now_says_how_far_a_round_still_going_out_got(
