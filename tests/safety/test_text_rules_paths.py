@@ -66,7 +66,8 @@ async def test_the_welcome_intro_is_held_to_the_rules(
     # a moderator blocks a word of that intro before the newcomer finishes
     await block(fake, bot, "*cozy*", "cozy")
     finish = await fake.click(NEWBIE, DONE)
-    await finish.response()
+    await finish.response()  # acknowledged at once; the refusal follows
+    await finish.wait_followup()
     assert finish.ephemeral and "Your intro has a word" in (finish.content or "")
     assert "`C•••`" in (finish.content or "")
     state = await bot.need(Services).welcome.state(GUILD_ID, NEWBIE)
