@@ -23,6 +23,7 @@ from services.collabs.pool import (
     history_settings,
     recent_pairs,
 )
+from services.collabs.removals import REMOVED, is_removed
 from services.collabs.results import (
     ANSWERS,
     AnswerResult,
@@ -80,6 +81,8 @@ class CollabMembers(CollabPart):
             )
             if has_profile is None:
                 raise DomainError(NO_PROFILE)
+            if await is_removed(s, guild_id, user_id):
+                raise DomainError(REMOVED)
             row = await self._member(s, guild_id, user_id)
             if row is None:
                 row = CollabMember(
@@ -240,6 +243,8 @@ class CollabMembers(CollabPart):
             )
             if profile is None:
                 raise DomainError(NO_PROFILE.replace("`/collab optin` again", "`/collab suggest`"))
+            if await is_removed(s, guild_id, user_id):
+                raise DomainError(REMOVED)
             mine = await self._member(s, guild_id, user_id)
             pool = await eligible(s, guild_id, now, niches)
             blocks = await blocked_pairs(s, guild_id)
