@@ -174,8 +174,9 @@ class ReportModal(MutualsModal):
         if isinstance(self.who, discord.ui.UserSelect):
             if not self.who.values:
                 raise DomainError("Pick who this is about, then send it again.")
-            picked = self.who.values[0]
-            return picked.id, picked.bot
+            picked: object = self.who.values[0]
+            # discord.py hands over the bare id when Discord sent no resolved member
+            return int(getattr(picked, "id", str(picked))), bool(getattr(picked, "bot", False))
         if isinstance(self.who, discord.ui.Select):
             if not self.who.values:
                 raise DomainError("Pick who this is about, then send it again.")

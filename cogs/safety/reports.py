@@ -189,7 +189,9 @@ class ReportsCog(commands.Cog):
         category: str,
         details: str | None,
     ) -> None:
-        if target_is_bot:
+        guild = self.bot.get_guild(form.guild_id)
+        member = guild.get_member(target) if guild is not None else None
+        if target_is_bot or (member is not None and member.bot):
             raise DomainError(BOT_TARGET)
         draft = ReportDraft(
             guild_id=form.guild_id,
