@@ -34,7 +34,7 @@ DETAILS_MAX = 1000
 _CONTROL = {"Cc", "Cf"}
 _LINK = re.compile(
     r"^<?https?://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/channels/"
-    r"(?P<guild>\d{15,21}|@me)/(?P<channel>\d{15,21})/(?P<message>\d{15,21})/?>?$"
+    r"(?P<guild>\d{1,21}|@me)/(?P<channel>\d{1,21})/(?P<message>\d{1,21})/?>?$"
 )
 BAD_LINK = (
     "That doesn't look like a message link. In Discord, right-click (or long-press) the "
