@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from core.bot import AnyBot
@@ -137,6 +137,13 @@ async def shoutout_of_alice(fake: FakeDiscord, bot: AnyBot) -> dict[str, Any]:
     return post
 
 
+async def confirm_buttons(handle: Any) -> tuple[str, str]:
+    """The "are you sure?" buttons a moderator was shown: (yes, keep it)."""
+    resp = await handle.response()
+    yes, keep = [str(c["custom_id"]) for c in resp["data"]["components"][0]["components"]]
+    return yes, keep
+
+
 async def file_report(
     fake: FakeDiscord,
     user_id: int,
@@ -245,16 +252,14 @@ async def test_remove_post_asks_first_then_deletes_the_post(
     assert "for moderators only" in await answer(stranger)
     ask = await fake.click(MOD_ID, remove, message_id=int(notice["id"]))
     assert "Remove that post for everyone?" in await answer(ask) and ask.ephemeral
-    keep, yes = [
-        c["custom_id"] for c in ask.response_nowait()["data"]["components"][0]["components"]
-    ][::-1]  # type: ignore[index]
+    _yes, keep = await confirm_buttons(ask)
     kept = await fake.click(MOD_ID, keep)
     assert "Kept the post" in await answer(kept)
     assert fake.get_message(int(post["id"])) is not None
 
     ask = await fake.click(MOD_ID, remove, message_id=int(notice["id"]))
     await answer(ask)
-    yes = ask.response_nowait()["data"]["components"][0]["components"][0]["custom_id"]  # type: ignore[index]
+    yes, _keep = await confirm_buttons(ask)
     done = await fake.click(MOD_ID, yes)
     assert "The post is gone for everyone" in await answer(done)
     assert fake.get_message(int(post["id"])) is None
@@ -344,8 +349,8 @@ async def test_without_a_log_channel_the_moderators_get_dms_and_remove_from_coll
     assert mod_buttons(mod_dm) == ["back", "post"]
     again = await fake.click(MOD2_ID, remove)  # the other moderator's copy
     assert (await again.response())["type"] == 7  # brought up to date
-    told = await again.wait_followup(timeout=10, index=0)
-    assert "already out of collab rounds" in told["content"]
+    followup = await again.wait_followup(timeout=10, index=0)
+    assert "already out of collab rounds" in followup["content"]
     assert status_of(fake.dms(MOD2_ID)[0]).startswith("🚫 Out of collab rounds")
 
     # Cara is out: not in suggestions, can't opt back in or ask for suggestions
@@ -424,7 +429,7 @@ async def test_report_command_from_anywhere_in_the_server(
     fake.fail_next("DELETE", rf"^/channels/{GENERAL_ID}/messages/\d+$", 403)
     ask = await fake.click(MOD_ID, remove, message_id=int(notice["id"]))
     await answer(ask)
-    yes = ask.response_nowait()["data"]["components"][0]["components"][0]["custom_id"]  # type: ignore[index]
+    yes, _keep = await confirm_buttons(ask)
     refused = await fake.click(MOD_ID, yes)
     assert "I need **Manage Messages**" in await answer(refused)
     report_id = int(remove.rsplit(":", 1)[1])
@@ -432,7 +437,7 @@ async def test_report_command_from_anywhere_in_the_server(
     # (the fake keeps no members' messages, so this one is "already gone": noted as removed)
     ask = await fake.click(MOD_ID, remove, message_id=int(notice["id"]))
     await answer(ask)
-    yes = ask.response_nowait()["data"]["components"][0]["components"][0]["custom_id"]  # type: ignore[index]
+    yes, _keep = await confirm_buttons(ask)
     assert "already gone" in await answer(await fake.click(MOD_ID, yes))
     assert (await bot.need(Services).safety_reports.get(report_id)).post_removed
 
@@ -455,4 +460,3 @@ async def test_a_log_channel_that_refuses_the_notice_falls_back_to_the_moderator
     assert fake.messages(MODLOG_ID) == []
     assert {int(m["channel_id"]) for m in carrying(fake, SECRET)} == {fake.dm_channel_of(MOD_ID)}
     assert fake.dms(ALICE_ID) == []
-    _ = timedelta  # (kept for symmetry with the other safety tests' imports)
