@@ -45,6 +45,13 @@ def settings_embed(title: str, p: CollabProfile, now: datetime) -> discord.Embed
 
 def status_embed(st: MemberStatus, profile: CollabProfile, now: datetime) -> discord.Embed:
     embed = settings_embed("Your collab status", profile, now)
+    if st.removed:
+        embed.set_field_at(
+            0,
+            name="Collab rounds",
+            value="out for now: a moderator took you out of rounds and suggestions",
+            inline=False,
+        )
     if st.last_partners:
         lines = [
             f"{when(at)}: " + (", ".join(f"<@{u}>" for u in who) or "someone who left")

@@ -196,11 +196,13 @@ class CollabMembers(CollabPart):
                 .where(CollabBlock.guild_id == guild_id, CollabBlock.user_id == user_id)
             )
             recent = await self._recent_groups_of(s, guild_id, user_id, partners)
+            removed = await is_removed(s, guild_id, user_id)
         return MemberStatus(
             profile=to_profile(row) if row else None,
             has_creator_profile=has_profile is not None,
             blocked=int(blocked or 0),
             last_partners=tuple(recent),
+            removed=removed,
         )
 
     async def _recent_groups_of(

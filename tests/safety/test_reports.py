@@ -360,6 +360,11 @@ async def test_without_a_log_channel_the_moderators_get_dms_and_remove_from_coll
     for cmd in ("collab suggest", "collab optin"):
         h = await fake.slash(GUILD_ID, CARA_ID, cmd)
         assert "taken you out of collab rounds" in await answer(h) and h.ephemeral
+    h = await fake.slash(GUILD_ID, CARA_ID, "collab status")
+    await answer(h)
+    assert fields_of({"embeds": h.embeds})["Collab rounds"] == (
+        "out for now: a moderator took you out of rounds and suggestions"
+    )
     # and the next round leaves her out
     clock.advance(hours=1)
     before = {c.id for c in fake.channels.values() if c.is_thread}
