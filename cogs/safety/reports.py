@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 #: moderators DM'd a report when the server has no log channel (the owner first)
 MAX_MODERATOR_DMS = 10
 MODS_ONLY = "This one's for moderators only (it needs **Manage Server**)."
+ABOUT_YOU = "This report is about you, so another moderator has to handle it."
 BOT_TARGET = (
     "That's a bot, so there's nobody to report. If a bot is acting up, tell a moderator directly."
 )
@@ -239,6 +240,8 @@ class ReportsCog(commands.Cog):
         if not await self.is_moderator_of(interaction, report.guild_id):
             raise DomainError(MODS_ONLY)
         by = interaction.user.id
+        if by == report.target_id:
+            raise DomainError(ABOUT_YOU)
         if action == "post":
             await self._confirm_remove_post(interaction, report)
             return

@@ -446,6 +446,18 @@ async def test_report_command_from_anywhere_in_the_server(
     assert "already gone" in await answer(await fake.click(MOD_ID, yes))
     assert (await bot.need(Services).safety_reports.get(report_id)).post_removed
 
+    # a moderator can't handle a report about themselves
+    h = await fake.slash(
+        GUILD_ID, ALICE_ID, "report", {"member": fake.member_option(MOD_ID), "reason": "rude"}
+    )
+    assert "is with the moderators now" in await answer(h)
+    about_mod = (await fake.wait_for(lambda: fake.messages(MODLOG_ID)[1:]))[0]
+    own = await fake.click(
+        MOD_ID, mod_button(about_mod, "dismiss"), message_id=int(about_mod["id"])
+    )
+    assert "another moderator has to handle it" in await answer(own)
+    assert status_of(fake.messages(MODLOG_ID)[1]) == "🕒 Waiting for a moderator"
+
 
 async def test_a_log_channel_that_refuses_the_notice_falls_back_to_the_moderators_dms(
     fake: FakeDiscord, bot_factory: BotFactory
