@@ -1366,7 +1366,9 @@ class FakeDiscord:
             else (int(op["guild_id"]) if op.get("guild_id") else None)
         )
         cid = channel_id or int(op["channel_id"])
-        data = {"custom_id": custom_id, "components": comps}
+        data: dict[str, Any] = {"custom_id": custom_id, "components": comps}
+        if resolved:  # entity selects in a form: Discord resolves them, as for a message's
+            data["resolved"] = resolved
         payload = self._base_interaction(5, user_id, gid, cid, data)
         if op.get("message"):
             payload["message"] = op["message"]

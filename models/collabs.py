@@ -140,3 +140,17 @@ class CollabGroupMember(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     answer: Mapped[str | None] = mapped_column(String(10))  # yes | not_yet | no
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CollabRemoval(Base):
+    """A member a moderator took out of collab rounds and suggestions (after a report). Not
+    member data on purpose: deleting and re-making a profile doesn't bring them back; only a
+    moderator does."""
+
+    __tablename__ = "collab_removal"
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    removed_by: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

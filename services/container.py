@@ -20,6 +20,7 @@ from services.niches import NicheService
 from services.profiles import ProfileService
 from services.quizzes import QuizService
 from services.safety import AgeGroupService, TextRulesService
+from services.safety.reports import ReportService
 from services.shoutouts import ShoutoutService
 from services.welcome import WelcomeService
 
@@ -37,6 +38,7 @@ class Services:
     checkins: CheckinService
     text_rules: TextRulesService
     age_groups: AgeGroupService
+    safety_reports: ReportService
 
 
 def build_services(
@@ -48,6 +50,7 @@ def build_services(
 ) -> Services:
     """``replan`` is the bot's ``deliveries.poke``: services call it when who is due changes."""
     niches = NicheService(db)
+    collabs = CollabService(db, clock, niches, replan=replan)
     services = Services(
         guild_config=GuildConfigService(db, clock),
         directory=DirectoryService(db, clock),
@@ -55,11 +58,12 @@ def build_services(
         profiles=ProfileService(db, clock, niches),
         welcome=WelcomeService(db, clock, niches, grace=grace, replan=replan),
         shoutouts=ShoutoutService(db, clock, grace=grace, replan=replan),
-        collabs=CollabService(db, clock, niches, replan=replan),
+        collabs=collabs,
         quizzes=QuizService(db, clock, grace=grace, replan=replan),
         checkins=CheckinService(db, clock, replan=replan),
         text_rules=TextRulesService(db, clock),
         age_groups=AgeGroupService(db, clock),
+        safety_reports=ReportService(db, clock, collabs),
     )
     # Check-ins run in members' own zones: a zone changed anywhere moves their wake-ups.
     services.profiles.zone_listeners.append(services.checkins.zones_changed)

@@ -10,6 +10,7 @@ import discord
 
 from cogs._common import BRAND
 from cogs.checkins.views import nominate_view, open_view
+from cogs.safety.report_views import ReportButton
 from core.outbox import OutboundMessage
 from core.outbox_worker import SendSpec
 from core.text import plural, truncate
@@ -96,10 +97,11 @@ async def channel_prompt(bot: MutualsBot, msg: OutboundMessage) -> SendSpec:
 async def summary_post(bot: MutualsBot, msg: OutboundMessage) -> SendSpec:
     summary = Summary.from_payload(msg.target_id, msg.payload)
     embed = summary_embed(summary)
-    view = None
+    view: discord.ui.View = discord.ui.View(timeout=None)
     if summary.links:
         names = recap_names(summary, [u for u, _ in summary.links])
         view = nominate_view(summary, names)
+    view.add_item(ReportButton.about_recap(summary.guild_id))
     return SendSpec(embeds=[embed], view=view, allowed_mentions=discord.AllowedMentions.none())
 
 

@@ -12,6 +12,7 @@ import discord
 
 from cogs._common import BRAND
 from cogs.collabs.views import AnswerButton
+from cogs.safety.report_views import ReportButton
 from core.outbox import DM, OutboundMessage
 from core.outbox_worker import SendSpec
 from core.text import neutralise, plural, truncate
@@ -44,6 +45,13 @@ def settings_embed(title: str, p: CollabProfile, now: datetime) -> discord.Embed
 
 def status_embed(st: MemberStatus, profile: CollabProfile, now: datetime) -> discord.Embed:
     embed = settings_embed("Your collab status", profile, now)
+    if st.removed:
+        embed.set_field_at(
+            0,
+            name="Collab rounds",
+            value="out for now: a moderator took you out of rounds and suggestions",
+            inline=False,
+        )
     if st.last_partners:
         lines = [
             f"{when(at)}: " + (", ".join(f"<@{u}>" for u in who) or "someone who left")
@@ -143,10 +151,20 @@ def intro_embed(payload: dict[str, Any]) -> discord.Embed:
     return embed
 
 
+def _report_view(p: dict[str, Any]) -> discord.ui.View | None:
+    """The intro's "Report" button (intros queued before it existed have no group id)."""
+    if not p.get("group_id"):
+        return None
+    view = discord.ui.View(timeout=None)
+    view.add_item(ReportButton.about_collab(int(p["group_id"])))
+    return view
+
+
 async def render_intro(message: OutboundMessage) -> SendSpec:
     p = message.payload
     members = [int(u) for u in p.get("members", [])]
     embed = intro_embed(p)
+    view = _report_view(p)
     if message.kind == DM:
         me = int(p.get("for_user") or message.target_id)
         others = " and ".join(_who(p, u) for u in members if u != me)
@@ -159,6 +177,7 @@ async def render_intro(message: OutboundMessage) -> SendSpec:
         return SendSpec(
             content=truncate(content, 2000),
             embeds=[embed],
+            view=view,
             allowed_mentions=discord.AllowedMentions.none(),
         )
     tags = " × ".join(f"<@{u}>" for u in members)
@@ -167,7 +186,10 @@ async def render_intro(message: OutboundMessage) -> SendSpec:
         "This thread is just for you: say hi, swap handles, pick an idea below!"
     )
     return SendSpec(
-        content=truncate(content, 2000), embeds=[embed], allowed_mentions=_pings(members)
+        content=truncate(content, 2000),
+        embeds=[embed],
+        view=view,
+        allowed_mentions=_pings(members),
     )
 
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import discord
 
 from cogs._common import BRAND
+from cogs.safety.report_views import ReportButton
 from core.outbox import OutboundMessage
 from core.outbox_worker import SendSpec
 from core.text import neutralise, plural, truncate
@@ -200,4 +201,6 @@ async def render_feature(message: OutboundMessage) -> SendSpec:
             url=profile_url,
         )
     )
+    if message.guild_id is not None:
+        view.add_item(ReportButton.about_member("shoutout", message.guild_id, user_id))
     return SendSpec(content=content, embeds=[embed], view=view, allowed_mentions=mentions)

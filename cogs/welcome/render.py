@@ -16,6 +16,7 @@ import discord
 from discord.utils import escape_markdown
 
 from cogs._common import BRAND
+from cogs.safety.report_views import ReportButton
 from cogs.welcome.views import flow_for, server_name, start_view
 from core.outbox import OutboundMessage
 from core.outbox_worker import DeliveryResult, OutboxWorker, SendSpec
@@ -259,7 +260,9 @@ class WelcomeOutbox:
             if state is None:
                 raise LookupError(f"no onboarding for {user_id} in {guild_id}")
             content, embed, mentions = state_intro(state, invitees)
-        return SendSpec(content=content, embeds=[embed], allowed_mentions=mentions)
+        view = discord.ui.View(timeout=None)
+        view.add_item(ReportButton.about_member("intro", guild_id, user_id))
+        return SendSpec(content=content, embeds=[embed], view=view, allowed_mentions=mentions)
 
     async def intro_result(self, message: OutboundMessage, result: DeliveryResult) -> None:
         if result.status == "sent" and result.message_id and result.channel_id:

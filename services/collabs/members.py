@@ -24,6 +24,7 @@ from services.collabs.pool import (
     history_settings,
     recent_pairs,
 )
+from services.collabs.removals import REMOVED, is_removed
 from services.collabs.results import (
     ANSWERS,
     AnswerResult,
@@ -82,6 +83,8 @@ class CollabMembers(CollabPart):
             )
             if has_profile is None:
                 raise DomainError(NO_PROFILE)
+            if await is_removed(s, guild_id, user_id):
+                raise DomainError(REMOVED)
             row = await self._member(s, guild_id, user_id)
             if row is None:
                 row = CollabMember(
@@ -195,11 +198,13 @@ class CollabMembers(CollabPart):
                 .where(CollabBlock.guild_id == guild_id, CollabBlock.user_id == user_id)
             )
             recent = await self._recent_groups_of(s, guild_id, user_id, partners)
+            removed = await is_removed(s, guild_id, user_id)
         return MemberStatus(
             profile=to_profile(row) if row else None,
             has_creator_profile=has_profile is not None,
             blocked=int(blocked or 0),
             last_partners=tuple(recent),
+            removed=removed,
         )
 
     async def _recent_groups_of(
@@ -252,6 +257,8 @@ class CollabMembers(CollabPart):
             )
             if profile is None:
                 raise DomainError(NO_PROFILE.replace("`/collab optin` again", "`/collab suggest`"))
+            if await is_removed(s, guild_id, user_id):
+                raise DomainError(REMOVED)
             mine = await self._member(s, guild_id, user_id)
             ages = await age_rule_in(s, guild_id, role_holders)
             pool = await eligible(s, guild_id, now, niches, ages)

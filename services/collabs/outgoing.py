@@ -162,6 +162,7 @@ class CollabOutgoing(CollabPart):
             )
             settings = await s.get(CollabSettings, row.guild_id)
             payload: dict[str, Any] = {
+                "group_id": group_id,  # what its Report button reports
                 "members": members,
                 "names": _names(await names_in(s, row.guild_id, members), members),
                 "guild_name": await _guild_name(s, row.guild_id),

@@ -20,6 +20,7 @@ from models.collabs import (
 )
 from models.profile import CreatorProfile
 from services.collabs.inputs import DEFAULT_FOLLOWUP_DAYS, DEFAULT_HISTORY
+from services.collabs.removals import not_removed
 from services.collabs.scoring import BANDS, FORMATS, Candidate
 from services.niches import Niche
 from services.safety.age import NO_GROUPS, AgeRule
@@ -98,6 +99,7 @@ async def eligible(
                 CollabMember.guild_id == guild_id,
                 CollabMember.opted_in.is_(True),
                 or_(CollabMember.paused_until.is_(None), CollabMember.paused_until <= now),
+                not_removed(),  # a moderator took them out (after a report)
             )
             .order_by(CollabMember.id)
         )

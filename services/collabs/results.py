@@ -166,6 +166,7 @@ class MemberStatus:
     has_creator_profile: bool
     blocked: int
     last_partners: tuple[tuple[datetime, tuple[int, ...]], ...]
+    removed: bool = False  # a moderator took them out of rounds and suggestions
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from services.collabs.admin import CollabAdmin
 from services.collabs.base import INTRO_KIND
 from services.collabs.members import CollabMembers
 from services.collabs.outgoing import CollabOutgoing
+from services.collabs.removals import CollabRemovals
 from services.collabs.results import RoundInfo
 from services.collabs.rounds import CollabRounds
 from services.collabs.schedule import CollabSchedule
@@ -17,7 +18,13 @@ from services.collabs.stats import CollabStats
 
 
 class CollabService(
-    CollabMembers, CollabAdmin, CollabRounds, CollabSchedule, CollabOutgoing, CollabStats
+    CollabMembers,
+    CollabAdmin,
+    CollabRounds,
+    CollabSchedule,
+    CollabOutgoing,
+    CollabStats,
+    CollabRemovals,
 ):
     """``CollabService(db, clock, niches, replan=...)``. The parts share nothing but those, so
     each lives in its own module; this class puts them together for the composition root."""

@@ -1,6 +1,7 @@
 """Safety for a young community: adults and members not confirmed adult kept apart (age
-groups), and member text held to the server's rules (AutoMod keyword rules and the moderators'
-blocked words) before Mutuals re-posts it. Pure domain logic (no discord); its public API."""
+groups), reports to moderators, and member text held to the server's rules (AutoMod keyword
+rules and the moderators' blocked words) before Mutuals re-posts it. Pure domain logic (no
+discord); this is its public API."""
 
 from services.safety.age import (
     ADULT,
@@ -24,6 +25,15 @@ from services.safety.age import (
     validate_age,
 )
 from services.safety.automod import Hit, RuleBook, RuleSpec, parse_rule
+from services.safety.report_inputs import CATEGORIES, SOURCES, parse_message_link
+from services.safety.reports import (
+    REPORT_PURPOSE,
+    Filed,
+    Handled,
+    Report,
+    ReportDraft,
+    ReportService,
+)
 from services.safety.settings import AgeCounts, AgeGroupService
 from services.safety.text_rules import (
     NOTICE_PURPOSE,
@@ -40,20 +50,28 @@ __all__ = [
     "ADULTS_BY",
     "ADULT_GROUP",
     "AGE_ANSWERS",
+    "CATEGORIES",
     "EITHER",
     "MINOR",
     "NOTICE_PURPOSE",
     "NOT_CONFIRMED",
     "NO_GROUPS",
+    "REPORT_PURPOSE",
     "ROLE",
     "SAID",
+    "SOURCES",
     "UNSAID",
     "AgeAnswer",
     "AgeCounts",
     "AgeGroupService",
     "AgeRule",
     "AgeSettings",
+    "Filed",
+    "Handled",
     "Hit",
+    "Report",
+    "ReportDraft",
+    "ReportService",
     "RoleHoldersUnknown",
     "RuleBook",
     "RuleSpec",
@@ -64,6 +82,7 @@ __all__ = [
     "age_rule_in",
     "answer_in",
     "hold_to_rules",
+    "parse_message_link",
     "parse_rule",
     "rulebook",
     "save_answer_in",

@@ -69,6 +69,23 @@ class LabelModal(discord.ui.Modal, title="Profile"):
         await interaction.response.send_message(f"{text.value}:{','.join(select.values)}")
 
 
+class WhoModal(discord.ui.Modal, title="Who?"):
+    """A member picker in a form: Discord sends the picked members resolved, as for a message."""
+
+    who: discord.ui.Label[Any] = discord.ui.Label(
+        text="Who", component=discord.ui.UserSelect(custom_id="who_sel", required=True)
+    )
+
+    def __init__(self) -> None:
+        super().__init__(custom_id="who_form")
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        select = self.who.component
+        assert isinstance(select, discord.ui.UserSelect)
+        picked = select.values[0]
+        await interaction.response.send_message(f"{type(picked).__name__}:{picked.name}")
+
+
 class PickView(discord.ui.View):
     @discord.ui.select(
         custom_id="pick", options=[discord.SelectOption(label=n) for n in ("a", "b", "c")]
@@ -135,6 +152,10 @@ class BareClient(discord.Client):
         @self.tree.command(name="profile", description="Open the label modal")
         async def profile(interaction: discord.Interaction) -> None:
             await interaction.response.send_modal(LabelModal())
+
+        @self.tree.command(name="who", description="Open the member picker modal")
+        async def who(interaction: discord.Interaction) -> None:
+            await interaction.response.send_modal(WhoModal())
 
         @self.tree.command(name="pick", description="Show a select")
         async def pick(interaction: discord.Interaction) -> None:
@@ -363,6 +384,12 @@ async def test_label_modal_and_select_click(fake: FakeDiscord, client: BareClien
     assert sub.content == "@ann:food"
     with pytest.raises(KeyError):
         await fake.submit_modal(ALICE, "profile_form", {"nope": "x"})
+
+    w = await fake.slash(GUILD, ALICE, "who")
+    await w.response()
+    sub = await fake.submit_modal(ALICE, "who_form", {"who_sel": [ALICE]})
+    await sub.response()
+    assert sub.content == "Member:alice"  # resolved, not the bare id
 
     p = await fake.slash(GUILD, ALICE, "pick")
     await p.response()

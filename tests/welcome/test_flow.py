@@ -258,8 +258,13 @@ async def test_restart_mid_onboarding_old_dm_buttons_still_work(
     # The public post's button, sent by the first bot, works too (for anyone not onboarded
     # and without a creator profile: the moderator here).
     [post] = await fake.wait_for(
-        lambda: [m for m in fake.messages(ids["welcome"]) if custom_ids(m)], message="welcome"
-    )
+        lambda: [
+            m
+            for m in fake.messages(ids["welcome"])
+            if any(c.startswith("mutuals:wel:start:") for c in custom_ids(m))
+        ],
+        message="welcome",
+    )  # (the intro beside it has a button too: Report)
     start = await fake.click(MOD_ID, custom_ids(post)[0], message_id=int(post["id"]))
     await start.response()
     assert start.ephemeral and f"mutuals:wel:pick:{GUILD_ID}:s" in custom_ids(start.message or {})
