@@ -67,9 +67,9 @@ async def test_the_welcome_intro_is_held_to_the_rules(
     await block(fake, bot, "*cozy*", "cozy")
     finish = await fake.click(NEWBIE, DONE)
     await finish.response()  # acknowledged at once; the refusal follows
-    await finish.wait_followup()
-    assert finish.ephemeral and "Your intro has a word" in (finish.content or "")
-    assert "`C•••`" in (finish.content or "")
+    refusal = await finish.wait_followup()
+    assert finish.ephemeral and "Your intro has a word" in refusal["content"]
+    assert "`C•••`" in refusal["content"]
     state = await bot.need(Services).welcome.state(GUILD_ID, NEWBIE)
     assert state is not None and not state.completed
     assert not [m for m in fake.messages(ids["welcome"]) if "newest" in m["content"]]
