@@ -79,7 +79,7 @@ async def test_the_welcome_intro_is_held_to_the_rules(
         await fake.submit_modal(NEWBIE, MODAL, {"handle": "@newbie", "intro": "Speedruns"})
     ).response()
     done = await fake.click(NEWBIE, DONE)
-    assert (await done.response())["type"] == 7
+    assert (await done.response())["type"] == 6  # acknowledged first
     intro = await fake.wait_for(
         lambda: [m for m in fake.messages(ids["welcome"]) if "newest" in m["content"]],
         message="introduction posted",
