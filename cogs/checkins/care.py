@@ -70,13 +70,16 @@ class MoodButton(PersistentButton, template=r"mutuals:ci:mood:(?P<gid>\d+):(?P<m
         await _cog(interaction).pick_mood(interaction, self.guild_id, self.mood or None)
 
 
-def mood_view(guild_id: int, current: int | None) -> MutualsView:
+def mood_view(form: AnswerForm) -> MutualsView:
+    """The five moods (the one saved this period highlighted), and a way to skip it when the
+    form asks anything else (a check-in of only the mood has nothing to save without it)."""
     view = MutualsView(timeout=None)
     for step in MOODS:
-        view.add_item(MoodButton(guild_id, step.value, picked=step.value == current))
-    skip = MoodButton(guild_id, 0)
-    skip.row = 1
-    view.add_item(skip)
+        view.add_item(MoodButton(form.guild_id, step.value, picked=step.value == form.mood))
+    if form.shown():
+        skip = MoodButton(form.guild_id, 0)
+        skip.row = 1
+        view.add_item(skip)
     return view
 
 
@@ -131,6 +134,7 @@ def care_block(care: CareSettings) -> str:
     """What a member with a rough week is offered (also previewed to the moderators)."""
     return "\n".join(
         [
+            "Weeks like this happen to every creator (and it's not always the algorithm). "
             "You don't have to carry it alone:",
             *support_lines(care),
             "If you'd like, a moderator can reach out to you privately. Only the mods get a "
@@ -160,9 +164,10 @@ def saved_reply(result: Submitted, unit: str) -> tuple[str, MutualsView | None]:
     if result.edited:
         lines.append("Updated. 💛 Thanks for keeping it real with me.")
     else:
+        how = mood_of(result.mood or 1).label.lower()  # "rough" or "meh"
         lines.append(
-            f"Thank you for checking in on a rough {unit}. 💛 Showing up anyway takes guts, "
-            f"and it still counts: your streak is **{plural(result.streak, unit)}**."
+            f"Thank you for checking in, even on a {how} {unit}. 💛 Showing up anyway still "
+            f"counts: your streak is **{plural(result.streak, unit)}**."
         )
     lines.append(f"Your answers stay out of this {unit}'s recap; only that you showed up counts.")
     if result.care is None:  # the moderators switched care off

@@ -110,7 +110,7 @@ class CheckinCog(commands.Cog):
             await reply(
                 interaction,
                 care.mood_question(form, unit_name(form.period)),
-                view=care.mood_view(guild_id, form.mood),
+                view=care.mood_view(form),
             )
             return
         await self.show_form(interaction, form, None)
