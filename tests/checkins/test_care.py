@@ -187,12 +187,18 @@ async def test_the_moderators_hear_only_when_she_asks_and_only_in_private(
     fake: FakeDiscord, bot_factory: BotFactory, stop: Callable[[AnyBot], Awaitable[None]]
 ) -> None:
     add_channels(fake)
-    clock = ManualClock(MONDAY_EVENING)
+    clock = ManualClock(MONDAY_MORNING)
     bot = await bot_factory(clock=clock)
     await names_stored(bot)
     await care_setup(fake)
     await ok(await fake.slash(GUILD_ID, ALICE_ID, "checkin optin"))
-    done = await check_in(fake, ALICE_ID, 2, {"q2": ALICE_WIN, "q3": ALICE_BLOCKER})
+    clock.set(MONDAY_EVENING)
+    await bot.deliveries.run(PROMPT_KIND)
+    await eventually(lambda: _true(len(fake.dms(ALICE_ID)) == 1), what="her prompt DM")
+    # she answers in her DMs, from the prompt's button
+    prompt = await fake.click(ALICE_ID, OPEN, message_id=int(fake.dms(ALICE_ID)[0]["id"]))
+    done = await check_in(fake, ALICE_ID, 2, {"q2": ALICE_WIN, "q3": ALICE_BLOCKER}, prompt)
+    assert "even on a meh week" in str(done.content)
     reach_out = buttons(done)[REACH_OUT]
     public = public_text(fake, except_channels=(LOG_ID,))
     assert await notes(bot) == 0
