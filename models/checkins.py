@@ -36,6 +36,13 @@ class CheckinConfig(Base):
     summary_minute: Mapped[int] = mapped_column(Integer, default=0)
     questions: Mapped[list[str]] = mapped_column(JSON, default=list)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # care after a low check-in: on unless moderators switch it off; where members can find
+    # support (a channel, resource lines by region); who set it up (notes go to them by DM
+    # when the server has no log channel)
+    care_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    care_channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    care_resources: Mapped[list[str] | None] = mapped_column(JSON)
+    care_set_by: Mapped[int | None] = mapped_column(BigInteger)
     # recaps for periods starting before this date are never caught up (set on setup/resume)
     active_from: Mapped[date] = mapped_column(Date)
     created_by: Mapped[int] = mapped_column(BigInteger)
@@ -112,7 +119,9 @@ class CheckinAnswer(Base):
     period: Mapped[date] = mapped_column(Date)
     # [{"q": question, "kind": kind, "a": answer}] in the order asked
     answers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    mood: Mapped[int | None] = mapped_column(Integer)
+    mood: Mapped[int | None] = mapped_column(Integer)  # 1–5, one per check-in; 1–2 is low
     link: Mapped[str | None] = mapped_column(String(300))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # when the member asked for a moderator to reach out (once per check-in)
+    outreach_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

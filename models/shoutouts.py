@@ -91,6 +91,8 @@ class ShoutoutPitch(Base):
     user_id: Mapped[int] = mapped_column(BigInteger)
     url: Mapped[str | None] = mapped_column(String(300))
     blurb: Mapped[str] = mapped_column(String(200))
+    # "CW: …" shown before the blurb, which then hides behind a spoiler
+    content_warning: Mapped[str | None] = mapped_column(String(100))
     nominated_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -121,6 +123,7 @@ class RotationFeature(Base):
     pitch_id: Mapped[int | None] = mapped_column(Integer)
     url: Mapped[str | None] = mapped_column(String(300))
     blurb: Mapped[str | None] = mapped_column(String(200))
+    content_warning: Mapped[str | None] = mapped_column(String(100))
     # where the creator stood before, so a failed post gives them their place back
     prev_round_no: Mapped[int | None] = mapped_column(Integer)
     prev_position: Mapped[int | None] = mapped_column(BigInteger)

@@ -20,7 +20,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs._common import timezone_choices
-from cogs.checkins import render
+from cogs.checkins import care, render
 from cogs.checkins.render import member_names, period_name, streak_embed, ts
 from cogs.checkins.views import (
     CheckinModal,
@@ -29,18 +29,21 @@ from cogs.checkins.views import (
     OpenCheckinButton,
     QuestionsModal,
 )
+from core.components import ConfirmView
 from core.errors import DomainError
-from core.interactions import ModGroup, is_moderator, reply
+from core.interactions import ModGroup, ModSubGroup, is_moderator, reply
 from core.outbox import OutboundMessage
 from core.outbox_worker import DeliveryResult
 from core.text import plural, truncate
 from services.checkins import (
+    PURPOSE_CARE_NOTE,
     PURPOSE_PROMPT_CHANNEL,
     PURPOSE_PROMPT_DM,
     PURPOSE_SUMMARY,
     WEEKDAY_NAMES,
     WEEKDAYS,
     AnswerForm,
+    MemberPeriod,
     render_heatmap,
 )
 from services.container import Services
@@ -49,12 +52,22 @@ from services.safety import TextNotAllowed
 if TYPE_CHECKING:
     from core.bot import MutualsBot
 
+#: how long a member who asked for a moderator waits to hear that the note really went out
+NOTE_WAIT = 8.0
+
+
+def unit_name(period: MemberPeriod) -> str:
+    return "week" if (period.closes_at - period.opens_at).days >= 6 else "day"
+
 
 class CheckinCog(commands.Cog):
     checkin = app_commands.Group(
         name="checkin", description="Weekly check-ins with the fam, with streaks", guild_only=True
     )
     mod = ModGroup(name="checkin-mod", description="Set up and run check-ins (moderators)")
+    care = ModSubGroup(
+        name="care", description="Care after a low check-in (moderators)", parent=mod
+    )
 
     def __init__(self, bot: MutualsBot) -> None:
         self.bot = bot
@@ -62,7 +75,9 @@ class CheckinCog(commands.Cog):
         self.plans = self.service.plans()
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(OpenCheckinButton, NominateSelect)
+        self.bot.add_dynamic_items(
+            OpenCheckinButton, NominateSelect, care.MoodButton, care.OutreachButton
+        )
         self.bot.outbox.register(
             PURPOSE_PROMPT_DM,
             render=partial(render.dm_prompt, self.bot),
@@ -72,6 +87,7 @@ class CheckinCog(commands.Cog):
             PURPOSE_PROMPT_CHANNEL, render=partial(render.channel_prompt, self.bot)
         )
         self.bot.outbox.register(PURPOSE_SUMMARY, render=partial(render.summary_post, self.bot))
+        self.bot.outbox.register(PURPOSE_CARE_NOTE, render=partial(care.care_note, self.bot))
         for plan in self.plans:
             self.bot.deliveries.add(plan)
 
@@ -93,10 +109,37 @@ class CheckinCog(commands.Cog):
     # ------------------------------------------------------------ interactions
 
     async def open_form(self, interaction: discord.Interaction, guild_id: int) -> None:
+        """The "Check in" button and `/checkin now`: the five mood buttons first (when the mood
+        is asked), else straight to the form."""
         if interaction.guild is not None and interaction.guild.id != guild_id:
             raise DomainError("This check-in button belongs to another server.")
         form = await self.service.form(guild_id, interaction.user.id)
-        await interaction.response.send_modal(CheckinModal(self, form, await self.title(form)))
+        if form.asks_mood:
+            await reply(
+                interaction,
+                care.mood_question(form, unit_name(form.period)),
+                view=care.mood_view(form),
+            )
+            return
+        await self.show_form(interaction, form, None)
+
+    async def pick_mood(
+        self, interaction: discord.Interaction, guild_id: int, mood: int | None
+    ) -> None:
+        if interaction.guild is not None and interaction.guild.id != guild_id:
+            raise DomainError("This check-in button belongs to another server.")
+        form = await self.service.form(guild_id, interaction.user.id)
+        if not form.shown():  # the mood is all this check-in asks
+            await self.save_answers(interaction, form, [], [], mood)
+            return
+        await self.show_form(interaction, form, mood)
+
+    async def show_form(
+        self, interaction: discord.Interaction, form: AnswerForm, mood: int | None
+    ) -> None:
+        await interaction.response.send_modal(
+            CheckinModal(self, form, await self.title(form), mood)
+        )
 
     async def title(self, form: AnswerForm) -> str:
         settings = await self.service.get_settings(form.guild_id)
@@ -104,37 +147,47 @@ class CheckinCog(commands.Cog):
         return truncate(f"Check-in: {period_name(period, form.period.label)}", 45)
 
     async def save_answers(
-        self, interaction: discord.Interaction, form: AnswerForm, values: list[str]
+        self,
+        interaction: discord.Interaction,
+        form: AnswerForm,
+        values: list[str],
+        asked: list[str],
+        mood: int | None,
     ) -> None:
         try:
             result = await self.service.submit(
                 form.guild_id,
                 interaction.user.id,
                 values,
-                questions=[q.text for q in form.questions],
+                questions=asked,
                 label=form.period.label,
+                mood=mood,
             )
         except TextNotAllowed as exc:  # nothing lost: one tap reopens the form as they typed it
-            retry = replace(form, existing=tuple(values))
+            typed = list(form.existing or ("",) * len(form.questions))
+            for (index, _question), value in zip(form.shown(), values, strict=False):
+                typed[index] = value
+            retry = replace(form, existing=tuple(typed))
             await reply(
-                interaction, exc.message, view=EditAnswersView(self, retry, await self.title(form))
+                interaction,
+                exc.message,
+                view=EditAnswersView(self, retry, await self.title(form), mood),
             )
             return
-        unit = "week" if (result.period.closes_at - result.period.opens_at).days >= 6 else "day"
-        lines = []
-        if result.moved_to_current:
-            lines.append(
-                f"Heads up: that {unit} closed while you were typing, so I saved this for the "
-                "new one (nothing lost!)."
-            )
-        if result.edited:
-            lines.append(f"Updated! You can keep editing until {ts(result.period.closes_at)}. ✏️")
-        else:
-            lines.append("Checked in! Thanks for sharing with the fam. 💞")
-        lines.append(f"🔥 Streak: **{plural(result.streak, unit)}** (best {result.best}).")
-        if result.milestone:
-            lines.append(f"🎉 **{plural(result.milestone, unit)} in a row!** That's a milestone!")
-        await reply(interaction, "\n".join(lines))
+        text, view = care.saved_reply(result, unit_name(result.period))
+        await reply(interaction, text, view=view)
+
+    async def reach_out(
+        self, interaction: discord.Interaction, guild_id: int, label: date, share: bool
+    ) -> None:
+        """A member with a rough week asked for a moderator: one private note, and the truth
+        about whether it reached them."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        outreach = await self.service.reach_out(guild_id, interaction.user.id, label, share=share)
+        result = None
+        if outreach.dedupe_key is not None:
+            result = await self.bot.outbox.wait_for(outreach.dedupe_key, NOTE_WAIT)
+        await reply(interaction, care.outreach_reply(outreach, result))
 
     async def nominate(
         self, interaction: discord.Interaction, guild_id: int, label: date, user_id: int
@@ -346,4 +399,72 @@ class CheckinCog(commands.Cog):
             interaction,
             f"Posting the recap in <#{summary.channel_id}>: {summary.checked_in} of "
             f"{plural(summary.opted_in, 'mutual')} checked in so far.",
+        )
+
+    # ------------------------------------------------------------ care after a low check-in
+
+    async def _care_reply(self, interaction: discord.Interaction, head: str) -> None:
+        assert interaction.guild is not None
+        settings, log_channel = await self.service.care_settings(interaction.guild.id)
+        await reply(interaction, head, embeds=care.care_embed(settings, log_channel))
+
+    @care.command(name="show", description="How care works here, and what a member sees")
+    async def care_show(self, interaction: discord.Interaction) -> None:
+        await self._care_reply(interaction, "Here's how care after a low check-in is set up.")
+
+    @care.command(name="on", description="Offer support and a moderator reach-out after a low mood")
+    async def care_on(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild is not None
+        settings, log_channel = await self.service.set_care_enabled(
+            interaction.guild.id, True, by=interaction.user.id
+        )
+        await reply(interaction, "Care is on. 💛", embeds=care.care_embed(settings, log_channel))
+
+    @care.command(name="off", description="Stop offering support after a low mood (asks first)")
+    async def care_off(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild is not None
+        guild_id, user_id = interaction.guild.id, interaction.user.id
+
+        async def switch_off() -> str:
+            await self.service.set_care_enabled(guild_id, False, by=user_id)
+            return (
+                "Care is off. A member with a rough week now gets a quiet thank-you only "
+                "(their words still stay out of the recap). `/checkin-mod care on` brings it back."
+            )
+
+        await reply(
+            interaction,
+            "Switch care off? Members who pick a low mood would no longer see your support "
+            "lines, nor be able to ask a moderator to reach out.",
+            view=ConfirmView(
+                user_id=user_id,
+                on_confirm=switch_off,
+                confirm_label="Switch care off",
+                cancel_label="Keep it on",
+                cancelled="Care stays on. 💛",
+            ),
+        )
+
+    @care.command(name="channel", description="The support channel members are pointed to")
+    @app_commands.describe(channel="Where members can find support (leave empty for none)")
+    async def care_channel(
+        self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
+    ) -> None:
+        assert interaction.guild is not None
+        settings, log_channel = await self.service.set_care_channel(
+            interaction.guild.id, channel.id if channel else None, by=interaction.user.id
+        )
+        head = (
+            f"Members with a rough week are pointed to {channel.mention}. 💛"
+            if channel
+            else "No support channel now: members see the resources only."
+        )
+        await reply(interaction, head, embeds=care.care_embed(settings, log_channel))
+
+    @care.command(name="resources", description="Edit the support resources (one per line)")
+    async def care_resources(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild is not None
+        settings, _ = await self.service.care_settings(interaction.guild.id)
+        await interaction.response.send_modal(
+            care.ResourcesModal(self, interaction.guild.id, settings)
         )

@@ -153,8 +153,7 @@ def summary_embed(summary: Summary) -> discord.Embed:
             "shoutout below. 🎬",
             inline=False,
         )
-    if summary.mood_avg is not None:
-        embed.set_footer(text=f"Average mood {summary.mood_avg}/5 · respect the niche 💞")
+    embed.set_footer(text="respect the niche 💞")
     return embed
 
 

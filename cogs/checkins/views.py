@@ -110,12 +110,19 @@ def nominate_view(summary: Summary, names: list[str]) -> MutualsView:
 
 
 class CheckinModal(MutualsModal):
-    def __init__(self, cog: CheckinCog, form: AnswerForm, title: str) -> None:
+    """The answers form. ``mood``: what the mood buttons gave (None: skipped, or not asked); a
+    question about the mood is not shown then, the buttons asked it."""
+
+    def __init__(
+        self, cog: CheckinCog, form: AnswerForm, title: str, mood: int | None = None
+    ) -> None:
         super().__init__(title=title, custom_id=f"mutuals:ci:modal:{form.guild_id}", timeout=900)
         self.cog = cog
         self.form = form
+        self.mood = mood
+        self.asked: list[str] = []
         self.inputs: list[discord.ui.TextInput[CheckinModal]] = []
-        for i, question in enumerate(form.questions[:MAX_QUESTIONS]):
+        for i, question in form.shown()[:MAX_QUESTIONS]:
             existing = form.existing[i] if form.existing and i < len(form.existing) else None
             long = question.kind in (TEXT, WIN, BLOCKER)
             field: discord.ui.TextInput[CheckinModal] = discord.ui.TextInput(
@@ -127,25 +134,32 @@ class CheckinModal(MutualsModal):
                 max_length=question.max_length,
                 default=existing or None,
             )
+            self.asked.append(question.text)
             self.inputs.append(field)
             self.add_item(field)
 
     async def on_submit(self, interaction: discord.Interaction, /) -> None:
-        await self.cog.save_answers(interaction, self.form, [i.value for i in self.inputs])
+        await self.cog.save_answers(
+            interaction, self.form, [i.value for i in self.inputs], self.asked, self.mood
+        )
 
 
 class EditAnswersView(MutualsView):
     """Under a refused check-in: reopens the form with the answers as the member typed them."""
 
-    def __init__(self, cog: CheckinCog, form: AnswerForm, title: str) -> None:
+    def __init__(
+        self, cog: CheckinCog, form: AnswerForm, title: str, mood: int | None = None
+    ) -> None:
         super().__init__(timeout=900)
-        self.cog, self.form, self.title = cog, form, title
+        self.cog, self.form, self.title, self.mood = cog, form, title, mood
 
     @discord.ui.button(label="Edit my answers", emoji="✏️", style=discord.ButtonStyle.primary)
     async def edit(
         self, interaction: discord.Interaction, _button: discord.ui.Button[EditAnswersView]
     ) -> None:
-        await interaction.response.send_modal(CheckinModal(self.cog, self.form, self.title))
+        await interaction.response.send_modal(
+            CheckinModal(self.cog, self.form, self.title, self.mood)
+        )
 
 
 class QuestionsModal(MutualsModal):
@@ -175,5 +189,6 @@ class QuestionsModal(MutualsModal):
         await reply(
             interaction,
             f"Saved! Members will be asked:\n{lines}\n"
-            "Tip: a question with *mood* takes 1–5, one with *link* takes a TikTok link.",
+            "Tip: a question with *mood* in it is asked with the five mood buttons before the "
+            "form (one mood per check-in), one with *link* takes a TikTok link.",
         )

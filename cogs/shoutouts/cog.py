@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs.shoutouts.render import render_feature, status_embed
+from cogs.shoutouts.render import cw_line, render_feature, status_embed
 from core.errors import DomainError
 from core.interactions import reply
 from core.outbox import OutboundMessage
@@ -190,6 +190,7 @@ class ShoutoutsCog(commands.Cog):
         url="A TikTok video link (tiktok.com or vm.tiktok.com)",
         blurb="One line about it (150 characters max)",
         rotation="Which of your rotations it is for (needed when you're in several)",
+        content_warning="Soft or heavy topic? e.g. grief, ED recovery: shown as CW, blurb hidden",
     )
     async def pitch(
         self,
@@ -197,15 +198,27 @@ class ShoutoutsCog(commands.Cog):
         url: app_commands.Range[str, 1, 400],
         blurb: app_commands.Range[str, 1, 400],
         rotation: Name | None = None,
+        content_warning: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
         assert interaction.guild is not None
         nom = await self.service.members.pitch(
-            interaction.guild.id, interaction.user.id, url=url, blurb=blurb, rotation=rotation
+            interaction.guild.id,
+            interaction.user.id,
+            url=url,
+            blurb=blurb,
+            rotation=rotation,
+            content_warning=content_warning,
         )
-        await reply(
-            interaction,
-            f"Pitch saved! Next time you're featured in **{nom.rotation_name}** I'll share it. ✨",
+        text = (
+            f"Pitch saved! Next time you're featured in **{nom.rotation_name}** I'll share it. ✨"
         )
+        if nom.content_warning:
+            text += (
+                f"\nIt goes out with {cw_line(nom.content_warning)} up front and your blurb "
+                "behind a spoiler, so the fam can choose when they're ready. Soft content is "
+                "always welcome here. 💞"
+            )
+        await reply(interaction, text)
 
     @pitch.autocomplete("rotation")
     async def _my_rotation_names(

@@ -139,7 +139,10 @@ def status_embed(memberships: list[Membership], pitch: Pitch | None) -> discord.
         color=BRAND,
     )
     if pitch is not None:
-        text = f"“{pitch.blurb}”" + (f"\n{pitch.url}" if pitch.url else "")
+        text = f"“{pitch.blurb}”"
+        if pitch.content_warning:  # as the fam will see it
+            text = f"{cw_line(pitch.content_warning)}\n“{spoiler(pitch.blurb)}”"
+        text += f"\n{pitch.url}" if pitch.url else ""
         if pitch.rotation_name:
             text += f"\nFor **{pitch.rotation_name}**"
         embed.add_field(name="Your next pitch", value=truncate(text, 1024), inline=False)
@@ -155,6 +158,16 @@ def status_embed(memberships: list[Membership], pitch: Pitch | None) -> discord.
 # ---------------------------------------------------------------- the spotlight post
 
 
+def cw_line(content_warning: str) -> str:
+    """ "CW: …", bold, safe to show: no pings, no markdown of its own."""
+    return f"**CW: {discord.utils.escape_markdown(neutralise(content_warning))}**"
+
+
+def spoiler(text: str) -> str:
+    """Text behind a spoiler that no ``|`` inside it can end early."""
+    return "||" + text.replace("|", "\\|") + "||"
+
+
 async def render_feature(message: OutboundMessage) -> SendSpec:
     """The spotlight as posted, from the payload the service queued (async: the outbox's
     renderer contract)."""
@@ -163,7 +176,11 @@ async def render_feature(message: OutboundMessage) -> SendSpec:
     handle = str(p["handle"])
     profile_url = f"https://www.tiktok.com/@{handle}"
     blurb = neutralise(truncate(str(p.get("blurb") or ""), 300))
-    description = (f"> {blurb}\n\n" if blurb else "") + str(p.get("line") or "")
+    warning = str(p.get("content_warning") or "")
+    quoted = f"> {blurb}\n\n" if blurb else ""
+    if warning:  # the creator asked: the warning up front, their words behind a spoiler
+        quoted = cw_line(warning) + "\n" + (f"> {spoiler(blurb)}\n\n" if blurb else "\n")
+    description = quoted + str(p.get("line") or "")
     embed = discord.Embed(
         title=truncate(f"✨ Spotlight: @{handle}", 256),
         url=p.get("url") or profile_url,
@@ -174,7 +191,8 @@ async def render_feature(message: OutboundMessage) -> SendSpec:
     if niches:
         embed.add_field(name="Niches", value=truncate(", ".join(niches), 1024))
     if p.get("url"):
-        embed.add_field(name="Watch", value=f"[The TikTok they picked]({p['url']})")
+        watch = f"[The TikTok they picked]({p['url']})"
+        embed.add_field(name="Watch", value=f"{cw_line(warning)} · {watch}" if warning else watch)
     embed.set_footer(
         text=truncate(
             f"{p.get('rotation')} · round {p.get('round')} · /shoutout join to get featured",

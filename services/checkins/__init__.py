@@ -7,11 +7,22 @@ with it.
 """
 
 from services.checkins.answers import AnswerForm, Submitted
+from services.checkins.care import PURPOSE_CARE_NOTE, Outreach
 from services.checkins.config import CheckinSettings
 from services.checkins.delivery import PROMPT_KIND, SLOT_KIND, PromptPlan, RecapPlan
 from services.checkins.heatmap import render_heatmap
 from services.checkins.inputs import BLOCKER, MAX_QUESTIONS, QUESTION_MAX, TEXT, WIN, Question
 from services.checkins.members import Membership, StreakReport
+from services.checkins.moods import (
+    DEFAULT_RESOURCES,
+    MAX_RESOURCES,
+    MOODS,
+    RESOURCE_MAX,
+    CareSettings,
+    Mood,
+    is_low,
+    mood_of,
+)
 from services.checkins.periods import (
     DAILY,
     WEEKDAY_NAMES,
@@ -31,12 +42,17 @@ from services.checkins.streaks import PeriodMark, Streak
 __all__ = [
     "BLOCKER",
     "DAILY",
+    "DEFAULT_RESOURCES",
     "MAX_QUESTIONS",
+    "MAX_RESOURCES",
+    "MOODS",
     "PROMPT_KIND",
+    "PURPOSE_CARE_NOTE",
     "PURPOSE_PROMPT_CHANNEL",
     "PURPOSE_PROMPT_DM",
     "PURPOSE_SUMMARY",
     "QUESTION_MAX",
+    "RESOURCE_MAX",
     "SLOT_KIND",
     "SUMMARY_GRACE",
     "TEXT",
@@ -45,10 +61,13 @@ __all__ = [
     "WEEKLY",
     "WIN",
     "AnswerForm",
+    "CareSettings",
     "CheckinService",
     "CheckinSettings",
     "MemberPeriod",
     "Membership",
+    "Mood",
+    "Outreach",
     "PeriodMark",
     "PromptPlan",
     "Question",
@@ -59,8 +78,10 @@ __all__ = [
     "Submitted",
     "Summary",
     "SummaryDue",
+    "is_low",
     "label_for",
     "member_period",
+    "mood_of",
     "render_heatmap",
     "unit_of",
     "wall_to_utc",

@@ -4,7 +4,7 @@ starts with inside its own session: the settings, the guild's and a member's tim
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from sqlalchemy import select
@@ -14,7 +14,8 @@ from core.errors import DomainError
 from models.checkins import CheckinConfig, CheckinMember
 from models.guild import GuildSettings
 from models.profile import CreatorProfile
-from services.checkins.inputs import Question, default_questions, questions_from
+from services.checkins.inputs import MOOD, Question, default_questions, questions_from
+from services.checkins.moods import CareSettings, care_from
 from services.checkins.periods import (
     WEEKDAY_NAMES,
     WEEKLY,
@@ -42,6 +43,13 @@ class CheckinSettings:
     timezone: str  # the guild's zone: members without a profile zone use it
     active_from: date
     created_at: datetime
+    care: CareSettings = field(default_factory=CareSettings)
+
+    @property
+    def asks_mood(self) -> bool:
+        """The mood is asked (with the five mood buttons, before the form) when a question is
+        about the mood (the default ones are) or when care after a low check-in is on."""
+        return self.care.enabled or any(q.kind == MOOD for q in self.questions)
 
     def describe(self) -> str:
         at = self.prompt_time.strftime("%H:%M")
@@ -103,6 +111,7 @@ def settings_from(row: CheckinConfig, guild_tz: str) -> CheckinSettings:
         timezone=guild_tz,
         active_from=row.active_from,
         created_at=row.created_at,
+        care=care_from(row),
     )
 
 

@@ -1,6 +1,10 @@
-"""The recap of one period: who checked in, their wins, streak milestones, shared TikToks, the
-average mood and whether blockers ask for collabs; when each recap comes due and queueing it (with
-the members' names as stored, so any process renders it the same); the best link to nominate."""
+"""The recap of one period: who checked in, their wins, streak milestones, shared TikToks and
+whether blockers ask for collabs; when each recap comes due and queueing it (with the members'
+names as stored, so any process renders it the same); the best link to nominate.
+
+Moods are private: the recap shows no mood at all (an average of a few moods gives one away).
+A low check-in (mood 1–2) adds only what showing up already makes public, the member's name in
+who checked in and a streak milestone; its words (wins, blockers) and its TikTok stay out."""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from models.checkins import CheckinAnswer, CheckinMember
 from services.checkins.config import CheckinSettings, find_config, load_config
 from services.checkins.history import load_streaks
 from services.checkins.inputs import BLOCKER, WIN
+from services.checkins.moods import is_low
 from services.checkins.periods import label_for, length, local_today
 from services.checkins.streaks import DONE, milestone
 from services.directory import FALLBACK_MEMBER, names_in
@@ -51,7 +56,6 @@ class Summary:
     milestones: tuple[tuple[int, int], ...]
     links: tuple[tuple[int, str], ...]
     collab_hint: bool
-    mood_avg: float | None
     #: display names as stored when the recap was queued (never the sending process's cache)
     display: Mapping[int, str] = field(default_factory=dict)
 
@@ -70,7 +74,6 @@ class Summary:
             "milestones": [[str(u), n] for u, n in self.milestones],
             "links": [[str(u), link] for u, link in self.links],
             "collab_hint": self.collab_hint,
-            "mood_avg": self.mood_avg,
             "display_names": {str(u): name for u, name in self.display.items()},
         }
 
@@ -88,7 +91,6 @@ class Summary:
             milestones=tuple((int(u), int(n)) for u, n in data["milestones"]),
             links=tuple((int(u), str(link)) for u, link in data["links"]),
             collab_hint=bool(data["collab_hint"]),
-            mood_avg=data.get("mood_avg"),
             display={int(u): str(n) for u, n in (data.get("display_names") or {}).items()},
         )
 
@@ -122,8 +124,9 @@ async def summarize(s: AsyncSession, cfg: CheckinSettings, label: date) -> Summa
     wins: list[tuple[int, str]] = []
     links: list[tuple[int, str]] = []
     hint = False
-    moods: list[int] = []
     for uid, answers, mood, link in rows:
+        if is_low(mood):
+            continue  # a rough week's words and TikTok are not the recap's to celebrate
         for item in answers:
             text = str(item.get("a") or "")
             is_win = item.get("kind") == WIN and text and len(wins) < SUMMARY_WINS
@@ -133,8 +136,6 @@ async def summarize(s: AsyncSession, cfg: CheckinSettings, label: date) -> Summa
                 hint = True
         if link and len(links) < SUMMARY_LINKS and rules.allows(link):
             links.append((uid, link))
-        if mood is not None:
-            moods.append(mood)
     milestones = tuple(
         (uid, streaks[uid].current)
         for uid in users
@@ -157,7 +158,6 @@ async def summarize(s: AsyncSession, cfg: CheckinSettings, label: date) -> Summa
         milestones=milestones,
         links=tuple(links),
         collab_hint=hint,
-        mood_avg=round(sum(moods) / len(moods), 1) if moods else None,
         display={uid: stored.get(uid, FALLBACK_MEMBER) for uid in sorted(shown)},
     )
 
@@ -252,11 +252,15 @@ class CheckinRecap:
     # ------------------------------------------------------------------ nominations
 
     async def best_link(self, guild_id: int, user_id: int, label: date) -> str | None:
+        """The TikTok a member shared that period, to nominate (never from a low check-in)."""
         async with self.db.read() as s:
-            return await s.scalar(
-                select(CheckinAnswer.link).where(
-                    CheckinAnswer.guild_id == guild_id,
-                    CheckinAnswer.user_id == user_id,
-                    CheckinAnswer.period == label,
+            row = (
+                await s.execute(
+                    select(CheckinAnswer.link, CheckinAnswer.mood).where(
+                        CheckinAnswer.guild_id == guild_id,
+                        CheckinAnswer.user_id == user_id,
+                        CheckinAnswer.period == label,
+                    )
                 )
-            )
+            ).first()
+        return None if row is None or is_low(row.mood) else row.link

@@ -1,6 +1,6 @@
 """CheckinService: every check-in operation on one object, as the container builds it and the cog
 and tests call it. The work is done by its parts, one per seam (moderators, members, answers,
-prompts, recap); this class composes them and re-plans the deliveries after each change."""
+care, prompts, recap); this class composes them and re-plans the deliveries after each change."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from core.db import Database
 from core.plans import DeliveryPlan, Replan, no_replan
 from services.checkins.admin import CheckinAdmin
 from services.checkins.answers import CheckinAnswers
+from services.checkins.care import CheckinCare
 from services.checkins.config import CheckinSettings
 from services.checkins.delivery import PROMPT_KIND, SLOT_KIND, PromptPlan, RecapPlan
 from services.checkins.members import CheckinMembers, Membership
@@ -31,6 +32,7 @@ class CheckinService:
         self.answers = CheckinAnswers(db, clock)
         self.recap = CheckinRecap(db, clock)
         self.prompts = CheckinPrompts(db, clock)
+        self.care = CheckinCare(db, clock)
 
         # reads and changes that move no schedule
         self.get_settings = self.admin.get_settings
@@ -38,6 +40,12 @@ class CheckinService:
         self.streak = self.members.streak
         self.form = self.answers.form
         self.submit = self.answers.submit
+        # care after a low check-in (moves no schedule)
+        self.care_settings = self.care.settings
+        self.set_care_enabled = self.care.set_enabled
+        self.set_care_channel = self.care.set_channel
+        self.set_care_resources = self.care.set_resources
+        self.reach_out = self.care.reach_out
         # the recap's content
         self.build_summary = self.recap.build_summary
         self.guild_label = self.recap.guild_label

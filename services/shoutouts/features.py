@@ -160,9 +160,9 @@ class Features:
                 return SlotOutcome(rotation_id, slot_at, "empty", feature_of(row))
             member, profile = picked
             pitch = await next_pitch(s, rotation.guild_id, member.user_id, rotation.id)
-            last_blurb = None
+            last = None
             if pitch is None:
-                last_blurb = await latest_blurb(s, rotation.guild_id, member.user_id, rotation.id)
+                last = await latest_blurb(s, rotation.guild_id, member.user_id, rotation.id)
             row.status = "featured"
             row.user_id = member.user_id
             row.round_no = rotation.current_round
@@ -171,12 +171,18 @@ class Features:
             row.prev_last_featured_at = member.last_featured_at
             row.pitch_id = pitch.id if pitch else None
             row.url = pitch.url if pitch else None
-            row.blurb = pitch.blurb if pitch else (last_blurb or profile.intro)
+            if pitch is not None:
+                row.blurb, row.content_warning = pitch.blurb, pitch.content_warning
+            elif last is not None:  # their last words go out with their content warning
+                row.blurb, row.content_warning = last
+            else:
+                row.blurb = profile.intro
             # Accepted when pitched; the server's rules may have changed since: what no longer
-            # meets them is left out of the post (the creator is still featured).
+            # meets them is left out of the post (the creator is still featured). A warning that
+            # no longer may be shown takes its blurb with it: never a blurb without its warning.
             rules = await rulebook(s, rotation.guild_id)
-            if not rules.allows(row.blurb):
-                row.blurb = None
+            if not rules.allows(row.blurb) or not rules.allows(row.content_warning):
+                row.blurb, row.content_warning = None, None
             if not rules.allows(row.url):
                 row.url = None
             if pitch is not None:
@@ -198,6 +204,7 @@ class Features:
                     "niches": list(profile.niches or []),
                     "url": row.url,
                     "blurb": row.blurb,
+                    "content_warning": row.content_warning,
                     "line": voice_line(f"{rotation.id}:{key}"),
                     "round": rotation.current_round,
                     "ping_user": rotation.ping_featured,

@@ -1,5 +1,6 @@
 """What moderators and members type for shoutouts, checked and normalised before anything is
-stored: rotation names, TikTok links, blurbs, required profile fields, limits."""
+stored: rotation names, TikTok links, blurbs and their content warnings, required profile
+fields, limits."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from models.profile import CreatorProfile
 MAX_ROTATIONS = 10
 MAX_NAME = 40
 MAX_BLURB = 150
+MAX_CONTENT_WARNING = 80
 MAX_URL = 300
 MAX_EXCLUDED_ROLES = 10
 MAX_MIN_DAYS = 365
@@ -73,6 +75,17 @@ def validate_tiktok_url(raw: str) -> str:
 
 def validate_blurb(raw: str) -> str:
     return clean_line(raw, field="blurb", max_len=MAX_BLURB)
+
+
+def validate_content_warning(raw: str | None) -> str | None:
+    """A pitch's content warning, cleaned like the blurb (one line, no pings, short); blank
+    means none. It is shown as "CW: …" before the blurb, which then hides behind a spoiler."""
+    if raw is None:
+        return None
+    text = clean_line(raw, field="content warning", max_len=MAX_CONTENT_WARNING, allow_empty=True)
+    if text.casefold().startswith(("cw:", "tw:")):  # we add "CW:" ourselves
+        text = text[3:].strip()
+    return text or None
 
 
 def validate_required_fields(raw: list[str] | tuple[str, ...]) -> tuple[str, ...]:

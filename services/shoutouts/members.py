@@ -14,7 +14,12 @@ from core.errors import Conflict, DomainError, NotFound
 from models.shoutouts import Rotation, RotationMember, ShoutoutPitch
 from services.safety import hold_to_rules
 from services.shoutouts import rounds
-from services.shoutouts.inputs import NO_HANDLE, validate_blurb, validate_tiktok_url
+from services.shoutouts.inputs import (
+    NO_HANDLE,
+    validate_blurb,
+    validate_content_warning,
+    validate_tiktok_url,
+)
 from services.shoutouts.results import (
     MemberCheck,
     Membership,
@@ -201,17 +206,28 @@ class Members:
         url: str | None,
         blurb: str,
         rotation: str | None = None,
+        content_warning: str | None = None,
     ) -> Nomination:
         """A creator's own pitch for their next feature in a rotation they are in: the one named,
         else their only one. In several without naming one, or in none: a DomainError saying what
-        to do. Never signs anybody up."""
+        to do. Never signs anybody up. ``content_warning``: shown as "CW: …" before the blurb,
+        which then hides behind a spoiler."""
         clean_url = validate_tiktok_url(url) if url else None
         clean_blurb = validate_blurb(blurb)
+        clean_cw = validate_content_warning(content_warning)
         now = self.clock.now()
         async with self.db.write() as s:
             mine = await self._mine(s, guild_id, user_id)
             target = await self._pitch_target(s, guild_id, rotation, mine)
-            await hold_to_rules(s, guild_id, {"blurb": clean_blurb, "TikTok link": clean_url})
+            await hold_to_rules(
+                s,
+                guild_id,
+                {
+                    "content warning": clean_cw,
+                    "blurb": clean_blurb,
+                    "TikTok link": clean_url,
+                },
+            )
             profile = await profile_of(s, guild_id, user_id)
             if profile is None or not profile.tiktok_handle:
                 raise DomainError(NO_HANDLE)
@@ -220,6 +236,7 @@ class Members:
                 user_id=user_id,
                 url=clean_url,
                 blurb=clean_blurb,
+                content_warning=clean_cw,
                 nominated_by=user_id,
                 created_at=now,
                 rotation_id=target.id,
@@ -236,6 +253,7 @@ class Members:
                 rotation_id=target.id,
                 rotation_name=target.name,
                 newly_joined=False,
+                content_warning=clean_cw,
             )
 
     @staticmethod

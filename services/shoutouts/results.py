@@ -58,6 +58,7 @@ class Nomination:
     rotation_id: int | None  # the rotation they are in after this (None: none / opted out)
     rotation_name: str | None
     newly_joined: bool
+    content_warning: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class Pitch:
     created_at: datetime
     rotation_id: int | None = None  # the rotation it is for (None: whichever features them)
     rotation_name: str | None = None
+    content_warning: str | None = None  # shown as "CW: …"; the blurb hides behind a spoiler
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ class Feature:
     blurb: str | None
     detail: str | None
     message_id: int | None = None  # the post, once Discord took it
+    content_warning: str | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,7 @@ def feature_of(row: RotationFeature) -> Feature:
         blurb=row.blurb,
         detail=row.detail,
         message_id=row.message_id,
+        content_warning=row.content_warning,
     )
 
 
@@ -169,4 +173,5 @@ def pitch_of(row: ShoutoutPitch, rotation_name: str | None = None) -> Pitch:
         row.created_at,
         rotation_id=row.rotation_id,
         rotation_name=rotation_name,
+        content_warning=row.content_warning,
     )

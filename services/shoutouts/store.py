@@ -76,17 +76,20 @@ async def next_pitch(
 
 async def latest_blurb(
     s: AsyncSession, guild_id: int, user_id: int, rotation_id: int | None = None
-) -> str | None:
-    """The blurb of the creator's newest pitch (for that rotation), used or not: a feature
-    without a fresh pitch still says something they wrote."""
-    blurb: str | None = await s.scalar(
-        select(ShoutoutPitch.blurb)
-        .where(
-            ShoutoutPitch.guild_id == guild_id,
-            ShoutoutPitch.user_id == user_id,
-            _for_rotation(rotation_id),
+) -> tuple[str, str | None] | None:
+    """The blurb of the creator's newest pitch (for that rotation), used or not, with its
+    content warning (the two go together): a feature without a fresh pitch still says something
+    they wrote."""
+    row = (
+        await s.execute(
+            select(ShoutoutPitch.blurb, ShoutoutPitch.content_warning)
+            .where(
+                ShoutoutPitch.guild_id == guild_id,
+                ShoutoutPitch.user_id == user_id,
+                _for_rotation(rotation_id),
+            )
+            .order_by(ShoutoutPitch.created_at.desc(), ShoutoutPitch.id.desc())
+            .limit(1)
         )
-        .order_by(ShoutoutPitch.created_at.desc(), ShoutoutPitch.id.desc())
-        .limit(1)
-    )
-    return blurb
+    ).first()
+    return None if row is None else (row.blurb, row.content_warning)

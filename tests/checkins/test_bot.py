@@ -21,6 +21,7 @@ from tests.util import eventually
 
 OPEN = f"mutuals:ci:open:{GUILD_ID}"
 MODAL = f"mutuals:ci:modal:{GUILD_ID}"
+MOOD = f"mutuals:ci:mood:{GUILD_ID}"
 LINK = "https://www.tiktok.com/@alice/video/7"
 MONDAY_MORNING = datetime(2026, 1, 12, 8, 0, tzinfo=UTC)
 MONDAY_EVENING = datetime(2026, 1, 12, 19, 0, tzinfo=UTC)
@@ -37,6 +38,17 @@ async def ok(handle: Any) -> str:
     await handle.response()
     assert handle.ephemeral, handle.content
     return str(handle.content or "")
+
+
+async def pick_mood(fake: FakeDiscord, user_id: int, opener: Any, mood: int) -> Any:
+    """A check-in opens with the five mood buttons (only the member sees them); picking one
+    opens the form. Returns the click, whose response is the form."""
+    await opener.response()
+    assert opener.ephemeral and "How's your" in (opener.content or ""), opener.content
+    click = await fake.click(user_id, f"{MOOD}:{mood}", message_id=opener.original_message_id)
+    await click.response()
+    assert click.modal is not None
+    return click
 
 
 async def set_up(fake: FakeDiscord) -> None:
@@ -88,23 +100,20 @@ async def test_prompt_answer_streak_and_restart(
     assert f"<@{BOB_ID}>" in post["content"] and post["pinged_user_ids"] == [BOB_ID]
 
     click = await fake.click(ALICE_ID, OPEN, message_id=int(dm["id"]))
-    await click.response()
-    modal = click.modal
-    assert modal is not None and len(modal["components"]) == 5
+    modal = (await pick_mood(fake, ALICE_ID, click, 4)).modal
+    assert len(modal["components"]) == 4  # the mood question is the mood buttons now
     done = await fake.submit_modal(
-        ALICE_ID,
-        MODAL,
-        {"q0": "2", "q1": LINK, "q2": "hit 5k!", "q3": "need collab ideas", "q4": "4"},
+        ALICE_ID, MODAL, {"q0": "2", "q1": LINK, "q2": "hit 5k!", "q3": "need collab ideas"}
     )
     text = await ok(done)
     assert "Checked in" in text and "Streak: **1 week** (best 1)" in text
     # edit within the period: the form comes back pre-filled, and it's an edit
     again = await fake.slash(GUILD_ID, ALICE_ID, "checkin now")
-    await again.response()
-    assert again.modal is not None
-    prefilled = [row["components"][0].get("value") for row in again.modal["components"]]
+    form = await pick_mood(fake, ALICE_ID, again, 5)
+    assert "Last time you picked **🙂 Good**" in str(again.content)
+    prefilled = [row["components"][0].get("value") for row in form.modal["components"]]
     assert prefilled[:2] == ["2", LINK]
-    edit = await fake.submit_modal(ALICE_ID, MODAL, {"q0": "3", "q4": "5"})
+    edit = await fake.submit_modal(ALICE_ID, MODAL, {"q0": "3"})
     assert "Updated" in await ok(edit)
 
     streak = await fake.slash(GUILD_ID, ALICE_ID, "checkin streak")
@@ -146,8 +155,7 @@ async def test_closed_dms_fall_back_to_a_channel_mention(
     assert fake.dms(ALICE_ID) == []
     # the button on the channel post opens the same form
     click = await fake.click(ALICE_ID, OPEN, message_id=int(post["id"]))
-    await click.response()
-    assert click.modal is not None
+    await pick_mood(fake, ALICE_ID, click, 3)
 
 
 async def test_many_members_each_get_exactly_one_paced_dm(
@@ -242,12 +250,11 @@ async def test_bad_input_gets_clear_ephemeral_errors(
     ]
     for name, options, needle in cases:
         assert needle in await ok(await fake.slash(GUILD_ID, ALICE_ID, name, options))
-    form = await fake.slash(GUILD_ID, ALICE_ID, "checkin now")
-    await form.response()
+    await pick_mood(fake, ALICE_ID, await fake.slash(GUILD_ID, ALICE_ID, "checkin now"), 3)
     too_long = await fake.submit_modal(ALICE_ID, MODAL, {"q2": "w" * 401})
     assert "400 or fewer" in await ok(too_long)
-    bad_mood = await fake.submit_modal(ALICE_ID, MODAL, {"q4": "11"})
-    assert "1 (rough) to 5" in await ok(bad_mood)
+    skipped_all = await fake.submit_modal(ALICE_ID, MODAL, {})  # the mood was picked: it counts
+    assert "Checked in" in await ok(skipped_all)
     bad_time = await fake.slash(
         GUILD_ID,
         MOD_ID,
@@ -287,10 +294,9 @@ async def test_moderator_questions_pause_resume_and_report(
     )
     assert "What did you film?" in await ok(saved)
     await ok(await fake.slash(GUILD_ID, ALICE_ID, "checkin optin"))
-    form = await fake.slash(GUILD_ID, ALICE_ID, "checkin now")
-    await form.response()
-    assert form.modal is not None and len(form.modal["components"]) == 2
-    done = await fake.submit_modal(ALICE_ID, MODAL, {"q0": "a plant timelapse", "q1": "5"})
+    form = await pick_mood(fake, ALICE_ID, await fake.slash(GUILD_ID, ALICE_ID, "checkin now"), 5)
+    assert len(form.modal["components"]) == 1  # "Mood today 1-5" is asked by the buttons
+    done = await fake.submit_modal(ALICE_ID, MODAL, {"q0": "a plant timelapse"})
     assert "Checked in" in await ok(done)
 
     assert "paused" in await ok(await fake.slash(GUILD_ID, MOD_ID, "checkin-mod pause"))

@@ -16,6 +16,7 @@ from fakediscord import FakeDiscord
 from services.checkins import SLOT_KIND
 from services.container import Services
 from services.safety import TextNotAllowed
+from tests.checkins.test_bot import pick_mood
 from tests.conftest import ALICE_ID, BOB_ID, GENERAL_ID, GUILD_ID, MOD_ID, BotFactory
 from tests.safety.test_text_rules_bot import holds
 from tests.shoutouts.support import START, give_profile, join, posts, setup_rotation
@@ -111,6 +112,8 @@ async def test_a_pitch_is_held_to_the_rules_and_a_feature_leaves_out_what_no_lon
     assert refused.startswith("Your blurb has a word this server's rules don't allow: `F••••••••`")
     refused_link = await pitch(url=LINK, blurb="Monstera glow-up")
     assert refused_link.startswith("Your TikTok link has a word")
+    refused_cw = await pitch(url=CLEAN, blurb="Soft vlog", content_warning="free nitro talk")
+    assert refused_cw.startswith("Your content warning has a word")
     service = bot.need(Services).shoutouts
     _, saved = await service.members.status(GUILD_ID, ALICE_ID)
     assert saved is None  # nothing saved, so nothing will be posted
@@ -156,8 +159,8 @@ async def test_a_win_is_refused_when_answered_and_left_out_of_the_recap_if_rules
         await checkins.opt_in(GUILD_ID, uid, "channel")
     clock.set(MONDAY_EVENING)
     opened = await fake.slash(GUILD_ID, ALICE_ID, "checkin now")
-    assert (await opened.response())["type"] == 9
-    typed = {"q0": "3", "q1": LINK, "q2": "Proved the haters wrong", "q3": "time", "q4": "4"}
+    await pick_mood(fake, ALICE_ID, opened, 4)  # the mood buttons come first, then the form
+    typed = {"q0": "3", "q1": LINK, "q2": "Proved the haters wrong", "q3": "time"}
     refused = await fake.submit_modal(ALICE_ID, CHECKIN_MODAL, typed)
     await refused.response()
     assert refused.ephemeral
