@@ -86,7 +86,7 @@ class FakeOAuth:
     def _page(self, title: str, body: str, status: int = 200) -> web.Response:
         return web.Response(
             text=(
-                "<!doctype html><html><head><meta charset='utf-8'>"
+                "<!doctype html><html><head><meta charset='utf-8'><link rel='icon' href='data:,'>"
                 f"<title>{html.escape(title)}</title>"
                 "<style>body{font-family:sans-serif;background:#313338;color:#dbdee1;"
                 "display:flex;justify-content:center;padding-top:8vh}"

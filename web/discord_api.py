@@ -112,9 +112,7 @@ class DiscordOAuth:
         auth = aiohttp.encode_basic_auth(
             str(self.settings.client_id), self.settings.client_secret.get()
         )
-        body = await self._call(
-            "POST", "/oauth2/token", data=data, headers={"Authorization": auth}
-        )
+        body = await self._call("POST", "/oauth2/token", data=data, headers={"Authorization": auth})
         if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
             raise DiscordUnavailable("the token answer had no access_token")
         return body["access_token"], int(body.get("expires_in") or 3600)
