@@ -75,9 +75,7 @@ def moderator_session(base: str, fake: FakeDiscord) -> Callable[[], list[str]]:
             ):
                 driver.find_element(By.ID, f"nav-{section}").click()
                 wait.until(
-                    lambda d, s=section: (
-                        d.find_element(By.ID, f"nav-{s}").get_attribute("aria-current") == "page"
-                    )
+                    ec.presence_of_element_located((By.CSS_SELECTOR, f"#nav-{section}.current"))
                 )
                 shots.append(str(screenshot(driver, f"{n:02d}-{section}")))
 
