@@ -14,6 +14,7 @@ from aiohttp_session import get_session
 from services.container import Services
 from web.discord_api import DiscordOAuth, PartialGuild
 from web.guilds import GuildLookup, GuildSnapshot
+from web.nav import SECTIONS
 
 if TYPE_CHECKING:
     from core.bot import AnyBot
@@ -98,8 +99,6 @@ class Page:
     async def render(
         self, template: str, *, status: int = 200, form: Form | None = None, **ctx: Any
     ) -> web.Response:
-        from web.nav import SECTIONS
-
         context = await base_context(self.request, self.viewer)
         context.update(
             guild=self.guild,

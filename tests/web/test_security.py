@@ -207,3 +207,22 @@ async def test_no_secret_in_pages_or_logs(
         assert bot_token not in text
     session_cookie = [c for c in visitor.http.cookie_jar if c.key == COOKIE_NAME]
     assert session_cookie and "token" not in session_cookie[0].value  # encrypted, opaque
+
+
+async def test_home_lists_only_servers_you_manage_with_the_bot(
+    visitor: Visitor, fake: FakeDiscord, web_bot: AnyBot
+) -> None:
+    managed = 1_100_000_000_000_000_777
+    member_only = 1_100_000_000_000_000_888
+    fake.add_guild(guild_id=managed, name="Plant Parents", owner_id=ALICE_ID)
+    fake.add_member(managed, MOD_ID, "modmia", permissions=1 << 3)  # Administrator
+    fake.add_guild(guild_id=member_only, name="Book Club", owner_id=ALICE_ID)
+    fake.add_member(member_only, MOD_ID, "modmia")
+    await fake.wait_for(lambda: web_bot.get_guild(member_only) is not None)
+    await visitor.login(MOD_ID)
+    await visitor.get("/")
+    page = visitor.pages[-1]
+    assert "Creator Fam" in page and "Plant Parents" in page
+    assert "Book Club" not in page
+    assert (await visitor.get(f"/g/{managed}/server")).status == 200
+    assert (await visitor.get(f"/g/{member_only}/server")).status == 403

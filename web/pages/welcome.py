@@ -108,7 +108,7 @@ async def save_basics(page: Page) -> web.StreamResponse:
 async def save_message(page: Page) -> web.StreamResponse:
     form = await read_form(page, "message")
     reset = form.flag("reset")
-    if page.request.query.get("preview") or form.raw("do") == "preview":
+    if form.raw("do") == "preview":  # shown, not saved (without JavaScript too)
         form.check("template", validate_template, label="The welcome message")
         return await show(page, form=form, status=400 if form.errors else 200)
     template = None if reset else form.check("template", validate_template, label="The message")
