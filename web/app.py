@@ -52,6 +52,16 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         return await error_page(request, refused)
     except DomainError as exc:  # a service's friendly refusal outside a form
         return await error_page(request, Refused(400, "That didn't work", exc.message))
+    except web.HTTPRequestEntityTooLarge:
+        return await error_page(
+            request,
+            Refused(
+                413,
+                "That's too big",
+                f"That upload is over {MAX_BODY // 1024**2} MB, so nothing was changed. "
+                "Question packs can be up to 1 MB: split it into smaller packs.",
+            ),
+        )
     except web.HTTPException:
         raise
     except Exception:

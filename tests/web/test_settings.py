@@ -391,6 +391,12 @@ async def test_quiz_daily_categories_and_packs(visitor: Visitor, web_bot: AnyBot
     wrong.add_field("pack", b"hi", filename="pack.txt", content_type="text/plain")
     assert (await visitor.post(f"{G}/quizzes/import", wrong)).status == 400
 
+    huge = aiohttp.FormData()
+    huge.add_field("csrf_token", token)
+    huge.add_field("pack", b"x" * (3 * 1024**2), filename="big.yaml")
+    too_big = await visitor.post(f"{G}/quizzes/import", huge)
+    assert too_big.status == 413 and "split it into smaller packs" in visitor.pages[-1]
+
     none_yet = await visitor.get(f"{G}/quizzes/export")
     assert none_yet.status == 404 and "include the shipped questions" in visitor.pages[-1]
     export = await visitor.get(f"{G}/quizzes/export?builtin=1")
