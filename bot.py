@@ -25,6 +25,7 @@ from core.errors import ContentError
 from core.logs import setup_logging
 from core.settings import Settings, SettingsError, load_settings
 from services.container import build_services
+from web import DashboardServer
 
 log = logging.getLogger("mutuals")
 
@@ -35,14 +36,15 @@ def build_bot(
     """The composition root, used by main() and by the tests alike: the bot (core) and the
     services it runs, built once and handed over; core never reaches up for them."""
     bot = create_bot(settings, db, clock=clock, **options)
-    bot.provide(
-        build_services(
-            db,
-            bot.clock,
-            grace=timedelta(hours=settings.slot_grace_hours),
-            replan=bot.deliveries.poke,
-        )
+    services = build_services(
+        db,
+        bot.clock,
+        grace=timedelta(hours=settings.slot_grace_hours),
+        replan=bot.deliveries.poke,
     )
+    bot.provide(services)
+    if settings.web is not None:  # the moderators' dashboard, on the bot's own loop
+        bot.web = DashboardServer(bot, services, settings.web)
     return bot
 
 

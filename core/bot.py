@@ -9,7 +9,7 @@ import pkgutil
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import discord
 import yarl
@@ -62,6 +62,15 @@ def intents() -> discord.Intents:
     value.message_content = True  # typed quiz answers (privileged)
     value.auto_moderation_configuration = True  # AutoMod rule events: member text's rules
     return value
+
+
+class WebServer(Protocol):
+    """What the bot starts and stops with itself: the moderators' dashboard (web/), built by the
+    composition root (core never imports the layer above it)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 class MutualsBot(commands.Bot):
@@ -127,6 +136,8 @@ class MutualsBot(commands.Bot):
         if isinstance(self.tree, MutualsTree):
             self.tree.observe_error = self._command_failed
         self.health: HealthServer | None = None
+        #: the web dashboard, when the composition root attached one (WEB_PORT set)
+        self.web: WebServer | None = None
         self._received: dict[int, float] = {}
         self.started_at = time.monotonic()
         self.force_sync = force_sync
@@ -157,6 +168,8 @@ class MutualsBot(commands.Bot):
     async def setup_hook(self) -> None:
         self.scheduler.start()
         await self.start_health()
+        if self.web is not None:
+            await self.web.start()
         await self.recover_outbox()
         self.scheduler.every(
             "outbox:recover", self.settings.claim_lease_seconds, self.recover_outbox
@@ -270,6 +283,8 @@ class MutualsBot(commands.Bot):
         await self.health.start()
 
     async def close(self) -> None:
+        if self.web is not None:
+            await self.web.stop()
         if self.health is not None:
             await self.health.stop()
         await self.deliveries.stop()

@@ -17,6 +17,10 @@ from sqlalchemy.exc import ArgumentError
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/mutuals.db"
 # Where the SQLite file lived before it moved to var/; still used when it is the one there.
 LEGACY_SQLITE_FILE = Path("data") / "mutuals.db"
+# Discord's OAuth2 pages and API for the web dashboard's "Log in with Discord" (settings, so the
+# tests' fake Discord can serve them).
+DEFAULT_OAUTH_AUTHORIZE_URL = "https://discord.com/oauth2/authorize"
+DEFAULT_OAUTH_API_BASE = "https://discord.com/api/v10"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -52,6 +56,32 @@ class Secret:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The moderators' web dashboard: where it listens, the public URL Discord sends people
+    back to after login, and the application's OAuth2 credentials (the secret never shown)."""
+
+    port: int
+    client_id: int
+    client_secret: Secret
+    host: str = "127.0.0.1"
+    base_url: str | None = None
+    #: key of the encrypted session cookie; None: a random one per start (logins end on restart)
+    session_secret: Secret | None = None
+    authorize_url: str = DEFAULT_OAUTH_AUTHORIZE_URL
+    api_base: str = DEFAULT_OAUTH_API_BASE
+
+    def public_url(self, bound_port: int | None = None) -> str:
+        """WEB_BASE_URL, or where this process listens (for a dashboard used on this machine)."""
+        if self.base_url:
+            return self.base_url
+        return f"http://{self.host}:{bound_port if bound_port is not None else self.port}"
+
+    @property
+    def redirect_path(self) -> str:
+        return "/auth/callback"
+
+
+@dataclass(frozen=True)
 class Settings:
     discord_token: Secret
     database_url: str = DEFAULT_DATABASE_URL
@@ -75,6 +105,8 @@ class Settings:
     clock_speed: float = 1.0
     clock_start: datetime | None = None
     clock_real_start: float | None = None
+    # The moderators' web dashboard (web/): None (off) unless WEB_PORT is set.
+    web: WebSettings | None = None
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -228,4 +260,39 @@ def load_settings(
         clock_speed=_float(merged, "CLOCK_SPEED", 1.0),
         clock_start=_when(merged, "CLOCK_START"),
         clock_real_start=_float(merged, "CLOCK_REAL_START", 0.0) or None,
+        web=_web_settings(merged),
+    )
+
+
+def _web_settings(env: Mapping[str, str]) -> WebSettings | None:
+    """WEB_* and DISCORD_OAUTH_*: checked only when the dashboard is on (WEB_PORT set)."""
+    port = _port(env, "WEB_PORT")
+    if port is None:
+        return None
+    client_id = _int(env, "DISCORD_CLIENT_ID", minimum=1)
+    if client_id is None:
+        raise SettingsError(
+            "DISCORD_CLIENT_ID",
+            "missing; the web dashboard (WEB_PORT) needs your application's OAuth2 client id",
+        )
+    secret = env.get("DISCORD_CLIENT_SECRET", "").strip()
+    if not secret:
+        raise SettingsError(
+            "DISCORD_CLIENT_SECRET",
+            "missing; the web dashboard (WEB_PORT) needs your application's OAuth2 client secret",
+        )
+    session_secret = env.get("WEB_SESSION_SECRET", "").strip()
+    if session_secret and len(session_secret) < 32:
+        raise SettingsError("WEB_SESSION_SECRET", "too short; use at least 32 random characters")
+    host = env.get("WEB_HOST", "").strip() or "127.0.0.1"
+    http = ("http://", "https://")
+    return WebSettings(
+        port=port,
+        host=host,
+        base_url=_url(env, "WEB_BASE_URL", http),
+        client_id=client_id,
+        client_secret=Secret(secret),
+        session_secret=Secret(session_secret) if session_secret else None,
+        authorize_url=_url(env, "DISCORD_OAUTH_AUTHORIZE_URL", http) or DEFAULT_OAUTH_AUTHORIZE_URL,
+        api_base=_url(env, "DISCORD_OAUTH_API_BASE", http) or DEFAULT_OAUTH_API_BASE,
     )

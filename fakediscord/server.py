@@ -59,6 +59,7 @@ from .gateway import (
     Session,
 )
 from .handles import EPHEMERAL, InteractionHandle, LimitViolation, RecordedRequest
+from .oauth import FakeOAuth
 from .state import (
     DEFAULT_BOT_PERMISSIONS,
     DEFAULT_EVERYONE_PERMISSIONS,
@@ -190,6 +191,8 @@ class FakeDiscord:
         self._nonces: dict[tuple[int, str], int] = {}
         self._dm_channels: dict[int, int] = {}
         self._closed_dms: set[int] = set()
+        #: "Log in with Discord" (OAuth2 code flow) for web dashboards: see oauth.py
+        self.oauth = FakeOAuth(self)
 
         self.commands: list[dict[str, Any]] = []
         self.guild_commands: dict[int, list[dict[str, Any]]] = {}
@@ -1594,7 +1597,7 @@ class FakeDiscord:
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         path = request.path
         if not path.startswith(API_PREFIX):
-            if path == "/gateway" or path.startswith("/cdn/"):
+            if path in ("/gateway", "/oauth2/authorize") or path.startswith("/cdn/"):
                 return await handler(request)
             self.unhandled.append((request.method, path))
             return error(404, 0, "404: Not Found")
@@ -1618,7 +1621,7 @@ class FakeDiscord:
                             part.headers.get("Content-Type"),
                         )
                     )
-        elif request.can_read_body:
+        elif request.can_read_body and not ctype.startswith("application/x-www-form-urlencoded"):
             text = await request.text()
             if text:
                 try:
@@ -1642,7 +1645,11 @@ class FakeDiscord:
         if failure is not None:
             rec.status = failure.status
             return failure
-        needs_auth = not rel.startswith(("/interactions/", "/webhooks/"))
+        if request.headers.get("Authorization", "").startswith("Bearer "):
+            personal = await self._bearer(request, rel)
+            rec.status = personal.status
+            return personal
+        needs_auth = not rel.startswith(("/interactions/", "/webhooks/", "/oauth2/token"))
         if needs_auth and not request.headers.get("Authorization", "").startswith("Bot "):
             rec.status = 401
             return error(401, 0, "401: Unauthorized")
@@ -1657,15 +1664,30 @@ class FakeDiscord:
         rec.status = resp.status
         return resp
 
+    async def _bearer(self, request: web.Request, rel: str) -> web.Response:
+        """A person's OAuth2 token (a web dashboard's login) reaches only their own routes."""
+        grant = self.oauth.grant_of(request)
+        if grant is None:
+            return error(401, 0, "401: Unauthorized")
+        if request.method == "GET" and rel == "/users/@me":
+            return await self.oauth.me(request, grant)
+        if request.method == "GET" and rel == "/users/@me/guilds":
+            return await self.oauth.guilds(request, grant)
+        self.unhandled.append((request.method, rel))
+        return error(401, 0, "401: Unauthorized")
+
     def _add_routes(self, r: web.UrlDispatcher) -> None:
         p = API_PREFIX
         r.add_get("/gateway", self._gateway)
+        r.add_get("/oauth2/authorize", self.oauth.authorize_page)
+        r.add_post("/oauth2/authorize", self.oauth.authorize_decision)
         r.add_get("/cdn/attachments/{aid}/{name}", self._cdn_attachment)
         routes: list[tuple[str, str, Handler]] = [
             ("GET", "/users/@me", self._get_me),
             ("POST", "/users/@me/channels", self._open_dm),
             ("GET", "/users/{user_id}", self._get_user),
             ("GET", "/oauth2/applications/@me", self._get_application),
+            ("POST", "/oauth2/token", self.oauth.token),
             ("GET", "/applications/@me", self._get_application),
             ("GET", "/gateway", self._get_gateway),
             ("GET", "/gateway/bot", self._get_gateway_bot),

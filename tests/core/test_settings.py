@@ -131,7 +131,7 @@ def test_missing_shipped_content_is_one_clear_line(tmp_path: Path) -> None:
     app.mkdir()
     for part in ("bot.py", "alembic.ini"):
         shutil.copy(ROOT / part, app / part)
-    for pkg in ("cogs", "core", "services", "models", "migrations", "data"):
+    for pkg in ("cogs", "web", "core", "services", "models", "migrations", "data"):
         shutil.copytree(ROOT / pkg, app / pkg, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.rmtree(app / "data" / "quizzes")
     result = subprocess.run(
@@ -163,3 +163,49 @@ def test_a_scaled_clock_continues_the_same_timeline_after_a_restart() -> None:
     restarted = ScaledClock(60, start, anchor)
     elapsed = (restarted.now() - start).total_seconds()
     assert 600 <= elapsed < 660  # ten real seconds at 60x: ten clock minutes, not zero
+
+
+def test_the_web_dashboard_is_off_unless_web_port_is_set() -> None:
+    assert load(DISCORD_TOKEN="t").web is None
+    assert load(DISCORD_TOKEN="t", DISCORD_CLIENT_SECRET="x").web is None
+
+
+def test_the_web_dashboard_needs_the_oauth_client_and_keeps_its_secret() -> None:
+    with pytest.raises(SettingsError, match="DISCORD_CLIENT_ID"):
+        load(DISCORD_TOKEN="t", WEB_PORT="8081")
+    with pytest.raises(SettingsError, match="DISCORD_CLIENT_SECRET"):
+        load(DISCORD_TOKEN="t", WEB_PORT="8081", DISCORD_CLIENT_ID="123")
+    with pytest.raises(SettingsError, match="WEB_BASE_URL"):
+        load(
+            DISCORD_TOKEN="t",
+            WEB_PORT="8081",
+            DISCORD_CLIENT_ID="123",
+            DISCORD_CLIENT_SECRET="shh",
+            WEB_BASE_URL="mutuals.example.com",
+        )
+    with pytest.raises(SettingsError, match="WEB_SESSION_SECRET"):
+        load(
+            DISCORD_TOKEN="t",
+            WEB_PORT="8081",
+            DISCORD_CLIENT_ID="123",
+            DISCORD_CLIENT_SECRET="shh",
+            WEB_SESSION_SECRET="short",
+        )
+    s = load(
+        DISCORD_TOKEN="t",
+        WEB_PORT="8081",
+        DISCORD_CLIENT_ID="123",
+        DISCORD_CLIENT_SECRET="the-client-secret",
+        WEB_BASE_URL="https://mutuals.example.com/",
+    )
+    assert s.web is not None
+    assert s.web.public_url() == "https://mutuals.example.com"
+    assert s.web.public_url() + s.web.redirect_path == "https://mutuals.example.com/auth/callback"
+    assert s.web.authorize_url == "https://discord.com/oauth2/authorize"
+    assert s.web.api_base == "https://discord.com/api/v10"
+    assert s.web.client_secret.get() == "the-client-secret"
+    assert "the-client-secret" not in repr(s) and "the-client-secret" not in str(s.web)
+    local = load(
+        DISCORD_TOKEN="t", WEB_PORT="8081", DISCORD_CLIENT_ID="1", DISCORD_CLIENT_SECRET="x"
+    )
+    assert local.web is not None and local.web.public_url() == "http://127.0.0.1:8081"
