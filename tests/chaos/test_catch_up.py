@@ -1,7 +1,8 @@
 """SIGKILL during the start-up catch-up: the bot is down while several slots of a rotation come
 due (well within the grace window); it starts, and is SIGKILLed while the catch-up posts are
-going out (the channel pace is 1 post/s, so there is a moment to kill); restarted, it posts
-the remaining slots within 20 s, in slot order, each exactly once."""
+going out (the channel pace is 1 post/s, so there is a moment to kill), with one post half-sent
+(Discord answered 429 and discord.py is waiting to retry it); restarted, it posts the remaining
+slots within 20 s, in slot order (the half-sent one first), each exactly once."""
 
 from __future__ import annotations
 
@@ -57,6 +58,15 @@ async def test_sigkill_during_the_start_up_catch_up(
             lambda: len(fake.messages(spotlight)) >= posted_before + 2,
             timeout=30,
             message="the catch-up is posting",
+        )
+        # The next post is held up by Discord (a 429 that discord.py waits out) and the bot is
+        # killed meanwhile: that post is half-sent when the process dies.
+        posts = rf"/channels/{spotlight}/messages$"
+        fake.fail_next("POST", posts, 429, retry_after=5)
+        await fake.wait_for(
+            lambda: any(r.status == 429 for r in fake.requests_to("POST", posts)),
+            timeout=30,
+            message="a catch-up post is on its way",
         )
         await bot.kill()
         killed_at = timeline.now()
