@@ -148,6 +148,9 @@ class Deliveries:
         self.heartbeat_seconds = heartbeat_seconds
         self.on_queued = on_queued
         self.listeners: list[Callable[[Outcome], None]] = []
+        #: told about every failure (a run, an occurrence, a heartbeat), e.g. to count the
+        #: database errors of an outage, which fail whole runs before any occurrence is known
+        self.failure_listeners: list[Callable[[BaseException], None]] = []
         self._plans: dict[str, DeliveryPlan] = {}
         self._state: dict[str, PlanState] = {}
         self._in_flight: set[tuple[str, str, datetime]] = set()
@@ -429,6 +432,7 @@ class Deliveries:
     def _log_failure(
         self, plan: DeliveryPlan, occurrence: Occurrence | None, exc: BaseException
     ) -> str:
+        self._tell_failure(exc)
         error_id = new_error_id()
         what = (
             f"{plan.kind}/{occurrence.ref}@{occurrence.at.isoformat()}"
@@ -451,6 +455,13 @@ class Deliveries:
                 exc_info=(type(exc), exc, exc.__traceback__),
             )
         return error_id
+
+    def _tell_failure(self, exc: BaseException) -> None:
+        for listener in self.failure_listeners:
+            try:
+                listener(exc)
+            except Exception:
+                log.exception("delivery failure listener failed")
 
     def _tell(self, outcome: Outcome) -> Outcome:
         for listener in self.listeners:
@@ -486,6 +497,7 @@ class Deliveries:
         try:
             await self.leases.beat()
         except Exception as exc:
+            self._tell_failure(exc)
             if not self._beat_failing:
                 log.warning(
                     "heartbeat failed (%s); retrying every %ss", exc, self.heartbeat_seconds
