@@ -365,7 +365,3 @@ async def posted_through(
     except AssertionError:
         raise AssertionError(f"not every slot through {through} was posted: {found}") from None
     return found[0]
-
-
-async def stop_all(*bots: BotProcess) -> None:
-    await asyncio.gather(*(b.stop() for b in bots))
