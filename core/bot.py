@@ -132,6 +132,7 @@ class MutualsBot(commands.Bot):
         )
         self.metrics = Metrics(shard_label(settings.shard_count, settings.shard_ids))
         self.deliveries.listeners.append(self.metrics.delivery)
+        self.deliveries.failure_listeners.append(self.metrics.delivery_failed)
         self.outbox.observers.append(self._count_delivery)
         if isinstance(self.tree, MutualsTree):
             self.tree.observe_error = self._command_failed

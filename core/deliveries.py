@@ -78,6 +78,9 @@ class Deliveries:
         self.heartbeat_seconds = heartbeat_seconds
         self.on_queued = on_queued
         self.listeners: list[Callable[[Outcome], None]] = []
+        #: told about every failure (a run, an occurrence, a heartbeat), e.g. to count the
+        #: database errors of an outage, which fail whole runs before any occurrence is known
+        self.failure_listeners: list[Callable[[BaseException], None]] = []
         self._plans: dict[str, DeliveryPlan] = {}
         self._state: dict[str, PlanState] = {}
         self._in_flight: set[tuple[str, str, datetime]] = set()
@@ -385,6 +388,7 @@ class Deliveries:
     ) -> str:
         """Log a failure with a new error id: with its traceback the first time (and every
         tenth time a bug repeats), one line for the retries in between."""
+        self._tell_failure(exc)
         error_id = new_error_id()
         what = (
             f"{plan.kind}/{occurrence.ref}@{occurrence.at.isoformat()}"
@@ -412,6 +416,13 @@ class Deliveries:
                 exc_info=trace,
             )
         return error_id
+
+    def _tell_failure(self, exc: BaseException) -> None:
+        for listener in self.failure_listeners:
+            try:
+                listener(exc)
+            except Exception:
+                log.exception("delivery failure listener failed")
 
     def _tell(self, outcome: Outcome) -> Outcome:
         for listener in self.listeners:
@@ -447,6 +458,7 @@ class Deliveries:
         try:
             await self.leases.beat()
         except Exception as exc:
+            self._tell_failure(exc)
             if not self._beat_failing:
                 log.warning(
                     "heartbeat failed (%s); retrying every %ss", exc, self.heartbeat_seconds

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from core.db import is_transient
 from core.plans import Outcome
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -98,7 +99,10 @@ class Metrics:
         self.slots.labels(self.shard, plan, outcome.status).inc()
         if outcome.late:
             self.slots_late.labels(self.shard, plan).inc()
-        if outcome.status == "retry":
+
+    def delivery_failed(self, exc: BaseException) -> None:
+        """Any failure of the delivery mechanism; the database being away counts as an error."""
+        if is_transient(exc):
             self.database_errors.labels(self.shard, "deliveries").inc()
 
     def render(self) -> bytes:

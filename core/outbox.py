@@ -12,8 +12,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, literal_column, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    delete,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+    tuple_,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from core.clock import Clock, as_utc
 from core.db import Database
@@ -169,6 +182,23 @@ def shard_filter(shard_count: int | None, shard_ids: Sequence[int] | None) -> Co
     return or_(mine, OutboxMessage.guild_id.is_(None)) if 0 in shard_ids else mine
 
 
+def _earlier_in_channel() -> ColumnElement[bool]:
+    """An earlier post of the same channel is on its way or due before this one."""
+    earlier = aliased(OutboxMessage)
+    return exists().where(
+        earlier.kind == CHANNEL,
+        earlier.target_id == OutboxMessage.target_id,
+        or_(
+            and_(earlier.status == "sending", earlier.id < OutboxMessage.id),
+            and_(
+                earlier.status == "pending",
+                tuple_(earlier.next_attempt_at, earlier.id)
+                < tuple_(OutboxMessage.next_attempt_at, OutboxMessage.id),
+            ),
+        ),
+    )
+
+
 class OutboxStore:
     def __init__(
         self,
@@ -191,7 +221,12 @@ class OutboxStore:
     async def claim_due(
         self, kind: str, limit: int = 1, *, owner: str | None = None
     ) -> list[OutboundMessage]:
-        """Mark due rows as being sent. SKIP LOCKED lets several processes share the queue."""
+        """Mark due rows as being sent. SKIP LOCKED lets several processes share the queue.
+
+        Posts in one channel go out in queue order: a post waits while an earlier one of its
+        channel is still being sent (by a process killed mid-send, until its lease runs out
+        and the row is recovered) or is due and not yet claimed (claimed by another process
+        this very moment)."""
         now = self.clock.now()
         async with self.db.write() as session:
             stmt = (
@@ -205,6 +240,8 @@ class OutboxStore:
                 .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
                 .limit(limit)
             )
+            if kind == CHANNEL:
+                stmt = stmt.where(~_earlier_in_channel())
             if not self.db.is_sqlite:
                 stmt = stmt.with_for_update(skip_locked=True)
             rows = (await session.scalars(stmt)).all()

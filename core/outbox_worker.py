@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from core.db import is_transient
 from core.outbox import CHANNEL, DM, OutboundMessage, OutboxStore
 from core.pacing import TokenBucket
 from core.tasks import spawn
@@ -94,6 +95,7 @@ class OutboxWorker:
         self._wake = {DM: asyncio.Event(), CHANNEL: asyncio.Event()}
         self._tasks: list[asyncio.Task[Any]] = []
         self._stopping = False
+        self._database_away: set[str] = set()
         # Recent send times per queue, so tests and benchmarks can check the pace kept.
         self.sent_times: dict[str, deque[float]] = {
             DM: deque(maxlen=10_000),
@@ -170,6 +172,9 @@ class OutboxWorker:
                 if self._stopping:
                     break
                 batch = await self.store.claim_due(kind, 1, owner=self.owner)
+                if kind in self._database_away:
+                    self._database_away.discard(kind)
+                    log.info("outbox %s: the database is back", kind)
                 if not batch:
                     wake.clear()
                     if self._stopping:  # stop() may have set `wake` just before the clear
@@ -180,8 +185,17 @@ class OutboxWorker:
                 await self.deliver(batch[0], bucket)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("outbox %s loop error", kind)
+            except Exception as exc:
+                if not is_transient(exc):
+                    log.exception("outbox %s loop error", kind)
+                elif kind not in self._database_away:  # an outage: said once, not every second
+                    self._database_away.add(kind)
+                    log.warning(
+                        "outbox %s: the database is unreachable (%s: %s); retrying every second",
+                        kind,
+                        type(exc).__name__,
+                        str(exc).splitlines()[0][:200] if str(exc) else "",
+                    )
                 await asyncio.sleep(1)
 
     async def deliver(

@@ -67,6 +67,9 @@ class Onboarding(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Discord's joined_at of this stay: the same join event delivered to two sessions of a
+    # shard (a rolling restart's overlap) is recognised and welcomed once
+    discord_joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class WelcomeEvent(Base):

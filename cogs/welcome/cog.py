@@ -126,6 +126,7 @@ class WelcomeCog(commands.Cog, name="Welcome"):
                 pending=member.pending,
                 fallback_channel_id=self._fallback_channel(member.guild),
                 guild_name=member.guild.name,
+                joined_at=member.joined_at,
             )
         )
 

@@ -90,6 +90,18 @@ async def _window_open(session: AsyncSession, guild_id: int, start: datetime) ->
     return found is not None
 
 
+def _seen(row: Onboarding | None, join: JoinInfo) -> bool:
+    """This very join was recorded already: Discord sends a shard's events to each of its
+    sessions, so during a rolling restart two processes receive it (same ``joined_at``); a
+    member who left and came back has a new one."""
+    return (
+        row is not None
+        and join.joined_at is not None
+        and row.discord_joined_at is not None
+        and row.discord_joined_at == join.joined_at
+    )
+
+
 class WelcomeJoins:
     def __init__(self, db: Database, clock: Clock, *, replan: Replan = no_replan) -> None:
         self.db = db
@@ -106,9 +118,17 @@ class WelcomeJoins:
         pending: bool,
         fallback_channel_id: int | None = None,
         guild_name: str | None = None,
+        joined_at: datetime | None = None,
     ) -> JoinOutcome:
         info = JoinInfo(
-            guild_id, user_id, display_name, member_count, pending, fallback_channel_id, guild_name
+            guild_id,
+            user_id,
+            display_name,
+            member_count,
+            pending,
+            fallback_channel_id,
+            guild_name,
+            joined_at,
         )
         return (await self.record_joins([info]))[0]
 
@@ -145,19 +165,24 @@ class WelcomeJoins:
                     )
                 )
                 rows.update({(r.guild_id, r.user_id): r for r in found})
-            session.add_all(
-                WelcomeEvent(guild_id=j.guild_id, user_id=j.user_id, kind="join", at=now)
-                for j in joins
-            )
             outcomes = []
             # New rows are inserted together at commit instead of one flush per join.
             with session.no_autoflush:
                 for join in joins:
+                    row = rows.get((join.guild_id, join.user_id))
+                    if _seen(row, join):
+                        outcomes.append(JoinOutcome("ignored"))
+                        continue
+                    session.add(
+                        WelcomeEvent(
+                            guild_id=join.guild_id, user_id=join.user_id, kind="join", at=now
+                        )
+                    )
                     cfg = configs[join.guild_id]
                     recent[join.guild_id] += 1
                     name = member_name(join.display_name)
-                    row = rows.get((join.guild_id, join.user_id))
                     if row is not None and row.status == "completed":
+                        row.discord_joined_at = join.joined_at
                         row.joins += 1
                         row.left_at = None
                         row.display_name = name
@@ -180,6 +205,7 @@ class WelcomeJoins:
                         row.left_at = None
                         row.display_name = name
                     row.member_number = join.member_count
+                    row.discord_joined_at = join.joined_at
                     if join.pending:
                         outcomes.append(JoinOutcome("screening"))
                         continue

@@ -47,7 +47,8 @@ class OnboardingState:
 @dataclass(frozen=True)
 class JoinInfo:
     """One join as the cog saw it (plain values); ``guild_name`` is the server's name as the
-    join event told it, put in the queued messages (without it, the stored name is used)."""
+    join event told it, put in the queued messages (without it, the stored name is used);
+    ``joined_at`` is Discord's, the same for every session that receives this join."""
 
     guild_id: int
     user_id: int
@@ -56,6 +57,7 @@ class JoinInfo:
     pending: bool
     fallback_channel_id: int | None = None
     guild_name: str | None = None
+    joined_at: datetime | None = None
 
 
 @dataclass(frozen=True)

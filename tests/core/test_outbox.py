@@ -184,6 +184,34 @@ async def test_recovery_never_requeues_a_live_senders_rows(db: Database) -> None
     assert (await statuses(db)) == {alive.id: "sending", dead.id: "pending"}
 
 
+async def test_a_channel_keeps_its_order_while_an_earlier_post_is_mid_send(db: Database) -> None:
+    """A process SIGKILLed mid-send leaves its row "sending" until its lease runs out; the
+    channel's later posts wait for it instead of overtaking it (found by the chaos kill loop:
+    slot 10's spotlight went out before slot 9's). Other channels are not held up."""
+    clock = ManualClock()
+    store = OutboxStore(db, clock, dm_closed_recheck=timedelta(hours=1))
+    other_channel = GENERAL_ID + 1
+    for n in (1, 2):
+        await store.enqueue(
+            kind=CHANNEL, target_id=GENERAL_ID, guild_id=GUILD_ID, payload={"content": f"{n}"}
+        )
+    await store.enqueue(
+        kind=CHANNEL, target_id=other_channel, guild_id=GUILD_ID, payload={"content": "x"}
+    )
+    (first,) = await store.claim_due(CHANNEL, 1, owner="killed")
+    # Its successor starts while the killed process's lease still looks alive.
+    assert await store.recover_interrupted({"killed", "successor"}) == 0
+    claimed = await store.claim_due(CHANNEL, 10, owner="successor")
+    assert [m.target_id for m in claimed] == [other_channel]
+    # The lease ran out: the interrupted post goes first, then the next one.
+    assert await store.recover_interrupted({"successor"}) == 1
+    (again,) = await store.claim_due(CHANNEL, 10, owner="successor")
+    assert (again.id, again.payload) == (first.id, {"content": "1"})
+    await store.mark_sent(again.id, sent_message_id=1, channel_id=GENERAL_ID)
+    (second,) = await store.claim_due(CHANNEL, 10, owner="successor")
+    assert second.payload == {"content": "2"}
+
+
 async def test_wait_for_tells_what_really_happened_to_a_message(
     fake: FakeDiscord, db: Database, bot_factory: BotFactory
 ) -> None:

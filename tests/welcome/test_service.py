@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from core.clock import ManualClock
 from core.db import Database
 from core.errors import DomainError
 from models.delivery import OutboxMessage
+from models.welcome import WelcomeEvent
 from services.directory import DirectoryService
 from services.niches import NicheService
 from services.profiles import ProfileService
@@ -83,6 +85,30 @@ async def test_join_queues_dm_and_welcome_in_the_same_transaction(
     assert [(r.purpose, r.target_id) for r in rows] == [(PURPOSE_DM, U), (PURPOSE_PUBLIC, CH)]
     state = await service.state(G, U)
     assert state is not None and state.member_number == 7 and state.dm_state == "queued"
+
+
+async def test_one_join_seen_by_two_sessions_is_welcomed_once(
+    service: WelcomeService, db: Database, clock: ManualClock
+) -> None:
+    """During a rolling restart both processes get the same GUILD_MEMBER_ADD (same Discord
+    joined_at): one DM and one welcome, one join counted. A real comeback is welcomed again."""
+    await service.configure(G, channel_id=CH)
+    at = clock.now() - timedelta(seconds=1)
+    seen_twice = replace(join(U), joined_at=at)
+    assert [o.action for o in await service.record_joins([seen_twice])] == ["welcomed"]
+    assert [o.action for o in await service.record_joins([seen_twice])] == ["ignored"]
+    assert [(r.purpose, r.target_id) for r in await queued(db)] == [
+        (PURPOSE_DM, U),
+        (PURPOSE_PUBLIC, CH),
+    ]
+    clock.advance(hours=2)
+    await service.record_leave(G, U)
+    back = replace(join(U), joined_at=clock.now())
+    assert [o.action for o in await service.record_joins([back, back])] == ["welcomed", "ignored"]
+    assert [r.purpose for r in await queued(db, PURPOSE_DM)] == [PURPOSE_DM, PURPOSE_DM]
+    async with db.read() as s:
+        kinds = list(await s.scalars(select(WelcomeEvent.kind).where(WelcomeEvent.user_id == U)))
+    assert kinds.count("join") == 2  # the first stay and the comeback, each counted once
 
 
 async def test_dm_off_and_no_channel(service: WelcomeService, db: Database) -> None:
