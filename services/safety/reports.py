@@ -24,7 +24,7 @@ from core.errors import DomainError, NotFound
 from core.outbox import CHANNEL, DM, add_message
 from core.sql import insert_ignore
 from models.guild import GuildSettings
-from models.safety_reports import SafetyReport
+from models.safety import SafetyReport
 from services.directory import FALLBACK_GUILD, guild_name_in, names_in
 from services.safety.report_inputs import (
     check_category,

@@ -27,7 +27,7 @@ from core.outbox import CHANNEL, DM, add_message
 from core.sql import insert_ignore
 from core.text import plural
 from models.guild import GuildSettings
-from models.safety_rules import SafetyAutomodRule, SafetyBlockedWord, SafetyRulesState
+from models.safety import SafetyAutomodRule, SafetyBlockedWord, SafetyRulesState
 from services.safety.automod import EMPTY, Hit, RuleBook, RuleSpec, parse_rule
 
 NOTICE_PURPOSE = "safety_rules_notice"
