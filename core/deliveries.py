@@ -85,6 +85,8 @@ class Deliveries:
         self._state: dict[str, PlanState] = {}
         self._in_flight: set[tuple[str, str, datetime]] = set()
         self._trouble: dict[tuple[str, str, datetime], Trouble] = {}
+        #: failures whose "failed" mark couldn't be written yet (the next run writes it)
+        self._unrecorded_failures: dict[tuple[str, str, datetime], str] = {}
         self._started = False
         self._beat_failing = False
         self._last_beat = float("-inf")
@@ -218,6 +220,10 @@ class Deliveries:
         if time.monotonic() - self._last_beat > self.heartbeat_seconds:
             await self._beat()  # our claims must look alive before we judge anyone else's
         now = self.clock.now()
+        for key, detail in list(self._unrecorded_failures.items()):
+            if key[0] in plan.kinds():
+                await self.slots.finish(*key, FAILED, detail)
+                del self._unrecorded_failures[key]
         items: list[tuple[Occurrence, Claim | None]] = []
         blocked: set[str] = set()
         if plan.claimed:
@@ -372,10 +378,15 @@ class Deliveries:
             return self._tell(Outcome(occurrence, "retry", str(exc)[:200], error_id))
         detail = f"error id {error_id}: {type(exc).__name__}: {exc}"[:500]
         if plan.claimed:
-            with contextlib.suppress(Exception):  # if this fails too, the next run retries it
+            try:
                 await self.slots.finish(
                     occurrence.kind, occurrence.ref, occurrence.at, FAILED, detail
                 )
+            except Exception:
+                # The claim stays open: this process must not deliver late what crashed (a
+                # moderator was told it failed); the failure is marked when a run can write.
+                trouble.retry_at = float("inf")
+                self._unrecorded_failures[_key(occurrence)] = detail
         return self._tell(Outcome(occurrence, "failed", detail, error_id))
 
     def _log_failure(
@@ -386,8 +397,9 @@ class Deliveries:
         *,
         attempt: int = 1,
     ) -> str:
-        """Log a failure with a new error id: with its traceback the first time (and every
-        tenth time a bug repeats), one line for the retries in between."""
+        """Log a failure with a new error id. A bug: with its traceback the first time (and
+        every tenth time it repeats), one line in between. The database or Discord being away:
+        one line each time, no traceback (it explains itself)."""
         self._tell_failure(exc)
         error_id = new_error_id()
         what = (
@@ -398,6 +410,8 @@ class Deliveries:
         trace = (type(exc), exc, exc.__traceback__) if attempt == 1 or attempt % 10 == 0 else None
         summary = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
         if isinstance(exc, RetryLater) or is_transient(exc):
+            # the database being away (or Discord erroring) explains itself: one line, no trace
+            trace = None
             log.warning(
                 "delivery %s will be retried (error id %s, attempt %s): %s",
                 what,

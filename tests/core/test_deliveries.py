@@ -398,3 +398,33 @@ async def test_a_failing_occurrence_backs_off_and_holds_its_schedule_not_others(
     again = await p.deliveries.run(EveryMinute.kind)
     # "a" waits out its back-off (and its 12:02 waits behind 12:01); "b" carries on
     assert [(o.occurrence.ref, f"{o.occurrence.at:%H:%M}") for o in again] == [("b", "12:02")]
+
+
+async def test_a_crash_whose_failed_mark_cant_be_written_is_never_delivered_late(
+    db: Database, clock: ManualClock, processes: list[Process], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = EveryMinute()
+    p = Process(db, clock, plan)
+    processes.append(p)
+    await p.start()
+    clock.advance(minutes=1)
+
+    def bug(_o: Occurrence) -> None:
+        raise KeyError("handle")
+
+    plan.fail = bug
+    slots = p.deliveries.slots
+    real_finish = slots.finish
+
+    async def finish_fails_once(*args: object, **kwargs: object) -> None:
+        monkeypatch.setattr(slots, "finish", real_finish)
+        raise outage()
+
+    monkeypatch.setattr(slots, "finish", finish_fails_once)
+    (outcome,) = await p.deliveries.run(EveryMinute.kind)
+    assert outcome.status == "failed"
+    assert ("a", "12:01", "claimed") in await statuses(db)  # the mark couldn't be written
+    plan.fail = None
+    await p.deliveries.run(EveryMinute.kind)
+    assert "12:01" not in [f"{o.at:%H:%M}" for o in plan.delivered]  # not delivered late
+    assert ("a", "12:01", "failed") in await statuses(db)  # and marked at the next run
