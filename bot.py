@@ -109,6 +109,7 @@ async def run(settings: Settings, *, force_sync: bool) -> int:
         for wanted in intent_fallbacks():
             try:
                 bot = build_bot(settings, db, clock=clock, force_sync=force_sync, intents=wanted)
+                bot.freeze_heap_when_ready = True
             except ContentError as exc:  # shipped content missing or broken: say which, stop
                 print(f"mutuals: cannot start: {exc}", file=sys.stderr)
                 code = 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import statistics
 import tempfile
 import time
@@ -20,6 +21,7 @@ from core.db import Database
 from core.settings import Secret, Settings
 from fakediscord import FakeDiscord
 from tests import dbutil
+from tests.util import eventually
 
 GUILD = 1510000000000000001
 CHANNEL = 1510000000000000002
@@ -67,10 +69,12 @@ async def running_bot(backend: str = "sqlite", **overrides: Any) -> AsyncIterato
             return None
 
         bot.before_identify_hook = no_wait  # type: ignore[method-assign]
+        bot.freeze_heap_when_ready = True  # as bot.py runs it
         task = asyncio.create_task(bot.start("bench"))
         try:
             await asyncio.wait_for(bot.wait_until_ready(), 20)
             await fake.wait_for(lambda: GUILD in fake.guild_commands, timeout=20)
+            await settled(bot)
             yield Running(fake, bot, db)
         finally:
             await bot.close()
@@ -80,6 +84,16 @@ async def running_bot(backend: str = "sqlite", **overrides: Any) -> AsyncIterato
             await db.dispose()
             if pg_name:
                 await asyncio.to_thread(dbutil.drop_pg_database, pg_name)
+
+
+async def settled(bot: AnyBot) -> None:
+    """Measure the steady state: start-up's one-off work (the first delivery sweep, the heap
+    collected and frozen) is over."""
+
+    async def over() -> bool:
+        return bot.deliveries.last_sweep is not None and gc.get_freeze_count() > 0
+
+    await eventually(over, timeout=30, what="start-up settling")
 
 
 def quantile(sorted_values: list[float], q: float) -> float:

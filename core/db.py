@@ -1,8 +1,11 @@
-"""One async engine per process, and the two ways to open a unit of work.
+"""One async engine per process, and the ways to open a unit of work.
 
 ``db.read()`` opens a plain transaction; ``db.write()`` opens one that on SQLite starts with
 ``BEGIN IMMEDIATE`` so that concurrent read-then-write operations queue on the write lock
-instead of losing updates or failing with "database is locked" at commit time.
+instead of losing updates or failing with "database is locked" at commit time. ``db.writes``
+commits many small writes in one transaction (``core.batcher``), and ``db.cache`` serves hot
+reads from memory; every write says what it changed (``core.cache.changed``) and the cache
+drops it once the transaction committed (``core.cache`` says how fresh that keeps it).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -23,13 +26,14 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from core.batcher import Batcher, sqlite_writer_factory
+from core.cache import CHANGES_KEY, CHANNEL, Cache, CacheListener, ChangeSet
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _BEGIN_MODE = "mutuals_begin"
 
 
-def _install_sqlite_pragmas(engine: AsyncEngine) -> None:
-    sync_engine = engine.sync_engine
-
+def _install_sqlite_pragmas(sync_engine: Engine, default_mode: str = "DEFERRED") -> None:
     @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from the driver so that "begin" below decides the mode.
@@ -43,7 +47,7 @@ def _install_sqlite_pragmas(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        mode = conn.get_execution_options().get(_BEGIN_MODE, "DEFERRED")
+        mode = conn.get_execution_options().get(_BEGIN_MODE, default_mode)
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
@@ -53,7 +57,7 @@ def build_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         if parsed.database:
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
-        _install_sqlite_pragmas(engine)
+        _install_sqlite_pragmas(engine.sync_engine)
         return engine
     return create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
@@ -69,6 +73,24 @@ class Database:
             engine.execution_options(**{_BEGIN_MODE: "IMMEDIATE"}) if self.is_sqlite else engine
         )
         self._write = async_sessionmaker(writer, expire_on_commit=False)
+        #: hot reads from memory; on PostgreSQL served only while ``listen()`` hears the others
+        self.cache = Cache(shared=not self.is_sqlite)
+        url = engine.url.render_as_string(hide_password=False)
+        on_file = self.is_sqlite and engine.url.database not in (None, "", ":memory:")
+        #: group commit for small hot writes (quiz answers, profile changes)
+        self.writes = Batcher(
+            writer,
+            self.cache,
+            transient=is_transient,
+            make_sqlite_writer=sqlite_writer_factory(url, _install_sqlite_pragmas)
+            if on_file
+            else None,
+        )
+        self._listener = (
+            None
+            if self.is_sqlite
+            else CacheListener(self.cache, url.replace("postgresql+asyncpg", "postgresql", 1))
+        )
 
     @classmethod
     def from_url(cls, url: str) -> Database:
@@ -85,11 +107,33 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        """One transaction for one operation: committed on success, rolled back on error."""
+        """One transaction for one operation: committed on success, rolled back on error; what
+        it said it changed leaves the cache once it committed."""
+        changes = ChangeSet(self.cache)
         async with self._write() as session, session.begin():
+            session.info[CHANGES_KEY] = changes
             yield session
+            if changes and not self.is_sqlite:
+                await session.execute(select(func.pg_notify(CHANNEL, changes.payload())))
+        changes.committed()
+
+    async def listen(self) -> None:
+        """Start hearing other processes' writes (PostgreSQL), so the cache may serve."""
+        if self._listener is not None:
+            await self._listener.start()
+
+    async def stop_listening(self) -> None:
+        if self._listener is not None:
+            await self._listener.stop()
+
+    @property
+    def listener(self) -> CacheListener | None:
+        return self._listener
 
     async def dispose(self) -> None:
+        await self.writes.close()
+        if self._listener is not None:
+            await self._listener.close()
         await self.engine.dispose()
 
 

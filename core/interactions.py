@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import logging
-from collections.abc import Callable, Coroutine
+import time
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 import discord
@@ -16,6 +19,120 @@ from core.text import UNREADABLE, has_lone_surrogates
 log = logging.getLogger("mutuals.errors")
 
 T = TypeVar("T")
+
+#: how long a click waits for its outcome (a batched write: committed in about a millisecond
+#: when the bot is quiet) before it is acknowledged without it: within this, the member gets
+#: the outcome as the very answer (one request, no "thinking…" flash); past it, a "thinking…"
+#: at once and the outcome in its place when it is ready
+ACK_WITHIN = 0.5
+#: however long a click queued on a crowded bot, it is acknowledged by this many seconds
+#: after Discord created it: Discord fails an interaction left unanswered for 3 s
+ACK_BY = 1.5
+
+#: ``interaction.extras`` key: the member saw an acknowledgement and is owed the outcome
+_OWED = "mutuals_owed"
+
+
+class OwedOutcomes:
+    """Interactions acknowledged and still owed their outcome: a clean stop waits for them
+    (after committing what they wrote) before the connection to Discord closes."""
+
+    def __init__(self) -> None:
+        self._since: dict[int, float] = {}
+        self._empty = asyncio.Event()
+        self._empty.set()
+
+    def __len__(self) -> int:
+        return len(self._since)
+
+    def add(self, interaction_id: int) -> None:
+        if len(self._since) > 10_000:  # ones whose outcome never came (a crash in between)
+            cutoff = time.monotonic() - 900
+            self._since = {i: t for i, t in self._since.items() if t > cutoff}
+        self._since[interaction_id] = time.monotonic()
+        self._empty.clear()
+
+    def discard(self, interaction_id: int) -> None:
+        self._since.pop(interaction_id, None)
+        if not self._since:
+            self._empty.set()
+
+    async def settled(self, grace: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._empty.wait(), grace)
+
+
+async def acknowledge(interaction: discord.Interaction, *, update: bool = False) -> None:
+    """Acknowledge first, within milliseconds, when the work behind a click may wait on others
+    (a batched write): Discord's 3 s deadline is met however busy the bot is. The member sees
+    a private "thinking…" that the next ``reply`` replaces with the outcome; with ``update``
+    (a button on a private message the outcome will replace) nothing changes until
+    ``replace_message``. Acknowledged means received, never saved: only the outcome says that.
+    """
+    if update:
+        await interaction.response.defer()
+    else:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+    interaction.extras[_OWED] = "update" if update else "thinking"
+    owed = getattr(interaction.client, "owed_outcomes", None)
+    if isinstance(owed, OwedOutcomes):
+        owed.add(interaction.id)
+
+
+async def outcome_within(
+    interaction: discord.Interaction,
+    work: Awaitable[T],
+    *,
+    update: bool = False,
+    within: float | None = None,
+) -> T:
+    """The outcome of ``work`` (received already: a batched write queued, or a coroutine),
+    acknowledging the interaction first if it isn't ready in time (``within`` seconds;
+    by default ``ACK_WITHIN``, and never past ``ACK_BY`` seconds after Discord created the
+    interaction). The caller then answers with ``reply`` (or ``replace_message`` with
+    ``update``), which sends the outcome as the answer or puts it in place of the
+    acknowledgement."""
+    pending = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({pending}, timeout=_budget(interaction, within))
+    if not done:
+        try:
+            await acknowledge(interaction, update=update)
+        except BaseException:
+            # the work goes on (it was received); nobody is left to read how it ended
+            pending.add_done_callback(lambda t: t.cancelled() or t.exception())
+            raise
+    return await pending
+
+
+def _budget(interaction: discord.Interaction, within: float | None) -> float:
+    """How long this interaction may still wait for its outcome before being acknowledged."""
+    age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    if not 0.0 <= age <= 10.0:  # our clock and Discord's disagree: count from now
+        age = 0.0
+    return max(0.0, min(ACK_WITHIN if within is None else within, ACK_BY - age))
+
+
+def _settled(interaction: discord.Interaction) -> str | None:
+    owed = getattr(interaction.client, "owed_outcomes", None)
+    if isinstance(owed, OwedOutcomes):
+        owed.discard(interaction.id)
+    value = interaction.extras.pop(_OWED, None)
+    return value if isinstance(value, str) else None
+
+
+async def replace_message(
+    interaction: discord.Interaction, content: str, *, view: discord.ui.View | None = None
+) -> None:
+    """The outcome of a click on a button of a private message: the message becomes
+    ``content`` (its buttons replaced by ``view``, or gone), whether or not the click was
+    acknowledged first (``outcome_within(..., update=True)``)."""
+    _settled(interaction)
+    if not interaction.response.is_done():
+        await interaction.response.edit_message(content=content, view=view)
+        return
+    await interaction.edit_original_response(
+        content=content, view=view, allowed_mentions=discord.AllowedMentions.none()
+    )
 
 
 async def reply(
@@ -43,10 +160,18 @@ async def reply(
         kwargs["file"] = file
     if allowed_mentions is not None:
         kwargs["allowed_mentions"] = allowed_mentions
-    if interaction.response.is_done():
-        await interaction.followup.send(**kwargs)
-    else:
+    if not interaction.response.is_done():
         await interaction.response.send_message(**kwargs)
+        return
+    if _settled(interaction) == "thinking":  # the outcome replaces the "thinking…"
+        kwargs.pop("ephemeral")
+        if "embed" in kwargs:
+            kwargs["embeds"] = [kwargs.pop("embed")]
+        if "file" in kwargs:
+            kwargs["attachments"] = [kwargs.pop("file")]
+        await interaction.edit_original_response(**kwargs)
+        return
+    await interaction.followup.send(**kwargs)
 
 
 class UnreadableInput(app_commands.CheckFailure):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from sqlalchemy import bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
@@ -73,3 +75,45 @@ async def upsert_many(
         set_={c: getattr(stmt.excluded, c) for c in update_columns},
     )
     await session.execute(stmt, list(rows))
+
+
+_CAST = re.compile(r":(\w+)::([A-Za-z_]+(?:\([0-9, ]+\))?)")
+
+
+class Frozen:
+    """A statement SQLAlchemy 2.0 compiles again on every execution (the dialects' INSERT … ON
+    CONFLICT aren't cacheable: compiling one costs more than running it on SQLite), compiled
+    once per dialect into text whose bind and result types are the statement's own.
+
+    ``build(dialect_name)`` makes the statement; ``keys`` are the parameters every execution
+    passes (all of them, always); ``returning`` the columns it returns, if any.
+    """
+
+    def __init__(
+        self,
+        build: Callable[[str], Any],
+        keys: Sequence[str],
+        returning: Sequence[Any] = (),
+    ) -> None:
+        self.build = build
+        self.keys = tuple(keys)
+        self.returning = tuple(returning)
+        self._by_dialect: dict[str, Any] = {}
+
+    def on(self, bind: Any) -> Any:
+        """The compiled text for the dialect of ``bind`` (a connection or session)."""
+        name = str(bind.dialect.name if hasattr(bind, "dialect") else bind.bind.dialect.name)
+        found = self._by_dialect.get(name)
+        if found is None:
+            found = self._by_dialect[name] = self._compile(name)
+        return found
+
+    def _compile(self, name: str) -> Any:
+        module: Any = postgresql if name == "postgresql" else sqlite
+        dialect = module.dialect(paramstyle="named")
+        compiled = self.build(name).compile(dialect=dialect, column_keys=list(self.keys))
+        binds = [bindparam(key, type_=bp.type) for key, bp in compiled.binds.items()]
+        # text() reads ":name::JSON" as no parameter at all: spell PostgreSQL's casts out
+        sql = _CAST.sub(r"CAST(:\1 AS \2)", compiled.string)
+        clause: Any = text(sql).bindparams(*binds)
+        return clause.columns(*self.returning) if self.returning else clause

@@ -20,12 +20,18 @@ UNREADABLE = (
 def has_lone_surrogates(value: object) -> bool:
     """True if any text in ``value`` (strings inside dicts and lists too) holds half of a UTF-16
     pair: such text can't be stored or sent, so it is refused where it comes in."""
-    if isinstance(value, str):
-        return _LONE_SURROGATE.search(value) is not None
-    if isinstance(value, dict):
-        return any(has_lone_surrogates(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(has_lone_surrogates(v) for v in value)
+    # every interaction passes through here: a walk without recursion, and ASCII (most text)
+    # needs no search at all
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if not item.isascii() and _LONE_SURROGATE.search(item) is not None:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
     return False
 
 

@@ -210,6 +210,7 @@ class FakeDiscord:
         self._fail_rules: list[_FailRule] = []
 
         self.interactions: dict[int, InteractionHandle] = {}
+        self._by_token: dict[str, InteractionHandle] = {}  # webhook routes find them by token
         #: interactions whose first callback came after ``interaction_deadline`` (got 10062)
         self.late_interactions: list[InteractionHandle] = []
         self._modals: list[tuple[str, dict[str, Any], InteractionHandle]] = []
@@ -1027,6 +1028,7 @@ class FakeDiscord:
         )
         handle._fake = self
         self.interactions[iid] = handle
+        self._by_token[handle.token] = handle
         handle.sent_at = loop.time()
         self._dispatch("INTERACTION_CREATE", payload, intent=None, guild_id=guild_id)
         return handle
@@ -1886,10 +1888,7 @@ class FakeDiscord:
         return handle
 
     def _handle_by_token(self, token: str) -> InteractionHandle | None:
-        for h in reversed(list(self.interactions.values())):
-            if h.token == token:
-                return h
-        return None
+        return self._by_token.get(token)
 
     def _interaction_channel(self, handle: InteractionHandle) -> FakeChannel:
         return self.channels[int(handle.payload["channel_id"])]

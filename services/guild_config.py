@@ -1,10 +1,12 @@
-"""Per-guild settings shared by every capability (time zone, moderator log channel)."""
+"""Per-guild settings shared by every capability (time zone, moderator log channel), read from
+memory (``core.cache``) and dropped from it by every write."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from core.cache import changed
 from core.clock import Clock
 from core.db import Database
 from models.guild import GuildSettings
@@ -16,6 +18,23 @@ class GuildConfig:
     guild_id: int
     timezone: str
     log_channel_id: int | None
+
+
+#: cache namespace of guild settings, by guild_id
+CACHE = "guild_config"
+
+
+async def guild_config(db: Database, guild_id: int) -> GuildConfig:
+    """The server's settings (defaults until a moderator sets any), from memory when it can."""
+
+    async def load() -> GuildConfig:
+        async with db.read() as session:
+            row = await session.get(GuildSettings, guild_id)
+            if row is None:
+                return GuildConfig(guild_id, "UTC", None)
+            return GuildConfig(row.guild_id, row.timezone, row.log_channel_id)
+
+    return await db.cache.fetch(CACHE, guild_id, load)
 
 
 class _Unset:
@@ -33,11 +52,7 @@ class GuildConfigService:
         self.zone_listeners: list[Callable[[], None]] = []
 
     async def get(self, guild_id: int) -> GuildConfig:
-        async with self.db.read() as session:
-            row = await session.get(GuildSettings, guild_id)
-        if row is None:
-            return GuildConfig(guild_id, "UTC", None)
-        return GuildConfig(row.guild_id, row.timezone, row.log_channel_id)
+        return await guild_config(self.db, guild_id)
 
     async def update(
         self,
@@ -49,6 +64,7 @@ class GuildConfigService:
         tz = validate_timezone(timezone) if isinstance(timezone, str) else None
         now = self.clock.now()
         async with self.db.write() as session:
+            changed(session, CACHE, guild_id)
             row = await session.get(GuildSettings, guild_id)
             if row is None:
                 row = GuildSettings(

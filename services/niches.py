@@ -1,4 +1,5 @@
-"""The guild's niche list: seeded with the community's usual niches on first use."""
+"""The guild's niche list: seeded with the community's usual niches on first use, read from
+memory (``core.cache``) and dropped from it by every change."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from core.cache import changed
 from core.db import Database
 from core.errors import Conflict, DomainError, NotFound
 from core.sql import insert_ignore
@@ -13,6 +15,8 @@ from core.text import clean_line
 from models.guild import GuildNiche
 
 MAX_NICHES = 25  # one select menu
+#: cache namespace of niche lists, by guild_id
+CACHE = "niches"
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ class NicheService:
             for n in DEFAULT_NICHES
         ]
         async with self.db.write() as session:
+            changed(session, CACHE, guild_id)
             seeded = await session.scalar(
                 select(func.count()).select_from(GuildNiche).where(GuildNiche.guild_id == guild_id)
             )
@@ -89,6 +94,10 @@ class NicheService:
                 await insert_ignore(session, GuildNiche, rows, ["guild_id", "key"])
 
     async def list_niches(self, guild_id: int) -> list[Niche]:
+        """The enabled niches in the order they were added (seeded on first use)."""
+        return list(await self.db.cache.fetch(CACHE, guild_id, lambda: self._load(guild_id)))
+
+    async def _load(self, guild_id: int) -> tuple[Niche, ...]:
         async with self.db.read() as session:
             rows = (
                 await session.scalars(
@@ -98,14 +107,14 @@ class NicheService:
                 )
             ).all()
             if rows:
-                return [_to_niche(r) for r in rows]
+                return tuple(_to_niche(r) for r in rows)
             any_row = await session.scalar(
                 select(GuildNiche.id).where(GuildNiche.guild_id == guild_id).limit(1)
             )
         if any_row is not None:
-            return []  # every niche was removed on purpose: do not re-seed
+            return ()  # every niche was removed on purpose: do not re-seed
         await self._seed(guild_id)
-        return await self.list_niches(guild_id)
+        return await self._load(guild_id)
 
     async def add(
         self,
@@ -123,6 +132,7 @@ class NicheService:
         current = await self.list_niches(guild_id)  # seeds first, so adding keeps the defaults
         key = niche_key(name)
         async with self.db.write() as session:
+            changed(session, CACHE, guild_id)
             existing = await session.scalar(
                 select(GuildNiche).where(GuildNiche.guild_id == guild_id, GuildNiche.key == key)
             )
@@ -143,6 +153,7 @@ class NicheService:
     async def remove(self, guild_id: int, name: str) -> Niche:
         await self.list_niches(guild_id)
         async with self.db.write() as session:
+            changed(session, CACHE, guild_id)
             row = await session.scalar(
                 select(GuildNiche).where(
                     GuildNiche.guild_id == guild_id,
@@ -170,6 +181,7 @@ async def update_niche(
         description = clean_line(description, field="niche description", max_len=100)
     await service.list_niches(guild_id)
     async with service.db.write() as session:
+        changed(session, CACHE, guild_id)
         row = await session.scalar(
             select(GuildNiche).where(
                 GuildNiche.guild_id == guild_id,

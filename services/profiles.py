@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from rapidfuzz import process
 from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.cache import changed
 from core.clock import Clock
 from core.db import Database
 from core.errors import DomainError
+from core.sql import Frozen
 from core.text import clean_line
 from models import load_all
 from models.profile import CreatorProfile
@@ -40,8 +45,11 @@ class _Unset:
 
 UNSET = _Unset()
 
+#: cache namespace of profiles, by (guild_id, user_id); every write of a profile names it
+CACHE = "profile"
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     guild_id: int
     user_id: int
@@ -179,6 +187,7 @@ async def upsert_profile(
 ) -> CreatorProfile:
     """The member's profile row with ``changes`` applied (created if missing), written in the
     caller's transaction so a capability saves a profile together with its own rows."""
+    changed(session, CACHE, (guild_id, user_id))
     row = await session.scalar(
         select(CreatorProfile).where(
             CreatorProfile.guild_id == guild_id, CreatorProfile.user_id == user_id
@@ -195,6 +204,66 @@ async def upsert_profile(
     return row
 
 
+_COLUMNS = ("tiktok_handle", "niches", "timezone", "follower_band", "intro")
+
+
+@dataclass(frozen=True)
+class ProfileChange:
+    """One member's validated changes, saved by ``save_profiles`` in a batch."""
+
+    guild_id: int
+    user_id: int
+    changes: tuple[tuple[str, Any], ...]
+    now: datetime
+
+
+_RETURNED = ("guild_id", "user_id", *_COLUMNS, "created_at", "updated_at")
+
+
+@lru_cache(maxsize=64)
+def _upsert(columns: frozenset[str]) -> Frozen:
+    """INSERT … ON CONFLICT DO UPDATE of exactly ``columns``, compiled once per shape."""
+    table: Any = CreatorProfile.__table__
+
+    def build(dialect: str) -> Any:
+        stmt: Any = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+        updates = {c: getattr(stmt.excluded, c) for c in sorted(columns)}
+        updates["updated_at"] = stmt.excluded.updated_at
+        return stmt.on_conflict_do_update(
+            index_elements=["guild_id", "user_id"], set_=updates
+        ).returning(*(table.c[f] for f in _RETURNED))
+
+    return Frozen(
+        build,
+        keys=("guild_id", "user_id", *_COLUMNS, "created_at", "updated_at"),
+        returning=[table.c[f] for f in _RETURNED],
+    )
+
+
+def save_profiles(conn: Connection, items: Sequence[ProfileChange]) -> list[Profile]:
+    """Batched write (``core.batcher``): each member's row created or changed in one statement
+    (saving the same changes twice gives the same profile)."""
+    saved: list[Profile] = []
+    for item in items:
+        values: dict[str, Any] = {c: None for c in _COLUMNS} | {"niches": []}
+        values.update(item.changes)
+        stmt = _upsert(frozenset(k for k, _ in item.changes)).on(conn)
+        row = conn.execute(
+            stmt,
+            {
+                **values,
+                "guild_id": item.guild_id,
+                "user_id": item.user_id,
+                "created_at": item.now,
+                "updated_at": item.now,
+            },
+        ).one()
+        changed(conn, CACHE, (item.guild_id, item.user_id))
+        fields = dict(row._mapping)
+        saved.append(Profile(**{**fields, "niches": tuple(fields["niches"] or ())}))
+    return saved
+
+
 class ProfileService:
     def __init__(self, db: Database, clock: Clock, niches: NicheService) -> None:
         self.db = db
@@ -205,6 +274,13 @@ class ProfileService:
         self.zone_listeners: list[Callable[[], None]] = []
 
     async def get(self, guild_id: int, user_id: int) -> Profile | None:
+        """From memory when it can be (``core.cache``: never a second staler than the
+        database)."""
+        return await self.db.cache.fetch(
+            CACHE, (guild_id, user_id), lambda: self._load(guild_id, user_id)
+        )
+
+    async def _load(self, guild_id: int, user_id: int) -> Profile | None:
         async with self.db.read() as session:
             row = await session.scalar(
                 select(CreatorProfile).where(
@@ -242,15 +318,23 @@ class ProfileService:
         if not isinstance(intro, _Unset):
             changes["intro"] = clean_line(intro, field="intro", max_len=200) if intro else None
         answer = validate_age(age) if not isinstance(age, _Unset) else None
-        now = self.clock.now()
-        async with self.db.write() as session:
-            if changes.get("intro"):  # the intro is re-posted (welcome intro, shoutouts)
-                await hold_to_rules(session, guild_id, {"intro": str(changes["intro"])})
-            row = await upsert_profile(session, guild_id, user_id, now, **changes)
-            if answer is not None:
-                await save_answer_in(session, guild_id, user_id, answer, source="profile", now=now)
-            await session.flush()
-            profile = _to_profile(row)
+        if answer is None and not changes.get("intro"):
+            # the hot path (handle, niches, zone, fam size): one statement in a shared batch
+            change = ProfileChange(guild_id, user_id, tuple(changes.items()), self.clock.now())
+            profile = await self.db.writes.submit(save_profiles, change)
+        else:
+            # an intro (re-posted publicly: held to the server's rules) or the age answer
+            now = self.clock.now()
+            async with self.db.write() as session:
+                if changes.get("intro"):
+                    await hold_to_rules(session, guild_id, {"intro": str(changes["intro"])})
+                row = await upsert_profile(session, guild_id, user_id, now, **changes)
+                if answer is not None:
+                    await save_answer_in(
+                        session, guild_id, user_id, answer, source="profile", now=now
+                    )
+                await session.flush()
+                profile = _to_profile(row)
         if "timezone" in changes:
             for listener in self.zone_listeners:
                 listener()
@@ -260,6 +344,7 @@ class ProfileService:
         """Erase the member's data in every capability (models that declare __member_data__)."""
         removed = 0
         async with self.db.write() as session:
+            changed(session, CACHE, (guild_id, user_id))
             for mapper in load_all().registry.mappers:
                 model = mapper.class_
                 columns = getattr(model, "__member_data__", None)

@@ -40,7 +40,7 @@ from cogs.quizzes.views import (
     daily_view,
 )
 from core.errors import DomainError
-from core.interactions import ModGroup, is_moderator, reply
+from core.interactions import ModGroup, is_moderator, outcome_within, reply
 from core.outbox import OutboundMessage
 from core.outbox_worker import SendSpec
 from core.text import plural
@@ -56,7 +56,9 @@ from services.quizzes import (
     MIN_TIMER,
     POST_PURPOSE,
     SLOT_KIND,
+    DailyResult,
     check_upload,
+    matches,
 )
 
 if TYPE_CHECKING:
@@ -122,6 +124,8 @@ class QuizCog(commands.Cog):
         asked = runner.current if runner is not None else None
         if asked is None or asked.question.kind != "free" or len(message.content) > 200:
             return
+        if not matches(message.content, asked.question.answers):
+            return  # a wrong guess is free and never stored: no write to wait for
         try:
             result = await self.quizzes.games.answer(
                 asked.game_id, asked.index, message.author.id, text=message.content
@@ -215,6 +219,12 @@ class QuizCog(commands.Cog):
         if answer is None:
             await self.show_daily(interaction)
             return
+        result = await outcome_within(interaction, self._daily_answer(interaction, answer))
+        await reply(interaction, daily_result_text(result))
+
+    async def _daily_answer(self, interaction: discord.Interaction, answer: str) -> DailyResult:
+        """``/quiz daily answer:…``: a letter or an option's text for multiple choice."""
+        assert interaction.guild is not None
         term = await self.quizzes.daily.today(interaction.guild.id)
         if term.question.kind == "choice":
             letter = answer.strip().upper().rstrip(".")
@@ -228,14 +238,12 @@ class QuizCog(commands.Cog):
                     "Today's term is multiple choice: answer with A, B, C or D, or run "
                     "`/quiz daily` and tap your pick."
                 )
-            result = await self.quizzes.daily.answer(
+            return await self.quizzes.daily.answer(
                 interaction.guild.id, interaction.user.id, option=option
             )
-        else:
-            result = await self.quizzes.daily.answer(
-                interaction.guild.id, interaction.user.id, text=answer
-            )
-        await reply(interaction, daily_result_text(result))
+        return await self.quizzes.daily.answer(
+            interaction.guild.id, interaction.user.id, text=answer
+        )
 
     @quiz_group.command(name="leaderboard", description="Top quiz players this week, month or ever")
     @app_commands.describe(period="Which period (default: all time)", category="Only this category")

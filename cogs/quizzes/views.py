@@ -1,5 +1,9 @@
 """Quiz buttons and forms. The buttons are persistent (their state is in the custom id), so a
 click on a message from before a restart still gets a clear answer, never "interaction failed".
+
+Answers are acknowledged first (``core.interactions.acknowledge``: within milliseconds, however
+many members click in the same second) and recorded in a batch with everyone else's; "Locked
+in" is only said once the answer is committed.
 """
 
 from __future__ import annotations
@@ -14,7 +18,13 @@ from discord import app_commands
 from cogs.quizzes import cog as quiz_cog
 from cogs.quizzes.render import LETTERS, daily_result_text
 from core.components import PersistentButton, cog_of
-from core.interactions import MutualsModal, is_moderator, reply
+from core.interactions import (
+    MutualsModal,
+    is_moderator,
+    outcome_within,
+    replace_message,
+    reply,
+)
 from core.text import truncate
 from services.quizzes import DailyTerm, OpenQuestion, QuizService
 
@@ -49,9 +59,10 @@ class ChoiceButton(
         )
 
     async def pressed(self, interaction: discord.Interaction) -> None:
-        await _quizzes(interaction).games.answer(
+        answer = _quizzes(interaction).games.receive(
             self.game_id, self.index, interaction.user.id, option=self.option
         )
+        await outcome_within(interaction, answer)
         await reply(
             interaction,
             f"Locked in **{LETTERS[self.option]}**! 🔒 The reveal comes when the timer ends.",
@@ -91,10 +102,11 @@ class DailyChoiceButton(PersistentButton, template=r"mutuals:qdc:(?P<day>\d{8}):
 
     async def pressed(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
-        result = await _quizzes(interaction).daily.answer(
+        answer = _quizzes(interaction).daily.answer(
             interaction.guild.id, interaction.user.id, option=self.option, day=self.day
         )
-        await interaction.response.edit_message(content=daily_result_text(result), view=None)
+        result = await outcome_within(interaction, answer, update=True)
+        await replace_message(interaction, daily_result_text(result))
 
 
 class DailyTypeButton(PersistentButton, template=r"mutuals:qdt:(?P<day>\d{8})"):
@@ -126,9 +138,10 @@ class DailyAnswerModal(MutualsModal):
 
     async def on_submit(self, interaction: discord.Interaction, /) -> None:
         assert interaction.guild is not None
-        result = await _quizzes(interaction).daily.answer(
+        answer = _quizzes(interaction).daily.answer(
             interaction.guild.id, interaction.user.id, text=self.answer.value, day=self.day
         )
+        result = await outcome_within(interaction, answer)
         await reply(interaction, daily_result_text(result))
 
 

@@ -17,7 +17,6 @@ from services.quizzes.games import (
     MAX_TIMER,
     MIN_QUESTIONS,
     MIN_TIMER,
-    AnswerResult,
     GameEnd,
     GameInfo,
     GameService,
@@ -39,6 +38,7 @@ from services.quizzes.packs import (
     validate_pack,
 )
 from services.quizzes.questions import CATEGORIES, DIFFICULTIES, Question, from_snapshot
+from services.quizzes.recording import AnswerResult, DailyCredit
 from services.quizzes.service import QuizService
 
 __all__ = [
@@ -62,6 +62,7 @@ __all__ = [
     "BoardRow",
     "Boards",
     "DailyConfig",
+    "DailyCredit",
     "DailyDelivery",
     "DailyResult",
     "DailyService",

@@ -1,19 +1,14 @@
-"""How an answer is graded, scored and recorded, for game questions and daily terms alike.
+"""How an answer is graded and scored, for game questions and daily terms alike.
 
-A round (``g<game>:<index>`` or ``d<YYYY-MM-DD>``) takes one answer per member: recording is
-one ``INSERT … ON CONFLICT DO NOTHING`` on the unique (guild, round, member) row, so the loser
-of a race inserts nothing and is told so, however many clicks arrive at once.
+A round (``g<game>:<index>`` or ``d<YYYY-MM-DD>``) takes one answer per member; ``recording``
+stores them in batches, exactly once each, however many clicks arrive at once.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from datetime import date, timedelta
 
 from core.errors import DomainError
-from core.sql import insert_ignore
-from models.quizzes import QuizAnswer
 from services.quizzes.questions import DIFFICULTIES, Question
 
 MAX_POINTS = 1000
@@ -44,40 +39,3 @@ def grade_option(question: Question, option: int | None) -> tuple[bool, str]:
     if option is None or not 0 <= option < len(question.options):
         raise DomainError("Pick one of the four answer buttons.")
     return option == question.correct_option, question.options[option]
-
-
-async def record_answer(
-    session: AsyncSession,
-    *,
-    guild_id: int,
-    round_key: str,
-    user_id: int,
-    question: Question,
-    choice: str | None,
-    correct: bool,
-    points: int,
-    now: datetime,
-    game_id: int | None = None,
-) -> bool:
-    """Store a member's answer to a round; False if they had already answered it."""
-    return bool(
-        await insert_ignore(
-            session,
-            QuizAnswer,
-            [
-                {
-                    "guild_id": guild_id,
-                    "round_key": round_key,
-                    "user_id": user_id,
-                    "game_id": game_id,
-                    "question_key": question.key,
-                    "category": question.category,
-                    "choice": choice,
-                    "correct": correct,
-                    "points": points,
-                    "answered_at": now,
-                }
-            ],
-            ["guild_id", "round_key", "user_id"],
-        )
-    )

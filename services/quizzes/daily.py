@@ -15,23 +15,29 @@ from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.cache import changed
 from core.clock import Clock
 from core.db import Database
-from core.errors import Conflict, DomainError, NotFound
+from core.errors import DomainError, NotFound
 from core.plans import Replan, no_replan
 from core.sql import insert_ignore
-from models.quizzes import QuizDailyConfig, QuizDailyTerm, QuizStreak
+from models.quizzes import QuizDailyConfig, QuizDailyTerm
+from services.guild_config import guild_config
 from services.profiles import validate_timezone
-from services.quizzes.answers import daily_points, daily_round, grade_option, record_answer
+from services.quizzes.answers import daily_points, grade_option
 from services.quizzes.bank import QuestionBank
-from services.quizzes.days import daily_timezone, local_day, server_timezone
+from services.quizzes.days import local_day, server_timezone
 from services.quizzes.matching import matches
 from services.quizzes.questions import Question, from_snapshot
+from services.quizzes.recording import DailyAnswer, record_daily_answers
 from services.schedules import next_fire_times, parse_schedule, parse_time
 
 NO_REPEAT_DAYS = 60
 #: the claim kind of the daily post (``delivery.DailyDelivery``); stored, so never renamed
 SLOT_KIND = "quiz_daily"
+#: cache namespaces: the daily setup's own zone (or None) by guild, and the term by
+#: (guild, day), which never changes once it is fixed
+ZONE_CACHE, TERM_CACHE = "quiz_daily_zone", "quiz_daily_term"
 
 
 @lru_cache(maxsize=2048)
@@ -96,6 +102,7 @@ class DailyService:
         self.clock = clock
         self.bank = bank
         self.replan = replan
+        db.cache.immutable.add(TERM_CACHE)
 
     # ------------------------------------------------------------------ setup
     async def setup(
@@ -104,6 +111,7 @@ class DailyService:
         hour, minute = parse_time(time_text)
         now = self.clock.now()
         async with self.db.write() as session:
+            changed(session, ZONE_CACHE, guild_id)
             row = await session.get(QuizDailyConfig, guild_id)
             if timezone:
                 tz = validate_timezone(timezone)
@@ -201,10 +209,32 @@ class DailyService:
             ).one()
         return DailyTerm(guild_id, day, from_snapshot(found.question))
 
+    async def zone(self, guild_id: int) -> str:
+        """The day of the daily term turns at midnight here: the daily setup's zone, else the
+        server's (both from memory when they can be)."""
+
+        async def load() -> str | None:
+            async with self.db.read() as session:
+                tz: str | None = await session.scalar(
+                    select(QuizDailyConfig.timezone).where(QuizDailyConfig.guild_id == guild_id)
+                )
+                return tz
+
+        own = await self.db.cache.fetch(ZONE_CACHE, guild_id, load)
+        return own or (await guild_config(self.db, guild_id)).timezone
+
+    async def term_of(self, guild_id: int, day: date) -> DailyTerm:
+        """The term of ``day``, fixed the first time it's needed, then read from memory."""
+
+        async def load() -> DailyTerm:
+            async with self.db.write() as session:
+                return await self.term(session, guild_id, day)
+
+        return await self.db.cache.fetch(TERM_CACHE, (guild_id, day), load)
+
     async def today(self, guild_id: int) -> DailyTerm:
-        async with self.db.write() as session:
-            day = local_day(self.clock.now(), await daily_timezone(session, guild_id))
-            return await self.term(session, guild_id, day)
+        day = local_day(self.clock.now(), await self.zone(guild_id))
+        return await self.term_of(guild_id, day)
 
     # ------------------------------------------------------------------ answers and streaks
     async def answer(
@@ -216,65 +246,24 @@ class DailyService:
         text: str | None = None,
         day: date | None = None,
     ) -> DailyResult:
-        """One answer per member per day; builds the streak (days in a row you played)."""
+        """One answer per member per day; builds the streak (days in a row you played).
+        Recorded in a batch with everyone else's (``recording``); returns once committed."""
         now = self.clock.now()
-        async with self.db.write() as session:
-            today = local_day(now, await daily_timezone(session, guild_id))
-            if day is not None and day != today:
-                raise DomainError(
-                    "That term of the day has passed! Today's is waiting: try `/quiz daily`. 🌅"
-                )
-            term = await self.term(session, guild_id, today)
-            q = term.question
-            if q.kind == "choice":
-                correct, choice = grade_option(q, option)
-            else:
-                if text is None or not text.strip():
-                    raise DomainError("Type your answer, e.g. `/quiz daily answer:hearts`.")
-                correct = matches(text, q.answers)
-                choice = text.strip()[:100]
-            points = daily_points(q.difficulty) if correct else 0
-            inserted = await record_answer(
-                session,
-                guild_id=guild_id,
-                round_key=daily_round(today),
-                user_id=user_id,
-                question=q,
-                choice=choice,
-                correct=correct,
-                points=points,
-                now=now,
+        today = local_day(now, await self.zone(guild_id))
+        if day is not None and day != today:
+            raise DomainError(
+                "That term of the day has passed! Today's is waiting: try `/quiz daily`. 🌅"
             )
-            if not inserted:
-                raise Conflict(
-                    "You already answered today's term! Come back tomorrow to keep your "
-                    "streak going. 🔥"
-                )
-            # Only this member's one winning transaction for today gets here.
-            streak = await self._played(session, guild_id, user_id, today)
-            return DailyResult(correct, points, streak.current, streak.best, term)
-
-    async def _played(
-        self, session: AsyncSession, guild_id: int, user_id: int, today: date
-    ) -> QuizStreak:
-        """Count ``today`` in the member's streak: one more after yesterday, else a new one."""
-        await insert_ignore(
-            session,
-            QuizStreak,
-            [{"guild_id": guild_id, "user_id": user_id, "current": 0, "best": 0}],
-            ["guild_id", "user_id"],
-        )
-        stmt = select(QuizStreak).where(
-            QuizStreak.guild_id == guild_id, QuizStreak.user_id == user_id
-        )
-        if not self.db.is_sqlite:
-            stmt = stmt.with_for_update()
-        streak = (await session.scalars(stmt)).one()
-        yesterday = (today - timedelta(days=1)).isoformat()
-        if streak.last_day == yesterday:
-            streak.current += 1
-        elif streak.last_day != today.isoformat():
-            streak.current = 1
-        streak.last_day = today.isoformat()
-        streak.best = max(streak.best, streak.current)
-        return streak
+        term = await self.term_of(guild_id, today)
+        q = term.question
+        if q.kind == "choice":
+            correct, choice = grade_option(q, option)
+        else:
+            if text is None or not text.strip():
+                raise DomainError("Type your answer, e.g. `/quiz daily answer:hearts`.")
+            correct = matches(text, q.answers)
+            choice = text.strip()[:100]
+        points = daily_points(q.difficulty) if correct else 0
+        answer = DailyAnswer(guild_id, user_id, today, q, choice, correct, points, now)
+        credit = await self.db.writes.submit(record_daily_answers, answer)
+        return DailyResult(credit.correct, credit.points, credit.streak, credit.best, term)

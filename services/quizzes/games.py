@@ -1,20 +1,17 @@
 """Channel games: one game per channel, one question open at a time, exact scores.
 
-Scoring is exact under concurrency because no operation reads a score and writes it back:
-an answer is one ``INSERT … ON CONFLICT DO NOTHING`` on the unique (guild, round, member) row
-(the loser of a race inserts nothing and is told so), and the game score moves only by
-``UPDATE … SET points = points + :n``. On PostgreSQL an answer also holds a share lock on its
-game row, so closing a question waits for answers in flight and the reveal sees them all.
+Answers are recorded in batches (``recording``): exact under concurrency because nothing reads
+a score and writes it back (the answer row's unique key takes one answer per member and round,
+scores move by ``points = points + n``). Closing a question first waits for the answers already
+received, and on PostgreSQL a batch holds a share lock on its game row, so the reveal sees every
+answer that was credited, whichever process took it.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,14 +23,13 @@ from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.sql import insert_ignore
 from core.text import plural
 from models.quizzes import QuizAnswer, QuizGame, QuizGameScore
-from services.quizzes.answers import game_round, grade_option, points_for, record_answer
+from services.quizzes.answers import game_round
 from services.quizzes.bank import QuestionBank
-from services.quizzes.matching import matches
 from services.quizzes.questions import Question, from_snapshot
+from services.quizzes.recording import AnswerResult, GameAnswer, record_game_answers
 
 MIN_QUESTIONS, MAX_QUESTIONS, DEFAULT_QUESTIONS = 5, 20, 10
 MIN_TIMER, MAX_TIMER, DEFAULT_TIMER = 10, 60, 20
-LATE_GRACE = timedelta(seconds=2)  # a click in flight when the timer ends still counts
 INTERRUPTED_PURPOSE = "quiz_interrupted"
 
 
@@ -56,13 +52,6 @@ class OpenQuestion:
     question: Question
     started_at: datetime
     timer_seconds: int
-
-
-@dataclass(frozen=True)
-class AnswerResult:
-    correct: bool
-    points: int
-    already: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,12 +104,6 @@ class GameService:
         self.db = db
         self.clock = clock
         self.bank = bank
-        # SQLite has one writer at a time anyway: queueing a burst of answers here is cheaper
-        # than letting them collide on the write lock and back off in busy_timeout sleeps.
-        # PostgreSQL takes them concurrently (row share locks, atomic updates).
-        self._answer_gate: contextlib.AbstractAsyncContextManager[Any] = (
-            asyncio.Lock() if db.is_sqlite else contextlib.nullcontext()
-        )
 
     async def start_game(
         self,
@@ -206,93 +189,32 @@ class GameService:
         option: int | None = None,
         text: str | None = None,
     ) -> AnswerResult:
-        """A button (``option``) or a typed guess (``text``) for question ``index``.
+        """A button (``option``) or a typed guess (``text``) for question ``index``, recorded
+        in a batch with everyone else's (``recording``); returns once it is committed.
 
         Multiple choice: the first click is final (a second raises). Free answer: wrong
         guesses are free to retry and are not stored; the first right one is credited once.
         """
-        async with self._answer_gate:
-            return await self._answer(game_id, index, user_id, option=option, text=text)
+        return await self.receive(game_id, index, user_id, option=option, text=text)
 
-    async def _answer(
+    def receive(
         self,
         game_id: int,
         index: int,
         user_id: int,
         *,
-        option: int | None,
-        text: str | None,
-    ) -> AnswerResult:
-        now = self.clock.now()
-        async with self.db.write() as session:
-            game = await self._game(session, game_id, share_lock=True)
-            if game.status != "active":
-                raise DomainError("This quiz has ended. Start a new one with `/quiz start`! 🎬")
-            started = game.question_started_at
-            if (
-                game.current_index != index
-                or not game.question_open
-                or started is None
-                or now - started > timedelta(seconds=game.timer_seconds) + LATE_GRACE
-            ):
-                raise DomainError("Too late, that question is closed! Catch the next one. ⏱️")
-            question = from_snapshot(game.questions[index])
-            choice: str | None
-            if question.kind == "choice":
-                correct, choice = grade_option(question, option)
-            else:
-                if text is None:
-                    raise DomainError("This one's a typed answer: write it in the chat!")
-                correct = matches(text, question.answers)
-                if not correct:
-                    return AnswerResult(False, 0)
-                choice = text[:100]
-            points = (
-                points_for(now - started, game.timer_seconds, question.difficulty) if correct else 0
-            )
-            inserted = await record_answer(
-                session,
-                guild_id=game.guild_id,
-                round_key=game_round(game.id, index),
-                user_id=user_id,
-                game_id=game.id,
-                question=question,
-                choice=choice,
-                correct=correct,
-                points=points,
-                now=now,
-            )
-            if not inserted:
-                if question.kind == "free":
-                    return AnswerResult(True, 0, already=True)
-                raise Conflict("You already locked in an answer for this question. 🔒")
-            await insert_ignore(
-                session,
-                QuizGameScore,
-                [
-                    {
-                        "game_id": game.id,
-                        "guild_id": game.guild_id,
-                        "user_id": user_id,
-                        "points": 0,
-                        "correct": 0,
-                        "answered": 0,
-                    }
-                ],
-                ["game_id", "user_id"],
-            )
-            await session.execute(
-                update(QuizGameScore)
-                .where(QuizGameScore.game_id == game.id, QuizGameScore.user_id == user_id)
-                .values(
-                    points=QuizGameScore.points + points,
-                    correct=QuizGameScore.correct + (1 if correct else 0),
-                    answered=QuizGameScore.answered + 1,
-                )
-            )
-            return AnswerResult(correct, points)
+        option: int | None = None,
+        text: str | None = None,
+    ) -> Awaitable[AnswerResult]:
+        """``answer``, received at once (before the member is even acknowledged): closing the
+        question waits for it, so an answer clicked in time is never judged late because
+        Discord was slow to hear the acknowledgement. Await the result for the outcome."""
+        answer = GameAnswer(game_id, index, user_id, option, text, self.clock.now())
+        return self.db.writes.enqueue(record_game_answers, answer)
 
     async def close_question(self, game_id: int, index: int) -> Reveal:
+        # Answers received before the timer ended are committed first: the reveal counts them.
+        await self.db.writes.flush()
         async with self.db.write() as session:
             # An UPDATE waits for the share locks of answers in flight (PostgreSQL).
             await session.execute(

@@ -24,7 +24,7 @@ from models.delivery import ScheduledSlot
 from services.quizzes import SLOT_KIND, DailyTerm
 from tests.conftest import ALICE_ID, GENERAL_ID, GUILD_ID, MOD_ID, BotFactory
 from tests.quizzes.test_bot import Stop, buttons, quiz_bot
-from tests.util import eventually
+from tests.util import eventually, outcome
 
 LONDON_NINE = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)  # 09:00 in London (BST)
 JOB = f"delivery:{SLOT_KIND}"
@@ -155,16 +155,14 @@ async def test_posted_once_per_day_across_a_restart_at_post_time_and_answered(
         done = await fake.submit_modal(
             ALICE_ID, modal_id, {typed_field(typed): term.question.answer}
         )
-    await done.response()
-    assert "Correct" in str(done.content) and "1-day streak" in str(done.content)
-    assert " points**." in str(done.content)
+    text = await outcome(done)
+    assert "Correct" in text and "1-day streak" in text and " points**." in text
     stats = await fake.slash(GUILD_ID, ALICE_ID, "quiz stats")
     await stats.response()
     fields = {f["name"]: f["value"] for f in stats.embeds[0]["fields"]}
     assert fields["Daily streak"] == "🔥 1 day (best 1 day)"
     again = await fake.slash(GUILD_ID, ALICE_ID, "quiz daily", {"answer": "A"})
-    await again.response()
-    assert again.ephemeral and "already answered today's term" in str(again.content)
+    assert "already answered today's term" in await outcome(again) and again.ephemeral
 
 
 async def test_a_database_blip_across_the_post_time_posts_once_when_it_is_back(

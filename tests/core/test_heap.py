@@ -1,0 +1,38 @@
+"""The running bot freezes its start-up heap once ready (bot.py sets it; tests, which start
+hundreds of bots in one process, don't): the cycle collector stops rescanning it."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+
+from core.bot import AnyBot, MutualsBot
+from tests.conftest import BotFactory
+from tests.util import eventually
+
+
+@pytest.fixture
+def unfrozen() -> Iterator[None]:
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+
+
+async def test_a_ready_bot_freezes_what_start_up_built(
+    bot_factory: BotFactory, unfrozen: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(MutualsBot, "freeze_heap_when_ready", True)
+    bot: AnyBot = await bot_factory()
+
+    async def frozen() -> bool:
+        return gc.get_freeze_count() > 0
+
+    await eventually(frozen, what="the start-up heap frozen")
+    assert bot.is_ready()
+
+
+async def test_tests_leave_the_heap_alone(bot_factory: BotFactory, unfrozen: None) -> None:
+    await bot_factory()
+    assert gc.get_freeze_count() == 0
