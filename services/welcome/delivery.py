@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +16,7 @@ from core.clock import Clock
 from core.db import Database
 from core.plans import DEFAULT_GRACE, EACH, DeliveryPlan, GuildFilter, Occurrence
 from core.slots import RetryLater
+from core.sql import insert_ignore_many
 from core.text import plural
 from models.delivery import OutboxMessage
 from models.welcome import Onboarding, WelcomeConfig, WelcomeEvent
@@ -36,13 +38,10 @@ def dedupe_key(kind: str, row: Onboarding) -> str:
     return f"welcome_{kind}:{row.guild_id}:{row.user_id}:{row.joins}"
 
 
-async def queue_dm(
-    session: AsyncSession, row: Onboarding, now: datetime, guild_name: str | None
-) -> bool:
-    """The onboarding DM: the server's name travels with it (whichever process sends it);
-    the step it shows is the member's current one when it is sent."""
-    return await outbox.add_message(
-        session,
+def dm_message(row: Onboarding, now: datetime, guild_name: str | None) -> dict[str, Any]:
+    """The onboarding DM's outbox row: the server's name travels with it (whichever process
+    sends it); the step it shows is the member's current one when it is sent."""
+    return outbox.outbox_row(
         kind=outbox.DM,
         target_id=row.user_id,
         payload={"guild_id": row.guild_id, "user_id": row.user_id, "guild_name": guild_name},
@@ -53,16 +52,12 @@ async def queue_dm(
     )
 
 
-async def queue_public(
-    session: AsyncSession,
-    row: Onboarding,
-    channel_id: int,
-    now: datetime,
-    guild_name: str | None,
-) -> bool:
-    """The member's own public welcome (with the card), the names it shows in its payload."""
-    return await outbox.add_message(
-        session,
+def public_message(
+    row: Onboarding, channel_id: int, now: datetime, guild_name: str | None
+) -> dict[str, Any]:
+    """The member's own public welcome's outbox row (with the card), the names it shows in its
+    payload."""
+    return outbox.outbox_row(
         kind=outbox.CHANNEL,
         target_id=channel_id,
         payload={
@@ -77,6 +72,12 @@ async def queue_public(
         guild_id=row.guild_id,
         dedupe_key=dedupe_key("pub", row),
     )
+
+
+async def queue_messages(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Queue welcome messages (``dm_message``/``public_message`` rows) in one executemany; a
+    message whose dedupe key is queued already stays as it was."""
+    await insert_ignore_many(session, OutboxMessage, rows, ["dedupe_key"])
 
 
 async def queue_intro(

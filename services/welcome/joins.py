@@ -6,15 +6,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.db import Database
 from core.plans import Replan, no_replan
 from models.welcome import Onboarding, WelcomeConfig, WelcomeEvent
-from services.welcome.delivery import BATCH_KIND, cancel_queued, queue_dm, queue_public
+from services.welcome.delivery import (
+    BATCH_KIND,
+    cancel_queued,
+    dm_message,
+    public_message,
+    queue_messages,
+)
 from services.welcome.rows import (
     config_row,
     guild_label,
@@ -34,20 +41,21 @@ def window_start(now: datetime, seconds: int) -> datetime:
     return _EPOCH + timedelta(seconds=index * seconds)
 
 
-async def _welcome(
-    session: AsyncSession,
+def _welcome(
     cfg: WelcomeConfig,
     row: Onboarding,
     now: datetime,
     fallback_channel_id: int | None,
     recent_joins: int,
     guild_name: str | None,
+    messages: list[dict[str, Any]],
 ) -> JoinOutcome:
-    """Queue the DM and the public welcome; past the raid threshold the welcome is batched."""
+    """Welcome ``row``: its DM and public welcome go to ``messages`` (the caller queues them in
+    the same transaction); past the raid threshold the public welcome is batched."""
     row.status = "welcomed"
     if cfg.dm_enabled:
         row.dm_state = "queued"
-        await queue_dm(session, row, now, guild_name)
+        messages.append(dm_message(row, now, guild_name))
     else:
         row.dm_state = "off"
     channel_id = cfg.channel_id or fallback_channel_id
@@ -60,7 +68,7 @@ async def _welcome(
         row.batch_window = start
         return JoinOutcome("batched", batch_due=start + timedelta(seconds=cfg.raid_window_seconds))
     row.public_state = "queued"
-    await queue_public(session, row, channel_id, now, guild_name)
+    messages.append(public_message(row, channel_id, now, guild_name))
     return JoinOutcome("welcomed")
 
 
@@ -88,6 +96,14 @@ async def _window_open(session: AsyncSession, guild_id: int, start: datetime) ->
         .limit(1)
     )
     return found is not None
+
+
+_ONBOARDING_COLUMNS = tuple(c.key for c in Onboarding.__table__.columns if c.key != "id")
+
+
+def _values(row: Onboarding) -> dict[str, Any]:
+    """A new (never added) onboarding row as the values of a bulk insert."""
+    return {key: getattr(row, key) for key in _ONBOARDING_COLUMNS}
 
 
 def _seen(row: Onboarding | None, join: JoinInfo) -> bool:
@@ -166,60 +182,67 @@ class WelcomeJoins:
                 )
                 rows.update({(r.guild_id, r.user_id): r for r in found})
             outcomes = []
-            # New rows are inserted together at commit instead of one flush per join.
-            with session.no_autoflush:
-                for join in joins:
-                    row = rows.get((join.guild_id, join.user_id))
-                    if _seen(row, join):
-                        outcomes.append(JoinOutcome("ignored"))
-                        continue
-                    session.add(
-                        WelcomeEvent(
-                            guild_id=join.guild_id, user_id=join.user_id, kind="join", at=now
-                        )
-                    )
-                    cfg = configs[join.guild_id]
-                    recent[join.guild_id] += 1
-                    name = member_name(join.display_name)
-                    if row is not None and row.status == "completed":
-                        row.discord_joined_at = join.joined_at
-                        row.joins += 1
-                        row.left_at = None
-                        row.display_name = name
-                        roles = await role_ids(session, join.guild_id, row.niches, cfg.autorole_id)
-                        outcomes.append(JoinOutcome("returning", restore_role_ids=roles))
-                        continue
-                    if row is None:
-                        row = rows[(join.guild_id, join.user_id)] = new_member_row(
-                            join.guild_id, join.user_id, name, now, status="screening"
-                        )
-                        session.add(row)
-                    else:  # came back before finishing: keep their progress, welcome them again
-                        row.joins += 1
-                        row.status = "screening"
-                        row.dm_state = "none"
-                        row.public_state = "none"
-                        row.public_message_id = row.intro_message_id = None
-                        row.batch_window = None
-                        row.joined_at = now
-                        row.left_at = None
-                        row.display_name = name
-                    row.member_number = join.member_count
+            # A raid's joins are written with a few executemany statements per batch (events,
+            # new onboarding rows, outbox rows), not one ORM flush per row: new rows are built
+            # here and inserted below, in this same transaction; rows that exist are updated.
+            events: list[dict[str, Any]] = []
+            fresh: dict[tuple[int, int], Onboarding] = {}
+            messages: list[dict[str, Any]] = []
+            for join in joins:
+                key = (join.guild_id, join.user_id)
+                row = rows.get(key)
+                if _seen(row, join):
+                    outcomes.append(JoinOutcome("ignored"))
+                    continue
+                events.append(
+                    {"guild_id": join.guild_id, "user_id": join.user_id, "kind": "join", "at": now}
+                )
+                cfg = configs[join.guild_id]
+                recent[join.guild_id] += 1
+                name = member_name(join.display_name)
+                if row is not None and row.status == "completed":
                     row.discord_joined_at = join.joined_at
-                    if join.pending:
-                        outcomes.append(JoinOutcome("screening"))
-                        continue
-                    outcomes.append(
-                        await _welcome(
-                            session,
-                            cfg,
-                            row,
-                            now,
-                            join.fallback_channel_id,
-                            recent[join.guild_id],
-                            servers[join.guild_id],
-                        )
+                    row.joins += 1
+                    row.left_at = None
+                    row.display_name = name
+                    roles = await role_ids(session, join.guild_id, row.niches, cfg.autorole_id)
+                    outcomes.append(JoinOutcome("returning", restore_role_ids=roles))
+                    continue
+                if row is None:
+                    row = rows[key] = fresh[key] = new_member_row(
+                        join.guild_id, join.user_id, name, now, status="screening"
                     )
+                else:  # came back before finishing: keep their progress, welcome them again
+                    row.joins += 1
+                    row.status = "screening"
+                    row.dm_state = "none"
+                    row.public_state = "none"
+                    row.public_message_id = row.intro_message_id = None
+                    row.batch_window = None
+                    row.joined_at = now
+                    row.left_at = None
+                    row.display_name = name
+                row.member_number = join.member_count
+                row.discord_joined_at = join.joined_at
+                if join.pending:
+                    outcomes.append(JoinOutcome("screening"))
+                    continue
+                outcomes.append(
+                    _welcome(
+                        cfg,
+                        row,
+                        now,
+                        join.fallback_channel_id,
+                        recent[join.guild_id],
+                        servers[join.guild_id],
+                        messages,
+                    )
+                )
+            if events:
+                await session.execute(insert(WelcomeEvent), events)
+            if fresh:
+                await session.execute(insert(Onboarding), [_values(r) for r in fresh.values()])
+            await queue_messages(session, messages)
         opened = {
             j.guild_id
             for j, o in zip(joins, outcomes, strict=True)
@@ -263,9 +286,9 @@ class WelcomeJoins:
             was_open = await _window_open(session, guild_id, start)
             session.add(WelcomeEvent(guild_id=guild_id, user_id=user_id, kind="screened", at=now))
             server = await guild_label(session, guild_id, guild_name)
-            outcome = await _welcome(
-                session, cfg, row, now, fallback_channel_id, recent + 1, server
-            )
+            messages: list[dict[str, Any]] = []
+            outcome = _welcome(cfg, row, now, fallback_channel_id, recent + 1, server, messages)
+            await queue_messages(session, messages)
         if outcome.action == "batched" and not was_open:
             self.replan(BATCH_KIND)
         return outcome
