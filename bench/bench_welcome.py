@@ -21,6 +21,7 @@ from core.outbox import DM
 from fakediscord import FakeDiscord
 from services.container import Services
 from services.welcome import CardInfo, render_card
+from tests import dbutil
 from tests.conftest import bot_settings, start_bot, stop_bot
 
 GUILD = 1_500_000_000_000_000_001
@@ -50,8 +51,22 @@ def card_times(n: int) -> list[float]:
     return out
 
 
-async def raid(n: int, directory: Path) -> dict[str, float]:
-    url = f"sqlite+aiosqlite:///{directory / 'bench.db'}"
+async def raid(n: int, backend: str) -> dict[str, float]:
+    pg_name: str | None = None
+    with tempfile.TemporaryDirectory() as tmp:
+        if backend == "sqlite":
+            url = dbutil.sqlite_url(Path(tmp) / "bench.db")
+        else:
+            pg_name = await asyncio.to_thread(dbutil.create_pg_database)
+            url = dbutil.pg_url(pg_name)
+        try:
+            return await _raid(n, url)
+        finally:
+            if pg_name is not None:
+                await asyncio.to_thread(dbutil.drop_pg_database, pg_name)
+
+
+async def _raid(n: int, url: str) -> dict[str, float]:
     db = Database.from_url(url)
     await migrate.upgrade(db.engine)
     fake = FakeDiscord(interaction_deadline=None)
@@ -87,6 +102,7 @@ async def raid(n: int, directory: Path) -> dict[str, float]:
 
         prober = asyncio.create_task(probe())
         started = time.perf_counter()
+        first_join = asyncio.get_running_loop().time()
         for i in range(n):
             fake.add_member(GUILD, FIRST + i, f"raider{i}")
             if i % 100 == 99:
@@ -110,6 +126,7 @@ async def raid(n: int, directory: Path) -> dict[str, float]:
             "p50": statistics.median(latencies) if latencies else float("nan"),
             "p99": _q(latencies, 0.99) if latencies else float("nan"),
             "dms": float(len(times)),
+            "first_dm": times[0] - first_join if times else float("nan"),
             "busiest": float(busiest),
             "during": float(during),
             "steady_rate": after / DRAIN_SECONDS,
@@ -121,16 +138,12 @@ async def raid(n: int, directory: Path) -> dict[str, float]:
             await db.dispose()
 
 
-async def run(quick: bool) -> list[dict[str, Any]]:
-    n = 500 if quick else 5000
-    with tempfile.TemporaryDirectory() as tmp:
-        r = await raid(n, Path(tmp))
-    cards = card_times(50 if quick else 300)
-    b = "welcome"
+def _raid_rows(n: int, backend: str, r: dict[str, float]) -> list[dict[str, Any]]:
+    b = f"welcome {backend}"
     return [
         {
             "bench": b,
-            "metric": f"joins pushed ({n})",
+            "metric": f"joins pushed ({n:,})",
             "value": r["pushed_per_sec"],
             "unit": "/s",
             "note": "fake gateway send rate",
@@ -140,7 +153,14 @@ async def run(quick: bool) -> list[dict[str, Any]]:
             "metric": "joins recorded",
             "value": r["recorded_per_sec"],
             "unit": "/s",
-            "note": "all written to the DB (SQLite), DM + welcome queued",
+            "note": "first join pushed -> last written; DM + welcome queued (target 2,000/s)",
+        },
+        {
+            "bench": b,
+            "metric": "first welcome DM out",
+            "value": r["first_dm"],
+            "unit": "s",
+            "note": "after the first join was pushed (target 2 s)",
         },
         {
             "bench": b,
@@ -154,21 +174,21 @@ async def run(quick: bool) -> list[dict[str, Any]]:
             "metric": "/profile show p99 during raid",
             "value": r["p99"],
             "unit": "ms",
-            "note": "event -> callback",
+            "note": "event -> callback (target 50 ms)",
         },
         {
             "bench": b,
             "metric": "DMs in busiest second",
             "value": r["busiest"],
             "unit": "DMs",
-            "note": f"pace {DM_RATE:g}/s + burst {DM_BURST}; {int(r['dms'])} sent",
+            "note": f"limit {DM_RATE:g}/s + burst {DM_BURST}; {int(r['dms'])} sent",
         },
         {
             "bench": b,
             "metric": "DMs sent while joins were recorded",
             "value": r["during"],
             "unit": "DMs",
-            "note": "the outbox shares SQLite's write lock with the join writer",
+            "note": "the DM queue keeps going during the raid",
         },
         {
             "bench": b,
@@ -177,6 +197,18 @@ async def run(quick: bool) -> list[dict[str, Any]]:
             "unit": "/s",
             "note": f"configured {DM_RATE:g}/s",
         },
+    ]
+
+
+async def run(quick: bool) -> list[dict[str, Any]]:
+    n = 500 if quick else 5000
+    rows: list[dict[str, Any]] = []
+    for backend in ("sqlite", "postgres"):
+        rows += _raid_rows(n, backend, await raid(n, backend))
+    cards = card_times(50 if quick else 300)
+    b = "welcome"
+    return [
+        *rows,
         {
             "bench": b,
             "metric": "welcome card p50",

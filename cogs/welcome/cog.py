@@ -28,11 +28,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-JOIN_BATCH = 250  # joins written per transaction during a raid
+JOIN_BATCH = 100  # joins written per transaction during a raid (its Python work holds the loop)
 JOIN_RETRIES = 5
 # Between two batches of a raid, leave the database to the DM queue and commands for a moment
 # (on SQLite a writer that never pauses starves the outbox's claims).
-JOIN_PAUSE = 0.05
+JOIN_PAUSE = 0.01
 
 
 class WelcomeCog(commands.Cog, name="Welcome"):
