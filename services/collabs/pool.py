@@ -3,12 +3,13 @@ features), who blocked whom, and who were partners in recent rounds."""
 
 from __future__ import annotations
 
-import itertools
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Text, and_, cast, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from models.collabs import (
     CollabBlock,
@@ -42,19 +43,44 @@ def candidate(
     """One row of a profile joined with collab settings, as matching sees it (``ages``: the
     guild's age groups, never crossed)."""
     niches = tuple(niches_raw or ())
-    families = tuple(
-        dict.fromkeys(f for n in niches if (f := family.get(n.casefold())) is not None)
-    )
     return Candidate(
         user_id=user_id,
         niches=niches,
-        families=families,
+        families=_families(niches, family),
         band=BANDS.index(follower_band) if follower_band in BANDS else None,
         formats=frozenset(formats_raw) if formats_raw else frozenset(FORMATS),
         languages=frozenset(languages_raw or ()),
         utc_offset=offset_hours(timezone, now, offsets),
         age_group=ages.group_of(user_id),
     )
+
+
+def _families(niches: tuple[str, ...], family: dict[str, str | None]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(f for n in niches if (f := family.get(n.casefold())) is not None))
+
+
+class _Decoded:
+    """A round's JSON columns decoded once per distinct text: tens of thousands of members
+    share a few hundred niche lists, format sets and language sets."""
+
+    def __init__(self, family: dict[str, str | None]) -> None:
+        self.family = family
+        self.niches: dict[str | None, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self.sets: dict[str | None, frozenset[str]] = {}
+
+    def niches_of(self, raw: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        found = self.niches.get(raw)
+        if found is None:
+            niches = tuple(json.loads(raw) or ()) if raw else ()
+            found = self.niches[raw] = (niches, _families(niches, self.family))
+        return found
+
+    def set_of(self, raw: str | None, empty: frozenset[str]) -> frozenset[str]:
+        found = self.sets.get(raw)
+        if found is None:
+            values = json.loads(raw) if raw else None
+            found = self.sets[raw] = frozenset(values) if values else empty
+        return found
 
 
 def offset_hours(zone: str | None, now: datetime, cache: dict[str, float | None]) -> float | None:
@@ -77,35 +103,54 @@ async def eligible(
     niches: list[Niche],
     ages: AgeRule = NO_GROUPS,
 ) -> list[Candidate]:
-    family = {n.name.casefold(): n.family for n in niches}
-    rows = (
-        await s.execute(
-            select(
-                CreatorProfile.user_id,
-                CreatorProfile.niches,
-                CreatorProfile.timezone,
-                CreatorProfile.follower_band,
-                CollabMember.formats,
-                CollabMember.languages,
-            )
-            .join(
-                CreatorProfile,
-                and_(
-                    CreatorProfile.guild_id == CollabMember.guild_id,
-                    CreatorProfile.user_id == CollabMember.user_id,
-                ),
-            )
-            .where(
-                CollabMember.guild_id == guild_id,
-                CollabMember.opted_in.is_(True),
-                or_(CollabMember.paused_until.is_(None), CollabMember.paused_until <= now),
-                not_removed(),  # a moderator took them out (after a report)
-            )
-            .order_by(CollabMember.id)
+    """Everyone who can be matched now, in opt-in order (one query; the JSON columns are read
+    as text and decoded once per distinct value, see ``_Decoded``)."""
+    decoded = _Decoded({n.name.casefold(): n.family for n in niches})
+    conn = await s.connection()  # plain rows: no ORM loading for 50k members
+    rows = await conn.execute(
+        select(
+            CollabMember.user_id,
+            cast(CreatorProfile.niches, Text),
+            CreatorProfile.timezone,
+            CreatorProfile.follower_band,
+            cast(CollabMember.formats, Text),
+            cast(CollabMember.languages, Text),
         )
-    ).all()
+        .join(
+            CreatorProfile,
+            and_(
+                CreatorProfile.guild_id == CollabMember.guild_id,
+                CreatorProfile.user_id == CollabMember.user_id,
+            ),
+        )
+        .where(
+            CollabMember.guild_id == guild_id,
+            CollabMember.opted_in.is_(True),
+            or_(CollabMember.paused_until.is_(None), CollabMember.paused_until <= now),
+            not_removed(),  # a moderator took them out (after a report)
+        )
+        .order_by(CollabMember.id)
+    )
     offsets: dict[str, float | None] = {}
-    return [candidate(*row, family=family, now=now, offsets=offsets, ages=ages) for row in rows]
+    every_format = frozenset(FORMATS)
+    none: frozenset[str] = frozenset()
+    bands = {band: i for i, band in enumerate(BANDS)}
+    out: list[Candidate] = []
+    for user_id, niches_raw, timezone, band, formats_raw, languages_raw in rows:
+        member_niches, families = decoded.niches_of(niches_raw)
+        out.append(
+            Candidate(
+                user_id=user_id,
+                niches=member_niches,
+                families=families,
+                band=bands.get(band),
+                formats=decoded.set_of(formats_raw, every_format),
+                languages=decoded.set_of(languages_raw, none),
+                utc_offset=offset_hours(timezone, now, offsets),
+                age_group=ages.group_of(user_id),
+            )
+        )
+    return out
 
 
 async def blocked_pairs(s: AsyncSession, guild_id: int) -> list[tuple[int, int]]:
@@ -120,8 +165,10 @@ async def blocked_pairs(s: AsyncSession, guild_id: int) -> list[tuple[int, int]]
 
 
 async def recent_pairs(s: AsyncSession, guild_id: int, rounds: int) -> list[tuple[int, int]]:
+    """Every pair of members who were in one group in the last ``rounds`` rounds."""
+    conn = await s.connection()  # plain rows: six rounds of 50k members is 300k of them
     round_ids = (
-        await s.scalars(
+        await conn.scalars(
             select(CollabRound.id)
             .where(CollabRound.guild_id == guild_id)
             .order_by(CollabRound.slot_at.desc())
@@ -130,17 +177,20 @@ async def recent_pairs(s: AsyncSession, guild_id: int, rounds: int) -> list[tupl
     ).all()
     if not round_ids:
         return []
-    rows = (
-        await s.execute(
-            select(CollabGroupMember.group_id, CollabGroupMember.user_id)
-            .join(CollabGroup, CollabGroup.id == CollabGroupMember.group_id)
-            .where(CollabGroup.round_id.in_(round_ids))
+    other = aliased(CollabGroupMember)
+    rows = await conn.execute(
+        select(CollabGroupMember.user_id, other.user_id)
+        .join(
+            other,
+            and_(
+                other.group_id == CollabGroupMember.group_id,
+                other.position > CollabGroupMember.position,
+            ),
         )
-    ).all()
-    groups: dict[int, list[int]] = {}
-    for gid, uid in rows:
-        groups.setdefault(gid, []).append(uid)
-    return [(a, b) for members in groups.values() for a, b in itertools.combinations(members, 2)]
+        .join(CollabGroup, CollabGroup.id == CollabGroupMember.group_id)
+        .where(CollabGroup.round_id.in_(round_ids))
+    )
+    return [(a, b) for a, b in rows]
 
 
 async def history_settings(s: AsyncSession, guild_id: int) -> tuple[int, int]:
