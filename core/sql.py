@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -117,3 +118,80 @@ class Frozen:
         sql = _CAST.sub(r"CAST(:\1 AS \2)", compiled.string)
         clause: Any = text(sql).bindparams(*binds)
         return clause.columns(*self.returning) if self.returning else clause
+
+
+async def insert_ignore_fast(
+    session: AsyncSession,
+    model: type[DeclarativeBase],
+    rows: Sequence[dict[str, Any]],
+    conflict_columns: Sequence[str],
+) -> None:
+    """insert_ignore_many for tens of thousands of rows: one driver-level executemany.
+
+    SQLAlchemy converts every parameter of every row through its column type (a datetime is
+    formatted, a JSON value dumped), which is most of the cost of a 100k-row insert. Here each
+    column's converter runs once per distinct value (per object, for unhashable values such as
+    one payload dict shared by every row), and the rows go to the driver as plain tuples.
+    Every row must have the same keys. On PostgreSQL the rows are COPied (asyncpg) into a
+    scratch table dropped at commit, then inserted from it with ON CONFLICT DO NOTHING.
+    """
+    if not rows:
+        return
+    table: Any = model.__table__
+    conn = await session.connection()
+    dialect = conn.dialect
+    keys = list(rows[0])
+    columns = [table.c[key] for key in keys]
+    values = [
+        _converted([row[key] for row in rows], column.type._cached_bind_processor(dialect))
+        for key, column in zip(keys, columns, strict=True)
+    ]
+    tuples = list(zip(*values, strict=True))
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(column.name) for column in columns)
+    conflict = ", ".join(quote(c) for c in conflict_columns)
+    target = dialect.identifier_preparer.format_table(table)
+    if dialect.name == "postgresql":
+        # COPY into a scratch table, then one INSERT … SELECT that skips what exists
+        scratch = f"bulk_{secrets.token_hex(6)}"
+        await conn.exec_driver_sql(
+            f"CREATE TEMP TABLE {scratch} ON COMMIT DROP AS "
+            f"SELECT {names} FROM {target} WITH NO DATA"
+        )
+        raw = await conn.get_raw_connection()
+        driver: Any = raw.driver_connection
+        await driver.copy_records_to_table(
+            scratch, records=tuples, columns=[column.name for column in columns]
+        )
+        await conn.exec_driver_sql(
+            f"INSERT INTO {target} ({names}) SELECT {names} FROM {scratch} "
+            f"ON CONFLICT ({conflict}) DO NOTHING"
+        )
+        return
+    marks = ", ".join("?" for _ in keys)
+    await conn.exec_driver_sql(
+        f"INSERT INTO {target} ({names}) VALUES ({marks}) ON CONFLICT ({conflict}) DO NOTHING",
+        tuples,
+    )
+
+
+def _converted(values: list[Any], process: Callable[[Any], Any] | None) -> list[Any]:
+    """One column's values through its converter, once per distinct value (or object)."""
+    if process is None:
+        return values
+    memo: dict[Any, Any] = {}
+    out = []
+    for value in values:
+        if value is None:
+            out.append(None)
+            continue
+        try:
+            key: Any = (type(value), value)
+            found = memo.get(key)
+        except TypeError:  # a dict or list: the same object is converted once
+            key = id(value)
+            found = memo.get(key)
+        if found is None:
+            found = memo[key] = process(value)
+        out.append(found)
+    return out

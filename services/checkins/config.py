@@ -156,8 +156,9 @@ async def member_row(s: AsyncSession, guild_id: int, user_id: int) -> CheckinMem
 
 
 async def profile_zones(s: AsyncSession, guild_id: int) -> dict[int, str]:
-    """Every profile zone in the guild by member (one indexed scan, no join)."""
-    rows = await s.execute(
+    """Every profile zone in the guild by member (one indexed scan, no join; plain rows)."""
+    conn = await s.connection()
+    rows = await conn.execute(
         select(CreatorProfile.user_id, CreatorProfile.timezone).where(
             CreatorProfile.guild_id == guild_id, CreatorProfile.timezone.is_not(None)
         )

@@ -23,10 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock, as_utc
 from core.db import Database
 from core.outbox import CHANNEL, DM, add_message, outbox_row
-from core.sql import insert_ignore_many
+from core.sql import insert_ignore_fast
 from models.checkins import CheckinAnswer, CheckinConfig, CheckinMember, CheckinPrompt
 from models.delivery import OutboxMessage
-from services.checkins.config import CHUNK, CheckinSettings, find_config
+from services.checkins.config import CheckinSettings, find_config
 from services.checkins.config import profile_zones as load_profile_zones
 from services.checkins.periods import MemberPeriod, unit_of
 from services.directory import FALLBACK_GUILD, guild_name_in
@@ -34,6 +34,9 @@ from services.directory import FALLBACK_GUILD, guild_name_in
 PURPOSE_PROMPT_DM = "checkin_prompt"
 PURPOSE_PROMPT_CHANNEL = "checkin_prompt_ch"
 MENTIONS_PER_POST = 40  # 40 mentions + text stay far below 2,000 characters
+# Members queued per write transaction: driver-level inserts take ~20 ms per 5,000 on SQLite,
+# short enough for commands waiting on its one write lock.
+QUEUE_CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -130,8 +133,9 @@ class CheckinPrompts:
         their current period."""
         # Plain indexed scans and the arithmetic in Python: no join plan to go wrong on a
         # table the planner hasn't analysed yet (measured: 6 s vs 0.1 s at 10k on PostgreSQL).
+        conn = await s.connection()  # plain rows, not ORM loading: 100k members
         members = (
-            await s.execute(
+            await conn.execute(
                 select(
                     CheckinMember.user_id,
                     CheckinMember.mode,
@@ -165,7 +169,7 @@ class CheckinPrompts:
             return in_use, []
         handled: set[tuple[int, date]] = set()
         for model in (CheckinPrompt, CheckinAnswer):
-            rows = await s.execute(
+            rows = await conn.execute(
                 select(model.user_id, model.period).where(
                     model.guild_id == cfg.guild_id, model.period.in_(labels)
                 )
@@ -209,15 +213,15 @@ class CheckinPrompts:
     async def _queue(
         self, cfg: CheckinSettings, members: Sequence[DueMember], now: datetime
     ) -> QueueResult:
-        """Queue in short write transactions, CHUNK members each.
+        """Queue in short write transactions, QUEUE_CHUNK members each.
 
         Each chunk inserts its prompt rows and their outbox rows together, so a crash can't
         leave a prompt without its message or the reverse; short transactions keep SQLite's
         single write lock free for commands while 100k prompts are being queued.
         """
         total = NOTHING
-        for i in range(0, len(members), CHUNK):
-            total += await self._queue_chunk(cfg, members[i : i + CHUNK], now)
+        for i in range(0, len(members), QUEUE_CHUNK):
+            total += await self._queue_chunk(cfg, members[i : i + QUEUE_CHUNK], now)
         return total
 
     async def _queue_chunk(
@@ -239,10 +243,11 @@ class CheckinPrompts:
             for m in due
         ]
         async with self.db.write() as s:
-            await insert_ignore_many(s, CheckinPrompt, rows, ["guild_id", "user_id", "period"])
+            await insert_ignore_fast(s, CheckinPrompt, rows, ["guild_id", "user_id", "period"])
             # Only the rows this run inserted: another process may have won some of them.
+            conn = await s.connection()
             mine = (
-                await s.execute(
+                await conn.execute(
                     select(CheckinPrompt.user_id, CheckinPrompt.mode).where(
                         CheckinPrompt.batch == batch
                     )
@@ -253,24 +258,29 @@ class CheckinPrompts:
             server = await guild_name_in(s, guild_id) or FALLBACK_GUILD
             outbox: list[dict[str, Any]] = []
             channel: dict[date, list[int]] = defaultdict(list)
+            # One payload per period (the same object in every row: converted once)
+            payloads: dict[date, dict[str, Any]] = {}
             for uid, mode in mine:
                 mp = periods[uid]
                 if mode == "channel":
                     channel[mp.label].append(uid)
                     continue
+                payload = payloads.get(mp.label)
+                if payload is None:
+                    payload = payloads[mp.label] = {
+                        "guild_id": str(guild_id),
+                        "guild_name": server,
+                        "period": mp.label.isoformat(),
+                        "unit": cfg.unit,
+                        "closes_at": mp.closes_at.isoformat(),
+                    }
                 outbox.append(
                     outbox_row(
                         kind=DM,
                         target_id=uid,
                         guild_id=guild_id,
                         purpose=PURPOSE_PROMPT_DM,
-                        payload={
-                            "guild_id": str(guild_id),
-                            "guild_name": server,
-                            "period": mp.label.isoformat(),
-                            "unit": cfg.unit,
-                            "closes_at": mp.closes_at.isoformat(),
-                        },
+                        payload=payload,
                         dedupe_key=f"checkin:prompt:{guild_id}:{uid}:{mp.label.isoformat()}",
                         now=now,
                     )
@@ -296,7 +306,7 @@ class CheckinPrompts:
                             now=now,
                         )
                     )
-            await insert_ignore_many(s, OutboxMessage, outbox, ["dedupe_key"])
+            await insert_ignore_fast(s, OutboxMessage, outbox, ["dedupe_key"])
             return QueueResult(len(mine), dms, posts)
 
     async def fallback_to_channel(self, guild_id: int, user_id: int, label: date) -> bool:
