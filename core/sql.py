@@ -180,7 +180,7 @@ def _converted(values: list[Any], process: Callable[[Any], Any] | None) -> list[
     if process is None:
         return values
     memo: dict[Any, Any] = {}
-    out = []
+    out: list[Any] = []
     for value in values:
         if value is None:
             out.append(None)

@@ -335,3 +335,40 @@ async def test_whom_a_start_onboarding_click_is_for(
     assert await check(77, 999) == ("not_yours", None)  # ... on a batch post
     assert await check(78, 902) == ("go", None)  # no handle yet: may onboard themselves
     assert await check(79, None) == ("go", None)  # never onboarded, no profile
+
+
+async def test_a_raid_batch_is_written_in_bulk_and_welcomes_each_join_once(
+    service: WelcomeService, db: Database, clock: ManualClock
+) -> None:
+    """A batch of new members is written with bulk inserts: every join counted and every DM
+    queued once, the same join event seen twice in the batch ignored, and a member who left
+    and came back within the batch (a new stay) welcomed for each stay."""
+    await service.configure(G, channel_id=CH, raid_joins=3)
+    at = clock.now() - timedelta(seconds=5)
+    newbies = [replace(join(U + i), joined_at=at) for i in range(300)]
+    comeback = replace(join(U + 400), joined_at=at)
+    again = replace(comeback, joined_at=at + timedelta(seconds=2))
+    outcomes = await service.record_joins([*newbies, comeback, *newbies[:10], again])
+    actions = [o.action for o in outcomes]
+    assert actions[:3] == ["welcomed"] * 3
+    assert set(actions[3:301]) == {"batched"}
+    assert actions[301:311] == ["ignored"] * 10
+    assert actions[311] == "batched"
+    dms = await queued(db, PURPOSE_DM)
+    assert sorted(r.target_id for r in dms) == [U + i for i in range(300)] + [U + 400] * 2
+    assert len({r.dedupe_key for r in dms}) == len(dms)
+    assert [r.target_id for r in await queued(db, PURPOSE_PUBLIC)] == [CH] * 3
+    async with db.read() as s:
+        joins = list(
+            await s.scalars(select(WelcomeEvent.user_id).where(WelcomeEvent.kind == "join"))
+        )
+    assert len(joins) == 302 and joins.count(U + 400) == 2
+    state = await service.state(G, U + 400)
+    assert state is not None and state.dm_state == "queued" and state.public_state == "batched"
+    # What was committed is there for any later reader (a restarted process): nothing is lost.
+    again_db = Database.from_url(db.engine.url.render_as_string(hide_password=False))
+    try:
+        later = WelcomeService(again_db, clock, NicheService(again_db))
+        assert await later.joins_recorded(G) == 302
+    finally:
+        await again_db.dispose()
