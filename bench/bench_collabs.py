@@ -22,6 +22,7 @@ group that does, which must be none). ``python -m bench.run collabs`` (``--quick
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import random
 import statistics
@@ -51,6 +52,7 @@ from services.collabs import (
     upper_bound,
 )
 from services.niches import NicheService
+from tests import dbutil
 
 GUILD = 7_000_000_000_000_000_001
 ZONES = {
@@ -219,11 +221,17 @@ def _age_rows(n: int, share: float, seeds: int) -> list[dict[str, Any]]:
     ]
 
 
-async def _round_row(n: int) -> dict[str, Any]:
-    """The whole round through the service on a fresh SQLite database."""
+async def _round_row(n: int, backend: str = "sqlite") -> dict[str, Any]:
+    """The whole round through the service on a fresh database."""
     candidates = synthetic_candidates(n, seed=n + 1)
+    pg_name: str | None = None
     with tempfile.TemporaryDirectory() as tmp:
-        db = Database.from_url(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}")
+        if backend == "sqlite":
+            url = dbutil.sqlite_url(Path(tmp) / "bench.db")
+        else:
+            pg_name = await asyncio.to_thread(dbutil.create_pg_database)
+            url = dbutil.pg_url(pg_name)
+        db = Database.from_url(url)
         try:
             await migrate.upgrade(db.engine)
             clock = ManualClock(datetime(2026, 3, 2, 18, 0, tzinfo=UTC))
@@ -281,13 +289,16 @@ async def _round_row(n: int) -> dict[str, Any]:
             took = time.perf_counter() - started
         finally:
             await db.dispose()
+            if pg_name is not None:
+                await asyncio.to_thread(dbutil.drop_pg_database, pg_name)
+    limit = {10_000: " (target 0.5 s)", 50_000: " (target 3 s)"}.get(n, "")
     return {
         "bench": "collabs",
-        "metric": f"round {n:,} members (SQLite)",
+        "metric": f"round {n:,} members ({'SQLite' if backend == 'sqlite' else 'PostgreSQL'})",
         "value": took,
         "unit": "s",
         "note": f"load + match + store; {len(rnd.groups)} groups, {rnd.repeats} repeats, "
-        "6 rounds of history",
+        f"6 rounds of history{limit}",
     }
 
 
@@ -299,5 +310,6 @@ async def run(quick: bool) -> list[dict[str, Any]]:
     rows += _age_rows(200, 0.15, seeds=5 if quick else 20)
     rows += _age_rows(10_000, 0.15, seeds=1 if quick else 3)
     for n in sizes:
-        rows.append(await _round_row(n))
+        for backend in ("sqlite", "postgres"):
+            rows.append(await _round_row(n, backend))
     return rows

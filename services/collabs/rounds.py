@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.sql import insert_ignore
+from core.sql import insert_ignore, insert_ignore_fast
 from models.collabs import CollabGroup, CollabGroupMember, CollabRound
 from services.collabs.base import CollabPart
 from services.collabs.intro_text import explain, prompts_for
@@ -172,7 +172,6 @@ class CollabRounds(CollabPart):
             )
         conn = await s.connection()
         group_table: Any = CollabGroup.__table__
-        member_table: Any = CollabGroupMember.__table__
         await conn.execute(group_table.insert(), rows)
         # ids grow in insertion order: the i-th id of this round is the i-th group
         ids = (
@@ -187,7 +186,8 @@ class CollabRounds(CollabPart):
             for gid, g in zip(ids, result.groups, strict=True)
             for pos, uid in enumerate(g.members)
         ]
-        await conn.execute(member_table.insert(), member_rows)
+        # driver-level bulk insert (COPY on PostgreSQL): a fresh round's groups hold nobody yet
+        await insert_ignore_fast(s, CollabGroupMember, member_rows, ["group_id", "user_id"])
         return round_id, [
             GroupInfo(
                 id=gid,
