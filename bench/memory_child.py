@@ -40,10 +40,18 @@ async def _members_cached(client: discord.Client, guild_id: int, members: int) -
         await asyncio.sleep(0.05)
 
 
-async def bare(guild_id: int, members: int) -> dict[str, Any]:
-    from core.bot import intents
+def _intents() -> discord.Intents:
+    """Mutuals' intents (core.bot.intents), spelled out: the bare side imports nothing of
+    Mutuals, so its memory is discord.py's alone."""
+    value = discord.Intents.default()
+    value.members = True
+    value.message_content = True
+    value.auto_moderation_configuration = True
+    return value
 
-    client = _Bare(intents=intents(), guild_ready_timeout=0.1)
+
+async def bare(guild_id: int, members: int) -> dict[str, Any]:
+    client = _Bare(intents=_intents(), guild_ready_timeout=0.1)
     task = asyncio.create_task(client.start("bench"))
     try:
         await asyncio.wait_for(client.wait_until_ready(), 120)
