@@ -78,6 +78,10 @@ async def upsert_many(
     await session.execute(stmt, list(rows))
 
 
+#: rows from which a PostgreSQL bulk insert goes through COPY (below, a scratch table costs
+#: more than it saves)
+COPY_FROM = 1000
+
 _CAST = re.compile(r":(\w+)::([A-Za-z_]+(?:\([0-9, ]+\))?)")
 
 
@@ -132,8 +136,9 @@ async def insert_ignore_fast(
     formatted, a JSON value dumped), which is most of the cost of a 100k-row insert. Here each
     column's converter runs once per distinct value (per object, for unhashable values such as
     one payload dict shared by every row), and the rows go to the driver as plain tuples.
-    Every row must have the same keys. On PostgreSQL the rows are COPied (asyncpg) into a
-    scratch table dropped at commit, then inserted from it with ON CONFLICT DO NOTHING.
+    Every row must have the same keys; no ``conflict_columns``: any unique conflict skips the
+    row. On PostgreSQL, from ``COPY_FROM`` rows on, they are COPied (asyncpg) into a scratch
+    table dropped at commit, then inserted from it with ON CONFLICT DO NOTHING.
     """
     if not rows:
         return
@@ -149,9 +154,11 @@ async def insert_ignore_fast(
     tuples = list(zip(*values, strict=True))
     quote = dialect.identifier_preparer.quote
     names = ", ".join(quote(column.name) for column in columns)
-    conflict = ", ".join(quote(c) for c in conflict_columns)
+    on_conflict = "ON CONFLICT DO NOTHING"
+    if conflict_columns:
+        on_conflict = f"ON CONFLICT ({', '.join(quote(c) for c in conflict_columns)}) DO NOTHING"
     target = dialect.identifier_preparer.format_table(table)
-    if dialect.name == "postgresql":
+    if dialect.name == "postgresql" and len(tuples) >= COPY_FROM:
         # COPY into a scratch table, then one INSERT … SELECT that skips what exists
         scratch = f"bulk_{secrets.token_hex(6)}"
         await conn.exec_driver_sql(
@@ -164,14 +171,15 @@ async def insert_ignore_fast(
             scratch, records=tuples, columns=[column.name for column in columns]
         )
         await conn.exec_driver_sql(
-            f"INSERT INTO {target} ({names}) SELECT {names} FROM {scratch} "
-            f"ON CONFLICT ({conflict}) DO NOTHING"
+            f"INSERT INTO {target} ({names}) SELECT {names} FROM {scratch} {on_conflict}"
         )
         return
-    marks = ", ".join("?" for _ in keys)
+    if dialect.name == "postgresql":
+        marks = ", ".join(f"${i}" for i in range(1, len(keys) + 1))
+    else:
+        marks = ", ".join("?" for _ in keys)
     await conn.exec_driver_sql(
-        f"INSERT INTO {target} ({names}) VALUES ({marks}) ON CONFLICT ({conflict}) DO NOTHING",
-        tuples,
+        f"INSERT INTO {target} ({names}) VALUES ({marks}) {on_conflict}", tuples
     )
 
 

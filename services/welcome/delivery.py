@@ -16,11 +16,11 @@ from core.clock import Clock
 from core.db import Database
 from core.plans import DEFAULT_GRACE, EACH, DeliveryPlan, GuildFilter, Occurrence
 from core.slots import RetryLater
-from core.sql import insert_ignore_many
+from core.sql import insert_ignore_fast
 from core.text import plural
 from models.delivery import OutboxMessage
 from models.welcome import Onboarding, WelcomeConfig, WelcomeEvent
-from services.welcome.rows import guild_label, member_row
+from services.welcome.rows import NewOnboarding, guild_label, member_row
 from services.welcome.values import BatchRef
 
 PURPOSE_DM = "welcome_dm"
@@ -33,12 +33,14 @@ BATCH_KIND = "welcome_batch"
 BATCH_NAMES_PER_POST = 150
 
 
-def dedupe_key(kind: str, row: Onboarding) -> str:
+def dedupe_key(kind: str, row: Onboarding | NewOnboarding) -> str:
     """One key per message per stay: a member who leaves and joins again is welcomed again."""
     return f"welcome_{kind}:{row.guild_id}:{row.user_id}:{row.joins}"
 
 
-def dm_message(row: Onboarding, now: datetime, guild_name: str | None) -> dict[str, Any]:
+def dm_message(
+    row: Onboarding | NewOnboarding, now: datetime, guild_name: str | None
+) -> dict[str, Any]:
     """The onboarding DM's outbox row: the server's name travels with it (whichever process
     sends it); the step it shows is the member's current one when it is sent."""
     return outbox.outbox_row(
@@ -53,7 +55,7 @@ def dm_message(row: Onboarding, now: datetime, guild_name: str | None) -> dict[s
 
 
 def public_message(
-    row: Onboarding, channel_id: int, now: datetime, guild_name: str | None
+    row: Onboarding | NewOnboarding, channel_id: int, now: datetime, guild_name: str | None
 ) -> dict[str, Any]:
     """The member's own public welcome's outbox row (with the card), the names it shows in its
     payload."""
@@ -77,7 +79,7 @@ def public_message(
 async def queue_messages(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Queue welcome messages (``dm_message``/``public_message`` rows) in one executemany; a
     message whose dedupe key is queued already stays as it was."""
-    await insert_ignore_many(session, OutboxMessage, rows, ["dedupe_key"])
+    await insert_ignore_fast(session, OutboxMessage, rows, ["dedupe_key"])
 
 
 async def queue_intro(

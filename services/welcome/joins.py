@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.db import Database
 from core.plans import Replan, no_replan
+from core.sql import insert_ignore_fast
 from models.welcome import Onboarding, WelcomeConfig, WelcomeEvent
 from services.welcome.delivery import (
     BATCH_KIND,
@@ -23,6 +24,7 @@ from services.welcome.delivery import (
     queue_messages,
 )
 from services.welcome.rows import (
+    NewOnboarding,
     config_row,
     guild_label,
     member_name,
@@ -43,7 +45,7 @@ def window_start(now: datetime, seconds: int) -> datetime:
 
 def _welcome(
     cfg: WelcomeConfig,
-    row: Onboarding,
+    row: Onboarding | NewOnboarding,
     now: datetime,
     fallback_channel_id: int | None,
     recent_joins: int,
@@ -98,15 +100,7 @@ async def _window_open(session: AsyncSession, guild_id: int, start: datetime) ->
     return found is not None
 
 
-_ONBOARDING_COLUMNS = tuple(c.key for c in Onboarding.__table__.columns if c.key != "id")
-
-
-def _values(row: Onboarding) -> dict[str, Any]:
-    """A new (never added) onboarding row as the values of a bulk insert."""
-    return {key: getattr(row, key) for key in _ONBOARDING_COLUMNS}
-
-
-def _seen(row: Onboarding | None, join: JoinInfo) -> bool:
+def _seen(row: Onboarding | NewOnboarding | None, join: JoinInfo) -> bool:
     """This very join was recorded already: Discord sends a shard's events to each of its
     sessions, so during a rolling restart two processes receive it (same ``joined_at``); a
     member who left and came back has a new one."""
@@ -170,7 +164,7 @@ class WelcomeJoins:
                 already_open[guild_id] = await _window_open(session, guild_id, start)
                 told = next((j.guild_name for j in joins if j.guild_id == guild_id), None)
                 servers[guild_id] = await guild_label(session, guild_id, told)
-            rows: dict[tuple[int, int], Onboarding] = {}
+            rows: dict[tuple[int, int], Onboarding | NewOnboarding] = {}
             for guild_id in configs:
                 users = [j.user_id for j in joins if j.guild_id == guild_id]
                 found = await session.scalars(
@@ -186,7 +180,7 @@ class WelcomeJoins:
             # new onboarding rows, outbox rows), not one ORM flush per row: new rows are built
             # here and inserted below, in this same transaction; rows that exist are updated.
             events: list[dict[str, Any]] = []
-            fresh: dict[tuple[int, int], Onboarding] = {}
+            fresh: dict[tuple[int, int], NewOnboarding] = {}
             messages: list[dict[str, Any]] = []
             for join in joins:
                 key = (join.guild_id, join.user_id)
@@ -200,7 +194,7 @@ class WelcomeJoins:
                 cfg = configs[join.guild_id]
                 recent[join.guild_id] += 1
                 name = member_name(join.display_name)
-                if row is not None and row.status == "completed":
+                if isinstance(row, Onboarding) and row.status == "completed":
                     row.discord_joined_at = join.joined_at
                     row.joins += 1
                     row.left_at = None
@@ -209,8 +203,8 @@ class WelcomeJoins:
                     outcomes.append(JoinOutcome("returning", restore_role_ids=roles))
                     continue
                 if row is None:
-                    row = rows[key] = fresh[key] = new_member_row(
-                        join.guild_id, join.user_id, name, now, status="screening"
+                    row = rows[key] = fresh[key] = NewOnboarding(
+                        join.guild_id, join.user_id, name, now
                     )
                 else:  # came back before finishing: keep their progress, welcome them again
                     row.joins += 1
@@ -238,10 +232,8 @@ class WelcomeJoins:
                         messages,
                     )
                 )
-            if events:
-                await session.execute(insert(WelcomeEvent), events)
-            if fresh:
-                await session.execute(insert(Onboarding), [_values(r) for r in fresh.values()])
+            await insert_ignore_fast(session, WelcomeEvent, events, ())
+            await insert_ignore_fast(session, Onboarding, [r.values() for r in fresh.values()], ())
             await queue_messages(session, messages)
         opened = {
             j.guild_id

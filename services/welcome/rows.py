@@ -5,7 +5,9 @@ stored names a queued message shows."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -71,6 +73,51 @@ async def current_name(session: AsyncSession, row: Onboarding) -> str:
     """The member's display name as last stored from the gateway, else as it was at the join."""
     stored = await names_in(session, row.guild_id, [row.user_id])
     return member_name(stored.get(row.user_id) or row.display_name)
+
+
+@dataclass(slots=True)
+class NewOnboarding:
+    """A member's first onboarding row while a raid batch is built: plain attributes (an ORM
+    object costs several times more per member), inserted in bulk by ``record_joins``."""
+
+    guild_id: int
+    user_id: int
+    display_name: str
+    joined_at: datetime
+    member_number: int | None = None
+    discord_joined_at: datetime | None = None
+    status: str = "screening"
+    joins: int = 1
+    dm_state: str = "none"
+    public_state: str = "none"
+    batch_window: datetime | None = None
+    public_channel_id: int | None = None
+    public_message_id: int | None = None
+    intro_message_id: int | None = None
+    left_at: datetime | None = None
+
+    def values(self) -> dict[str, Any]:
+        """The row as the values of a bulk insert (the rest as a new row starts)."""
+        return {
+            "guild_id": self.guild_id,
+            "user_id": self.user_id,
+            "preview": False,
+            "status": self.status,
+            "step": "niches",
+            "niches": [],
+            "display_name": self.display_name,
+            "member_number": self.member_number,
+            "joins": self.joins,
+            "dm_state": self.dm_state,
+            "public_state": self.public_state,
+            "batch_window": self.batch_window,
+            "public_channel_id": self.public_channel_id,
+            "public_message_id": self.public_message_id,
+            "intro_message_id": self.intro_message_id,
+            "left_at": self.left_at,
+            "joined_at": self.joined_at,
+            "discord_joined_at": self.discord_joined_at,
+        }
 
 
 def new_member_row(
