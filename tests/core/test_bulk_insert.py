@@ -5,6 +5,7 @@ values as the ORM reads them, and a row whose unique key exists is skipped, neve
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -17,7 +18,7 @@ from models.delivery import OutboxMessage
 NOW = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
 
 
-def rows(first: int, count: int, payload: dict[str, object]) -> list[dict[str, object]]:
+def rows(first: int, count: int, payload: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         outbox_row(
             kind=DM,
