@@ -4,11 +4,11 @@ one transaction (unique per guild and slot; asked again, the stored round is the
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.sql import insert_ignore, insert_ignore_fast
@@ -171,16 +171,35 @@ class CollabRounds(CollabPart):
                 }
             )
         conn = await s.connection()
-        group_table: Any = CollabGroup.__table__
-        await conn.execute(group_table.insert(), rows)
-        # ids grow in insertion order: the i-th id of this round is the i-th group
-        ids = (
-            await conn.scalars(
-                select(CollabGroup.id)
-                .where(CollabGroup.round_id == round_id)
-                .order_by(CollabGroup.id)
+        ids: Sequence[int]
+        if conn.dialect.name == "postgresql":
+            # Take the ids first and COPY the groups with them: the i-th id is the i-th group
+            # whatever order the rows land in.
+            ids = sorted(
+                (
+                    await conn.scalars(
+                        text(
+                            "SELECT nextval(pg_get_serial_sequence('collab_group', 'id')) "
+                            "FROM generate_series(1, :n)"
+                        ),
+                        {"n": len(rows)},
+                    )
+                ).all()
             )
-        ).all()
+            for row, gid in zip(rows, ids, strict=True):
+                row["id"] = gid
+            await insert_ignore_fast(s, CollabGroup, rows, ())  # fresh ids: nothing conflicts
+        else:
+            group_table: Any = CollabGroup.__table__
+            await conn.execute(group_table.insert(), rows)
+            # one writer, rows inserted in order: the i-th id of this round is the i-th group
+            ids = (
+                await conn.scalars(
+                    select(CollabGroup.id)
+                    .where(CollabGroup.round_id == round_id)
+                    .order_by(CollabGroup.id)
+                )
+            ).all()
         member_rows = [
             {"group_id": gid, "guild_id": guild_id, "user_id": uid, "position": pos}
             for gid, g in zip(ids, result.groups, strict=True)
