@@ -190,9 +190,9 @@ class CollabRounds(CollabPart):
                 row["id"] = gid
             await insert_ignore_fast(s, CollabGroup, rows, ())  # fresh ids: nothing conflicts
         else:
-            group_table: Any = CollabGroup.__table__
-            await conn.execute(group_table.insert(), rows)
-            # one writer, rows inserted in order: the i-th id of this round is the i-th group
+            await insert_ignore_fast(s, CollabGroup, rows, ())
+            # SQLite's executemany inserts row after row: the i-th id of this round is the i-th
+            # group
             ids = (
                 await conn.scalars(
                     select(CollabGroup.id)
