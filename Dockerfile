@@ -15,6 +15,12 @@ COPY pyproject.toml README.md ./
 RUN pip install --no-cache-dir .
 
 COPY --chown=root:root . .
+# compiled gettext catalogs (locales/*/LC_MESSAGES/*.mo) are part of the install
+RUN for po in locales/*/LC_MESSAGES/*.po; do \
+      [ -e "$po" ] || continue; \
+      dir=$(dirname "$po"); domain=$(basename "$po" .po); \
+      pybabel compile -i "$po" -o "$dir/$domain.mo"; \
+    done
 
 USER mutuals
 VOLUME ["/var/lib/mutuals"]

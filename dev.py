@@ -6,6 +6,10 @@ python3 dev.py test    create .venv, install, run the tests (SQLite and PostgreS
 python3 dev.py lint    ruff (lint + format check), mypy (strict on core, services, models)
                        and the import contract (import-linter: the layers)
 python3 dev.py bench   every benchmark in bench/, one table
+python3 dev.py i18n    extract | update | compile | check  the gettext catalogs (Babel):
+                       extract the English strings of each domain to locales/<domain>.pot,
+                       update every language's .po from them, compile .po to .mo, and
+                       check that no shipped catalog has an untranslated or fuzzy string
 """
 
 from __future__ import annotations
@@ -41,6 +45,77 @@ def ensure_venv() -> None:
     STAMP.write_text(_digest())
 
 
+#: each catalog domain and the code its strings are extracted from (see core/i18n.py);
+#: "commands" holds the slash commands' names and descriptions, written from the command tree
+I18N_DOMAINS: dict[str, list[str]] = {
+    "core": ["core", "bot.py"],
+    "shared": [
+        "cogs/_common.py",
+        "cogs/about.py",
+        "cogs/admin.py",
+        "cogs/directory.py",
+        "cogs/profile.py",
+        "services/profiles.py",
+        "services/niches.py",
+        "services/guild_config.py",
+        "services/directory.py",
+        "services/schedules.py",
+        "services/languages.py",
+    ],
+    "welcome": ["cogs/welcome", "services/welcome"],
+    "shoutouts": ["cogs/shoutouts", "services/shoutouts"],
+    "collabs": ["cogs/collabs", "services/collabs"],
+    "quizzes": ["cogs/quizzes", "services/quizzes"],
+    "checkins": ["cogs/checkins", "services/checkins"],
+    "safety": ["cogs/safety", "services/safety"],
+    "pulse": ["cogs/pulse", "services/pulse"],
+    "web": ["web"],
+}
+I18N_LANGUAGES = ["es", "pt_BR", "ja", "ko"]
+I18N_KEYWORDS = ["_", "N_", "ngettext:1,2", "pgettext:1c,2"]
+
+
+def i18n(step: str, domains: list[str]) -> int:
+    locales = ROOT / "locales"
+    pybabel = BIN / "pybabel"
+    chosen = domains or list(I18N_DOMAINS)
+    status = 0
+    for domain in chosen:
+        pot = locales / f"{domain}.pot"
+        if step == "extract":
+            paths = [p for p in I18N_DOMAINS.get(domain, []) if (ROOT / p).exists()]
+            if not paths:
+                continue
+            keywords = [arg for k in I18N_KEYWORDS for arg in ("-k", k)]
+            status |= run(
+                pybabel, "extract", "-F", locales / "babel.cfg", "--no-location",
+                "--sort-output", "--omit-header", "--no-default-keywords", *keywords,
+                "-o", pot, *paths,
+            )  # fmt: skip
+        elif step == "update":
+            if not pot.exists():
+                continue
+            for lang in I18N_LANGUAGES:
+                po = locales / lang / "LC_MESSAGES" / f"{domain}.po"
+                verb = "update" if po.exists() else "init"
+                extra = ["--no-fuzzy-matching", "--omit-header"] if verb == "update" else []
+                status |= run(
+                    pybabel, verb, "-i", pot, "-d", locales, "-D", domain, "-l", lang, *extra
+                )
+        elif step == "compile":
+            for lang in I18N_LANGUAGES:
+                po = locales / lang / "LC_MESSAGES" / f"{domain}.po"
+                if po.exists():
+                    status |= run(pybabel, "compile", "-d", locales, "-D", domain, "-l", lang)
+        elif step == "check":
+            status |= run(PY, "-m", "core.i18n_check", *chosen)
+            break
+        else:
+            print("usage: python3 dev.py i18n extract|update|compile|check [domain…]")
+            return 2
+    return status
+
+
 def run(*args: str | Path) -> int:
     return subprocess.run([str(a) for a in args], cwd=ROOT).returncode
 
@@ -66,9 +141,12 @@ def main(argv: list[str]) -> int:
     if command == "bench":
         ensure_venv()
         return run(PY, "-m", "bench.run", *rest)
+    if command == "i18n":
+        ensure_venv()
+        return i18n(rest[0] if rest else "", rest[1:])
     if command == "install":
         ensure_venv()
-        return 0
+        return i18n("compile", [])
     print(__doc__)
     return 0 if command in ("help", "-h", "--help") else 2
 

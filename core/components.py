@@ -11,7 +11,7 @@ import discord
 from discord.ext import commands
 
 from core.errors import DomainError
-from core.interactions import MutualsView, handle_error
+from core.interactions import MutualsView, handle_error, speak_to
 
 CogT = TypeVar("CogT", bound=commands.Cog)
 
@@ -41,6 +41,7 @@ class ConfirmView(MutualsView):
         self.cancel.label = cancel_label
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        speak_to(interaction)
         if interaction.user.id != self.user_id:
             raise DomainError("This button isn't yours.")
         return True
@@ -97,6 +98,7 @@ class PersistentButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=
         raise NotImplementedError
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        speak_to(interaction)
         try:
             await self.pressed(interaction)
         except Exception as exc:

@@ -14,6 +14,7 @@ import discord
 from discord import app_commands
 
 from core.errors import DomainError, new_error_id
+from core.i18n import language_of, set_locale
 from core.text import UNREADABLE, has_lone_surrogates
 
 log = logging.getLogger("mutuals.errors")
@@ -234,6 +235,7 @@ def guarded(
 
     @functools.wraps(func)
     async def wrapper(self: Any, interaction: discord.Interaction, *args: Any) -> T | None:
+        speak_to(interaction)
         try:
             return await func(self, interaction, *args)
         except Exception as exc:
@@ -243,7 +245,17 @@ def guarded(
     return wrapper
 
 
+def speak_to(interaction: discord.Interaction) -> None:
+    """Reply in the member's own language for the rest of this interaction's task (what others
+    read — public posts, DMs to someone else — is wrapped in ``use_locale`` where it is built)."""
+    set_locale(language_of(interaction.locale))
+
+
 class MutualsView(discord.ui.View):
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        speak_to(interaction)
+        return True
+
     async def on_error(
         self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any], /
     ) -> None:
@@ -252,6 +264,7 @@ class MutualsView(discord.ui.View):
 
 class MutualsModal(discord.ui.Modal):
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        speak_to(interaction)
         if has_lone_surrogates(interaction.data):
             raise DomainError(UNREADABLE)
         return True
@@ -268,6 +281,7 @@ class MutualsTree(app_commands.CommandTree[Any]):
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         """Member text is checked once, here at the edge, for every command and autocomplete."""
+        speak_to(interaction)
         if not has_lone_surrogates(interaction.data):
             return True
         if interaction.type is discord.InteractionType.autocomplete:
