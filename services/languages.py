@@ -7,20 +7,84 @@ schedule sends in the member's last known language.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from core.cache import changed
 from core.db import Database
-from core.i18n import SOURCE
+from core.errors import DomainError
+from core.i18n import LANGUAGES, SOURCE, _, language_of
+from models.guild import GuildLanguage
+
+#: cache namespace of server languages, by guild_id
+CACHE = "guild_language"
+
+
+@dataclass(frozen=True)
+class ServerLanguage:
+    chosen: str | None
+    discord_locale: str | None
+
+    @property
+    def language(self) -> str:
+        if self.chosen is not None:
+            return self.chosen
+        return language_of(self.discord_locale) if self.discord_locale else SOURCE
+
+
+async def server_language_setting(db: Database, guild_id: int) -> ServerLanguage:
+    async def load() -> ServerLanguage:
+        async with db.read() as session:
+            row = await session.get(GuildLanguage, guild_id)
+            if row is None:
+                return ServerLanguage(None, None)
+            return ServerLanguage(row.chosen, row.discord_locale)
+
+    return await db.cache.fetch(CACHE, guild_id, load)
 
 
 async def server_language(db: Database, guild_id: int) -> str:
     """The language of the server's public posts (``/config language``, else the server's own
     Discord locale, else English)."""
-    # first cut: English until /config language and the server's locale are stored
-    del db, guild_id
-    return SOURCE
+    return (await server_language_setting(db, guild_id)).language
 
 
 async def member_language(db: Database, guild_id: int, user_id: int) -> str:
     """The language of a DM the bot sends unasked: the member's Discord locale as last seen in
     an interaction, else the server's language."""
-    del user_id
+    del user_id  # members' locales are not stored yet: the server's language stands in
     return await server_language(db, guild_id)
+
+
+async def choose_server_language(db: Database, guild_id: int, language: str | None) -> str:
+    """``/config language``: ``None`` goes back to following the server's Discord locale."""
+    if language is not None and language not in LANGUAGES:
+        raise DomainError(
+            _(
+                "I don't speak {language} yet. Pick one of: {choices}.",
+                language=language,
+                choices=", ".join(LANGUAGES),
+            )
+        )
+    async with db.write() as session:
+        changed(session, CACHE, guild_id)
+        row = await session.get(GuildLanguage, guild_id)
+        if row is None:
+            row = GuildLanguage(guild_id=guild_id)
+            session.add(row)
+        row.chosen = language
+        setting = ServerLanguage(row.chosen, row.discord_locale)
+    return setting.language
+
+
+async def record_discord_locale(db: Database, guild_id: int, discord_locale: str) -> None:
+    """The server's own locale, as the gateway tells it (GUILD_CREATE / GUILD_UPDATE)."""
+    current = await server_language_setting(db, guild_id)
+    if current.discord_locale == discord_locale:
+        return
+    async with db.write() as session:
+        changed(session, CACHE, guild_id)
+        row = await session.get(GuildLanguage, guild_id)
+        if row is None:
+            row = GuildLanguage(guild_id=guild_id)
+            session.add(row)
+        row.discord_locale = discord_locale
