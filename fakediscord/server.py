@@ -959,6 +959,10 @@ class FakeDiscord:
             data["recipients"] = [self.users[u].payload() for u in ch.recipients if u in self.users]
         return data
 
+    def _user_locale(self, user_id: int) -> str:
+        user = self.users.get(user_id)
+        return user.locale if user is not None else "en-US"
+
     def _base_interaction(
         self,
         type_: int,
@@ -967,7 +971,7 @@ class FakeDiscord:
         channel_id: int | None,
         data: dict[str, Any] | None,
         *,
-        locale: str = "en-US",
+        locale: str | None = None,
     ) -> dict[str, Any]:
         iid = self.snowflake()
         token = f"aW50ZXJhY3Rpb246{iid}:{secrets.token_urlsafe(24)}"
@@ -977,7 +981,7 @@ class FakeDiscord:
             "type": type_,
             "token": token,
             "version": 1,
-            "locale": locale,
+            "locale": locale or self._user_locale(user_id),
             "entitlements": [],
             "entitlement_sku_ids": [],
             "attachment_size_limit": 10 * 1024 * 1024,
@@ -990,8 +994,12 @@ class FakeDiscord:
             payload.update(
                 {
                     "guild_id": str(guild.id),
-                    "guild": {"id": str(guild.id), "locale": "en-US", "features": []},
-                    "guild_locale": "en-US",
+                    "guild": {
+                        "id": str(guild.id),
+                        "locale": guild.preferred_locale,
+                        "features": [],
+                    },
+                    "guild_locale": guild.preferred_locale,
                     "channel_id": str(ch.id),
                     "channel": {
                         **ch.payload(),
@@ -1185,7 +1193,7 @@ class FakeDiscord:
         *,
         channel_id: int | None = None,
         resolved: dict[str, Any] | None = None,
-        locale: str = "en-US",
+        locale: str | None = None,
     ) -> InteractionHandle:
         """Push an APPLICATION_COMMAND interaction (``name`` may be ``"profile set"``).
 
