@@ -82,7 +82,9 @@ def i18n(step: str, domains: list[str]) -> int:
     status = 0
     for domain in chosen:
         pot = locales / f"{domain}.pot"
-        if step == "extract":
+        if step == "extract" and domain == "commands":
+            status |= run(PY, "bot.py", "--write-command-catalog", pot)
+        elif step == "extract":
             paths = [p for p in I18N_DOMAINS.get(domain, []) if (ROOT / p).exists()]
             if not paths:
                 continue

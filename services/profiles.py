@@ -24,6 +24,7 @@ from core.sql import Frozen
 from core.text import clean_line
 from models import load_all
 from models.profile import CreatorProfile
+from services.languages import MEMBER_CACHE as MEMBER_LANGUAGE_CACHE
 from services.niches import Niche, NicheService, niche_key
 from services.safety import hold_to_rules
 from services.safety.age import save_answer_in, validate_age
@@ -345,6 +346,7 @@ class ProfileService:
         removed = 0
         async with self.db.write() as session:
             changed(session, CACHE, (guild_id, user_id))
+            changed(session, MEMBER_LANGUAGE_CACHE, (guild_id, user_id))
             for mapper in load_all().registry.mappers:
                 model = mapper.class_
                 columns = getattr(model, "__member_data__", None)
