@@ -3,8 +3,9 @@
 
 python3 dev.py run     create .venv, install, migrate and start the bot
 python3 dev.py test    create .venv, install, run the tests (SQLite and PostgreSQL)
-python3 dev.py lint    ruff (lint + format check), mypy (strict on core, services, models)
-                       and the import contract (import-linter: the layers)
+python3 dev.py lint    ruff (lint + format check), mypy (strict on core, services, models),
+                       the import contract (import-linter: the layers) and the catalogs'
+                       check (python3 dev.py i18n check)
 python3 dev.py bench   every benchmark in bench/, one table
 python3 dev.py i18n    extract | update | compile | check  the gettext catalogs (Babel):
                        extract the English strings of each domain to locales/<domain>.pot,
@@ -138,6 +139,7 @@ def main(argv: list[str]) -> int:
             (BIN / "ruff", "format", "--check", "."),
             (BIN / "mypy",),
             (BIN / "lint-imports",),
+            (PY, "-m", "core.i18n_check"),  # an untranslated string fails CI
         ]
         return max(run(*step) for step in steps)
     if command == "bench":
