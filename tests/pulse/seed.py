@@ -23,7 +23,7 @@ MONDAY = datetime(2026, 1, 5, tzinfo=UTC)
 NOW = MONDAY + timedelta(days=2, hours=12)
 WEEK = date(2026, 1, 5)
 # members: 1..9, as big ids
-AMINA, MARCUS, JO, KAI, LEE, MIA, NOOR, OLI, PAT = (2_000_000_000_000_000_000 + n for n in range(9))
+AMINA, MARCUS, JO, KAI, LEE, MIA, NOOR, OLI, PAT = (2_000_000_000_000_000_500 + n for n in range(9))
 NAMES = {
     AMINA: "Amina",
     MARCUS: "Marcus",
@@ -41,9 +41,13 @@ def at(days: float) -> datetime:
     return MONDAY + timedelta(days=days)
 
 
-async def seed_week(db: Database) -> None:
+async def seed_week(db: Database, *, guild_name: bool = True) -> None:
+    """``guild_name=False`` when a running bot has already stored the server's name."""
     async with db.write() as s:
-        await s.execute(insert(GuildName).values(guild_id=G, name="Creator Fam", updated_at=NOW))
+        if guild_name:
+            await s.execute(
+                insert(GuildName).values(guild_id=G, name="Creator Fam", updated_at=NOW)
+            )
         await s.execute(
             insert(MemberName),
             [
