@@ -14,7 +14,8 @@ from core.db import Database
 from core.errors import DomainError, NotFound
 from services.pulse import TABLES, PulseService, table_csv
 from services.pulse.charts import CHART_KEYS, charts_of, render_chart, render_summary
-from tests.pulse.seed import AMINA, G, JO, MARCUS, NOW, OTHER_G, PAT, WEEK, seed_week
+from tests.pulse import seed
+from tests.pulse.seed import AMINA, JO, MARCUS, NOW, OTHER_G, PAT, WEEK, seed_week
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -27,7 +28,7 @@ async def pulse_service(db: Database, clock: ManualClock) -> PulseService:
 
 
 async def test_the_week_in_numbers(pulse_service: PulseService) -> None:
-    p = await pulse_service.week(G)
+    p = await pulse_service.week(seed.G)
     assert p.week.key == "2026-W02" and p.week.start == WEEK and p.week.in_progress
     assert p.guild_name == "Creator Fam"
 
@@ -66,7 +67,7 @@ async def test_the_week_in_numbers(pulse_service: PulseService) -> None:
 
 
 async def test_an_earlier_week_and_bad_weeks(pulse_service: PulseService) -> None:
-    p = await pulse_service.week(G, "2026-W01")
+    p = await pulse_service.week(seed.G, "2026-W01")
     assert p.week.start == date(2025, 12, 29) and not p.week.in_progress
     assert p.funnel.joined == 1 and p.checkins.answered == 1 and p.collabs.groups == 1
     for bad, says in (
@@ -75,7 +76,7 @@ async def test_an_earlier_week_and_bad_weeks(pulse_service: PulseService) -> Non
         ("2026-W03", "hasn't started"),
     ):
         with pytest.raises(DomainError) as err:
-            await pulse_service.week(G, bad)
+            await pulse_service.week(seed.G, bad)
         assert says in err.value.message
 
 
@@ -89,10 +90,10 @@ async def test_a_server_with_nothing_yet(db: Database, clock: ManualClock) -> No
 
 
 async def test_csv_tables_are_formula_safe(pulse_service: PulseService) -> None:
-    p = await pulse_service.week(G)
+    p = await pulse_service.week(seed.G)
     for key in TABLES:
         name, text = table_csv(p, key)
-        assert name == f"pulse-{G}-2026-W02-{key}.csv"
+        assert name == f"pulse-{seed.G}-2026-W02-{key}.csv"
         rows = list(csv.reader(io.StringIO(text)))
         assert rows[0] and all(len(r) == len(rows[0]) for r in rows)
     _, waiting = table_csv(p, "waiting")
@@ -105,7 +106,7 @@ async def test_csv_tables_are_formula_safe(pulse_service: PulseService) -> None:
 
 
 async def test_charts_are_images_with_words(pulse_service: PulseService) -> None:
-    p = await pulse_service.week(G)
+    p = await pulse_service.week(seed.G)
     for key in CHART_KEYS:
         assert render_chart(p, key, "png").startswith(PNG)
     assert b"<svg" in render_chart(p, "funnel", "svg")

@@ -30,7 +30,7 @@ async def test_the_pulse_page_charts_and_csvs(
     assert "Jan 5–11, 2026" in html and 'id="tile-joined">2/5<' in html
     assert 'id="tile-checkins">75%<' in html and 'id="tile-collabs">1/3<' in html
     assert "hit 10k followers" in html and "a private win" not in html
-    assert 'href="/g/{0}/pulse?week=2026-W01"'.format(GUILD_ID) in html
+    assert f'href="/g/{GUILD_ID}/pulse?week=2026-W01"' in html
     assert "Onboarding funnel this week: Joined 5" in html  # the alt text
     for key in CHART_KEYS:
         assert f"/pulse/chart/{key}.png?week={WEEK}" in html
@@ -50,8 +50,8 @@ async def test_the_pulse_page_charts_and_csvs(
         )
     waiting = await visitor.get(f"{PULSE}/waiting.csv?week={WEEK}")
     rows = list(csv.reader(io.StringIO(await waiting.text())))
-    assert rows[0][0] == "Member" and ["'=HYPERLINK(evil)"] == [
-        r[0] for r in rows if "HYPERLINK" in r[0]
+    assert rows[0][0] == "Member" and [r[0] for r in rows if "HYPERLINK" in r[0]] == [
+        "'=HYPERLINK(evil)"
     ]
 
     missing = await visitor.get(f"{PULSE}/passwords.csv?week={WEEK}")
