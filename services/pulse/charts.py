@@ -17,6 +17,7 @@ from functools import lru_cache
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from core.errors import NotFound
 from services.pulse.values import Collabs, Funnel, Pulse, Quizzes, Shoutouts, WeekRate
@@ -43,7 +44,9 @@ class Chart:
 
 def _style(ax: Axes, title: str) -> None:
     ax.set_facecolor(BG)
-    ax.set_title(title, color=TEXT, fontsize=13, fontweight="bold", loc="left", pad=10)
+    # a fixed y: matplotlib skips measuring every tick label to place the title
+    ax.set_title(title, color=TEXT, fontsize=13, fontweight="bold", loc="left", y=1.04)
+    ax.yaxis.set_major_locator(MaxNLocator(4, integer=True))
     ax.tick_params(colors=MUTED, labelsize=10, length=0)
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
@@ -188,7 +191,9 @@ def _encode(fig: Figure, fmt: str) -> bytes:
 
 
 def _figure(width: float = 6.4, height: float = 3.4) -> Figure:
-    return Figure(figsize=(width, height), dpi=100, facecolor=BG, layout="constrained")
+    fig = Figure(figsize=(width, height), dpi=100, facecolor=BG)
+    fig.subplots_adjust(left=0.14, right=0.97, top=0.86, bottom=0.14, hspace=0.45, wspace=0.22)
+    return fig
 
 
 def charts_of(p: Pulse) -> list[Chart]:

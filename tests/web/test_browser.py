@@ -1,7 +1,7 @@
 """A moderator in a real browser (headless Chromium): logs in through Discord's OAuth (the
 fake's consent page), changes the welcome message with its live preview, and a newcomer who
-joins next is welcomed with it; also opens every section, and the pulse of a seeded week. Screenshots of each page are written
-to tests/artifacts/screenshots/ (the path is printed)."""
+joins next is welcomed with it; also opens every section, and the pulse of a seeded week.
+Screenshots of each page are written to tests/artifacts/screenshots/ (the path is printed)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
 from core.bot import AnyBot
+from core.db import Database
 from fakediscord import FakeDiscord
 from services.container import Services
-from core.db import Database
 from tests.conftest import GENERAL_ID, GUILD_ID, MOD_ID
 from tests.pulse.seed import seed_week
 from tests.web.browser import SCREENSHOTS, screenshot, start_chromium

@@ -5,6 +5,7 @@ for moderators (Manage Server), like every page of the dashboard."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 from aiohttp import web
 
@@ -14,10 +15,23 @@ from web.access import Refused, guild_page
 from web.context import Page
 
 CONTENT_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
+#: a page and its five charts (requested right after it) share one read of the numbers
+READ_TTL = 30.0
+READS_KEPT = 64
 
 
 async def read(page: Page) -> Pulse:
-    return await page.services.pulse.week(page.guild.id, page.request.query.get("week") or None)
+    week = page.request.query.get("week") or ""
+    reads = page.dash.pulse_reads
+    key = (page.guild.id, week)
+    hit = reads.get(key)
+    if hit is not None and time.monotonic() - hit[0] < READ_TTL:
+        return hit[1]
+    pulse = await page.services.pulse.week(page.guild.id, week or None)
+    if len(reads) >= READS_KEPT:
+        reads.clear()
+    reads[key] = (time.monotonic(), pulse)
+    return pulse
 
 
 def _attachment(filename: str) -> str:
