@@ -228,8 +228,8 @@ async def test_everything_checkins_build_fits_discord_in_every_language() -> Non
             outreach = Outreach(GUILD_ID, ALICE_ID, date(2026, 3, 2), _care(), WHEN, None, True)
             found += _problems(content=care.outreach_reply(outreach, None))
             fresh = Outreach(GUILD_ID, ALICE_ID, date(2026, 3, 2), _care(), None, "k", True)
-            for result in (None, DeliveryResult("sent"), DeliveryResult("failed")):
-                found += _problems(content=care.outreach_reply(fresh, result))
+            for delivered in (None, DeliveryResult("sent"), DeliveryResult("failed")):
+                found += _problems(content=care.outreach_reply(fresh, delivered))
             for to in ("dm", "channel"):
                 note = {
                     "guild_id": GUILD_ID,
