@@ -270,7 +270,7 @@ async def pick_next(
     way are taken out of the queue (with the reason) without moving anyone else."""
     info = rotation_info(rotation)
     cutoff = now - timedelta(days=rotation.min_days_between) if rotation.min_days_between else None
-    for _ in range(MAX_SKIPS_PER_PICK):
+    for _attempt in range(MAX_SKIPS_PER_PICK):
         await advance_round_if_done(s, rotation)
         head = await queue_head(s, rotation, cutoff)
         if head is None:
