@@ -31,7 +31,7 @@ def when_text(moment: datetime, tz: str) -> str:
     shown = (
         f"{local:%a %d %b %H:%M}"
         if language == SOURCE
-        else format_skeleton("MMMEdHm", local, locale=language)
+        else f"{format_skeleton('MMMEd', local, locale=language)} {local:%H:%M}"
     )
     return f"{shown} ({tz}) · <t:{int(moment.timestamp())}:R>"
 

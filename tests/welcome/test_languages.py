@@ -163,7 +163,7 @@ async def test_every_welcome_message_fits_discord_in_every_language(language: st
         assert limits.check_modal(norms.to_dict()) == []
 
 
-# ---------------------------------------------------------------- a Japanese member, a Korean server
+# ------------------------------------------------------------ a Japanese member, a Korean server
 
 
 def _ja(key: str, **values: object) -> str:
