@@ -13,6 +13,8 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+from core.i18n import _, format_number
+
 WIDTH, HEIGHT = 800, 250
 AVATAR = 170
 BRAND = (254, 44, 85)  # TikTok pink-red
@@ -88,18 +90,22 @@ def _mask() -> Image.Image:
 
 
 def render_card(info: CardInfo) -> bytes:
-    """PNG bytes of the welcome card."""
+    """PNG bytes of the welcome card (its words in the language of the moment)."""
     img = _background().copy()
     img.paste(_avatar(info.avatar_png, info.name), (40, (HEIGHT - AVATAR) // 2), _mask())
     draw = ImageDraw.Draw(img)
     left, right = 40 + AVATAR + 40, WIDTH - 30
-    draw.text((left, 38), "HEY MUTUAL!", font=_font(26), fill=CYAN)
+    draw.text((left, 38), _("HEY MUTUAL!"), font=_font(26), fill=CYAN)
     name, font = _fit(info.name, 54, right - left)
     draw.text((left, 72), name, font=font, fill=TEXT)
-    niche = f"{info.niche} creator" if info.niche else "new creator in the fam"
+    niche = _("{niche} creator", niche=info.niche) if info.niche else _("new creator in the fam")
     line, font = _fit(niche, 30, right - left)
     draw.text((left, 140), line, font=font, fill=BRAND)
-    number = f"member #{info.member_number:,}" if info.member_number else "new member"
+    number = (
+        _("member #{number}", number=format_number(info.member_number))
+        if info.member_number
+        else _("new member")
+    )
     footer, font = _fit(f"{number} · {info.server}", 24, right - left)
     draw.text((left, 190), footer, font=font, fill=MUTED)
     out = io.BytesIO()
