@@ -3,8 +3,9 @@
 
 python3 dev.py run     create .venv, install, migrate and start the bot
 python3 dev.py test    create .venv, install, run the tests (SQLite and PostgreSQL)
-python3 dev.py lint    ruff (lint + format check), mypy (strict on core, services, models)
-                       and the import contract (import-linter: the layers)
+python3 dev.py lint    ruff (lint + format check), mypy (strict on core, services, models),
+                       the import contract (import-linter: the layers) and the catalogs'
+                       check (python3 dev.py i18n check)
 python3 dev.py bench   every benchmark in bench/, one table
 python3 dev.py i18n    extract | update | compile | check  the gettext catalogs (Babel):
                        extract the English strings of each domain to locales/<domain>.pot,
@@ -82,7 +83,9 @@ def i18n(step: str, domains: list[str]) -> int:
     status = 0
     for domain in chosen:
         pot = locales / f"{domain}.pot"
-        if step == "extract":
+        if step == "extract" and domain == "commands":
+            status |= run(PY, "bot.py", "--write-command-catalog", pot)
+        elif step == "extract":
             paths = [p for p in I18N_DOMAINS.get(domain, []) if (ROOT / p).exists()]
             if not paths:
                 continue
@@ -136,6 +139,7 @@ def main(argv: list[str]) -> int:
             (BIN / "ruff", "format", "--check", "."),
             (BIN / "mypy",),
             (BIN / "lint-imports",),
+            (PY, "-m", "core.i18n_check"),  # an untranslated string fails CI
         ]
         return max(run(*step) for step in steps)
     if command == "bench":

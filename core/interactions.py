@@ -14,7 +14,7 @@ import discord
 from discord import app_commands
 
 from core.errors import DomainError, new_error_id
-from core.i18n import language_of, set_locale
+from core.i18n import _, format_number, language_of, set_locale
 from core.text import UNREADABLE, has_lone_surrogates
 
 log = logging.getLogger("mutuals.errors")
@@ -187,22 +187,29 @@ def _message_for(error: BaseException) -> tuple[str, bool]:
     elif isinstance(error, app_commands.TransformerError) and error.__cause__ is not None:
         original = error.__cause__
     if isinstance(original, DomainError):
-        return original.message, False
+        # a message built elsewhere (a batch's task, a module constant marked with N_) is
+        # translated here, in the member's language; one already translated stays as it is
+        return _(original.message), False
     if isinstance(error, UnreadableInput):
-        return UNREADABLE, False
+        return _(UNREADABLE), False
     if isinstance(error, app_commands.MissingPermissions):
-        return "This one's for moderators only (it needs **Manage Server**).", False
+        return _("This one's for moderators only (it needs **Manage Server**)."), False
     if isinstance(error, app_commands.NoPrivateMessage):
-        return "Use this command inside the server, not in DMs.", False
+        return _("Use this command inside the server, not in DMs."), False
     if isinstance(error, app_commands.CommandOnCooldown):
-        return f"Easy there! Try again in {error.retry_after:.0f}s.", False
+        return _(
+            "Easy there! Try again in {seconds}s.", seconds=format_number(round(error.retry_after))
+        ), False
     if isinstance(error, app_commands.TransformerError):
         return (
-            f"I couldn't read `{str(error.value)[:50]}` for that option. Pick from the list.",
+            _(
+                "I couldn't read `{value}` for that option. Pick from the list.",
+                value=str(error.value)[:50],
+            ),
             False,
         )
     if isinstance(error, app_commands.CheckFailure):
-        return "You can't use this here.", False
+        return _("You can't use this here."), False
     return "", True
 
 
@@ -218,9 +225,10 @@ async def handle_error(interaction: discord.Interaction, error: BaseException) -
             interaction.user.id,
             exc_info=(type(error), error, error.__traceback__),
         )
-        message = (
-            f"Oops, something broke on my side (error id `{error_id}`). "
-            "Try again in a moment; if it keeps happening, tell a moderator with that id."
+        message = _(
+            "Oops, something broke on my side (error id `{error_id}`). "
+            "Try again in a moment; if it keeps happening, tell a moderator with that id.",
+            error_id=error_id,
         )
     try:
         await reply(interaction, message, ephemeral=True)
@@ -266,7 +274,7 @@ class MutualsModal(discord.ui.Modal):
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         speak_to(interaction)
         if has_lone_surrogates(interaction.data):
-            raise DomainError(UNREADABLE)
+            raise DomainError(_(UNREADABLE))
         return True
 
     async def on_error(  # type: ignore[override]
@@ -287,7 +295,7 @@ class MutualsTree(app_commands.CommandTree[Any]):
         if interaction.type is discord.InteractionType.autocomplete:
             await interaction.response.autocomplete([])
             return False
-        raise UnreadableInput(UNREADABLE)
+        raise UnreadableInput(_(UNREADABLE))
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError, /

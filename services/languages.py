@@ -7,16 +7,23 @@ schedule sends in the member's last known language.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from sqlalchemy import select
 
 from core.cache import changed
 from core.db import Database
 from core.errors import DomainError
 from core.i18n import LANGUAGES, SOURCE, _, language_of
-from models.guild import GuildLanguage
+from core.sql import upsert_many
+from models.guild import GuildLanguage, MemberLanguage
 
 #: cache namespace of server languages, by guild_id
 CACHE = "guild_language"
+#: cache namespace of members' last seen languages, by (guild_id, user_id)
+MEMBER_CACHE = "member_language"
+CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -51,8 +58,33 @@ async def server_language(db: Database, guild_id: int) -> str:
 async def member_language(db: Database, guild_id: int, user_id: int) -> str:
     """The language of a DM the bot sends unasked: the member's Discord locale as last seen in
     an interaction, else the server's language."""
-    del user_id  # members' locales are not stored yet: the server's language stands in
+
+    async def load() -> str | None:
+        async with db.read() as session:
+            language: str | None = await session.scalar(
+                select(MemberLanguage.language).where(
+                    MemberLanguage.guild_id == guild_id, MemberLanguage.user_id == user_id
+                )
+            )
+            return language
+
+    seen = await db.cache.fetch(MEMBER_CACHE, (guild_id, user_id), load)
+    if seen in LANGUAGES:
+        return str(seen)
     return await server_language(db, guild_id)
+
+
+async def remember_member_languages(db: Database, seen: Sequence[tuple[int, int, str]]) -> None:
+    """(guild id, user id, bot language) as interactions showed them, in chunked upserts: the
+    caller only hands over changes (it remembers what it last wrote), so this stays rare."""
+    latest = {(g, u): lang for g, u, lang in seen if lang in LANGUAGES}
+    rows = [{"guild_id": g, "user_id": u, "language": lang} for (g, u), lang in latest.items()]
+    for i in range(0, len(rows), CHUNK):
+        chunk = rows[i : i + CHUNK]
+        async with db.write() as session:
+            for row in chunk:
+                changed(session, MEMBER_CACHE, (row["guild_id"], row["user_id"]))
+            await upsert_many(session, MemberLanguage, chunk, ["guild_id", "user_id"], ["language"])
 
 
 async def choose_server_language(db: Database, guild_id: int, language: str | None) -> str:
