@@ -20,4 +20,5 @@ SECTIONS: list[Section] = [
     Section("collabs", "Collabs", "🤝"),
     Section("quizzes", "Quizzes", "🧠"),
     Section("checkins", "Check-ins", "📝"),
+    Section("pulse", "Pulse", "💓"),
 ]
