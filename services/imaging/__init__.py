@@ -1,5 +1,5 @@
-"""Drawing helpers shared by the capabilities that make images (welcome card, heatmap)."""
+"""Fonts for every image Mutuals draws (welcome card, heatmap, pulse charts), in any script."""
 
-from services.imaging.fonts import FontStack, font_files, font_stack
+from services.imaging.fonts import FontStack, font_files, font_stack, use_chart_fonts
 
-__all__ = ["FontStack", "font_files", "font_stack"]
+__all__ = ["FontStack", "font_files", "font_stack", "use_chart_fonts"]

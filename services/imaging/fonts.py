@@ -251,3 +251,23 @@ def _paste_emoji(
 def font_stack(size: int, *, bold: bool = False) -> FontStack:
     """The shared stack for a size and weight (fonts load once per process)."""
     return FontStack(size, bold=bold)
+
+
+@lru_cache(maxsize=1)
+def use_chart_fonts() -> tuple[str, ...]:
+    """matplotlib draws with the same chain (its outline fonts: it can't draw colour bitmap
+    emoji): the fonts are registered once and become its default families, which matplotlib
+    (3.6 and later) falls back through per character. Idempotent; returns the families."""
+    from matplotlib import font_manager, rcParams
+
+    families: list[str] = []
+    for file in dict.fromkeys([*font_files(), *font_files(bold=True)]):
+        if file.strike is not None:
+            continue
+        font_manager.fontManager.addfont(file.path)  # both weights: bold titles stay bold
+        name = font_manager.FontProperties(fname=file.path).get_name()
+        if name not in families:
+            families.append(name)
+    if families:
+        rcParams["font.family"] = [*families, "sans-serif"]
+    return tuple(families)

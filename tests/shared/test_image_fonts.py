@@ -5,6 +5,7 @@ tests/artifacts/screenshots/ for a look."""
 from __future__ import annotations
 
 import io
+import warnings
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from PIL import Image, ImageChops
 
 from services.checkins.heatmap import BACKGROUND, render_heatmap
 from services.checkins.streaks import DONE, MISSED, OPEN, PeriodMark
-from services.imaging import font_files, font_stack
+from services.imaging import font_files, font_stack, use_chart_fonts
 from services.imaging.fonts import coverage
 from services.welcome.card import HEIGHT, CardInfo, render_card
 
@@ -135,3 +136,38 @@ def test_heatmap_title_draws_japanese_korean_and_emoji() -> None:
     long = image(render_heatmap(marks, title="ゆ" * 80))
     margin = long.crop((long.width - 12, 0, long.width, 34))
     assert margin.getcolors() == [(margin.width * margin.height, BACKGROUND)]
+
+
+def chart_text(text: str) -> Image.Image:
+    """``text`` drawn by matplotlib the way the pulse charts draw, cropped to its ink."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    assert use_chart_fonts()[:2] == ("DejaVu Sans", "Noto Sans CJK JP")
+    fig = Figure(figsize=(6, 1), dpi=100, facecolor="black")
+    FigureCanvasAgg(fig)
+    fig.text(0.02, 0.3, text, color="white", fontsize=20, fontweight="bold")
+    out = io.BytesIO()
+    with warnings.catch_warnings():  # the tofu reference is missing on purpose
+        warnings.filterwarnings("ignore", message=r"Glyph 57344 \(\\ue000\) missing")
+        fig.savefig(out, format="png", facecolor="black")
+    drawn = image(out.getvalue())
+    bbox = drawn.getbbox()
+    assert bbox is not None
+    return drawn.crop(bbox)
+
+
+def test_pulse_charts_draw_japanese_and_korean() -> None:
+    tofu = chart_text(TOFU)
+    drawn = {ch: chart_text(ch) for ch in JAPANESE + KOREAN}
+    for ch, picture in drawn.items():
+        assert not same(picture, tofu), f"{ch!r} came out as the tofu box in a chart"
+    assert len({p.tobytes() for p in drawn.values()}) == len(set(JAPANESE + KOREAN))
+    summary = save("image_fonts_chart_title.png", _png(chart_text(f"{JAPANESE} · {KOREAN}")))
+    assert summary.width > 100
+
+
+def _png(picture: Image.Image) -> bytes:
+    out = io.BytesIO()
+    picture.save(out, format="PNG")
+    return out.getvalue()
