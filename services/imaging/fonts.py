@@ -132,6 +132,8 @@ class FontStack:
     def __init__(self, size: int, *, bold: bool = False) -> None:
         self.size = size
         self.files = font_files(bold)
+        for file in self.files:
+            coverage(file)  # read once, up front: the first Korean name isn't the slow one
         self._default: Font | None = None if self.files else ImageFont.load_default(size=size)
 
     # ------------------------------------------------------------------ splitting
@@ -146,10 +148,13 @@ class FontStack:
                 return file
         return None
 
-    def runs(self, text: str) -> list[Run]:
-        """``text`` as runs of one font each, in order."""
+    def runs(self, text: str) -> tuple[Run, ...]:
+        """``text`` as runs of one font each, in order (remembered: names come back often)."""
+        return _runs(self, text)
+
+    def _split(self, text: str) -> tuple[Run, ...]:
         if not self.files:
-            return [Run(text, None)] if text else []
+            return (Run(text, None),) if text else ()
         runs: list[Run] = []
         current: FontFile | None = None
         start = 0
@@ -170,7 +175,7 @@ class FontStack:
                 current, start = file, i
         if text:
             runs.append(Run(text[start:], current))
-        return runs
+        return tuple(runs)
 
     # ------------------------------------------------------------------ measuring
     def _font(self, run: Run) -> Font:
@@ -193,6 +198,9 @@ class FontStack:
 
     def length(self, text: str) -> float:
         """How wide ``text`` is drawn, in pixels."""
+        return _length(self, text)
+
+    def _measure(self, text: str) -> float:
         return sum(
             self._font(run).getlength(run.text) * self._scale(run) for run in self.runs(text)
         )
@@ -216,7 +224,7 @@ class FontStack:
         """Draw ``text`` at ``xy``: ``anchor`` is Pillow's (horizontal l/m/r, vertical a/m/s),
         taken from the first font's metrics so that every run shares one baseline."""
         ascent, descent = self.metrics()
-        width = self.length(text)
+        width = self.length(text) if anchor[0] != "l" else 0.0
         x = xy[0] - {"l": 0.0, "m": width / 2, "r": width}[anchor[0]]
         baseline = xy[1] + {"a": ascent, "m": (ascent - descent) / 2, "s": 0}[anchor[1]]
         draw = ImageDraw.Draw(image)
@@ -245,6 +253,17 @@ def _paste_emoji(
         image.paste(scaled, (round(x), top), scaled)
     else:
         image.alpha_composite(scaled, (round(x), top))
+
+
+# Stacks live as long as the process (``font_stack``), so caching by stack is safe.
+@lru_cache(maxsize=2048)
+def _runs(stack: FontStack, text: str) -> tuple[Run, ...]:
+    return stack._split(text)
+
+
+@lru_cache(maxsize=2048)
+def _length(stack: FontStack, text: str) -> float:
+    return stack._measure(text)
 
 
 @lru_cache(maxsize=32)
