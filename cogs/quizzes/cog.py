@@ -57,7 +57,9 @@ from services.quizzes import (
     POST_PURPOSE,
     SLOT_KIND,
     DailyResult,
+    GameInfo,
     check_upload,
+    fallback_note,
     matches,
 )
 
@@ -75,6 +77,12 @@ PERIOD_CHOICES = [
     app_commands.Choice(name="This month", value="month"),
     app_commands.Choice(name="All time", value="all"),
 ]
+
+
+def pack_note(game: GameInfo) -> str:
+    """A line under the start message when the questions aren't in the server's language."""
+    note = fallback_note(game.pack) if game.pack is not None else None
+    return f"\n{note}" if note else ""
 
 
 class QuizCog(commands.Cog):
@@ -170,7 +178,8 @@ class QuizCog(commands.Cog):
             f"🎬 Quiz time, fam! {plural(game.total, 'question')} on {topic}, "
             f"{game.timer_seconds}s each, "
             f"started by {interaction.user.mention}. Buttons for multiple choice, type in the "
-            "chat for the others. Faster answers earn more. First question in a few seconds…",
+            "chat for the others. Faster answers earn more. First question in a few seconds…"
+            + pack_note(game),
             ephemeral=False,
             allowed_mentions=discord.AllowedMentions.none(),
         )

@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from core.errors import NotFound
+from services.imaging import use_chart_fonts
 from services.pulse.values import Collabs, Funnel, Pulse, Quizzes, Shoutouts, WeekRate
 
 BG = "#2b2d31"
@@ -191,6 +192,7 @@ def _encode(fig: Figure, fmt: str) -> bytes:
 
 
 def _figure(width: float = 6.4, height: float = 3.4) -> Figure:
+    use_chart_fonts()  # names and labels in Japanese or Korean draw as glyphs, not boxes
     fig = Figure(figsize=(width, height), dpi=100, facecolor=BG)
     fig.subplots_adjust(left=0.14, right=0.97, top=0.86, bottom=0.14, hspace=0.45, wspace=0.22)
     return fig

@@ -30,7 +30,8 @@ class QuizAdmin:
         """{category: (questions, enabled)}."""
         async with self.db.read() as session:
             disabled = await self.bank.disabled(session, guild_id)
-            pool = [*self.bank.builtin, *await self.bank.custom(session, guild_id)]
+            shipped = (await self.bank.choice(session, guild_id)).questions
+            pool = [*shipped, *await self.bank.custom(session, guild_id)]
         return {c: (sum(1 for q in pool if q.category == c), c not in disabled) for c in CATEGORIES}
 
     async def set_category_enabled(self, guild_id: int, category: str, enabled: bool) -> bool:
@@ -130,7 +131,8 @@ class QuizAdmin:
     async def export_pack(self, guild_id: int, *, include_builtin: bool) -> tuple[bytes, int]:
         async with self.db.read() as session:
             custom = await self.bank.custom(session, guild_id)
-        questions = [*self.bank.builtin, *custom] if include_builtin else custom
+            shipped = (await self.bank.choice(session, guild_id)).questions
+        questions = [*shipped, *custom] if include_builtin else custom
         if not questions:
             raise NotFound(
                 "This server hasn't added any questions yet. Add one with `/quiz-mod add`, or "

@@ -10,7 +10,7 @@ answer that was credited, whichever process took it.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -27,6 +27,7 @@ from services.quizzes.answers import game_round
 from services.quizzes.bank import QuestionBank
 from services.quizzes.questions import Question, from_snapshot
 from services.quizzes.recording import AnswerResult, GameAnswer, record_game_answers
+from services.quizzes.shipped import PackChoice
 
 MIN_QUESTIONS, MAX_QUESTIONS, DEFAULT_QUESTIONS = 5, 20, 10
 MIN_TIMER, MAX_TIMER, DEFAULT_TIMER = 10, 60, 20
@@ -42,6 +43,9 @@ class GameInfo:
     category: str | None
     total: int
     timer_seconds: int
+    #: the game's questions come from this shipped pack ("en" when the server's language has
+    #: none); known when the game starts
+    pack: PackChoice | None = None
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,8 @@ class GameService:
             raise DomainError(f"The timer can be {MIN_TIMER} to {MAX_TIMER} seconds.")
         now = self.clock.now()
         async with self.db.write() as session:
-            pool = await self.bank.pool(session, guild_id, category)
+            pack = await self.bank.choice(session, guild_id)
+            pool = await self.bank.pool(session, guild_id, category, choice=pack)
             if len(pool) < count:
                 if len(pool) < MIN_QUESTIONS:
                     where = "That category has" if category else "This server has"
@@ -154,7 +159,7 @@ class GameService:
                     select(QuizGame).where(QuizGame.active_channel_id == channel_id)
                 )
             ).one()
-            return _info(game)
+            return replace(_info(game), pack=pack)
 
     async def _game(self, session: AsyncSession, game_id: int, *, share_lock: bool) -> QuizGame:
         stmt = select(QuizGame).where(QuizGame.id == game_id)

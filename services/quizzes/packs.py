@@ -24,13 +24,11 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-from core.errors import ContentError, DomainError
+from core.errors import DomainError
 from core.text import clean_line, plural
 from services.quizzes.questions import (
     CATEGORIES,
@@ -44,8 +42,6 @@ from services.quizzes.questions import (
     MAX_PROMPT,
     Question,
 )
-
-DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "quizzes"
 
 MAX_PACK_BYTES = 1024 * 1024  # 1 MB
 MAX_PACK_QUESTIONS = 500
@@ -342,43 +338,6 @@ def validate_pack(raw: Any, *, key_prefix: str, existing_ids: Iterable[str] = ()
     if problems:
         raise PackErrors(problems)
     return questions
-
-
-PACK_SUFFIXES = (".yaml", ".yml", ".json")
-
-
-class ShippedPacksMissing(ContentError):
-    """The shipped question packs aren't where the bot looks for them: stop, don't run empty."""
-
-
-@lru_cache(maxsize=4)
-def load_builtin(directory: Path = DATA_DIR) -> tuple[Question, ...]:
-    """The shipped packs, validated at load: a missing, empty or broken data folder stops the bot
-    loudly instead of running with no questions."""
-    if not directory.is_dir():
-        raise ShippedPacksMissing(
-            f"the quiz packs folder {directory} is missing; the shipped questions live in "
-            "data/quizzes/ (*.yaml). Restore it, or the quizzes have nothing to ask."
-        )
-    paths = sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in PACK_SUFFIXES)
-    if not paths:
-        raise ShippedPacksMissing(
-            f"the quiz packs folder {directory} holds no pack (.yaml, .yml or .json); the "
-            "shipped questions live in data/quizzes/. Restore them, or the quizzes have "
-            "nothing to ask."
-        )
-    questions: list[Question] = []
-    ids: set[str] = set()
-    for path in paths:
-        try:
-            found = validate_pack(
-                parse_pack_bytes(path.read_bytes(), path.name), key_prefix="b", existing_ids=ids
-            )
-        except PackErrors as exc:
-            raise ContentError(f"quiz pack {path.name} is invalid:\n{exc.message}") from None
-        ids.update(q.id for q in found)
-        questions.extend(found)
-    return tuple(questions)
 
 
 def dump_pack(name: str, questions: Iterable[Question]) -> bytes:
