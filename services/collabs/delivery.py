@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
+from core.i18n import ngettext
 from core.plans import LATEST, DeliveryPlan, GuildFilter, Occurrence, RetryLater
-from core.text import plural
 from services.collabs.base import FOLLOWUP_KIND, INTRO_KIND, ROUND_NOW_KIND, SLOT_KIND
 from services.collabs.round_text import thread_title
 from services.collabs.schedule import GRACE
@@ -133,7 +133,12 @@ class IntroPlan(DeliveryPlan):
                 thread_id=opened.thread_id,
                 channel_id=work.channel_id if opened.channel_found else None,
             )
-        return f"{introduced} of {plural(len(work.groups), 'group')} introduced"
+        return ngettext(
+            "{done} of {n} group introduced",
+            "{done} of {n} groups introduced",
+            len(work.groups),
+            done=introduced,
+        )
 
 
 class FollowupPlan(DeliveryPlan):
@@ -158,7 +163,7 @@ class FollowupPlan(DeliveryPlan):
 
     async def deliver(self, occurrence: Occurrence) -> str | None:
         asked = await self.service.queue_followups(occurrence.guild_id, occurrence.at)
-        return f"{plural(asked, 'group')} asked"
+        return ngettext("{n} group asked", "{n} groups asked", asked)
 
 
 def collab_plans(service: CollabService, port: CollabPort | None = None) -> list[DeliveryPlan]:
