@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import DomainError
+from core.i18n import _
 from models.quizzes import QuizDisabledCategory, QuizQuestion
 from services.quizzes.questions import CATEGORIES, Question, require_category
 
@@ -59,8 +60,11 @@ class QuestionBank:
             require_category(category)
             if category in disabled:
                 raise DomainError(
-                    f"The **{CATEGORIES[category]}** category is switched off on this server. "
-                    "Pick another one, or ask a moderator to enable it."
+                    _(
+                        "The **{category}** category is switched off on this server. Pick "
+                        "another one, or ask a moderator to enable it.",
+                        category=_(CATEGORIES[category]),
+                    )
                 )
         pool = [*self.builtin, *await self.custom(session, guild_id)]
         return [
