@@ -30,6 +30,12 @@ from services.quizzes import (
 LETTERS = "ABCD"
 MEDALS = ("🥇", "🥈", "🥉")
 STARS = {"easy": "⭐", "medium": "⭐⭐", "hard": "⭐⭐⭐"}
+FINAL_TITLES = {
+    "finished": N_("🏆 Final standings"),
+    "stopped": N_("🛑 Quiz stopped · standings"),
+    "interrupted": N_("⚠️ Quiz ended early · standings"),
+    "failed": N_("⚠️ Quiz ended early · standings"),
+}
 PERIOD_TITLES = {"week": N_("this week"), "month": N_("this month"), "all": N_("all time")}
 
 
@@ -132,14 +138,7 @@ def standings_lines(rows: list[tuple[int, int, int]], limit: int = 15) -> str:
 
 def final_embed(end: GameEnd, *, note: str | None = None) -> discord.Embed:
     rows = [(s.user_id, s.points, s.correct) for s in end.standings]
-    title = _(
-        {
-            "finished": N_("🏆 Final standings"),
-            "stopped": N_("🛑 Quiz stopped · standings"),
-            "interrupted": N_("⚠️ Quiz ended early · standings"),
-            "failed": N_("⚠️ Quiz ended early · standings"),
-        }.get(end.status, N_("🏆 Standings"))
-    )
+    title = _(FINAL_TITLES.get(end.status, N_("🏆 Standings")))
     body = standings_lines(rows) if rows else _("Nobody answered this time. Next round, fam? 👀")
     if note:
         body = f"{note}\n\n{body}"
