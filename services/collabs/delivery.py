@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from core.i18n import ngettext
+from core.i18n import ngettext, use_locale
 from core.plans import LATEST, DeliveryPlan, GuildFilter, Occurrence, RetryLater
 from services.collabs.base import FOLLOWUP_KIND, INTRO_KIND, ROUND_NOW_KIND, SLOT_KIND
 from services.collabs.round_text import thread_title
 from services.collabs.schedule import GRACE
+from services.languages import server_language
 from services.safety.age import RoleHoldersUnknown
 
 if TYPE_CHECKING:
@@ -122,12 +123,13 @@ class IntroPlan(DeliveryPlan):
         if work is None:
             return "the round is gone"
         introduced = 0
+        language = await server_language(self.service.db, work.guild_id)  # the thread's name
         for group in work.groups:
             opened = Opened(None, channel_found=work.channel_id is not None)
             if self.port is not None and work.channel_id is not None:
-                opened = await self.port.open_thread(
-                    work.channel_id, thread_title(group.members, work.names), group.members
-                )
+                with use_locale(language):
+                    title = thread_title(group.members, work.names)
+                opened = await self.port.open_thread(work.channel_id, title, group.members)
             introduced += await self.service.queue_intro(
                 group.id,
                 thread_id=opened.thread_id,
