@@ -8,7 +8,7 @@ import discord
 
 
 def check_embed(embed: discord.Embed) -> None:
-    data: dict[str, Any] = embed.to_dict()
+    data: dict[str, Any] = dict(embed.to_dict())
     title = str(data.get("title") or "")
     description = str(data.get("description") or "")
     footer = str((data.get("footer") or {}).get("text") or "")

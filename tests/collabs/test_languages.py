@@ -156,8 +156,8 @@ def _candidate(uid: int) -> Candidate:
         ("BookTok", "PlantTok"),
         ("stories", "home"),
         band=1,
-        formats=("duet", "stitch"),
-        languages=("English", "Japanese"),
+        formats=frozenset({"duet", "stitch"}),
+        languages=frozenset({"English", "Japanese"}),
         utc_offset=9.5,
     )
 

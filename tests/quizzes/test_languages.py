@@ -136,8 +136,8 @@ async def test_everything_quizzes_builds_fits_discord_in_every_language() -> Non
                 check_message(daily_result_text(DailyResult(True, 150, 9_999, 9_999, term)))
                 check_message(daily_result_text(DailyResult(False, 0, 1, 9_999, term)))
                 check_message(daily_post(term, daily_post_view(term.day)))
-                for item in daily_view(term).children:
-                    assert len(getattr(item, "label", "") or "") <= 80
+                for button in daily_view(term).children:
+                    assert len(getattr(button, "label", "") or "") <= 80
             for status in ("finished", "stopped", "interrupted", "failed"):
                 end = GameEnd(game, status, standings, 50)
                 check_embed(final_embed(end, note="ｗ" * 200))
