@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.db import Database
 from core.errors import DomainError, NotFound
+from core.i18n import _
 from core.sql import insert_ignore
 from models.quizzes import QuizDisabledCategory, QuizQuestion
 from services.quizzes.bank import QuestionBank
@@ -47,8 +48,10 @@ class QuizAdmin:
             disabled = await self.bank.disabled(session, guild_id)
             if len(disabled | {category}) == len(CATEGORIES):
                 raise DomainError(
-                    "That would switch off every category and leave no questions. "
-                    "Keep at least one on."
+                    _(
+                        "That would switch off every category and leave no questions. "
+                        "Keep at least one on."
+                    )
                 )
             return (
                 await insert_ignore(
@@ -135,7 +138,10 @@ class QuizAdmin:
         questions = [*shipped, *custom] if include_builtin else custom
         if not questions:
             raise NotFound(
-                "This server hasn't added any questions yet. Add one with `/quiz-mod add`, or "
-                "export with `include_builtin:True` to get the shipped packs as a template."
+                _(
+                    "This server hasn't added any questions yet. Add one with `/quiz-mod add`, "
+                    "or export with `include_builtin:True` to get the shipped packs as a "
+                    "template."
+                )
             )
         return dump_pack("mutuals-server-pack", questions), len(questions)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import DomainError
-from core.i18n import SOURCE
+from core.i18n import SOURCE, _
 from models.guild import GuildLanguage
 from models.quizzes import QuizDisabledCategory, QuizQuestion
 from services.languages import ServerLanguage
@@ -87,8 +87,11 @@ class QuestionBank:
             require_category(category)
             if category in disabled:
                 raise DomainError(
-                    f"The **{CATEGORIES[category]}** category is switched off on this server. "
-                    "Pick another one, or ask a moderator to enable it."
+                    _(
+                        "The **{category}** category is switched off on this server. Pick "
+                        "another one, or ask a moderator to enable it.",
+                        category=_(CATEGORIES[category]),
+                    )
                 )
         shipped = (choice or await self.choice(session, guild_id)).questions
         pool = [*shipped, *await self.custom(session, guild_id)]
