@@ -101,8 +101,9 @@ async def run(settings: Settings, *, force_sync: bool) -> int:
         return 2
     clock: Clock | None = None
     if settings.clock_control is not None:
-        clock = steered_clock(settings, settings.clock_control)
-        log.info("clock steered through %s, now %s", settings.clock_control, clock.now())
+        steered = steered_clock(settings, settings.clock_control)
+        log.info("clock steered through %s, now %s", settings.clock_control, steered.now())
+        clock = steered
     elif settings.clock_speed != 1 or settings.clock_start is not None:
         clock = ScaledClock(settings.clock_speed, settings.clock_start, settings.clock_real_start)
         log.info("clock runs at %sx from %s", settings.clock_speed, clock.now().isoformat())

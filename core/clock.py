@@ -12,8 +12,10 @@ from typing import Protocol
 
 
 class Clock(Protocol):
-    #: how many clock seconds pass per real second (1 but for demos and timing tests)
-    speed: float
+    @property
+    def speed(self) -> float:
+        """How many clock seconds pass per real second (1 but for demos and timing tests)."""
+        ...
 
     def now(self) -> datetime:
         """The current time, timezone-aware, in UTC."""

@@ -71,9 +71,7 @@ class Life:
         start = demo.start_at
         newcomers = [m for m in world.fam if m.kind == "newcomer"]
         #: newcomers arrive through the week, the first a few hours in
-        self.arrivals = [
-            (start + timedelta(hours=5 + 16 * i), m) for i, m in enumerate(newcomers)
-        ]
+        self.arrivals = [(start + timedelta(hours=5 + 16 * i), m) for i, m in enumerate(newcomers)]
 
     def start(self) -> None:
         self._loop = asyncio.create_task(self._run(), name="demo-life")
@@ -107,7 +105,7 @@ class Life:
         for when, member in self.arrivals:
             if when <= now and member.id not in members and member.id not in self.human:
                 self.world.join(member)
-        present = [m for m in self.world.present if m.id not in self.human and not m.is_mod]
+        present = [m for m in self.world.present if m.id not in self.human]
         for member in present:
             dm = self.world.fake.dm_channel_of(member.id)
             for msg in self.world.fake.history(dm) if dm else ():
@@ -188,8 +186,8 @@ class Life:
             return str(self.rng.choice(choices)["custom_id"]), None
         answers = [c for c in comps if str(c["custom_id"]).startswith("mutuals:collab:fu:")]
         if answers:
-            pick = self.rng.choices(["yes", "not_yet", "no"], weights=[6, 3, 1])[0]
-            chosen = next((c for c in answers if str(c["custom_id"]).endswith(pick)), answers[0])
+            said = self.rng.choices(["yes", "not_yet", "no"], weights=[6, 3, 1])[0]
+            chosen = next((c for c in answers if str(c["custom_id"]).endswith(said)), answers[0])
             return str(chosen["custom_id"]), None
         return None
 
@@ -204,7 +202,8 @@ class Life:
                 elif cid == "intro":
                     text = member.intro
                 elif "tiktok" in label or "link" in label:
-                    text = f"https://www.tiktok.com/{member.handle}/video/{self.rng.randint(7000, 7999)}"
+                    video = self.rng.randint(7000, 7999)
+                    text = f"https://www.tiktok.com/{member.handle}/video/{video}"
                 elif field.get("required", True) or self.rng.random() < 0.6:
                     text = self.rng.choice(WINS)
                 else:

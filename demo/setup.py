@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from demo.commands import with_choice_values
 from demo.fam import AGE_ANSWERS, Member
 from demo.world import World
 from fakediscord import FakeDiscord
@@ -21,12 +22,36 @@ log = logging.getLogger("demo.setup")
 
 #: pitches some creators line up for their spotlight (url, blurb, content warning)
 PITCHES = {
-    "@jade.makes": ("https://www.tiktok.com/@jade.makes/video/7301", "Turning thrifted jars into lamps", ""),
-    "@marcustechtalk": ("https://www.tiktok.com/@marcustechtalk/video/7302", "3 budget earbuds, ranked honestly", ""),
-    "@amina.breathes": ("https://www.tiktok.com/@amina.breathes/video/7303", "What helped me through a rough month", "anxiety"),
-    "@plantladyjane": ("https://www.tiktok.com/@plantladyjane/video/7304", "30 days of a monstera in 30 seconds", ""),
-    "@sooah.glow": ("https://www.tiktok.com/@sooah.glow/video/7305", "My 10-step routine in 60 seconds", ""),
-    "@paolo.pesos": ("https://www.tiktok.com/@paolo.pesos/video/7306", "Budgeting your first salary", ""),
+    "@jade.makes": (
+        "https://www.tiktok.com/@jade.makes/video/7301",
+        "Turning thrifted jars into lamps",
+        "",
+    ),
+    "@marcustechtalk": (
+        "https://www.tiktok.com/@marcustechtalk/video/7302",
+        "3 budget earbuds, ranked honestly",
+        "",
+    ),
+    "@amina.breathes": (
+        "https://www.tiktok.com/@amina.breathes/video/7303",
+        "What helped me through a rough month",
+        "anxiety",
+    ),
+    "@plantladyjane": (
+        "https://www.tiktok.com/@plantladyjane/video/7304",
+        "30 days of a monstera in 30 seconds",
+        "",
+    ),
+    "@sooah.glow": (
+        "https://www.tiktok.com/@sooah.glow/video/7305",
+        "My 10-step routine in 60 seconds",
+        "",
+    ),
+    "@paolo.pesos": (
+        "https://www.tiktok.com/@paolo.pesos/video/7306",
+        "Budgeting your first salary",
+        "",
+    ),
 }
 
 
@@ -38,7 +63,8 @@ async def command(
     options: Mapping[str, Any] | None = None,
 ) -> str:
     """Run a slash command as a person; what the bot answered (content and embed titles)."""
-    handle = await fake.slash(guild_id, user_id, name, dict(options or {}))
+    values = with_choice_values(fake, guild_id, name, options or {})
+    handle = await fake.slash(guild_id, user_id, name, values)
     response = await handle.response(timeout=20)
     if response.get("type") == 5:  # thinking… then the answer
         await handle.wait_edit(timeout=20)

@@ -1530,7 +1530,10 @@ class FakeDiscord:
         return msg
 
     def _apply_edit(
-        self, msg: dict[str, Any], data: dict[str, Any], files: list[tuple[str, int, str | None, bytes]]
+        self,
+        msg: dict[str, Any],
+        data: dict[str, Any],
+        files: list[tuple[str, int, str | None, bytes]],
     ) -> dict[str, Any]:
         for key in ("content", "components"):
             if key in data:

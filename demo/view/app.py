@@ -12,6 +12,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from demo.commands import flatten_commands
 from demo.view.render import Renderer, color_of, display_name
 from fakediscord import FakeDiscord
 
@@ -20,40 +21,6 @@ if TYPE_CHECKING:
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "demo_as"
-
-
-def flatten_commands(commands: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each runnable command path (`rotation create`, `welcome niche add`) with its options."""
-    out: list[dict[str, Any]] = []
-
-    def walk(prefix: str, description: str, options: list[dict[str, Any]]) -> None:
-        subs = [o for o in options if o.get("type") in (1, 2)]
-        if not subs:
-            out.append(
-                {
-                    "path": prefix,
-                    "description": description,
-                    "options": [
-                        {
-                            "name": o["name"],
-                            "type": o["type"],
-                            "description": o.get("description", ""),
-                            "required": bool(o.get("required")),
-                            "choices": [c["name"] for c in o.get("choices") or ()],
-                            "choice_values": [c["value"] for c in o.get("choices") or ()],
-                            "autocomplete": bool(o.get("autocomplete")),
-                        }
-                        for o in options
-                    ],
-                }
-            )
-            return
-        for sub in subs:
-            walk(f"{prefix} {sub['name']}", sub.get("description", ""), sub.get("options") or [])
-
-    for c in commands:
-        walk(c["name"], c.get("description", ""), c.get("options") or [])
-    return sorted(out, key=lambda c: c["path"])
 
 
 class ViewServer:
@@ -123,7 +90,9 @@ class ViewServer:
 
     def sidebar(self, viewer: int, current: int) -> dict[str, Any]:
         guild = self.fake.guilds[self.world.guild_id]
-        top = sorted((c for c in guild.channels.values() if not c.is_thread), key=lambda c: c.position)
+        top = sorted(
+            (c for c in guild.channels.values() if not c.is_thread), key=lambda c: c.position
+        )
         channels = []
         for ch in top:
             if not self._visible(ch.id, viewer):
@@ -235,7 +204,12 @@ class ViewServer:
         action = request.match_info["action"]
         if clock is None or not self.demo.ready.is_set():
             return web.json_response({"error": "The server is still being set up."}, status=409)
-        actions = {"pause": clock.pause, "run": clock.run, "real": clock.real, "step": clock.step_day}
+        actions = {
+            "pause": clock.pause,
+            "run": clock.run,
+            "real": clock.real,
+            "step": clock.step_day,
+        }
         if action not in actions:
             raise web.HTTPNotFound()
         actions[action]()
@@ -255,7 +229,10 @@ class ViewServer:
 
     def _options(self, path: str, raw: dict[str, Any]) -> dict[str, Any]:
         """Typed values from the form's strings, by the synced definition."""
-        defs = {c["path"]: c for c in flatten_commands(self.fake.guild_commands.get(self.world.guild_id, []))}
+        defs = {
+            c["path"]: c
+            for c in flatten_commands(self.fake.guild_commands.get(self.world.guild_id, []))
+        }
         spec = {o["name"]: o for o in defs.get(path, {}).get("options", [])}
         out: dict[str, Any] = {}
         for name, value in raw.items():
@@ -349,5 +326,3 @@ class ViewServer:
             await self.fake.user_message(cid, viewer, text)
             await asyncio.sleep(0)
         return web.json_response({"ok": True})
-
-

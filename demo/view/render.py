@@ -38,7 +38,8 @@ class Renderer:
         kind, raw = match.group(1).replace("&amp;", "&").replace("!", ""), int(match.group(2))
         if kind == "#":
             ch = self.fake.channels.get(raw)
-            return f'<a class="mention" href="/channels/{raw}">#{html.escape(ch.name if ch else "unknown")}</a>'
+            name = html.escape(ch.name if ch else "unknown")
+            return f'<a class="mention" href="/channels/{raw}">#{name}</a>'
         if kind == "@&":
             role = self.fake.guilds[self.world.guild_id].roles.get(raw)
             return f'<span class="mention">@{html.escape(role.name if role else "role")}</span>'
@@ -54,8 +55,16 @@ class Renderer:
         out = html.escape(text or "", quote=False)
         out = re.sub(r"&lt;(#|@&amp;|@!?)(\d+)&gt;", self._mention, out)
         out = re.sub(r"&lt;t:(\d+)(?::[a-zA-Z])?&gt;", self._timestamp, out)
-        out = re.sub(r"\[([^\]]+)\]\((https?://[^)\s]+)\)", r'<a href="\2" target="_blank" rel="noopener">\1</a>', out)
-        out = re.sub(r"(?<![\"'>])(https?://[^\s<]+)", r'<a href="\1" target="_blank" rel="noopener">\1</a>', out)
+        out = re.sub(
+            r"\[([^\]]+)\]\((https?://[^)\s]+)\)",
+            r'<a href="\2" target="_blank" rel="noopener">\1</a>',
+            out,
+        )
+        out = re.sub(
+            r"(?<![\"'>])(https?://[^\s<]+)",
+            r'<a href="\1" target="_blank" rel="noopener">\1</a>',
+            out,
+        )
         out = re.sub(r"```(.+?)```", r"<pre>\1</pre>", out, flags=re.S)
         out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
         out = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", out, flags=re.S)
@@ -63,7 +72,12 @@ class Renderer:
         out = re.sub(r"(?<![\w*])\*(?!\s)(.+?)\*(?!\w)", r"<em>\1</em>", out)
         out = re.sub(r"(?<![\w])_(?!\s)(.+?)_(?!\w)", r"<em>\1</em>", out)
         out = re.sub(r"~~(.+?)~~", r"<s>\1</s>", out)
-        out = re.sub(r"\|\|(.+?)\|\|", r'<span class="spoiler" onclick="this.classList.add(\'shown\')">\1</span>', out, flags=re.S)
+        out = re.sub(
+            r"\|\|(.+?)\|\|",
+            r'<span class="spoiler" onclick="this.classList.add(\'shown\')">\1</span>',
+            out,
+            flags=re.S,
+        )
         lines = []
         for line in out.split("\n"):
             if line.startswith("-# "):
