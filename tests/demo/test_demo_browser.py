@@ -106,11 +106,11 @@ def browse(url: str) -> list[Path]:
         # a quiz round, typed as a slash command with its options
         open_channel(driver, "quizzes")
         run_command(driver, "quiz start", questions="5")
-        answer = wait(driver).until(
-            ec.element_to_be_clickable(
-                (By.CSS_SELECTOR, "#feed button[data-custom-id^='mutuals:qz:']")
-            )
-        )
+        wait(driver).until(ec.text_to_be_present_in_element((By.ID, "feed"), "Question 1"))
+        composer = driver.find_element(By.ID, "composer")
+        composer.send_keys("sound\n")  # a typed question is answered in the chat
+        choice = "#feed button[data-custom-id^='mutuals:qz:']:not([disabled])"
+        answer = wait(driver, 180).until(ec.element_to_be_clickable((By.CSS_SELECTOR, choice)))
         answer.click()
         wait(driver).until(ec.text_to_be_present_in_element((By.ID, "feed"), "Locked in"))
         shots.append(screenshot(driver, "demo_quiz"))
