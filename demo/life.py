@@ -201,6 +201,8 @@ class Life:
                     text = member.handle
                 elif cid == "intro":
                     text = member.intro
+                elif "how many" in label:
+                    text = str(self.rng.randint(1, 4))
                 elif "tiktok" in label or "link" in label:
                     video = self.rng.randint(7000, 7999)
                     text = f"https://www.tiktok.com/{member.handle}/video/{video}"

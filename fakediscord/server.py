@@ -1337,10 +1337,18 @@ class FakeDiscord:
         2.6+ ``Label`` (type 18) wrappers with ``component``. Fields not in ``values`` are
         submitted empty; unknown field ids raise. Guild/channel default to the opener's.
         """
-        found = next(((d, h) for cid, d, h in reversed(self._modals) if cid == custom_id), None)
+
+        def opened_for(h: InteractionHandle) -> int:
+            who = (h.payload.get("member") or {}).get("user") or h.payload.get("user") or {}
+            return int(who.get("id") or 0)
+
+        # the form this person has open (Discord shows each person their own), else any
+        opened = [(d, h) for cid, d, h in reversed(self._modals) if cid == custom_id]
+        found = next(((d, h) for d, h in opened if opened_for(h) == user_id), None)
+        found = found or next(iter(opened), None)
         if found is None:
-            opened = [c for c, _, _ in self._modals]
-            raise LookupError(f"the bot never opened modal {custom_id!r}; opened: {opened}")
+            names = [c for c, _, _ in self._modals]
+            raise LookupError(f"the bot never opened modal {custom_id!r}; opened: {names}")
         modal, opener = found
         known: set[str] = set()
 

@@ -313,7 +313,7 @@ class ViewServer:
             handle = await self.fake.submit_modal(
                 viewer, str(body["custom_id"]), dict(body.get("values") or {})
             )
-        except (LookupError, KeyError) as exc:
+        except (LookupError, ValueError) as exc:
             return web.json_response({"error": str(exc)})
         return await self._answer(handle)
 

@@ -8,6 +8,7 @@ import asyncio
 import tempfile
 from pathlib import Path
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ec
@@ -19,13 +20,28 @@ from tests.web.browser import screenshot, start_chromium
 NEWCOMER = "Ivy"  # PlantTok, DMs open: joins when the browser picks her
 
 
-def wait(driver: WebDriver, seconds: float = 60) -> WebDriverWait:  # type: ignore[type-arg]
-    return WebDriverWait(driver, seconds, poll_frequency=0.2)
+def wait(driver: WebDriver, seconds: float = 60) -> WebDriverWait:
+    return WebDriverWait(
+        driver, seconds, poll_frequency=0.2, ignored_exceptions=[StaleElementReferenceException]
+    )
 
 
-def button(driver: WebDriver, text: str, seconds: float = 60) -> object:
+def click(driver: WebDriver, by: str, selector: str, seconds: float = 60) -> None:
+    """Click once it is there; the live feed may redraw it meanwhile (then find it again)."""
+
+    def clicked(d: WebDriver) -> bool:
+        found = [e for e in d.find_elements(by, selector) if e.is_enabled() and e.is_displayed()]
+        if not found:
+            return False
+        found[-1].click()
+        return True
+
+    wait(driver, seconds).until(clicked)
+
+
+def click_button(driver: WebDriver, text: str, seconds: float = 60) -> None:
     xpath = f"//div[@id='feed']//button[contains(normalize-space(.), \"{text}\")]"
-    return wait(driver, seconds).until(ec.element_to_be_clickable((By.XPATH, xpath)))
+    click(driver, By.XPATH, xpath, seconds)
 
 
 def act_as(driver: WebDriver, name: str) -> None:
@@ -80,7 +96,7 @@ def browse(url: str) -> list[Path]:
         plant = next(o for o in Select(picker).options if "PlantTok" in o.text)
         Select(picker).select_by_visible_text(plant.text)
         driver.find_element(By.CSS_SELECTOR, "button.pick").click()
-        button(driver, "Add my TikTok").click()
+        click_button(driver, "Add my TikTok")
         wait(driver).until(ec.visibility_of_element_located((By.ID, "modal-form")))
         driver.find_element(By.NAME, "handle").send_keys("@ivy.and.leaves")
         driver.find_element(By.NAME, "intro").send_keys("Rare aroids on a budget 🪴")
@@ -88,7 +104,7 @@ def browse(url: str) -> list[Path]:
         if ages:
             Select(ages[0]).select_by_index(0)
         driver.find_element(By.ID, "modal-submit").click()
-        button(driver, "respect the niche").click()
+        click_button(driver, "respect the niche")
         wait(driver).until(
             lambda d: not d.find_elements(By.CSS_SELECTOR, "#feed button[data-custom-id]")
         )
@@ -110,22 +126,30 @@ def browse(url: str) -> list[Path]:
         composer = driver.find_element(By.ID, "composer")
         composer.send_keys("sound\n")  # a typed question is answered in the chat
         choice = "#feed button[data-custom-id^='mutuals:qz:']:not([disabled])"
-        answer = wait(driver, 180).until(ec.element_to_be_clickable((By.CSS_SELECTOR, choice)))
-        answer.click()
+        click(driver, By.CSS_SELECTOR, choice, 180)
         wait(driver).until(ec.text_to_be_present_in_element((By.ID, "feed"), "Locked in"))
         shots.append(screenshot(driver, "demo_quiz"))
 
-        # a check-in: opt in, then open it, pick a mood and answer the form
-        open_channel(driver, "check-ins")
+        # a check-in: opt in, then open it, pick a mood and answer the form (from #general:
+        # #check-ins is busy with everyone's prompts)
+        open_channel(driver, "general")
         run_command(driver, "checkin optin", how="DM me")
         wait(driver).until(ec.text_to_be_present_in_element((By.ID, "feed"), "Only you"))
         run_command(driver, "checkin now")
-        button(driver, "Good").click()
+        click_button(driver, "Good")
         wait(driver).until(ec.visibility_of_element_located((By.ID, "modal-form")))
-        first = driver.find_element(By.CSS_SELECTOR, "#modal-form input, #modal-form textarea")
-        first.send_keys("Posted my first time-lapse!")
+        for label in driver.find_elements(By.CSS_SELECTOR, "#modal-form label"):
+            fields = label.find_elements(By.CSS_SELECTOR, "input, textarea")
+            if fields:
+                text = label.text.lower()
+                if "how many" in text:
+                    fields[0].send_keys("2")
+                elif "link" in text:
+                    fields[0].send_keys("https://www.tiktok.com/@ivy.and.leaves/video/7400")
+                else:
+                    fields[0].send_keys("Posted my first time-lapse!")
         driver.find_element(By.ID, "modal-submit").click()
-        wait(driver).until(ec.text_to_be_present_in_element((By.ID, "feed"), "streak"))
+        wait(driver).until(ec.text_to_be_present_in_element((By.ID, "feed"), "Checked in!"))
         shots.append(screenshot(driver, "demo_checkin"))
 
         # what the week made: a shoutout, and (as a moderator) the collab threads
@@ -146,6 +170,13 @@ def browse(url: str) -> list[Path]:
         wait(driver).until(ec.text_to_be_present_in_element((By.ID, "clock-mode"), "paused"))
         shots.append(screenshot(driver, "demo_paused"))
     except Exception:
+        print(
+            "modal open:",
+            driver.execute_script("return document.getElementById('modal').open"),
+            driver.execute_script("return document.getElementById('modal-form').innerText"),
+            "notice:",
+            driver.execute_script("return document.getElementById('notice').textContent"),
+        )
         screenshot(driver, "demo_failure")  # what the page showed when a step didn't happen
         raise
     finally:
