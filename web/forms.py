@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from core.errors import DomainError
-from core.i18n import _, format_number
+from core.i18n import _
 from web.guilds import GuildSnapshot
 
 T = TypeVar("T")
@@ -146,6 +146,6 @@ class Form:
         return found.id
 
 
-def _range(label: str, low: int, high: int) -> dict[str, str]:
-    """A number field's bounds, written the viewer's way ("1,000", "1.000")."""
-    return {"label": label, "low": format_number(low), "high": format_number(high)}
+def _range(label: str, low: int, high: int) -> dict[str, object]:
+    """A number field's bounds, as digits only (what the field takes: no "1,000")."""
+    return {"label": label, "low": low, "high": high}
