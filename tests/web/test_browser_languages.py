@@ -44,7 +44,9 @@ def zone_refusal(language: str) -> str:
 
 def japanese_moderator(base: str) -> Callable[[], list[str]]:
     """What the moderator does in the browser (blocking: run in a thread)."""
-    welcome_ja, server_ja, nav_ja = words("ja", "Welcome & onboarding", "Server settings", "Quizzes")
+    welcome_ja, server_ja, nav_ja = words(
+        "ja", "Welcome & onboarding", "Server settings", "Quizzes"
+    )
     (server_ko,) = words("ko", "Server settings")
     refusal_ko = zone_refusal("ko")
 
