@@ -9,10 +9,11 @@ import html
 import re
 
 import pytest
+from babel.messages.pofile import read_po
 from markupsafe import escape
 
 from core.errors import DomainError
-from core.i18n import LANGUAGES, _, use_locale
+from core.i18n import DOMAINS, LANGUAGES, LOCALES_DIR, SOURCE, _, use_locale
 from fakediscord import FakeDiscord
 from services.profiles import validate_timezone
 from tests.conftest import GENERAL_ID, GUILD_ID, MOD_ID
@@ -181,3 +182,28 @@ def test_accept_language_is_read_by_preference() -> None:
     assert from_accept_language("es-419") == "es"
     assert from_accept_language("ko;q=0, de") is None
     assert from_accept_language("") is None
+
+
+def test_the_web_catalog_keeps_the_words_other_catalogs_already_use() -> None:
+    """A language's domains merge into one catalog, in order (web last, the last one wins): a
+    string the dashboard shares with a capability (the same rule, the same refusal) must read
+    as it did without the web's catalog, or the web's wording would replace the bot's."""
+    for language in LANGUAGES:
+        if language == SOURCE:
+            continue
+        folder = LOCALES_DIR / language / "LC_MESSAGES"
+        before: dict[str, object] = {}
+        for domain in DOMAINS:
+            path = folder / f"{domain}.po"
+            if domain == "web" or not path.exists():
+                continue
+            with path.open("rb") as handle:
+                for message in read_po(handle, locale=language):
+                    key = message.id if isinstance(message.id, str) else message.id[0]
+                    if key and message.string:
+                        before[key] = message.string
+        with (folder / "web.po").open("rb") as handle:
+            for message in read_po(handle, locale=language):
+                key = message.id if isinstance(message.id, str) else message.id[0]
+                if key in before:
+                    assert message.string == before[key], (language, key)
