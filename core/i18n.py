@@ -154,7 +154,7 @@ def domain_of(module: str) -> str | None:
     if parts[0] in ("core", "bot"):
         return "core"
     if parts[0] == "web":
-        return "web"
+        return "pulse" if parts[1:] == ["pages", "pulse"] else "web"
     if parts[0] in ("cogs", "services") and len(parts) > 1:
         return parts[1] if parts[1] in DOMAINS else "shared"
     return None
