@@ -7,6 +7,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     DATABASE_URL=sqlite+aiosqlite:////var/lib/mutuals/mutuals.db \
     HEALTH_PORT=8080 HEALTH_HOST=0.0.0.0
 
+# Fonts for the images (welcome card, heatmap): Latin, Japanese and Korean, and colour emoji,
+# so a name in any script the fam writes in renders (services/imaging/fonts.py finds them).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+       fontconfig fonts-dejavu-core fonts-noto-cjk fonts-noto-color-emoji \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN useradd --create-home --uid 10001 mutuals \
     && mkdir -p /var/lib/mutuals && chown mutuals:mutuals /var/lib/mutuals
 WORKDIR /app
@@ -15,6 +22,12 @@ COPY pyproject.toml README.md ./
 RUN pip install --no-cache-dir .
 
 COPY --chown=root:root . .
+# compiled gettext catalogs (locales/*/LC_MESSAGES/*.mo) are part of the install
+RUN for po in locales/*/LC_MESSAGES/*.po; do \
+      [ -e "$po" ] || continue; \
+      dir=$(dirname "$po"); domain=$(basename "$po" .po); \
+      pybabel compile -i "$po" -o "$dir/$domain.mo"; \
+    done
 
 USER mutuals
 VOLUME ["/var/lib/mutuals"]

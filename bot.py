@@ -11,19 +11,23 @@ import asyncio
 import logging
 import signal
 import sys
+import tempfile
+import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import discord
 from sqlalchemy.exc import SQLAlchemyError
 
 from core import migrate
-from core.bot import AnyBot, create_bot, intents
-from core.clock import Clock, ScaledClock
+from core.bot import AnyBot, create_bot, discover_extensions, intents
+from core.clock import Clock, ClockControl, ScaledClock, SteeredClock
+from core.command_catalog import command_entries, write_template
 from core.db import Database
 from core.errors import ContentError
 from core.logs import setup_logging
-from core.settings import Settings, SettingsError, load_settings
+from core.settings import Secret, Settings, SettingsError, load_settings
 from services.container import build_services
 from web import DashboardServer
 
@@ -81,6 +85,13 @@ async def serve(bot: AnyBot, token: str, stopping: asyncio.Event) -> None:
         await asyncio.gather(runner, stopper, return_exceptions=True)
 
 
+def steered_clock(settings: Settings, path: Path) -> SteeredClock:
+    """The demo's clock: CLOCK_SPEED/CLOCK_START until whoever owns the file says otherwise."""
+    start = ScaledClock(settings.clock_speed, settings.clock_start, settings.clock_real_start)
+    initial = ClockControl(at=start.now().isoformat(), real=time.time(), speed=start.speed)
+    return SteeredClock(path, initial)
+
+
 async def run(settings: Settings, *, force_sync: bool) -> int:
     db = Database.from_url(settings.database_url)
     try:
@@ -91,7 +102,11 @@ async def run(settings: Settings, *, force_sync: bool) -> int:
         print(f"mutuals: cannot start: DATABASE_URL is not usable ({reason})", file=sys.stderr)
         return 2
     clock: Clock | None = None
-    if settings.clock_speed != 1 or settings.clock_start is not None:
+    if settings.clock_control is not None:
+        steered = steered_clock(settings, settings.clock_control)
+        log.info("clock steered through %s, now %s", settings.clock_control, steered.now())
+        clock = steered
+    elif settings.clock_speed != 1 or settings.clock_start is not None:
         clock = ScaledClock(settings.clock_speed, settings.clock_start, settings.clock_real_start)
         log.info("clock runs at %sx from %s", settings.clock_speed, clock.now().isoformat())
     loop = asyncio.get_running_loop()
@@ -143,13 +158,44 @@ async def run(settings: Settings, *, force_sync: bool) -> int:
     return code
 
 
+async def write_command_catalog(path: Path) -> int:
+    """``python3 dev.py i18n extract commands``: build the whole bot without connecting (its
+    cogs load against a throwaway SQLite database) and write every command string to the
+    catalog template."""
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(
+            discord_token=Secret("offline"),
+            database_url=f"sqlite+aiosqlite:///{Path(folder) / 'commands.db'}",
+        )
+        db = Database.from_url(settings.database_url)
+        try:
+            await migrate.upgrade(db.engine)
+            bot = build_bot(settings, db)
+            for ext in discover_extensions():
+                await bot.load_extension(ext)
+            entries = command_entries(bot.tree.get_commands())
+            write_template(entries, path)
+            await bot.close()
+        finally:
+            await db.dispose()
+    print(f"{len(entries)} command strings written to {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Mutuals, the bot for micro-TikTok creator servers"
     )
     parser.add_argument("--sync", action="store_true", help="sync slash commands globally now")
     parser.add_argument("--env-file", default=".env", help="settings file (default: .env)")
+    parser.add_argument(
+        "--write-command-catalog",
+        metavar="POT",
+        help="write the slash commands' strings to this catalog template and exit",
+    )
     args = parser.parse_args(argv)
+    if args.write_command_catalog:
+        return asyncio.run(write_command_catalog(Path(args.write_command_catalog)))
     try:
         settings = load_settings(env_file=args.env_file)
     except SettingsError as exc:

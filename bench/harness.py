@@ -18,7 +18,7 @@ from bot import build_bot
 from core import migrate
 from core.bot import AnyBot
 from core.db import Database
-from core.settings import Secret, Settings
+from core.settings import Secret, Settings, WebSettings
 from fakediscord import FakeDiscord
 from tests import dbutil
 from tests.util import eventually
@@ -37,8 +37,14 @@ class Running:
 
 
 @asynccontextmanager
-async def running_bot(backend: str = "sqlite", **overrides: Any) -> AsyncIterator[Running]:
-    """A fake guild (a moderator, a member, a channel) and the bot on a fresh database."""
+async def running_bot(
+    backend: str = "sqlite",
+    *,
+    web: Callable[[FakeDiscord], WebSettings] | None = None,
+    **overrides: Any,
+) -> AsyncIterator[Running]:
+    """A fake guild (a moderator, a member, a channel) and the bot on a fresh database;
+    ``web`` makes the dashboard's settings once the fake is listening (its OAuth is the fake's)."""
     pg_name: str | None = None
     with tempfile.TemporaryDirectory() as tmp:
         if backend == "sqlite":
@@ -61,6 +67,7 @@ async def running_bot(backend: str = "sqlite", **overrides: Any) -> AsyncIterato
             discord_api_base=fake.rest_base,
             discord_gateway_url=fake.gateway_url,
             guild_ready_timeout=0.1,
+            web=web(fake) if web is not None else None,
             **overrides,
         )
         bot = build_bot(settings, db)

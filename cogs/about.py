@@ -7,11 +7,13 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
+from babel.dates import format_timedelta
 from discord import app_commands
 from discord.ext import commands
 
 from cogs._common import BRAND
 from core.bot import VERSION
+from core.i18n import _, current, format_number
 from core.interactions import reply
 
 if TYPE_CHECKING:
@@ -26,22 +28,26 @@ class About(commands.Cog):
     async def about(self, interaction: discord.Interaction) -> None:
         latency = self.bot.latency
         latency_text = (
-            "—" if math.isnan(latency) or math.isinf(latency) else f"{latency * 1000:.0f} ms"
+            "—"
+            if math.isnan(latency) or math.isinf(latency)
+            else _("{ms} ms", ms=format_number(round(latency * 1000)))
         )
-        uptime = str(timedelta(seconds=int(self.bot.uptime())))
+        uptime = format_timedelta(
+            timedelta(seconds=int(self.bot.uptime())), threshold=1, locale=current()
+        )
         embed = discord.Embed(
             title="Mutuals 💞",
-            description=(
+            description=_(
                 "Hey mutual! I help this fam lift each other up: welcomes, shoutouts, collabs, "
                 "slang quizzes and check-ins. Respect the niche!"
             ),
             color=BRAND,
         )
-        embed.add_field(name="Version", value=VERSION)
-        embed.add_field(name="Uptime", value=uptime)
-        embed.add_field(name="Gateway latency", value=latency_text)
-        embed.add_field(name="Database", value=self.bot.db.backend)
-        embed.add_field(name="Servers", value=str(len(self.bot.guilds)))
+        embed.add_field(name=_("Version"), value=VERSION)
+        embed.add_field(name=_("Uptime"), value=uptime)
+        embed.add_field(name=_("Gateway latency"), value=latency_text)
+        embed.add_field(name=_("Database"), value=self.bot.db.backend)
+        embed.add_field(name=_("Servers"), value=format_number(len(self.bot.guilds)))
         await reply(interaction, embed=embed, ephemeral=True)
 
 

@@ -9,11 +9,35 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs._common import BRAND, timezone_choices
+from core.i18n import LANGUAGES, _, language_name
 from core.interactions import ModGroup, reply
+from services import languages
 from services.container import Services
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot
+
+#: the /config language choice that goes back to the server's own Discord locale
+FOLLOW_DISCORD = "discord"
+
+
+def display_name(code: str) -> str:
+    """ "Español", "Português (Brasil)", "日本語": each language in itself, capitalised."""
+    name = language_name(code)
+    return name[:1].upper() + name[1:]
+
+
+LANGUAGE_CHOICES = [
+    app_commands.Choice(name=display_name(code), value=code) for code in LANGUAGES
+] + [app_commands.Choice(name="follow the server's Discord locale", value=FOLLOW_DISCORD)]
+
+
+def describe_language(setting: languages.ServerLanguage) -> str:
+    """What /config show and /config language say about the server's language."""
+    name = display_name(setting.language)
+    if setting.chosen is not None:
+        return _("{language} (chosen with /config language)", language=name)
+    return _("{language} (following the server's Discord locale)", language=name)
 
 
 class AdminCog(commands.Cog):
@@ -27,18 +51,20 @@ class AdminCog(commands.Cog):
     async def show(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
         cfg = await self.service.get(interaction.guild.id)
+        language = await languages.server_language_setting(self.bot.db, interaction.guild.id)
         counts = await self.bot.outbox_store.counts()
-        embed = discord.Embed(title="Mutuals settings", color=BRAND)
-        embed.add_field(name="Server time zone", value=cfg.timezone)
+        embed = discord.Embed(title=_("Mutuals settings"), color=BRAND)
+        embed.add_field(name=_("Server time zone"), value=cfg.timezone)
+        embed.add_field(name=_("Language of public posts"), value=describe_language(language))
         embed.add_field(
-            name="Mod log channel",
+            name=_("Mod log channel"),
             value=f"<#{cfg.log_channel_id}>"
             if cfg.log_channel_id
-            else "not set (I DM the mod who set things up)",
+            else _("not set (I DM the mod who set things up)"),
         )
         embed.add_field(
-            name="Delivery queue",
-            value=", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "empty",
+            name=_("Delivery queue"),
+            value=", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or _("empty"),
             inline=False,
         )
         await reply(interaction, embed=embed)
@@ -50,19 +76,41 @@ class AdminCog(commands.Cog):
     ) -> None:
         assert interaction.guild is not None
         cfg = await self.service.update(interaction.guild.id, timezone=timezone)
-        await reply(interaction, f"Server time zone set to **{cfg.timezone}**.")
+        await reply(interaction, _("Server time zone set to **{zone}**.", zone=cfg.timezone))
 
     @timezone.autocomplete("timezone")
     async def _tz(self, _i: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return timezone_choices(current)
 
     @config.command(name="log-channel", description="Where I tell moderators about problems")
+    @app_commands.describe(channel="The channel for moderator notices")
     async def log_channel(
         self, interaction: discord.Interaction, channel: discord.TextChannel
     ) -> None:
         assert interaction.guild is not None
         await self.service.update(interaction.guild.id, log_channel_id=channel.id)
-        await reply(interaction, f"I'll post moderator notices in {channel.mention}.")
+        await reply(
+            interaction, _("I'll post moderator notices in {channel}.", channel=channel.mention)
+        )
+
+    @config.command(name="language", description="The language of my public posts here")
+    @app_commands.describe(language="Pick one, or follow the server's Discord locale")
+    @app_commands.choices(language=LANGUAGE_CHOICES)
+    async def language(
+        self, interaction: discord.Interaction, language: app_commands.Choice[str]
+    ) -> None:
+        assert interaction.guild is not None
+        chosen = None if language.value == FOLLOW_DISCORD else language.value
+        await languages.choose_server_language(self.bot.db, interaction.guild.id, chosen)
+        setting = await languages.server_language_setting(self.bot.db, interaction.guild.id)
+        await reply(
+            interaction,
+            _(
+                "Got it! My public posts here are now in {language}. Replies to each member "
+                "still follow their own Discord language.",
+                language=describe_language(setting),
+            ),
+        )
 
 
 async def setup(bot: MutualsBot) -> None:

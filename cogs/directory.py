@@ -1,7 +1,10 @@
-"""Keeps the stored names (guilds, members' display names) in step with the gateway.
+"""Keeps the stored names (guilds, members' display names) and languages (the server's Discord
+locale, each member's client language as their interactions show it) in step with Discord.
 
 Writes are buffered for half a second: a raid of joins or a large guild arriving becomes a
-few bulk upserts, not thousands of tiny transactions competing with members' commands.
+few bulk upserts, not thousands of tiny transactions competing with members' commands. A
+member's language is only written when it differs from what this process last wrote (checked
+in memory on every interaction, so the common case costs a dictionary lookup).
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
+from core.i18n import language_of
 from core.tasks import spawn
+from services import languages
 from services.container import Services
 
 if TYPE_CHECKING:
@@ -22,6 +27,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 0.5
+#: members whose last written language this process remembers (then it starts over)
+MEMORY_LIMIT = 200_000
 
 
 class DirectoryCog(commands.Cog):
@@ -29,13 +36,18 @@ class DirectoryCog(commands.Cog):
         self.bot = bot
         self.directory = bot.need(Services).directory
         self._pending: dict[tuple[int, int], str] = {}
+        self._languages: dict[tuple[int, int], str] = {}  # what was written (or is pending)
+        self._pending_languages: dict[tuple[int, int], str] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
         self._task = spawn(self._writer(), name="directory-writer")
+        self.bot.interaction_observers.append(self.note_language)
 
     async def cog_unload(self) -> None:
+        if self.note_language in self.bot.interaction_observers:
+            self.bot.interaction_observers.remove(self.note_language)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -51,19 +63,42 @@ class DirectoryCog(commands.Cog):
             try:
                 await self.flush()
             except Exception as exc:  # the database is away: keep the names for the next try
-                log.warning("could not store %s names yet: %s", len(self._pending), exc)
+                waiting = len(self._pending) + len(self._pending_languages)
+                log.warning("could not store %s names and languages yet: %s", waiting, exc)
                 await asyncio.sleep(2)
                 self._wake.set()
 
     async def flush(self) -> None:
-        if not self._pending:
+        if self._pending:
+            batch, self._pending = self._pending, {}
+            try:
+                await self.directory.remember_members([(g, u, n) for (g, u), n in batch.items()])
+            except Exception:
+                self._pending = {**batch, **self._pending}
+                raise
+        if self._pending_languages:
+            seen, self._pending_languages = self._pending_languages, {}
+            try:
+                await languages.remember_member_languages(
+                    self.bot.db, [(g, u, lang) for (g, u), lang in seen.items()]
+                )
+            except Exception:
+                self._pending_languages = {**seen, **self._pending_languages}
+                raise
+
+    def note_language(self, interaction: discord.Interaction) -> None:
+        """Every interaction, in line: the member's client language, written when it changed."""
+        if interaction.guild_id is None:
             return
-        batch, self._pending = self._pending, {}
-        try:
-            await self.directory.remember_members([(g, u, n) for (g, u), n in batch.items()])
-        except Exception:
-            self._pending = {**batch, **self._pending}
-            raise
+        key = (interaction.guild_id, interaction.user.id)
+        language = language_of(interaction.locale)
+        if self._languages.get(key) == language:
+            return
+        if len(self._languages) > MEMORY_LIMIT:  # a restart forgets it too: one write more
+            self._languages.clear()
+        self._languages[key] = language
+        self._pending_languages[key] = language
+        self._wake.set()
 
     def note(self, member: discord.Member) -> None:
         if member.bot:
@@ -75,6 +110,7 @@ class DirectoryCog(commands.Cog):
         if not self.bot.owns_guild(guild.id):
             return
         await self.directory.remember_guild(guild.id, guild.name)
+        await languages.record_discord_locale(self.bot.db, guild.id, str(guild.preferred_locale))
         for member in guild.members:
             self.note(member)
 
@@ -90,6 +126,10 @@ class DirectoryCog(commands.Cog):
     async def on_guild_update(self, before: discord.Guild, after: discord.Guild) -> None:
         if before.name != after.name:
             await self.directory.remember_guild(after.id, after.name)
+        if before.preferred_locale != after.preferred_locale:
+            await languages.record_discord_locale(
+                self.bot.db, after.id, str(after.preferred_locale)
+            )
 
     @commands.Cog.listener()
     async def on_member_join(self, member: discord.Member) -> None:

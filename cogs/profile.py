@@ -11,7 +11,9 @@ from discord.ext import commands
 from cogs._common import BRAND, niche_choices, timezone_choices
 from core.components import ConfirmView
 from core.errors import DomainError
+from core.i18n import _
 from core.interactions import is_moderator, reply
+from core.text import truncate
 from services.container import Services
 from services.profiles import FOLLOWER_BANDS, Profile
 from services.safety import AGE_ANSWERS, AgeAnswer, AgeSettings
@@ -24,32 +26,41 @@ AGE_CHOICES = [app_commands.Choice(name=label, value=key) for key, label in AGE_
 
 
 def profile_embed(member: discord.abc.User, profile: Profile) -> discord.Embed:
-    embed = discord.Embed(title=f"{member.display_name}'s creator profile", color=BRAND)
+    title = _("{name}'s creator profile", name=member.display_name)
+    embed = discord.Embed(title=truncate(title, 256), color=BRAND)
     if profile.tiktok_handle:
         embed.add_field(name="TikTok", value=f"[@{profile.tiktok_handle}]({profile.tiktok_url})")
-    embed.add_field(name="Niches", value=", ".join(profile.niches) or "—")
-    embed.add_field(name="Fam size", value=profile.band_label or "—")
-    embed.add_field(name="Time zone", value=profile.timezone or "—")
+    embed.add_field(name=_("Niches"), value=", ".join(profile.niches) or "—")
+    embed.add_field(name=_("Fam size"), value=_(profile.band_label) if profile.band_label else "—")
+    embed.add_field(name=_("Time zone"), value=profile.timezone or "—")
     if profile.intro:
-        embed.add_field(name="Intro", value=profile.intro, inline=False)
+        embed.add_field(name=_("Intro"), value=profile.intro, inline=False)
     embed.set_thumbnail(url=member.display_avatar.url)
-    embed.set_footer(text="Update yours with /profile set")
+    embed.set_footer(text=_("Update yours with /profile set"))
     return embed
 
 
 def age_for_moderators(cfg: AgeSettings, answer: AgeAnswer | None, member: discord.abc.User) -> str:
     """What a moderator reads about a member's age group: their answer, the 18+ role, and
     which group that puts them in under the server's settings."""
-    said = f"said **{answer.label}** ({answer.source})" if answer else "hasn't answered"
+    said = (
+        _(
+            "said **{answer}** ({source})",
+            answer=_(answer.label),
+            source=_("onboarding") if answer.source == "onboarding" else _("profile"),
+        )
+        if answer
+        else _("hasn't answered")
+    )
     parts = [said]
     holds = False
     if cfg.adult_role_id is not None and isinstance(member, discord.Member):
         holds = member.get_role(cfg.adult_role_id) is not None
-        parts.append("holds the 18+ role" if holds else "doesn't hold the 18+ role")
+        parts.append(_("holds the 18+ role") if holds else _("doesn't hold the 18+ role"))
     if not cfg.separate:
-        return " · ".join(parts) + " · age groups are off (18+ server)"
+        return " · ".join([*parts, _("age groups are off (18+ server)")])
     adult = cfg.counts_as_adult(answer.answer if answer else None, holds)
-    parts.append("grouped with **adults**" if adult else "grouped as **not confirmed adult**")
+    parts.append(_("grouped with **adults**") if adult else _("grouped as **not confirmed adult**"))
     return " · ".join(parts)
 
 
@@ -102,14 +113,14 @@ class ProfileCog(commands.GroupCog, group_name="profile", group_description="You
             changes["age"] = age.value
         if not changes:
             raise DomainError(
-                "Tell me at least one thing to update, e.g. `/profile set handle:@you`."
+                _("Tell me at least one thing to update, e.g. `/profile set handle:@you`.")
             )
         profile = await self.bot.need(Services).profiles.update(
             interaction.guild.id, interaction.user.id, **changes
         )
-        text = "Saved! Here's your profile. 💞"
+        text = _("Saved! Here's your profile. 💞")
         if age is not None:
-            text += " Your age group is saved too: only moderators can see it."
+            text += " " + _("Your age group is saved too: only moderators can see it.")
         await reply(interaction, text, embed=profile_embed(interaction.user, profile))
 
     @set_.autocomplete("niche")
@@ -138,16 +149,18 @@ class ProfileCog(commands.GroupCog, group_name="profile", group_description="You
         if profile is None:
             if target.id == interaction.user.id:
                 raise DomainError(
-                    "You don't have a profile yet. Make one with `/profile set handle:@you`!"
+                    _("You don't have a profile yet. Make one with `/profile set handle:@you`!")
                 )
-            raise DomainError(f"{target.display_name} hasn't set up a creator profile yet.")
+            raise DomainError(
+                _("{name} hasn't set up a creator profile yet.", name=target.display_name)
+            )
         embed = profile_embed(target, profile)
         ages = self.bot.need(Services).age_groups
         if is_moderator(interaction):
             cfg = await ages.settings(interaction.guild.id)
             answer = await ages.answer(interaction.guild.id, target.id)
             embed.add_field(
-                name="Age group (moderators only)",
+                name=_("Age group (moderators only)"),
                 value=age_for_moderators(cfg, answer, target),
                 inline=False,
             )
@@ -156,11 +169,11 @@ class ProfileCog(commands.GroupCog, group_name="profile", group_description="You
             # they know whether they answered, and can change it.
             answered = await ages.answer(interaction.guild.id, target.id) is not None
             embed.add_field(
-                name="Age group",
+                name=_("Age group"),
                 value=(
-                    "answered: only moderators can see it"
+                    _("answered: only moderators can see it")
                     if answered
-                    else "not answered yet: `/profile set age:` (only moderators see it)"
+                    else _("not answered yet: `/profile set age:` (only moderators see it)")
                 ),
                 inline=False,
             )
@@ -175,18 +188,20 @@ class ProfileCog(commands.GroupCog, group_name="profile", group_description="You
 
         async def erase() -> str:
             if await self.bot.need(Services).profiles.delete(guild_id, user_id):
-                return "Done: your profile and Mutuals data here are erased. 💨"
-            return "There was nothing stored about you here."
+                return _("Done: your profile and Mutuals data here are erased. 💨")
+            return _("There was nothing stored about you here.")
 
         await reply(
             interaction,
-            "Erase your creator profile and everything Mutuals keeps about you in this server? "
-            "This can't be undone.",
+            _(
+                "Erase your creator profile and everything Mutuals keeps about you in this "
+                "server? This can't be undone."
+            ),
             view=ConfirmView(
                 user_id=user_id,
                 on_confirm=erase,
-                confirm_label="Yes, erase my data",
-                cancelled="Nothing erased. 💞",
+                confirm_label=_("Yes, erase my data"),
+                cancelled=_("Nothing erased. 💞"),
             ),
         )
 

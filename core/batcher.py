@@ -42,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.cache import CHANGES_KEY, CHANNEL, Cache, ChangeSet
 from core.errors import DomainError
+from core.i18n import N_
 
 log = logging.getLogger("mutuals.batcher")
 
@@ -52,7 +53,7 @@ R = TypeVar("R")
 #: (a value, or a DomainError refusing that item); runs inside the batch's transaction
 BatchWrite = Callable[[Connection, Sequence[I]], Sequence[R | DomainError]]
 
-UNAVAILABLE = (
+UNAVAILABLE = N_(
     "The database is having a moment, so I couldn't save that. Try again in a few seconds "
     "(if it went through after all, I'll tell you). 💞"
 )

@@ -8,6 +8,7 @@ import json
 import logging
 import pkgutil
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -17,7 +18,8 @@ import yarl
 from discord.ext import commands
 from sqlalchemy import select
 
-from core.clock import Clock, SystemClock
+from core.clock import Clock, SteeredClock, SystemClock
+from core.command_catalog import CatalogTranslator
 from core.db import Database
 from core.deliveries import Deliveries
 from core.health import HealthServer, Probe
@@ -103,7 +105,9 @@ class MutualsBot(commands.Bot):
         self.leases = LeaseStore(
             db,
             # liveness is about real seconds whatever the bot's clock says (a fast demo clock)
-            SystemClock() if self.clock.speed != 1 else self.clock,
+            SystemClock()
+            if self.clock.speed != 1 or isinstance(self.clock, SteeredClock)
+            else self.clock,
             lease=timedelta(seconds=settings.claim_lease_seconds),
             shard_count=settings.shard_count,
             shard_ids=settings.shard_ids,
@@ -145,6 +149,8 @@ class MutualsBot(commands.Bot):
         #: the web dashboard, when the composition root attached one (WEB_PORT set)
         self.web: WebServer | None = None
         self._received: dict[int, float] = {}
+        #: told of every interaction as it arrives, in line (keep them cheap: no I/O)
+        self.interaction_observers: list[Callable[[discord.Interaction], None]] = []
         self._counters: dict[str, Any] = {}
         self._histograms: dict[tuple[str, str], Any] = {}
         #: interactions acknowledged (``core.interactions.acknowledge``) still owed their
@@ -195,6 +201,7 @@ class MutualsBot(commands.Bot):
                 # One broken capability must not take the others down with it.
                 log.exception("extension %s failed to load; running without it", ext)
         log.info("loaded %s extensions", len(self.extensions))
+        await self.tree.set_translator(CatalogTranslator())  # localized names at sync
         await self.sync_commands()
         self.outbox.start()
         self.background.spawn(self._start_deliveries(), name="deliveries-start")
@@ -243,7 +250,14 @@ class MutualsBot(commands.Bot):
             synced = await tree.sync(guild=guild)
             log.info("synced %s commands to dev guild %s", len(synced), guild.id)
             return
-        payload = [cmd.to_dict(tree) for cmd in tree.get_commands()]
+        # the localizations are part of what Discord holds: a new translation is a change
+        translator = tree.translator
+        payload = [
+            await cmd.get_translated_payload(tree, translator)
+            if translator is not None
+            else cmd.to_dict(tree)
+            for cmd in tree.get_commands()
+        ]
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
         async with self.db.read() as session:
             stored = await session.scalar(
@@ -275,6 +289,8 @@ class MutualsBot(commands.Bot):
                 self.metrics.shard, kind
             )
         counter.inc()
+        for observe in self.interaction_observers:
+            observe(interaction)
         if interaction.type is discord.InteractionType.application_command:
             if len(self._received) > 10_000:  # commands that never finished (token expired)
                 self._received.clear()

@@ -11,7 +11,8 @@ import discord
 from discord.ext import commands
 
 from core.errors import DomainError
-from core.interactions import MutualsView, handle_error
+from core.i18n import _
+from core.interactions import MutualsView, handle_error, speak_to
 
 CogT = TypeVar("CogT", bound=commands.Cog)
 
@@ -27,22 +28,24 @@ class ConfirmView(MutualsView):
         *,
         user_id: int,
         on_confirm: Callable[[], Awaitable[str]],
-        confirm_label: str = "Yes, delete it",
-        cancel_label: str = "Keep it",
-        cancelled: str = "Kept it. 💞",
+        confirm_label: str | None = None,
+        cancel_label: str | None = None,
+        cancelled: str | None = None,
         timeout: float = 120,
     ) -> None:
         super().__init__(timeout=timeout)
         self.user_id = user_id
         self.on_confirm = on_confirm
-        self.cancelled = cancelled
+        # built while answering the member: in their language
+        self.cancelled = cancelled or _("Kept it. 💞")
         self.confirmed: bool | None = None
-        self.confirm.label = confirm_label
-        self.cancel.label = cancel_label
+        self.confirm.label = confirm_label or _("Yes, delete it")
+        self.cancel.label = cancel_label or _("Keep it")
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        speak_to(interaction)
         if interaction.user.id != self.user_id:
-            raise DomainError("This button isn't yours.")
+            raise DomainError(_("This button isn't yours."))
         return True
 
     @discord.ui.button(label="Yes", style=discord.ButtonStyle.danger)
@@ -97,6 +100,7 @@ class PersistentButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=
         raise NotImplementedError
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        speak_to(interaction)
         try:
             await self.pressed(interaction)
         except Exception as exc:
@@ -113,4 +117,4 @@ def cog_of(client: discord.Client, kind: type[CogT]) -> CogT:
         for cog in client.cogs.values():
             if isinstance(cog, kind):
                 return cog
-    raise DomainError("That part of Mutuals is taking a break right now. Try again later.")
+    raise DomainError(_("That part of Mutuals is taking a break right now. Try again later."))

@@ -14,6 +14,7 @@ import discord
 from discord import app_commands
 
 from core.errors import DomainError, new_error_id
+from core.i18n import _, format_number, language_of, set_locale
 from core.text import UNREADABLE, has_lone_surrogates
 
 log = logging.getLogger("mutuals.errors")
@@ -186,22 +187,29 @@ def _message_for(error: BaseException) -> tuple[str, bool]:
     elif isinstance(error, app_commands.TransformerError) and error.__cause__ is not None:
         original = error.__cause__
     if isinstance(original, DomainError):
-        return original.message, False
+        # a message built elsewhere (a batch's task, a module constant marked with N_) is
+        # translated here, in the member's language; one already translated stays as it is
+        return _(original.message), False
     if isinstance(error, UnreadableInput):
-        return UNREADABLE, False
+        return _(UNREADABLE), False
     if isinstance(error, app_commands.MissingPermissions):
-        return "This one's for moderators only (it needs **Manage Server**).", False
+        return _("This one's for moderators only (it needs **Manage Server**)."), False
     if isinstance(error, app_commands.NoPrivateMessage):
-        return "Use this command inside the server, not in DMs.", False
+        return _("Use this command inside the server, not in DMs."), False
     if isinstance(error, app_commands.CommandOnCooldown):
-        return f"Easy there! Try again in {error.retry_after:.0f}s.", False
+        return _(
+            "Easy there! Try again in {seconds}s.", seconds=format_number(round(error.retry_after))
+        ), False
     if isinstance(error, app_commands.TransformerError):
         return (
-            f"I couldn't read `{str(error.value)[:50]}` for that option. Pick from the list.",
+            _(
+                "I couldn't read `{value}` for that option. Pick from the list.",
+                value=str(error.value)[:50],
+            ),
             False,
         )
     if isinstance(error, app_commands.CheckFailure):
-        return "You can't use this here.", False
+        return _("You can't use this here."), False
     return "", True
 
 
@@ -217,9 +225,10 @@ async def handle_error(interaction: discord.Interaction, error: BaseException) -
             interaction.user.id,
             exc_info=(type(error), error, error.__traceback__),
         )
-        message = (
-            f"Oops, something broke on my side (error id `{error_id}`). "
-            "Try again in a moment; if it keeps happening, tell a moderator with that id."
+        message = _(
+            "Oops, something broke on my side (error id `{error_id}`). "
+            "Try again in a moment; if it keeps happening, tell a moderator with that id.",
+            error_id=error_id,
         )
     try:
         await reply(interaction, message, ephemeral=True)
@@ -234,6 +243,7 @@ def guarded(
 
     @functools.wraps(func)
     async def wrapper(self: Any, interaction: discord.Interaction, *args: Any) -> T | None:
+        speak_to(interaction)
         try:
             return await func(self, interaction, *args)
         except Exception as exc:
@@ -243,7 +253,17 @@ def guarded(
     return wrapper
 
 
+def speak_to(interaction: discord.Interaction) -> None:
+    """Reply in the member's own language for the rest of this interaction's task (what others
+    read — public posts, DMs to someone else — is wrapped in ``use_locale`` where it is built)."""
+    set_locale(language_of(interaction.locale))
+
+
 class MutualsView(discord.ui.View):
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        speak_to(interaction)
+        return True
+
     async def on_error(
         self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any], /
     ) -> None:
@@ -252,8 +272,9 @@ class MutualsView(discord.ui.View):
 
 class MutualsModal(discord.ui.Modal):
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        speak_to(interaction)
         if has_lone_surrogates(interaction.data):
-            raise DomainError(UNREADABLE)
+            raise DomainError(_(UNREADABLE))
         return True
 
     async def on_error(  # type: ignore[override]
@@ -268,12 +289,13 @@ class MutualsTree(app_commands.CommandTree[Any]):
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         """Member text is checked once, here at the edge, for every command and autocomplete."""
+        speak_to(interaction)
         if not has_lone_surrogates(interaction.data):
             return True
         if interaction.type is discord.InteractionType.autocomplete:
             await interaction.response.autocomplete([])
             return False
-        raise UnreadableInput(UNREADABLE)
+        raise UnreadableInput(_(UNREADABLE))
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError, /

@@ -6,12 +6,14 @@ import re
 import unicodedata
 
 from core.errors import DomainError
+from core.i18n import N_, _, format_number
 
 MASS_MENTION = re.compile(r"@(everyone|here)\b", re.IGNORECASE)
 ROLE_OR_USER_MENTION = re.compile(r"<@[!&]?\d+>")
 _CONTROL = {"Cc", "Cf"}
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-UNREADABLE = (
+#: shown where it is used with ``_(UNREADABLE)`` (the error path translates it too)
+UNREADABLE = N_(
     "Some of what you typed came through garbled (a half-broken emoji, maybe), so I couldn't "
     "read it. Retype it and try again."
 )
@@ -45,17 +47,33 @@ def clean_line(value: str, *, field: str, max_len: int, allow_empty: bool = Fals
     text = " ".join(value.split())
     text = "".join(ch for ch in text if unicodedata.category(ch) not in _CONTROL)
     if not text and not allow_empty:
-        raise DomainError(f"Your {field} is empty. Type a few words and try again.")
+        raise DomainError(_empty(field))
     if len(text) > max_len:
-        raise DomainError(
-            f"Your {field} is {len(text)} characters; keep it to {max_len} or fewer and try again."
-        )
+        raise DomainError(_too_long(field, len(text), max_len))
     if MASS_MENTION.search(text) or ROLE_OR_USER_MENTION.search(text):
         raise DomainError(
-            f"Your {field} can't contain @everyone, @here or mentions. "
-            "Remove them and try again, no pings needed here!"
+            _(
+                "Your {field} can't contain @everyone, @here or mentions. "
+                "Remove them and try again, no pings needed here!",
+                field=field,
+            )
         )
     return text
+
+
+# ``field`` is a word the caller wrote ("intro", "answer"…), translated by the caller with
+# ``_()`` so the whole sentence reads in one language.
+def _empty(field: str) -> str:
+    return _("Your {field} is empty. Type a few words and try again.", field=field)
+
+
+def _too_long(field: str, length: int, max_len: int) -> str:
+    return _(
+        "Your {field} is {length} characters; keep it to {max_len} or fewer and try again.",
+        field=field,
+        length=format_number(length),
+        max_len=format_number(max_len),
+    )
 
 
 def clean_block(value: str, *, field: str, max_len: int) -> str:
@@ -66,11 +84,9 @@ def clean_block(value: str, *, field: str, max_len: int) -> str:
     ]
     text = "\n".join(lines).strip()
     if not text:
-        raise DomainError(f"Your {field} is empty. Type a few words and try again.")
+        raise DomainError(_empty(field))
     if len(text) > max_len:
-        raise DomainError(
-            f"Your {field} is {len(text)} characters; keep it to {max_len} or fewer and try again."
-        )
+        raise DomainError(_too_long(field, len(text), max_len))
     return text
 
 

@@ -102,6 +102,8 @@ class FakeUser:
     name: str
     bot: bool = False
     global_name: str | None = None
+    #: the Discord client language this user's interactions carry
+    locale: str = "en-US"
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -262,6 +264,7 @@ class FakeGuild:
     members: dict[int, FakeMember] = field(default_factory=dict)
     joined_at: str = field(default_factory=iso_now)
     automod: GuildAutomod = field(default_factory=GuildAutomod)
+    preferred_locale: str = "en-US"
 
     @property
     def everyone(self) -> FakeRole:
@@ -319,7 +322,7 @@ class FakeGuild:
             "premium_tier": 0,
             "premium_subscription_count": 0,
             "premium_progress_bar_enabled": False,
-            "preferred_locale": "en-US",
+            "preferred_locale": self.preferred_locale,
             "system_channel_id": None,
             "system_channel_flags": 0,
             "rules_channel_id": None,

@@ -44,3 +44,26 @@ class BotState(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(String(4000))
+
+
+class GuildLanguage(Base):
+    """The language the bot posts in publicly in a server: chosen with ``/config language``, else
+    the server's own Discord locale (recorded as the gateway tells it), else English."""
+
+    __tablename__ = "guild_language"
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chosen: Mapped[str | None] = mapped_column(String(10))
+    discord_locale: Mapped[str | None] = mapped_column(String(10))
+
+
+class MemberLanguage(Base):
+    """A member's Discord client language as last seen in one of their interactions: the
+    language of the DMs a schedule sends them (erased with the rest of their data)."""
+
+    __tablename__ = "member_language"
+    __member_data__ = ("guild_id", "user_id")
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    language: Mapped[str] = mapped_column(String(10))

@@ -18,6 +18,7 @@ from services.directory import DirectoryService
 from services.guild_config import GuildConfigService
 from services.niches import NicheService
 from services.profiles import ProfileService
+from services.pulse import PulseService
 from services.quizzes import QuizService
 from services.safety import AgeGroupService, TextRulesService
 from services.safety.reports import ReportService
@@ -39,6 +40,7 @@ class Services:
     text_rules: TextRulesService
     age_groups: AgeGroupService
     safety_reports: ReportService
+    pulse: PulseService
 
 
 def build_services(
@@ -64,6 +66,7 @@ def build_services(
         text_rules=TextRulesService(db, clock),
         age_groups=AgeGroupService(db, clock),
         safety_reports=ReportService(db, clock, collabs),
+        pulse=PulseService(db, clock),
     )
     # Check-ins run in members' own zones: a zone changed anywhere moves their wake-ups.
     services.profiles.zone_listeners.append(services.checkins.zones_changed)

@@ -10,12 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.db import Database
+from core.i18n import N_
 from core.sql import upsert_many
 from models.directory import GuildName, MemberName
 
 CHUNK = 1000
-FALLBACK_MEMBER = "a mutual"
-FALLBACK_GUILD = "the server"
+#: shown with ``_(FALLBACK_MEMBER)`` / ``_(FALLBACK_GUILD)`` where a stored name is missing
+FALLBACK_MEMBER = N_("a mutual")
+FALLBACK_GUILD = N_("the server")
 
 
 async def names_in(session: AsyncSession, guild_id: int, user_ids: Iterable[int]) -> dict[int, str]:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from core.cache import changed
 from core.db import Database
 from core.errors import Conflict, DomainError, NotFound
+from core.i18n import _
 from core.sql import insert_ignore
 from core.text import clean_line
 from models.guild import GuildNiche
@@ -126,9 +127,9 @@ class NicheService:
         description: str | None = None,
         family: str | None = None,
     ) -> Niche:
-        name = clean_line(name, field="niche name", max_len=40)
+        name = clean_line(name, field=_("niche name"), max_len=40)
         if description is not None:
-            description = clean_line(description, field="niche description", max_len=100)
+            description = clean_line(description, field=_("niche description"), max_len=100)
         current = await self.list_niches(guild_id)  # seeds first, so adding keeps the defaults
         key = niche_key(name)
         async with self.db.write() as session:
@@ -137,11 +138,14 @@ class NicheService:
                 select(GuildNiche).where(GuildNiche.guild_id == guild_id, GuildNiche.key == key)
             )
             if existing is not None and existing.enabled:
-                raise Conflict(f"**{existing.name}** is already on the niche list.")
+                raise Conflict(_("**{niche}** is already on the niche list.", niche=existing.name))
             if existing is None and len(current) >= MAX_NICHES:
                 raise DomainError(
-                    f"The niche list is full ({MAX_NICHES}, the most a menu can show). "
-                    "Remove one with `/welcome niche remove` first."
+                    _(
+                        "The niche list is full ({max}, the most a menu can show). "
+                        "Remove one with `/welcome niche remove` first.",
+                        max=MAX_NICHES,
+                    )
                 )
             if existing is None:
                 existing = GuildNiche(guild_id=guild_id, key=key)
@@ -162,9 +166,13 @@ class NicheService:
                 )
             )
             if row is None:
-                raise NotFound(f"There's no niche called **{name}**. See `/welcome niche list`.")
+                raise NotFound(_no_niche(name))
             row.enabled = False
             return _to_niche(row)
+
+
+def _no_niche(name: str) -> str:
+    return _("There's no niche called **{niche}**. See `/welcome niche list`.", niche=name)
 
 
 async def update_niche(
@@ -178,7 +186,7 @@ async def update_niche(
 ) -> Niche:
     """Change an existing niche's emoji, role or description (only the values given)."""
     if description is not None:
-        description = clean_line(description, field="niche description", max_len=100)
+        description = clean_line(description, field=_("niche description"), max_len=100)
     await service.list_niches(guild_id)
     async with service.db.write() as session:
         changed(session, CACHE, guild_id)
@@ -190,7 +198,7 @@ async def update_niche(
             )
         )
         if row is None:
-            raise NotFound(f"There's no niche called **{name}**. See `/welcome niche list`.")
+            raise NotFound(_no_niche(name))
         if emoji is not None:
             row.emoji = emoji
         if role_id is not None:

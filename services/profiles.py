@@ -20,18 +20,21 @@ from core.cache import changed
 from core.clock import Clock
 from core.db import Database
 from core.errors import DomainError
+from core.i18n import N_, _, ngettext
 from core.sql import Frozen
 from core.text import clean_line
 from models import load_all
 from models.profile import CreatorProfile
+from services.languages import MEMBER_CACHE as MEMBER_LANGUAGE_CACHE
 from services.niches import Niche, NicheService, niche_key
 from services.safety import hold_to_rules
 from services.safety.age import save_answer_in, validate_age
 
 HANDLE_RE = re.compile(r"^@?([A-Za-z0-9_.]{2,24})$")
 MAX_PROFILE_NICHES = 3
+#: labels are shown with ``_(label)`` (they are also the /profile set choices' names)
 FOLLOWER_BANDS: dict[str, str] = {
-    "under-1k": "under 1k",
+    "under-1k": N_("under 1k"),
     "1k-10k": "1k–10k",
     "10k-50k": "10k–50k",
     "50k-100k": "50k–100k",
@@ -90,8 +93,11 @@ def validate_handle(raw: str) -> str:
     if not match:
         shown = value if len(value) <= 40 else value[:40] + "…"
         raise DomainError(
-            f"`{shown}` isn't a TikTok handle. Use 2–24 letters, digits, `_` or `.` "
-            "(the `@` is optional), e.g. `@plantladyjane`."
+            _(
+                "`{handle}` isn't a TikTok handle. Use 2–24 letters, digits, `_` or `.` "
+                "(the `@` is optional), e.g. `@plantladyjane`.",
+                handle=shown,
+            )
         )
     return match.group(1)
 
@@ -139,12 +145,15 @@ def validate_timezone(raw: str) -> str:
         except (ZoneInfoNotFoundError, ValueError):
             pass
     suggestions = search_timezones(value, limit=3) if value else []
-    hint = f" Did you mean {', '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""
-    shown = value[:40]
-    raise DomainError(
-        f"`{shown}` isn't a time zone I know. Pick one from the list, like `Europe/London` "
-        f"or `America/New_York`.{hint}"
+    text = _(
+        "`{zone}` isn't a time zone I know. Pick one from the list, like `Europe/London` "
+        "or `America/New_York`.",
+        zone=value[:40],
     )
+    if suggestions:
+        shown = ", ".join(f"`{s}`" for s in suggestions)
+        text += " " + _("Did you mean {suggestions}?", suggestions=shown)
+    raise DomainError(text)
 
 
 def validate_band(raw: str) -> str:
@@ -153,7 +162,10 @@ def validate_band(raw: str) -> str:
     value = aliases.get(value, value)
     if value not in FOLLOWER_BANDS:
         raise DomainError(
-            "Pick a follower band from the list: " + ", ".join(FOLLOWER_BANDS.values()) + "."
+            _(
+                "Pick a follower band from the list: {bands}.",
+                bands=", ".join(_(label) for label in FOLLOWER_BANDS.values()),
+            )
         )
     return value
 
@@ -170,15 +182,23 @@ def match_niches(raw: list[str], available: list[Niche]) -> tuple[str, ...]:
         if niche is None:
             names = [n.name for n in available]
             guess = process.extractOne(item, names, processor=str.casefold, score_cutoff=60)
-            hint = f" Did you mean **{guess[0]}**?" if guess else ""
-            raise DomainError(
-                f"`{item[:40]}` isn't one of this server's niches.{hint} "
+            text = _("`{niche}` isn't one of this server's niches.", niche=item[:40])
+            if guess:
+                text += " " + _("Did you mean **{niche}**?", niche=guess[0])
+            text += " " + _(
                 "Pick from the list (moderators can add niches with `/welcome niche add`)."
             )
+            raise DomainError(text)
         if niche.name not in chosen:
             chosen.append(niche.name)
     if len(chosen) > MAX_PROFILE_NICHES:
-        raise DomainError(f"Pick up to {MAX_PROFILE_NICHES} niches: respect the niche!")
+        raise DomainError(
+            ngettext(
+                "Pick up to {n} niche: respect the niche!",
+                "Pick up to {n} niches: respect the niche!",
+                MAX_PROFILE_NICHES,
+            )
+        )
     return tuple(chosen)
 
 
@@ -316,7 +336,7 @@ class ProfileService:
         if not isinstance(follower_band, _Unset):
             changes["follower_band"] = validate_band(follower_band) if follower_band else None
         if not isinstance(intro, _Unset):
-            changes["intro"] = clean_line(intro, field="intro", max_len=200) if intro else None
+            changes["intro"] = clean_line(intro, field=_("intro"), max_len=200) if intro else None
         answer = validate_age(age) if not isinstance(age, _Unset) else None
         if answer is None and not changes.get("intro"):
             # the hot path (handle, niches, zone, fam size): one statement in a shared batch
@@ -345,6 +365,7 @@ class ProfileService:
         removed = 0
         async with self.db.write() as session:
             changed(session, CACHE, (guild_id, user_id))
+            changed(session, MEMBER_LANGUAGE_CACHE, (guild_id, user_id))
             for mapper in load_all().registry.mappers:
                 model = mapper.class_
                 columns = getattr(model, "__member_data__", None)

@@ -16,6 +16,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from core.errors import DomainError
+from core.i18n import N_, _
 from services.profiles import validate_timezone
 
 DAYS = {
@@ -40,7 +41,8 @@ DAYS = {
 _TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$")
 _EVERY = re.compile(r"^every\s+(\d+)\s*(m|min|mins|minutes?|h|hr|hrs|hours?|d|days?)$")
 MIN_INTERVAL = timedelta(minutes=30)
-HELP = (
+#: the examples every schedule error ends with (translated where used: ``help_text()``)
+HELP = N_(
     "Try `daily 18:00`, `weekly mon,thu 18:00`, `every 6h`, or a cron expression "
     "like `0 18 * * 1,4` (minute hour day month weekday)."
 )
@@ -60,17 +62,25 @@ class Schedule:
         return f"`{self.text}` ({self.timezone})"
 
 
+def help_text() -> str:
+    return _(HELP)
+
+
+def _not_a_time(raw: str) -> str:
+    return _("`{raw}` isn't a time. Use 24-hour `18:00` or `6pm`.", raw=raw[:20])
+
+
 def parse_time(raw: str) -> tuple[int, int]:
     match = _TIME.match(raw.strip().lower())
     if not match:
-        raise DomainError(f"`{raw[:20]}` isn't a time. Use 24-hour `18:00` or `6pm`.")
+        raise DomainError(_not_a_time(raw))
     hour, minute = int(match.group(1)), int(match.group(2) or 0)
     if match.group(3):
         if not 1 <= hour <= 12:
-            raise DomainError(f"`{raw[:20]}` isn't a time. Use 24-hour `18:00` or `6pm`.")
+            raise DomainError(_not_a_time(raw))
         hour = hour % 12 + (12 if match.group(3) == "pm" else 0)
     if hour > 23 or minute > 59:
-        raise DomainError(f"`{raw[:20]}` isn't a time. Use 24-hour `18:00` or `6pm`.")
+        raise DomainError(_not_a_time(raw))
     return hour, minute
 
 
@@ -79,7 +89,7 @@ def parse_days(raw: str) -> str:
     for part in raw.replace(" ", "").lower().split(","):
         if part not in DAYS:
             raise DomainError(
-                f"`{part[:12]}` isn't a weekday. Use mon, tue, wed, thu, fri, sat, sun."
+                _("`{day}` isn't a weekday. Use mon, tue, wed, thu, fri, sat, sun.", day=part[:12])
             )
         if DAYS[part] not in days:
             days.append(DAYS[part])
@@ -94,13 +104,17 @@ def _standard_weekdays(expr: str) -> str:
     fields = expr.split()
     dow = fields[4]
     if "/" in dow and any(c.isdigit() for c in dow.split("/")[0]):
-        raise DomainError("Use weekday names (mon-fri) instead of numbered steps. " + HELP)
+        raise DomainError(
+            _("Use weekday names (mon-fri) instead of numbered steps.") + " " + help_text()
+        )
     if "/" not in dow:
 
         def name(match: re.Match[str]) -> str:
             number = int(match.group(0))
             if number > 7:
-                raise DomainError(f"`{number}` isn't a weekday number (0–7). " + HELP)
+                raise DomainError(
+                    _("`{number}` isn't a weekday number (0–7).", number=number) + " " + help_text()
+                )
             return _CRON_DAY_NAMES[number]
 
         fields[4] = re.sub(r"\d+", name, dow)
@@ -112,7 +126,7 @@ def parse_schedule(text: str, timezone: str = "UTC", *, anchor: datetime) -> Sch
     tz = ZoneInfo(tz_name)
     raw = " ".join(text.strip().lower().split())
     if not raw or len(raw) > 100:
-        raise DomainError("The schedule is empty or too long. " + HELP)
+        raise DomainError(_("The schedule is empty or too long.") + " " + help_text())
     trigger: BaseTrigger
     try:
         if raw.startswith("daily"):
@@ -121,7 +135,7 @@ def parse_schedule(text: str, timezone: str = "UTC", *, anchor: datetime) -> Sch
         elif raw.startswith("weekly"):
             rest = raw.removeprefix("weekly").strip().split(" ")
             if len(rest) != 2:
-                raise DomainError("A weekly schedule needs days and a time. " + HELP)
+                raise DomainError(_("A weekly schedule needs days and a time.") + " " + help_text())
             hour, minute = parse_time(rest[1])
             trigger = CronTrigger(
                 day_of_week=parse_days(rest[0]), hour=hour, minute=minute, timezone=tz
@@ -129,7 +143,7 @@ def parse_schedule(text: str, timezone: str = "UTC", *, anchor: datetime) -> Sch
         elif raw.startswith("every"):
             match = _EVERY.match(raw)
             if not match:
-                raise DomainError("I couldn't read that interval. " + HELP)
+                raise DomainError(_("I couldn't read that interval.") + " " + help_text())
             amount, unit = int(match.group(1)), match.group(2)[0]
             delta = {
                 "m": timedelta(minutes=amount),
@@ -138,24 +152,26 @@ def parse_schedule(text: str, timezone: str = "UTC", *, anchor: datetime) -> Sch
             }[unit]
             if delta < MIN_INTERVAL:
                 raise DomainError(
-                    "That's too often for the fam: keep it to every 30 minutes or more."
+                    _("That's too often for the fam: keep it to every 30 minutes or more.")
                 )
             if delta > timedelta(days=365):
-                raise DomainError("That's less than once a year. Pick a shorter interval.")
+                raise DomainError(_("That's less than once a year. Pick a shorter interval."))
             trigger = IntervalTrigger(
                 seconds=int(delta.total_seconds()), start_date=anchor, timezone=tz
             )
         else:
             if len(raw.split()) != 5:
-                raise DomainError("I couldn't read that schedule. " + HELP)
+                raise DomainError(_("I couldn't read that schedule.") + " " + help_text())
             trigger = CronTrigger.from_crontab(_standard_weekdays(raw), timezone=tz)
     except DomainError:
         raise
     except (ValueError, KeyError) as exc:
-        raise DomainError(f"I couldn't read that schedule ({exc}). " + HELP) from None
+        raise DomainError(
+            _("I couldn't read that schedule ({reason}).", reason=exc) + " " + help_text()
+        ) from None
     schedule = Schedule(text=raw, timezone=tz_name, anchor=anchor, trigger=trigger)
     if not schedule.next_times(anchor, 1):
-        raise DomainError("That schedule never fires. " + HELP)
+        raise DomainError(_("That schedule never fires.") + " " + help_text())
     return schedule
 
 

@@ -12,6 +12,7 @@ from aiohttp import web
 from aiohttp_session import get_session
 
 from services.container import Services
+from services.pulse import Pulse
 from web.discord_api import DiscordOAuth, PartialGuild
 from web.guilds import GuildLookup, GuildSnapshot
 from web.nav import SECTIONS
@@ -43,6 +44,8 @@ class Dashboard:
     public_url: str = ""
     #: user id -> (when fetched, their servers as Discord said)
     access: dict[int, tuple[float, list[PartialGuild]]] = field(default_factory=dict)
+    #: (guild id, week asked for) -> (when read, the pulse): a page and its charts share a read
+    pulse_reads: dict[tuple[int, str], tuple[float, Pulse]] = field(default_factory=dict)
 
     @property
     def redirect_uri(self) -> str:
@@ -74,6 +77,8 @@ async def base_context(request: web.Request, viewer: Viewer | None) -> dict[str,
         "viewer": viewer,
         "csrf_token": session.get("csrf", ""),
         "flash": session.pop("flash", None),
+        # where the footer's language switcher comes back to
+        "here": request.path_qs,
     }
 
 

@@ -1,7 +1,7 @@
 """A moderator in a real browser (headless Chromium): logs in through Discord's OAuth (the
 fake's consent page), changes the welcome message with its live preview, and a newcomer who
-joins next is welcomed with it; also opens every section. Screenshots of each page are written
-to tests/artifacts/screenshots/ (the path is printed)."""
+joins next is welcomed with it; also opens every section, and the pulse of a seeded week.
+Screenshots of each page are written to tests/artifacts/screenshots/ (the path is printed)."""
 
 from __future__ import annotations
 
@@ -16,13 +16,16 @@ from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
 from core.bot import AnyBot
+from core.db import Database
 from fakediscord import FakeDiscord
 from services.container import Services
 from tests.conftest import GENERAL_ID, GUILD_ID, MOD_ID
+from tests.pulse.seed import seed_week
 from tests.web.browser import SCREENSHOTS, screenshot, start_chromium
 from tests.web.conftest import dashboard_of
 
 NEWCOMER = 2_000_000_000_000_000_077
+PULSE_WEEK = "2026-W02"
 WAIT = 20
 
 
@@ -87,6 +90,27 @@ def moderator_session(base: str, fake: FakeDiscord) -> Callable[[], list[str]]:
             wait.until(ec.presence_of_element_located((By.ID, "error-server-timezone")))
             shots.append(str(screenshot(driver, "11-server-field-error")))
 
+            # the pulse: a seeded week, its charts drawn (real images), a CSV link per table
+            driver.find_element(By.ID, "nav-pulse").click()
+            wait.until(ec.presence_of_element_located((By.ID, "week-label")))
+            driver.get(f"{base}/g/{GUILD_ID}/pulse?week={PULSE_WEEK}")
+            wait.until(ec.text_to_be_present_in_element((By.ID, "tile-joined"), "2/5"))
+            wait.until(
+                lambda d: all(
+                    d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", i)
+                    for i in d.find_elements(By.CSS_SELECTOR, ".chart img")
+                )
+            )
+            widths = [
+                driver.execute_script("return arguments[0].naturalWidth", img)
+                for img in driver.find_elements(By.CSS_SELECTOR, ".chart img")
+            ]
+            assert len(widths) == 5 and all(w == 640 for w in widths), widths
+            assert driver.find_element(By.ID, "csv-funnel").get_attribute("href")
+            shots.append(str(screenshot(driver, "12-pulse")))
+            driver.find_element(By.ID, "week-before").click()
+            wait.until(ec.text_to_be_present_in_element((By.ID, "week-label"), "Dec 29"))
+
             driver.find_element(By.ID, "logout").click()
             wait.until(ec.element_to_be_clickable((By.ID, "login")))
             return shots
@@ -98,13 +122,14 @@ def moderator_session(base: str, fake: FakeDiscord) -> Callable[[], list[str]]:
 
 
 async def test_moderator_changes_the_welcome_in_a_browser_and_newcomers_get_it(
-    web_bot: AnyBot, fake: FakeDiscord
+    web_bot: AnyBot, fake: FakeDiscord, db: Database
 ) -> None:
+    await seed_week(db, guild_name=False)
     fake.oauth.login_as(MOD_ID)
     base = dashboard_of(web_bot).url
     shots = await asyncio.to_thread(moderator_session(base, fake))
     print(f"\nscreenshots of the dashboard: {SCREENSHOTS}/ ({len(shots)} pages)")
-    assert len(shots) == 11
+    assert len(shots) == 12
 
     settings = await web_bot.need(Services).welcome.settings(GUILD_ID)
     assert settings.channel_id == GENERAL_ID and settings.custom_template

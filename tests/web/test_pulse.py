@@ -1,0 +1,78 @@
+"""The pulse on the dashboard, over HTTP: the page with its numbers, charts as PNG/SVG and each
+table as a CSV download (right headers, formula-safe cells), and its doors: login first, and
+Manage Server in that server (403 otherwise), for the page, the charts and the CSVs alike."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from core.bot import AnyBot
+from core.db import Database
+from services.pulse import TABLES
+from services.pulse.charts import CHART_KEYS
+from tests.conftest import ALICE_ID, GUILD_ID, MOD_ID
+from tests.pulse.seed import seed_week
+from tests.web.conftest import Visitor
+
+WEEK = "2026-W02"
+PULSE = f"/g/{GUILD_ID}/pulse"
+
+
+async def test_the_pulse_page_charts_and_csvs(
+    visitor: Visitor, web_bot: AnyBot, db: Database
+) -> None:
+    await seed_week(db, guild_name=False)
+    await visitor.login(MOD_ID)
+    page = await visitor.get(f"{PULSE}?week={WEEK}")
+    assert page.status == 200
+    html = visitor.pages[-1]
+    assert "Jan 5–11, 2026" in html and 'id="tile-joined">2/5<' in html
+    assert 'id="tile-checkins">75%<' in html and 'id="tile-collabs">1/3<' in html
+    assert "hit 10k followers" in html and "a private win" not in html
+    assert f'href="/g/{GUILD_ID}/pulse?week=2026-W01"' in html
+    assert "Onboarding funnel this week: Joined 5" in html  # the alt text
+    for key in CHART_KEYS:
+        assert f"/pulse/chart/{key}.png?week={WEEK}" in html
+        image = await visitor.http.get(f"{visitor.base}{PULSE}/chart/{key}.png?week={WEEK}")
+        assert image.status == 200 and image.content_type == "image/png"
+        assert (await image.read()).startswith(b"\x89PNG")
+    svg = await visitor.get(f"{PULSE}/chart/funnel.svg?week={WEEK}")
+    assert svg.content_type == "image/svg+xml" and "<svg" in visitor.pages[-1]
+
+    for key in TABLES:
+        assert f"/pulse/{key}.csv?week={WEEK}" in html
+        got = await visitor.get(f"{PULSE}/{key}.csv?week={WEEK}")
+        assert got.status == 200 and got.content_type == "text/csv", key
+        assert got.charset == "utf-8"
+        assert got.headers["Content-Disposition"] == (
+            f'attachment; filename="pulse-{GUILD_ID}-{WEEK}-{key}.csv"'
+        )
+    waiting = await visitor.get(f"{PULSE}/waiting.csv?week={WEEK}")
+    rows = list(csv.reader(io.StringIO(await waiting.text())))
+    assert rows[0][0] == "Member" and [r[0] for r in rows if "HYPERLINK" in r[0]] == [
+        "'=HYPERLINK(evil)"
+    ]
+
+    missing = await visitor.get(f"{PULSE}/passwords.csv?week={WEEK}")
+    assert missing.status == 404
+    bad = await visitor.get(f"{PULSE}?week=2026-W99")
+    assert bad.status == 400 and "no week 99" in visitor.pages[-1]
+    # this week (the bot's clock): the page works with nothing in it yet
+    now = await visitor.get(PULSE)
+    assert now.status == 200 and "this week, so far" in visitor.pages[-1]
+
+
+async def test_the_pulse_needs_login_and_manage_server(
+    visitor: Visitor, another_visitor: Visitor, web_bot: AnyBot
+) -> None:
+    paths = [PULSE, f"{PULSE}/chart/funnel.svg", f"{PULSE}/funnel.csv", f"{PULSE}/wins.csv"]
+    for path in paths:
+        resp = await visitor.get(path)
+        assert resp.status == 303 and resp.headers["Location"] == "/auth/login", path
+    await another_visitor.login(ALICE_ID)  # a member without Manage Server
+    for path in paths:
+        resp = await another_visitor.get(path)
+        assert resp.status == 403, path
+        assert "Moderators only" in another_visitor.pages[-1]
+        assert resp.content_type == "text/html"

@@ -1,0 +1,84 @@
+"""The community pulse of one server's week: headline numbers, charts (PNG, drawn in a worker
+thread so the bot's event loop stays free) and each table, also as a CSV download. Read-only,
+for moderators (Manage Server), like every page of the dashboard."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from aiohttp import web
+
+from services.pulse import TABLES, Pulse, following, previous, table_csv
+from services.pulse.charts import CHART_KEYS, charts_of, render_chart
+from web.access import Refused, guild_page
+from web.context import Page
+
+CONTENT_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
+#: a page and its five charts (requested right after it) share one read of the numbers
+READ_TTL = 30.0
+READS_KEPT = 64
+
+
+async def read(page: Page) -> Pulse:
+    week = page.request.query.get("week") or ""
+    reads = page.dash.pulse_reads
+    key = (page.guild.id, week)
+    hit = reads.get(key)
+    if hit is not None and time.monotonic() - hit[0] < READ_TTL:
+        return hit[1]
+    pulse = await page.services.pulse.week(page.guild.id, week or None)
+    if len(reads) >= READS_KEPT:
+        reads.clear()
+    reads[key] = (time.monotonic(), pulse)
+    return pulse
+
+
+def _attachment(filename: str) -> str:
+    # the name is made of digits, letters and dashes only (guild id, week key, table key)
+    return f'attachment; filename="{filename}"'
+
+
+@guild_page("pulse")
+async def view(page: Page) -> web.StreamResponse:
+    pulse = await read(page)
+    now = page.now
+    before, after = previous(pulse.week, now), following(pulse.week, now)
+    return await page.render(
+        "pulse.html",
+        pulse=pulse,
+        charts=charts_of(pulse),
+        tables=[make(pulse) for make in TABLES.values()],
+        before=before,
+        after=after,
+    )
+
+
+@guild_page("pulse")
+async def chart(page: Page) -> web.StreamResponse:
+    key, fmt = page.request.match_info["chart"], page.request.match_info["fmt"]
+    if key not in CHART_KEYS:
+        raise Refused(404, "No such chart", "The pulse has no chart by that name.")
+    pulse = await read(page)
+    body = await asyncio.to_thread(render_chart, pulse, key, fmt)
+    return web.Response(body=body, content_type=CONTENT_TYPES[fmt])
+
+
+@guild_page("pulse")
+async def table(page: Page) -> web.StreamResponse:
+    key = page.request.match_info["table"]
+    if key not in TABLES:
+        raise Refused(404, "No such table", "The pulse has no table by that name.")
+    filename, text = table_csv(await read(page), key)
+    return web.Response(
+        text=text,
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": _attachment(filename)},
+    )
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/g/{guild_id}/pulse", view)
+    app.router.add_get(r"/g/{guild_id}/pulse/chart/{chart}.{fmt:png|svg}", chart)
+    app.router.add_get(r"/g/{guild_id}/pulse/{table}.csv", table)
