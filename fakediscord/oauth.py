@@ -214,7 +214,7 @@ class FakeOAuth:
         user = self.fake.users.get(grant.user_id)
         if user is None:
             return json_response({"message": "Unknown User", "code": 10013}, 404)
-        return json_response({**user.payload(), "locale": "en-US", "mfa_enabled": False})
+        return json_response({**user.payload(), "locale": user.locale, "mfa_enabled": False})
 
     async def guilds(self, request: web.Request, grant: Grant) -> web.Response:
         from .server import error, json_response

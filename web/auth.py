@@ -72,6 +72,7 @@ async def callback(request: web.Request) -> web.StreamResponse:
     go_to = _local(session.get("next"))
     fresh = await new_session(request)  # a new session (and CSRF token) for the logged-in person
     fresh.update({"uid": person.id, "name": person.name, "avatar": person.avatar_url})
+    fresh["locale"] = person.locale
     fresh["token"] = token
     fresh["csrf"] = secrets.token_urlsafe(32)
     dash.access.pop(person.id, None)

@@ -36,6 +36,8 @@ class Person:
     id: int
     name: str
     avatar_url: str | None
+    #: the person's Discord client language ("ko", "pt-BR"…), when Discord says it
+    locale: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,7 @@ class DiscordOAuth:
             avatar_url=f"https://cdn.discordapp.com/avatars/{uid}/{avatar}.png?size=64"
             if avatar
             else None,
+            locale=str(body["locale"]) if body.get("locale") else None,
         )
 
     async def guilds(self, token: str) -> list[PartialGuild]:

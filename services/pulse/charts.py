@@ -2,25 +2,29 @@
 global state, so charts can be drawn in worker threads). Warm colours on the dashboard's dark
 panel, big labels, every bar's number written on it, and alt text saying the same in words.
 
-Drawing is CPU-bound (tens of milliseconds a chart): callers run it off the event loop
-(``asyncio.to_thread``). The same numbers draw the same picture, so recent ones are cached.
+Drawing is CPU-bound (tens of milliseconds a chart): it runs in the worker process of
+``services.pulse.renderer`` (which also keeps the pictures), in the viewer's language, with
+fonts that have kana, kanji and Hangul when the machine has them.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from functools import lru_cache
+from dataclasses import dataclass
+from datetime import date
 
+from babel.dates import format_date
+from matplotlib import font_manager, rcParams
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from core.errors import NotFound
+from core.i18n import _, current, ngettext, use_locale
+from services.pulse.funnel import step_name
 from services.pulse.values import Collabs, Funnel, Pulse, Quizzes, Shoutouts, WeekRate
+from services.pulse.weeks import week_label
 
 BG = "#2b2d31"
 TEXT = "#f2f3f5"
@@ -31,8 +35,30 @@ CORAL = "#ff7a59"
 AMBER = "#ffc24b"
 PEACH = "#ffb199"
 PLUM = "#b05c8f"
-EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+#: tried in order for each character: Latin, then kana, kanji and Hangul (Debian's fonts-noto-cjk)
+FONTS = ("DejaVu Sans", "Noto Sans CJK JP", "Noto Sans CJK KR")
+
+
+def warm_up() -> None:
+    """In the worker, once: matplotlib imported, fonts looked up, one picture drawn."""
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    rcParams["font.family"] = [f for f in FONTS if f in installed] or ["DejaVu Sans"]
+    fig = _figure(1, 1)
+    fig.add_subplot().bar([0], [1])
+    _encode(fig, "png")
+
+
+def day_names() -> list[str]:
+    """Monday to Sunday, short, in the current language."""
+    monday = date(2024, 1, 1)
+    return [
+        format_date(date.fromordinal(monday.toordinal() + n), "EEE", locale=current())
+        for n in range(7)
+    ]
+
+
+def short_date(day: date) -> str:
+    return format_date(day, "MMM d", locale=current())
 
 
 @dataclass(frozen=True)
@@ -69,22 +95,26 @@ def _pct(part: int, whole: int) -> str:
 
 def funnel_steps(f: Funnel) -> list[tuple[str, int]]:
     return [
-        ("Joined", f.joined),
-        ("Got the DM", f.dm_sent),
-        ("Started", f.started),
-        ("Finished", f.finished),
+        (_("Joined"), f.joined),
+        (_("Got the DM"), f.dm_sent),
+        (_("Started"), f.started),
+        (_("Finished"), f.finished),
     ]
 
 
+def _stuck(f: Funnel) -> str:
+    return ", ".join(f"{step_name(step)} {n}" for step, n in f.stuck_at)
+
+
 def draw_funnel(ax: Axes, f: Funnel) -> None:
-    _style(ax, "Onboarding: joined → finished")
+    _style(ax, _("Onboarding: joined → finished"))
     ax.grid(False)
     if not f.joined:
-        _empty(ax, "Nobody joined this week")
+        _empty(ax, _("Nobody joined this week"))
         return
     steps = funnel_steps(f)
-    labels = [s for s, _ in steps][::-1]
-    values = [n for _, n in steps][::-1]
+    labels = [s for s, _n in steps][::-1]
+    values = [n for _s, n in steps][::-1]
     colors = [PINK, CORAL, AMBER, PEACH][::-1]
     bars = ax.barh(labels, values, color=colors, height=0.65)
     ax.set_xlim(0, max(values) * 1.3)
@@ -100,8 +130,7 @@ def draw_funnel(ax: Axes, f: Funnel) -> None:
             fontsize=11,
         )
     if f.stuck_at:
-        stuck = ", ".join(f"{step} {n}" for step, n in f.stuck_at)
-        ax.set_xlabel(f"Stopped at: {stuck}", color=MUTED, fontsize=10)
+        ax.set_xlabel(_("Stopped at: {steps}", steps=_stuck(f)), color=MUTED, fontsize=10)
 
 
 def _rate_bars(
@@ -109,7 +138,7 @@ def _rate_bars(
 ) -> None:
     _style(ax, title)
     if not any(r.total for r in trend):
-        _empty(ax, "Nothing yet in these weeks")
+        _empty(ax, _("Nothing yet in these weeks"))
         return
     xs = list(range(len(trend)))
     width = 0.38
@@ -131,29 +160,31 @@ def _rate_bars(
                 fontsize=9,
             )
     ax.set_ylim(0, top * 1.25)
-    ax.set_xticks(xs, [f"{r.week:%b} {r.week.day}" for r in trend])
+    ax.set_xticks(xs, [short_date(r.week) for r in trend])
     legend = ax.legend(loc="upper left", frameon=False, fontsize=10, ncols=2)
     for text in legend.get_texts():
         text.set_color(TEXT)
 
 
 def draw_checkins(ax: Axes, trend: Sequence[WeekRate]) -> None:
-    _rate_bars(ax, trend, "Check-ins: asked vs answered", "asked", "answered")
+    _rate_bars(ax, trend, _("Check-ins: asked vs answered"), _("asked"), _("answered"))
 
 
 def draw_collabs(ax: Axes, c: Collabs) -> None:
-    _rate_bars(ax, c.trend, "Collab groups vs “we collabed”", "groups formed", "we collabed")
+    _rate_bars(
+        ax, c.trend, _("Collab groups vs “we collabed”"), _("groups formed"), _("we collabed")
+    )
 
 
 def draw_quizzes(ax: Axes, q: Quizzes) -> None:
-    _style(ax, "Term of the day: players")
+    _style(ax, _("Term of the day: players"))
     if not any(d.players for d in q.days):
-        _empty(ax, "Nobody played the term of the day")
+        _empty(ax, _("Nobody played the term of the day"))
         return
     xs = list(range(7))
-    ax.bar(xs, [d.players for d in q.days], 0.65, color=AMBER, label="played")
-    ax.bar(xs, [d.correct for d in q.days], 0.65, color=PINK, label="got it right")
-    ax.set_xticks(xs, list(DAYS))
+    ax.bar(xs, [d.players for d in q.days], 0.65, color=AMBER, label=_("played"))
+    ax.bar(xs, [d.correct for d in q.days], 0.65, color=PINK, label=_("got it right"))
+    ax.set_xticks(xs, day_names())
     legend = ax.legend(loc="upper left", frameon=False, fontsize=10, ncols=2)
     for text in legend.get_texts():
         text.set_color(TEXT)
@@ -161,18 +192,18 @@ def draw_quizzes(ax: Axes, q: Quizzes) -> None:
 
 
 def draw_shoutouts(ax: Axes, s: Shoutouts) -> None:
-    _style(ax, "Shoutouts per rotation")
+    _style(ax, _("Shoutouts per rotation"))
     ax.grid(False)
     if not s.rotations:
-        _empty(ax, "No rotations yet")
+        _empty(ax, _("No rotations yet"))
         return
     names = [r.name for r in s.rotations][::-1]
     left = [0] * len(names)
     for label, color, field in (
-        ("featured", PINK, "featured"),
-        ("missed", AMBER, "missed"),
-        ("nobody to feature", PLUM, "empty"),
-        ("failed", MUTED, "failed"),
+        (_("featured"), PINK, "featured"),
+        (_("missed"), AMBER, "missed"),
+        (_("nobody to feature"), PLUM, "empty"),
+        (_("failed"), MUTED, "failed"),
     ):
         values = [int(getattr(r, field)) for r in s.rotations][::-1]
         ax.barh(names, values, left=left, color=color, label=label, height=0.6)
@@ -197,34 +228,62 @@ def _figure(width: float = 6.4, height: float = 3.4) -> Figure:
 
 
 def charts_of(p: Pulse) -> list[Chart]:
-    """The charts the pulse page shows, with what each says in words (the alt text)."""
+    """The charts the pulse page shows, with what each says in words (the alt text), in the
+    current language."""
     f, c, k, q = p.funnel, p.collabs, p.checkins, p.quizzes
     steps = ", ".join(f"{label} {n}" for label, n in funnel_steps(f))
-    stuck = "; stopped at " + ", ".join(f"{s} {n}" for s, n in f.stuck_at) if f.stuck_at else ""
+    if f.stuck_at:
+        steps = _("{steps}; stopped at {stuck}", steps=steps, stuck=_stuck(f))
     week_k = k.trend[-1]
-    days = ", ".join(f"{DAYS[i]} {d.players}" for i, d in enumerate(q.days))
+    names = day_names()
+    days = ", ".join(f"{names[i]} {d.players}" for i, d in enumerate(q.days))
     rot = "; ".join(
-        f"{r.name}: {r.featured} featured, {r.missed} missed" for r in p.shoutouts.rotations
+        _(
+            "{name}: {featured} featured, {missed} missed",
+            name=r.name,
+            featured=r.featured,
+            missed=r.missed,
+        )
+        for r in p.shoutouts.rotations
     )
     return [
-        Chart("funnel", "Onboarding funnel", f"Onboarding funnel this week: {steps}{stuck}."),
+        Chart(
+            "funnel",
+            _("Onboarding funnel"),
+            _("Onboarding funnel this week: {steps}.", steps=steps),
+        ),
         Chart(
             "checkins",
-            "Check-ins",
-            f"Check-ins over {len(k.trend)} weeks; this week {week_k.done} of {week_k.total} "
-            f"answered ({_pct(week_k.done, week_k.total)}).",
+            _("Check-ins"),
+            ngettext(
+                "Check-ins over {n} week; this week {done} of {total} answered ({rate}).",
+                "Check-ins over {n} weeks; this week {done} of {total} answered ({rate}).",
+                len(k.trend),
+                done=week_k.done,
+                total=week_k.total,
+                rate=_pct(week_k.done, week_k.total),
+            ),
         ),
         Chart(
             "collabs",
-            "Collabs",
-            f"Collab groups over {len(c.trend)} weeks; this week {c.groups} formed, "
-            f"{c.collabed} said we collabed.",
+            _("Collabs"),
+            ngettext(
+                "Collab groups over {n} week; "
+                "this week {groups} formed, {collabed} said we collabed.",
+                "Collab groups over {n} weeks; "
+                "this week {groups} formed, {collabed} said we collabed.",
+                len(c.trend),
+                groups=c.groups,
+                collabed=c.collabed,
+            ),
         ),
-        Chart("quizzes", "Quizzes", f"Term of the day players by day: {days}."),
+        Chart("quizzes", _("Quizzes"), _("Term of the day players by day: {days}.", days=days)),
         Chart(
             "shoutouts",
-            "Shoutouts",
-            f"Shoutouts this week per rotation: {rot}." if rot else "No shoutout rotations.",
+            _("Shoutouts"),
+            _("Shoutouts this week per rotation: {rotations}.", rotations=rot)
+            if rot
+            else _("No shoutout rotations."),
         ),
     ]
 
@@ -240,20 +299,7 @@ CHART_KEYS = tuple(DRAW)
 
 
 def render_chart(p: Pulse, key: str, fmt: str = "png") -> bytes:
-    """One chart as PNG or SVG bytes (``key`` in CHART_KEYS)."""
-    if key not in DRAW or fmt not in ("png", "svg"):
-        raise NotFound(f"The pulse has no chart called `{key[:40]}.{fmt[:5]}`.")
-    return _render_cached(_without_time(p), key, fmt)
-
-
-def _without_time(p: Pulse) -> Pulse:
-    """The cache key: the numbers without the moment they were read, so a reload of the same
-    numbers reuses the picture."""
-    return replace(p, generated_at=EPOCH)
-
-
-@lru_cache(maxsize=64)
-def _render_cached(p: Pulse, key: str, fmt: str) -> bytes:
+    """One chart as PNG or SVG bytes (``key`` in CHART_KEYS), in the current language."""
     fig = _figure()
     ax = fig.add_subplot()
     DRAW[key](ax, p)
@@ -262,14 +308,12 @@ def _render_cached(p: Pulse, key: str, fmt: str) -> bytes:
 
 def render_summary(p: Pulse) -> bytes:
     """The week on one PNG, for Discord: funnel, check-ins, collabs and quizzes, 2 × 2."""
-    return _summary_cached(_without_time(p))
-
-
-@lru_cache(maxsize=16)
-def _summary_cached(p: Pulse) -> bytes:
     fig = _figure(12, 7)
     fig.suptitle(
-        f"Pulse of {p.guild_name} · {p.week.label}", color=TEXT, fontsize=16, fontweight="bold"
+        _("Pulse of {server} · {week}", server=p.guild_name, week=week_label(p.week)),
+        color=TEXT,
+        fontsize=16,
+        fontweight="bold",
     )
     grid = fig.subplots(2, 2)
     draw_funnel(grid[0][0], p.funnel)
@@ -277,3 +321,13 @@ def _summary_cached(p: Pulse) -> bytes:
     draw_collabs(grid[1][0], p.collabs)
     draw_quizzes(grid[1][1], p.quizzes)
     return _encode(fig, "png")
+
+
+def draw_many(p: Pulse, names: Sequence[str], fmt: str, language: str) -> dict[str, bytes]:
+    """The worker's job: several pictures of one pulse in ``language`` ("summary" is the
+    Discord image)."""
+    with use_locale(language):
+        return {
+            name: render_summary(p) if name == "summary" else render_chart(p, name, fmt)
+            for name in names
+        }

@@ -20,7 +20,7 @@ def any_of(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     return func.max(case((condition, 1), else_=0))
 
 
-class day_number(FunctionElement[int]):  # noqa: N801 - reads like the SQL function it is
+class day_number(FunctionElement[int]):
     """Days from 2000-01-01 to a DATE column, as an integer, so runs of days or weeks can be
     found with arithmetic in SQL (SQLite keeps dates as text, PostgreSQL as dates)."""
 

@@ -1,32 +1,40 @@
-"""The community pulse of one server's week: headline numbers, charts (PNG, drawn in a worker
-thread so the bot's event loop stays free) and each table, also as a CSV download. Read-only,
-for moderators (Manage Server), like every page of the dashboard."""
+"""The community pulse of one server's week: headline numbers, charts (PNG, drawn in the pulse's
+worker process so the bot's event loop and GIL stay free, and kept for the same numbers) and
+each table, also as a CSV download, in the moderator's language. Read-only, for moderators
+(Manage Server), like every page of the dashboard."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 from aiohttp import web
 
+from core.i18n import _, current
 from services.pulse import TABLES, Pulse, following, previous, table_csv
-from services.pulse.charts import CHART_KEYS, charts_of, render_chart
+from services.pulse.charts import charts_of
+from services.pulse.renderer import CHART_KEYS
 from web.access import Refused, guild_page
 from web.context import Page
 
 CONTENT_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 #: a page and its five charts (requested right after it) share one read of the numbers
 READ_TTL = 30.0
+#: a finished week's numbers barely move (a late "we collabed" answer, who waits longest now):
+#: read again after ten minutes
+FINISHED_TTL = 600.0
 READS_KEPT = 64
 
 
 async def read(page: Page) -> Pulse:
     week = page.request.query.get("week") or ""
     reads = page.dash.pulse_reads
-    key = (page.guild.id, week)
+    # the wins are words: each language has its own read
+    key = (page.guild.id, week, current())
     hit = reads.get(key)
-    if hit is not None and time.monotonic() - hit[0] < READ_TTL:
-        return hit[1]
+    if hit is not None:
+        ttl = READ_TTL if hit[1].week.in_progress else FINISHED_TTL
+        if time.monotonic() - hit[0] < ttl:
+            return hit[1]
     pulse = await page.services.pulse.week(page.guild.id, week or None)
     if len(reads) >= READS_KEPT:
         reads.clear()
@@ -42,6 +50,8 @@ def _attachment(filename: str) -> str:
 @guild_page("pulse")
 async def view(page: Page) -> web.StreamResponse:
     pulse = await read(page)
+    # the browser asks for the charts right after the HTML: start drawing them now
+    page.services.pulse.charts.prefetch(pulse, current())
     now = page.now
     before, after = previous(pulse.week, now), following(pulse.week, now)
     return await page.render(
@@ -58,9 +68,9 @@ async def view(page: Page) -> web.StreamResponse:
 async def chart(page: Page) -> web.StreamResponse:
     key, fmt = page.request.match_info["chart"], page.request.match_info["fmt"]
     if key not in CHART_KEYS:
-        raise Refused(404, "No such chart", "The pulse has no chart by that name.")
+        raise Refused(404, _("No such chart"), _("The pulse has no chart by that name."))
     pulse = await read(page)
-    body = await asyncio.to_thread(render_chart, pulse, key, fmt)
+    body = await page.services.pulse.charts.chart(pulse, key, fmt, current())
     return web.Response(body=body, content_type=CONTENT_TYPES[fmt])
 
 
@@ -68,7 +78,7 @@ async def chart(page: Page) -> web.StreamResponse:
 async def table(page: Page) -> web.StreamResponse:
     key = page.request.match_info["table"]
     if key not in TABLES:
-        raise Refused(404, "No such table", "The pulse has no table by that name.")
+        raise Refused(404, _("No such table"), _("The pulse has no table by that name."))
     filename, text = table_csv(await read(page), key)
     return web.Response(
         text=text,
