@@ -46,6 +46,8 @@ def ensure_venv() -> None:
     STAMP.write_text(_digest())
 
 
+#: the dashboard's pulse page speaks the pulse's catalog (its words are the pulse's)
+PULSE_WEB = ["web/pages/pulse.py", "web/templates/pulse.html"]
 #: each catalog domain and the code its strings are extracted from (see core/i18n.py);
 #: "commands" holds the slash commands' names and descriptions, written from the command tree
 I18N_DOMAINS: dict[str, list[str]] = {
@@ -69,8 +71,13 @@ I18N_DOMAINS: dict[str, list[str]] = {
     "quizzes": ["cogs/quizzes", "services/quizzes"],
     "checkins": ["cogs/checkins", "services/checkins"],
     "safety": ["cogs/safety", "services/safety"],
-    "pulse": ["cogs/pulse", "services/pulse"],
-    "web": ["web"],
+    "pulse": ["cogs/pulse", "services/pulse", *PULSE_WEB],
+    "web": sorted(
+        str(p.relative_to(ROOT))
+        for pattern in ("web/*.py", "web/pages/*.py", "web/templates/*.html")
+        for p in ROOT.glob(pattern)
+        if str(p.relative_to(ROOT)) not in PULSE_WEB
+    ),
 }
 I18N_LANGUAGES = ["es", "pt_BR", "ja", "ko"]
 I18N_KEYWORDS = ["_", "N_", "ngettext:1,2", "pgettext:1c,2"]

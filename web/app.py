@@ -16,6 +16,7 @@ from aiohttp import web
 from aiohttp_session import setup as setup_sessions
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
+from core import i18n
 from core.errors import DomainError, new_error_id
 from web import auth
 from web.access import Refused, csrf_middleware, error_page
@@ -116,7 +117,12 @@ def build_app(dash: Dashboard) -> web.Application:
         loader=jinja2.FileSystemLoader(str(HERE / "templates")),
         autoescape=jinja2.select_autoescape(["html"]),
         undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
     )
+    # Templates call _("… {name} …", name=x) like the Python code (str.format fields, the
+    # request's language): installed as they are, not "newstyle" (which formats with %).
+    env.install_gettext_callables(i18n._, i18n.ngettext, newstyle=False)  # type: ignore[attr-defined]
+    env.globals["language"] = i18n.current
     env.filters["discordish"] = discordish
     env.filters["local"] = local_time
     app[aiohttp_jinja2.static_root_key] = "/static"

@@ -21,6 +21,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from core.errors import NotFound
+from core.i18n import _
 from services.pulse.values import Pulse
 
 log = logging.getLogger("mutuals.pulse")
@@ -142,7 +143,9 @@ class ChartRenderer:
     async def chart(self, p: Pulse, name: str, fmt: str, language: str) -> bytes:
         """One chart as PNG or SVG bytes, in ``language``."""
         if name not in CHART_KEYS or fmt not in FORMATS:
-            raise NotFound(f"The pulse has no chart called `{name[:40]}.{fmt[:5]}`.")
+            raise NotFound(
+                _("The pulse has no chart called `{name}.{fmt}`.", name=name[:40], fmt=fmt[:5])
+            )
         return (await self._draw(p, (name,), fmt, language))[name]
 
     def prefetch(self, p: Pulse, language: str, fmt: str = "png") -> asyncio.Task[dict[str, bytes]]:

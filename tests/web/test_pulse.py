@@ -27,7 +27,7 @@ async def test_the_pulse_page_charts_and_csvs(
     page = await visitor.get(f"{PULSE}?week={WEEK}")
     assert page.status == 200
     html = visitor.pages[-1]
-    assert "Jan 5–11, 2026" in html and 'id="tile-joined">2/5<' in html
+    assert "Jan 5\u2009–\u200911, 2026" in html and 'id="tile-joined">2/5<' in html
     assert 'id="tile-checkins">75%<' in html and 'id="tile-collabs">1/3<' in html
     assert "hit 10k followers" in html and "a private win" not in html
     assert f'href="/g/{GUILD_ID}/pulse?week=2026-W01"' in html

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from core.i18n import _, current
 from services.pulse import TABLES, Pulse, following, previous, table_csv
+from services.pulse.weeks import week_label
 from services.pulse.charts import charts_of
 from services.pulse.renderer import CHART_KEYS
 from web.access import Refused, guild_page
@@ -57,6 +58,7 @@ async def view(page: Page) -> web.StreamResponse:
     return await page.render(
         "pulse.html",
         pulse=pulse,
+        week_label=week_label(pulse.week),
         charts=charts_of(pulse),
         tables=[make(pulse) for make in TABLES.values()],
         before=before,
