@@ -48,20 +48,20 @@ def _streaks(rows: tuple[StreakRow, ...]) -> tuple[tuple[Cell, ...], ...]:
 def funnel(p: Pulse) -> Table:
     f = p.funnel
     steps: list[tuple[Cell, ...]] = [
-        ("Joined", f.joined, _percent(f.joined, f.joined)),
-        ("Got the welcome DM", f.dm_sent, _percent(f.dm_sent, f.joined)),
-        ("Started onboarding", f.started, _percent(f.started, f.joined)),
-        ("Finished", f.finished, _percent(f.finished, f.joined)),
-        ("DMs closed", f.dm_closed, _percent(f.dm_closed, f.joined)),
-        ("Never started", f.never_started, _percent(f.never_started, f.joined)),
+        (_("Joined"), f.joined, _percent(f.joined, f.joined)),
+        (_("Got the welcome DM"), f.dm_sent, _percent(f.dm_sent, f.joined)),
+        (_("Started onboarding"), f.started, _percent(f.started, f.joined)),
+        (_("Finished"), f.finished, _percent(f.finished, f.joined)),
+        (_("DMs closed"), f.dm_closed, _percent(f.dm_closed, f.joined)),
+        (_("Never started"), f.never_started, _percent(f.never_started, f.joined)),
     ]
     steps += [
         (_("Stopped at: {steps}", steps=step_name(step)), n, _percent(n, f.joined))
         for step, n in f.stuck_at
     ]
-    steps.append(("Left the server again", f.left, _percent(f.left, f.joined)))
+    steps.append((_("Left the server again"), f.left, _percent(f.left, f.joined)))
     return Table(
-        "funnel", _("Onboarding funnel"), ("Step", _("People"), _("Of joined")), tuple(steps)
+        "funnel", _("Onboarding funnel"), (_("Step"), _("People"), _("Of joined")), tuple(steps)
     )
 
 
@@ -69,7 +69,7 @@ def checkins(p: Pulse) -> Table:
     return Table(
         "checkins",
         _("Check-ins answered, week by week"),
-        ("Week of", _("Asked"), _("Answered"), _("Answer rate")),
+        (_("Week of"), _("Asked"), _("Answered"), _("Answer rate")),
         _rates(p.checkins.trend),
     )
 
@@ -78,7 +78,7 @@ def checkin_streaks(p: Pulse) -> Table:
     return Table(
         "checkin-streaks",
         _("Longest check-in runs (last 12 weeks)"),
-        ("Member", _("User id"), _("In a row"), _("Best")),
+        (_("Member"), _("User id"), _("In a row"), _("Best")),
         _streaks(p.checkins.streaks),
     )
 
@@ -87,7 +87,7 @@ def collabs(p: Pulse) -> Table:
     return Table(
         "collabs",
         _("Collab groups formed vs “we collabed”"),
-        ("Week of", _("Groups formed"), _("We collabed"), _("Rate")),
+        (_("Week of"), _("Groups formed"), _("We collabed"), _("Rate")),
         _rates(p.collabs.trend),
     )
 
@@ -97,7 +97,7 @@ def shoutouts(p: Pulse) -> Table:
         "shoutouts",
         _("Shoutouts per rotation"),
         (
-            "Rotation",
+            _("Rotation"),
             _("Featured"),
             _("Missed"),
             _("Nobody to feature"),
@@ -124,7 +124,7 @@ def waiting(p: Pulse) -> Table:
     return Table(
         "waiting",
         _("Waiting longest for a shoutout"),
-        ("Member", _("User id"), _("Rotation"), _("Waiting since"), _("Times featured")),
+        (_("Member"), _("User id"), _("Rotation"), _("Waiting since"), _("Times featured")),
         tuple(
             (w.name, str(w.user_id), w.rotation, w.since.date().isoformat(), w.times_featured)
             for w in p.shoutouts.waiting
@@ -136,7 +136,7 @@ def quizzes(p: Pulse) -> Table:
     return Table(
         "quizzes",
         _("Term of the day, day by day"),
-        ("Day", _("Players"), _("Got it right")),
+        (_("Day"), _("Players"), _("Got it right")),
         tuple((d.day.isoformat(), d.players, d.correct) for d in p.quizzes.days),
     )
 
@@ -145,7 +145,7 @@ def quiz_streaks(p: Pulse) -> Table:
     return Table(
         "quiz-streaks",
         _("Term-of-the-day streaks alive now"),
-        ("Member", _("User id"), _("Days in a row"), _("Best")),
+        (_("Member"), _("User id"), _("Days in a row"), _("Best")),
         _streaks(p.quizzes.streaks),
     )
 
@@ -154,7 +154,7 @@ def wins(p: Pulse) -> Table:
     return Table(
         "wins",
         _("The week's wins"),
-        ("Kind", _("Member"), _("Win")),
+        (_("Kind"), _("Member"), _("Win")),
         tuple((_(WIN_KINDS.get(w.kind, w.kind)), w.name, w.text) for w in p.wins),
     )
 

@@ -9,8 +9,10 @@ import io
 
 from core.bot import AnyBot
 from core.db import Database
+from fakediscord import FakeDiscord
+from services import languages
 from services.pulse import TABLES
-from services.pulse.charts import CHART_KEYS
+from services.pulse.renderer import CHART_KEYS
 from tests.conftest import ALICE_ID, GUILD_ID, MOD_ID
 from tests.pulse.seed import seed_week
 from tests.web.conftest import Visitor
@@ -76,3 +78,28 @@ async def test_the_pulse_needs_login_and_manage_server(
         assert resp.status == 403, path
         assert "Moderators only" in another_visitor.pages[-1]
         assert resp.content_type == "text/html"
+
+
+async def test_the_pulse_speaks_the_moderators_language_or_the_servers(
+    visitor: Visitor, another_visitor: Visitor, web_bot: AnyBot, db: Database, fake: FakeDiscord
+) -> None:
+    await seed_week(db, guild_name=False)
+    await languages.choose_server_language(db, GUILD_ID, "ko")
+    fake.users[MOD_ID].locale = "fr"  # a language Mutuals doesn't speak: the server's, Korean
+    await visitor.login(MOD_ID)
+    page = await visitor.get(f"{PULSE}?week={WEEK}")
+    assert page.status == 200
+    html = visitor.pages[-1]
+    assert '<html lang="ko">' in html and "<h1>커뮤니티 펄스</h1>" in html
+    assert "2026년 1월 5일~11일" in html and "이번 주 성과" in html
+    assert "이번 주 온보딩 퍼널: 참여 5" in html  # the alt text
+    assert "새 멤버 2명이 온보딩을 마쳤어요" in html  # a win, counted in Korean
+    waiting = await visitor.get(f"{PULSE}/waiting.csv?week={WEEK}")
+    assert (await waiting.text()).startswith("멤버,사용자 ID,로테이션")
+    korean = await visitor.http.get(f"{visitor.base}{PULSE}/chart/funnel.png?week={WEEK}")
+    assert korean.status == 200 and (await korean.read()).startswith(b"\x89PNG")
+
+    fake.users[MOD_ID].locale = "ja"  # their own Discord language wins once they log in again
+    await visitor.login(MOD_ID)
+    await visitor.get(f"{PULSE}?week={WEEK}")
+    assert "<h1>コミュニティのパルス</h1>" in visitor.pages[-1]
