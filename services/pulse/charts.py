@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date
 
 from babel.dates import format_date
@@ -21,10 +20,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from core.i18n import _, current, ngettext, use_locale
-from services.pulse.funnel import step_name
+from core.i18n import _, current, use_locale
 from services.pulse.values import Collabs, Funnel, Pulse, Quizzes, Shoutouts, WeekRate
 from services.pulse.weeks import week_label
+from services.pulse.words import day_names, funnel_steps, pct, stuck_words
 
 BG = "#2b2d31"
 TEXT = "#f2f3f5"
@@ -48,24 +47,8 @@ def warm_up() -> None:
     _encode(fig, "png")
 
 
-def day_names() -> list[str]:
-    """Monday to Sunday, short, in the current language."""
-    monday = date(2024, 1, 1)
-    return [
-        format_date(date.fromordinal(monday.toordinal() + n), "EEE", locale=current())
-        for n in range(7)
-    ]
-
-
 def short_date(day: date) -> str:
     return format_date(day, "MMM d", locale=current())
-
-
-@dataclass(frozen=True)
-class Chart:
-    key: str
-    title: str
-    alt: str
 
 
 def _style(ax: Axes, title: str) -> None:
@@ -89,23 +72,6 @@ def _empty(ax: Axes, text: str) -> None:
     ax.set_yticks([])
 
 
-def _pct(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.0f}%" if whole else "–"
-
-
-def funnel_steps(f: Funnel) -> list[tuple[str, int]]:
-    return [
-        (_("Joined"), f.joined),
-        (_("Got the DM"), f.dm_sent),
-        (_("Started"), f.started),
-        (_("Finished"), f.finished),
-    ]
-
-
-def _stuck(f: Funnel) -> str:
-    return ", ".join(f"{step_name(step)} {n}" for step, n in f.stuck_at)
-
-
 def draw_funnel(ax: Axes, f: Funnel) -> None:
     _style(ax, _("Onboarding: joined → finished"))
     ax.grid(False)
@@ -124,13 +90,13 @@ def draw_funnel(ax: Axes, f: Funnel) -> None:
         ax.text(
             bar.get_width() + max(values) * 0.02,
             bar.get_y() + bar.get_height() / 2,
-            f"{n}  ({_pct(n, f.joined)})",
+            f"{n}  ({pct(n, f.joined)})",
             va="center",
             color=TEXT,
             fontsize=11,
         )
     if f.stuck_at:
-        ax.set_xlabel(_("Stopped at: {steps}", steps=_stuck(f)), color=MUTED, fontsize=10)
+        ax.set_xlabel(_("Stopped at: {steps}", steps=stuck_words(f)), color=MUTED, fontsize=10)
 
 
 def _rate_bars(
@@ -154,7 +120,7 @@ def _rate_bars(
             ax.text(
                 bar.get_x() + bar.get_width() / 2,
                 bar.get_height() + top * 0.03,
-                _pct(r.done, r.total),
+                pct(r.done, r.total),
                 ha="center",
                 color=TEXT,
                 fontsize=9,
@@ -225,67 +191,6 @@ def _figure(width: float = 6.4, height: float = 3.4) -> Figure:
     fig = Figure(figsize=(width, height), dpi=100, facecolor=BG)
     fig.subplots_adjust(left=0.14, right=0.97, top=0.86, bottom=0.14, hspace=0.45, wspace=0.22)
     return fig
-
-
-def charts_of(p: Pulse) -> list[Chart]:
-    """The charts the pulse page shows, with what each says in words (the alt text), in the
-    current language."""
-    f, c, k, q = p.funnel, p.collabs, p.checkins, p.quizzes
-    steps = ", ".join(f"{label} {n}" for label, n in funnel_steps(f))
-    if f.stuck_at:
-        steps = _("{steps}; stopped at {stuck}", steps=steps, stuck=_stuck(f))
-    week_k = k.trend[-1]
-    names = day_names()
-    days = ", ".join(f"{names[i]} {d.players}" for i, d in enumerate(q.days))
-    rot = "; ".join(
-        _(
-            "{name}: {featured} featured, {missed} missed",
-            name=r.name,
-            featured=r.featured,
-            missed=r.missed,
-        )
-        for r in p.shoutouts.rotations
-    )
-    return [
-        Chart(
-            "funnel",
-            _("Onboarding funnel"),
-            _("Onboarding funnel this week: {steps}.", steps=steps),
-        ),
-        Chart(
-            "checkins",
-            _("Check-ins"),
-            ngettext(
-                "Check-ins over {n} week; this week {done} of {total} answered ({rate}).",
-                "Check-ins over {n} weeks; this week {done} of {total} answered ({rate}).",
-                len(k.trend),
-                done=week_k.done,
-                total=week_k.total,
-                rate=_pct(week_k.done, week_k.total),
-            ),
-        ),
-        Chart(
-            "collabs",
-            _("Collabs"),
-            ngettext(
-                "Collab groups over {n} week; "
-                "this week {groups} formed, {collabed} said we collabed.",
-                "Collab groups over {n} weeks; "
-                "this week {groups} formed, {collabed} said we collabed.",
-                len(c.trend),
-                groups=c.groups,
-                collabed=c.collabed,
-            ),
-        ),
-        Chart("quizzes", _("Quizzes"), _("Term of the day players by day: {days}.", days=days)),
-        Chart(
-            "shoutouts",
-            _("Shoutouts"),
-            _("Shoutouts this week per rotation: {rotations}.", rotations=rot)
-            if rot
-            else _("No shoutout rotations."),
-        ),
-    ]
 
 
 DRAW: dict[str, Callable[[Axes, Pulse], None]] = {

@@ -58,19 +58,14 @@ class ChartRenderer:
         if self._executor is None:
             # spawn, not fork: a forked child would inherit the bot's sockets, threads and locks
             context = multiprocessing.get_context("spawn")
-            from services.pulse import charts
-
             self._executor = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=context, initializer=charts.warm_up
+                max_workers=self.workers, mp_context=context, initializer=_warm_up
             )
         return self._executor
 
     async def start(self) -> None:
         """Spawn the worker and let it import matplotlib now, not on the first page."""
-        loop = asyncio.get_running_loop()
-        from services.pulse import charts
-
-        await loop.run_in_executor(self._pool(), charts.warm_up)
+        await asyncio.get_running_loop().run_in_executor(self._pool(), _warm_up)
 
     def close(self) -> None:
         if self._executor is not None:
@@ -116,11 +111,9 @@ class ChartRenderer:
             futures = {name: loop.create_future() for name in todo}
             for name, future in futures.items():
                 self._drawing[self._key(p, name, fmt, language, numbers)] = future
-            from services.pulse import charts
-
             try:
                 drawn = await loop.run_in_executor(
-                    self._pool(), charts.draw_many, p, tuple(todo), fmt, language
+                    self._pool(), _draw_many, p, tuple(todo), fmt, language
                 )
             except BaseException as exc:
                 for future in futures.values():
@@ -157,6 +150,19 @@ class ChartRenderer:
     async def summary(self, p: Pulse, language: str) -> bytes:
         """The week on one PNG, for Discord."""
         return (await self._draw(p, (SUMMARY,), "png", language))[SUMMARY]
+
+
+# In the worker process only: the bot's process never imports matplotlib.
+def _warm_up() -> None:
+    from services.pulse import charts
+
+    charts.warm_up()
+
+
+def _draw_many(p: Pulse, names: Sequence[str], fmt: str, language: str) -> dict[str, bytes]:
+    from services.pulse import charts
+
+    return charts.draw_many(p, names, fmt, language)
 
 
 def _log_failure(task: asyncio.Task[dict[str, bytes]]) -> None:

@@ -13,7 +13,9 @@ from core.clock import ManualClock
 from core.db import Database
 from core.errors import DomainError, NotFound
 from services.pulse import TABLES, PulseService, table_csv
-from services.pulse.charts import CHART_KEYS, charts_of, render_chart
+from services.pulse.charts import render_chart
+from services.pulse.renderer import CHART_KEYS
+from services.pulse.words import charts_of
 from tests.pulse import seed
 from tests.pulse.seed import AMINA, JO, MARCUS, NOW, OTHER_G, PAT, WEEK, seed_week
 

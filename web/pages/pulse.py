@@ -11,9 +11,9 @@ from aiohttp import web
 
 from core.i18n import _, current
 from services.pulse import TABLES, Pulse, following, previous, table_csv
-from services.pulse.weeks import week_label
-from services.pulse.charts import charts_of
 from services.pulse.renderer import CHART_KEYS
+from services.pulse.weeks import week_label
+from services.pulse.words import charts_of
 from web.access import Refused, guild_page
 from web.context import Page
 
