@@ -7,6 +7,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     DATABASE_URL=sqlite+aiosqlite:////var/lib/mutuals/mutuals.db \
     HEALTH_PORT=8080 HEALTH_HOST=0.0.0.0
 
+# Fonts for the images (welcome card, heatmap): Latin, Japanese and Korean, and colour emoji,
+# so a name in any script the fam writes in renders (services/imaging/fonts.py finds them).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+       fontconfig fonts-dejavu-core fonts-noto-cjk fonts-noto-color-emoji \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN useradd --create-home --uid 10001 mutuals \
     && mkdir -p /var/lib/mutuals && chown mutuals:mutuals /var/lib/mutuals
 WORKDIR /app

@@ -20,9 +20,10 @@ def _fields(text: str) -> set[str]:
         return {"<unbalanced braces>"}
 
 
-def _read(path: Path) -> Catalog:
+def _read(path: Path, language: str | None = None) -> Catalog:
+    # the language gives the plural forms: `i18n update` writes catalogs without a header
     with path.open("rb") as handle:
-        return read_po(handle)
+        return read_po(handle, locale=language)
 
 
 def problems(domains: list[str] | None = None) -> list[str]:
@@ -40,7 +41,7 @@ def problems(domains: list[str] | None = None) -> list[str]:
             if not po.exists():
                 found.append(f"{po.relative_to(LOCALES_DIR.parent)}: missing")
                 continue
-            catalog = _read(po)
+            catalog = _read(po, language)
             have: set[str] = set()
             for message in catalog:
                 if not message.id:

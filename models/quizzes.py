@@ -27,7 +27,7 @@ from models.base import Base, UTCDateTime
 class QuizQuestion(Base):
     """A question a server's moderators added (``/quiz add``, ``/quiz import``).
 
-    Built-in questions live in ``data/quizzes/*.yaml`` and are never copied here.
+    Built-in questions live in ``data/quizzes/<language>/*.yaml`` and are never copied here.
     """
 
     __tablename__ = "quiz_question"

@@ -14,10 +14,11 @@ import discord
 from cogs._common import BRAND
 from cogs.checkins.render import period_name, safe_name, ts
 from core.components import PersistentButton, cog_of
+from core.i18n import N_, _, use_locale
 from core.interactions import MutualsModal, MutualsView, reply
-from core.outbox import OutboundMessage
+from core.outbox import DM, OutboundMessage
 from core.outbox_worker import DeliveryResult, SendSpec
-from core.text import plural, truncate
+from core.text import truncate
 from services.checkins import (
     MAX_RESOURCES,
     MOODS,
@@ -28,13 +29,15 @@ from services.checkins import (
     Submitted,
     mood_of,
 )
+from services.checkins.wording import count_of
 from services.directory import FALLBACK_GUILD, FALLBACK_MEMBER
+from services.languages import member_language, server_language
 
 if TYPE_CHECKING:
     from cogs.checkins.cog import CheckinCog
+    from core.bot import MutualsBot
 
-REACH_OUT = "I'd like a moderator to reach out"
-NOT_SAFE = "-# If you're not safe right now, please call your local emergency number. 💛"
+NOT_SAFE = N_("-# If you're not safe right now, please call your local emergency number. 💛")
 
 
 def _cog(interaction: discord.Interaction) -> CheckinCog:
@@ -52,9 +55,9 @@ class MoodButton(PersistentButton, template=r"mutuals:ci:mood:(?P<gid>\d+):(?P<m
     def __init__(self, guild_id: int, mood: int, *, picked: bool = False) -> None:
         if mood:
             step = mood_of(mood)
-            label, emoji = step.label, step.emoji
+            label, emoji = step.name, step.emoji
         else:
-            label, emoji = "Skip the mood", None
+            label, emoji = _("Skip the mood"), None
         style = discord.ButtonStyle.primary if picked else discord.ButtonStyle.secondary
         super().__init__(
             custom_id=f"mutuals:ci:mood:{guild_id}:{mood}", label=label, emoji=emoji, style=style
@@ -85,11 +88,13 @@ def mood_view(form: AnswerForm) -> MutualsView:
 
 def mood_question(form: AnswerForm, unit: str) -> str:
     lines = [
-        f"How's your {unit} been, honestly? Pick the one that fits and your check-in opens. 💞"
+        _("How's your day been, honestly? Pick the one that fits and your check-in opens. 💞")
+        if unit == "day"
+        else _("How's your week been, honestly? Pick the one that fits and your check-in opens. 💞")
     ]
     if form.mood:
-        lines.append(f"Last time you picked **{mood_of(form.mood).text}**.")
-    lines.append("-# Just between you and your streak: moods never show in the recap.")
+        lines.append(_("Last time you picked **{mood}**.", mood=mood_of(form.mood).text))
+    lines.append(_("-# Just between you and your streak: moods never show in the recap."))
     return "\n".join(lines)
 
 
@@ -105,7 +110,12 @@ class OutreachButton(
     def __init__(self, guild_id: int, label: date, share: bool) -> None:
         super().__init__(
             custom_id=f"mutuals:ci:care:{guild_id}:{label.strftime('%Y%m%d')}:{int(share)}",
-            label=f"{REACH_OUT}, and show them my answers" if share else REACH_OUT,
+            label=truncate(
+                _("I'd like a moderator to reach out, and show them my answers")
+                if share
+                else _("I'd like a moderator to reach out"),
+                80,
+            ),
             emoji="📝" if share else "💛",
             style=discord.ButtonStyle.secondary if share else discord.ButtonStyle.primary,
         )
@@ -125,7 +135,9 @@ class OutreachButton(
 def support_lines(care: CareSettings) -> list[str]:
     lines = []
     if care.channel_id:
-        lines.append(f"• Talk it through with the fam in <#{care.channel_id}>")
+        lines.append(
+            _("• Talk it through with the fam in {channel}", channel=f"<#{care.channel_id}>")
+        )
     lines += [f"• {line}" for line in care.shown_resources]
     return lines
 
@@ -134,12 +146,16 @@ def care_block(care: CareSettings) -> str:
     """What a member with a rough week is offered (also previewed to the moderators)."""
     return "\n".join(
         [
-            "Weeks like this happen to every creator (and it's not always the algorithm). "
-            "You don't have to carry it alone:",
+            _(
+                "Weeks like this happen to every creator (and it's not always the algorithm). "
+                "You don't have to carry it alone:"
+            ),
             *support_lines(care),
-            "If you'd like, a moderator can reach out to you privately. Only the mods get a "
-            "note, and only if you tap a button below.",
-            NOT_SAFE,
+            _(
+                "If you'd like, a moderator can reach out to you privately. Only the mods get a "
+                "note, and only if you tap a button below."
+            ),
+            _(NOT_SAFE),
         ]
     )
 
@@ -147,36 +163,58 @@ def care_block(care: CareSettings) -> str:
 def saved_reply(result: Submitted, unit: str) -> tuple[str, MutualsView | None]:
     """The private answer to a check-in: cheerful, or (a low mood) warm and quiet, with care."""
     lines = []
+    day = unit == "day"
     if result.moved_to_current:
         lines.append(
-            f"Heads up: that {unit} closed while you were typing, so I saved this for the "
-            "new one (nothing lost!)."
+            _(
+                "Heads up: that day closed while you were typing, so I saved this for the new "
+                "one (nothing lost!)."
+            )
+            if day
+            else _(
+                "Heads up: that week closed while you were typing, so I saved this for the new "
+                "one (nothing lost!)."
+            )
         )
+    streak = count_of(unit, result.streak)
     if not result.low:
         if result.edited:
-            lines.append(f"Updated! You can keep editing until {ts(result.period.closes_at)}. ✏️")
+            lines.append(
+                _(
+                    "Updated! You can keep editing until {closes}. ✏️",
+                    closes=ts(result.period.closes_at),
+                )
+            )
         else:
-            lines.append("Checked in! Thanks for sharing with the fam. 💞")
-        lines.append(f"🔥 Streak: **{plural(result.streak, unit)}** (best {result.best}).")
+            lines.append(_("Checked in! Thanks for sharing with the fam. 💞"))
+        lines.append(_("🔥 Streak: **{streak}** (best {best}).", streak=streak, best=result.best))
         if result.milestone:
-            lines.append(f"🎉 **{plural(result.milestone, unit)} in a row!** That's a milestone!")
+            lines.append(
+                _(
+                    "🎉 **{count} in a row!** That's a milestone!",
+                    count=count_of(unit, result.milestone),
+                )
+            )
         return "\n".join(lines), None
     if result.edited:
-        lines.append("Updated. 💛 Thanks for keeping it real with me.")
+        lines.append(_("Updated. 💛 Thanks for keeping it real with me."))
     else:
-        how = mood_of(result.mood or 1).label.lower()  # "rough" or "meh"
-        lines.append(
-            f"Thank you for checking in, even on a {how} {unit}. 💛 Showing up anyway still "
-            f"counts: your streak is **{plural(result.streak, unit)}**."
-        )
-    lines.append(f"Your answers stay out of this {unit}'s recap; only that you showed up counts.")
+        lines.append(thanks_anyway(result.mood or 1, day, streak))
+    lines.append(
+        _("Your answers stay out of this day's recap; only that you showed up counts.")
+        if day
+        else _("Your answers stay out of this week's recap; only that you showed up counts.")
+    )
     if result.care is None:  # the moderators switched care off
         return "\n".join(lines), None
     lines.append("")
     lines.append(care_block(result.care))
     if result.outreach_at is not None:
         lines.append(
-            f"You asked a moderator to reach out {ts(result.outreach_at, 'R')}: they know. 💛"
+            _(
+                "You asked a moderator to reach out {when}: they know. 💛",
+                when=ts(result.outreach_at, "R"),
+            )
         )
         return truncate("\n".join(lines), 2000), None
     view = MutualsView(timeout=None)
@@ -185,64 +223,134 @@ def saved_reply(result: Submitted, unit: str) -> tuple[str, MutualsView | None]:
     return truncate("\n".join(lines), 2000), view
 
 
+def thanks_anyway(mood: int, day: bool, streak: str) -> str:
+    """The thank-you for a low check-in, one sentence per mood and period (word order differs
+    by language)."""
+    if mood <= 1:
+        if day:
+            return _(
+                "Thank you for checking in, even on a rough day. 💛 Showing up anyway still "
+                "counts: your streak is **{streak}**.",
+                streak=streak,
+            )
+        return _(
+            "Thank you for checking in, even on a rough week. 💛 Showing up anyway still "
+            "counts: your streak is **{streak}**.",
+            streak=streak,
+        )
+    if day:
+        return _(
+            "Thank you for checking in, even on a meh day. 💛 Showing up anyway still counts: "
+            "your streak is **{streak}**.",
+            streak=streak,
+        )
+    return _(
+        "Thank you for checking in, even on a meh week. 💛 Showing up anyway still counts: "
+        "your streak is **{streak}**.",
+        streak=streak,
+    )
+
+
 def outreach_reply(outreach: Outreach, result: DeliveryResult | None) -> str:
     """What the member is told after asking, from what really happened to the note."""
     if outreach.asked_before is not None:
-        return (
-            f"You already asked {ts(outreach.asked_before, 'R')}, and the moderators know. 💛 "
-            "If it's getting heavier, please don't wait for them:\n"
+        return truncate(
+            _(
+                "You already asked {when}, and the moderators know. 💛 If it's getting heavier, "
+                "please don't wait for them:",
+                when=ts(outreach.asked_before, "R"),
+            )
+            + "\n"
             + "\n".join(support_lines(outreach.care))
-            + f"\n{NOT_SAFE}"
+            + f"\n{_(NOT_SAFE)}",
+            2000,
         )
     if result is not None and result.status != "sent":
-        return (
-            "I couldn't get your note to the moderators just now (I can't reach them), I'm "
-            "so sorry. 💛 Please message one of them directly, or reach out here:\n"
+        return truncate(
+            _(
+                "I couldn't get your note to the moderators just now (I can't reach them), I'm "
+                "so sorry. 💛 Please message one of them directly, or reach out here:"
+            )
+            + "\n"
             + "\n".join(support_lines(outreach.care))
-            + f"\n{NOT_SAFE}"
+            + f"\n{_(NOT_SAFE)}",
+            2000,
         )
-    sent = "I've let the moderators know" if result is not None else "Your note is on its way"
-    return (
-        f"{sent}, privately: one of them should reach out to you by DM soon. 💛 Nobody else "
-        "was told, and nothing goes in the recap. Be gentle with yourself meanwhile."
+    if result is not None:
+        return _(
+            "I've let the moderators know, privately: one of them should reach out to you by DM "
+            "soon. 💛 Nobody else was told, and nothing goes in the recap. Be gentle with "
+            "yourself meanwhile."
+        )
+    return _(
+        "Your note is on its way, privately: one of them should reach out to you by DM soon. 💛 "
+        "Nobody else was told, and nothing goes in the recap. Be gentle with yourself meanwhile."
     )
 
 
 # ---------------------------------------------------------------- the moderators' note
 
 
-async def care_note(_bot: object, msg: OutboundMessage) -> SendSpec:
+async def care_note(bot: MutualsBot, msg: OutboundMessage) -> SendSpec:
+    """The note to the moderators: in the server's language in the log channel, in the
+    moderator's own by DM."""
+    guild_id = int(msg.payload["guild_id"])
+    if msg.kind == DM:
+        language = await member_language(bot.db, guild_id, msg.target_id)
+    else:
+        language = await server_language(bot.db, guild_id)
+    with use_locale(language):
+        return care_note_spec(msg)
+
+
+def care_note_spec(msg: OutboundMessage) -> SendSpec:
     """The note to the moderators (log channel, or a DM), from the payload stored when the
     member asked: who, which check-in, and their answers only if they chose to share them."""
     p = msg.payload
     user_id = int(p["user_id"])
-    name = safe_name(str(p.get("name") or FALLBACK_MEMBER))
+    name = safe_name(str(p.get("name") or _(FALLBACK_MEMBER)))
     period = period_name(str(p.get("period") or "weekly"), date.fromisoformat(p["label"]))
-    where = ""
     if p.get("to") == "dm":
-        where = f" in **{safe_name(str(p.get('guild_name') or FALLBACK_GUILD))}**"
-    lines = [
-        f"💛 **{name}** (<@{user_id}>) asked for a moderator to reach out after their "
-        f"check-in{where} ({period}).",
-        "Please DM them gently and soon, and keep it out of public channels.",
-    ]
+        server = safe_name(str(p.get("guild_name") or _(FALLBACK_GUILD)))
+        head = _(
+            "💛 **{name}** ({mention}) asked for a moderator to reach out after their check-in "
+            "in **{server}** ({period}).",
+            name=name,
+            mention=f"<@{user_id}>",
+            server=server,
+            period=period,
+        )
+    else:
+        head = _(
+            "💛 **{name}** ({mention}) asked for a moderator to reach out after their check-in "
+            "({period}).",
+            name=name,
+            mention=f"<@{user_id}>",
+            period=period,
+        )
+    lines = [head, _("Please DM them gently and soon, and keep it out of public channels.")]
     embeds = []
     if p.get("shared"):
-        lines.append("They chose to share their check-in with you:")
-        embed = discord.Embed(title="Their check-in (shared with you)", color=BRAND)
-        if p.get("mood"):
-            embed.add_field(name="Mood", value=str(p["mood"]), inline=False)
+        lines.append(_("They chose to share their check-in with you:"))
+        embed = discord.Embed(title=_("Their check-in (shared with you)"), color=BRAND)
+        if p.get("mood_value"):
+            embed.add_field(name=_("Mood"), value=mood_of(int(p["mood_value"])).text, inline=False)
+        elif p.get("mood"):  # a note queued before moods were stored by value
+            embed.add_field(name=_("Mood"), value=str(p["mood"]), inline=False)
         for question, answer in (p.get("answers") or [])[:5]:
+            shown = _(str(question)) if question else ""
             embed.add_field(
-                name=truncate(str(question), 256),
+                name=truncate(shown, 256) or "—",
                 value=truncate(str(answer), 1024),
                 inline=False,
             )
         embeds.append(embed)
     else:
-        lines.append("They didn't share their answers: let them tell you what they want to.")
+        lines.append(_("They didn't share their answers: let them tell you what they want to."))
     return SendSpec(
-        content="\n".join(lines), embeds=embeds, allowed_mentions=discord.AllowedMentions.none()
+        content=truncate("\n".join(lines), 2000),
+        embeds=embeds,
+        allowed_mentions=discord.AllowedMentions.none(),
     )
 
 
@@ -251,44 +359,55 @@ async def care_note(_bot: object, msg: OutboundMessage) -> SendSpec:
 
 def care_embed(care: CareSettings, log_channel_id: int | None) -> list[discord.Embed]:
     """How care is set up, and a preview of what a member with a rough week sees."""
-    low = " or ".join(f"**{mood_of(m).text}**" for m in (1, 2))
+    rough, meh = (f"**{mood_of(m).text}**" for m in (1, 2))
     if care.enabled:
-        state = (
-            f"**On.** A member who picks {low} gets a private, warm reply with the support "
-            "below and buttons to ask a moderator to reach out."
+        state = _(
+            "**On.** A member who picks {rough} or {meh} gets a private, warm reply with the "
+            "support below and buttons to ask a moderator to reach out.",
+            rough=rough,
+            meh=meh,
         )
     else:
-        state = (
-            f"**Off.** A member who picks {low} gets a quiet, private thank-you: no support "
-            "lines, no way to ask a moderator to reach out. Switch it back with "
-            "`/checkin-mod care on`."
+        state = _(
+            "**Off.** A member who picks {rough} or {meh} gets a quiet, private thank-you: no "
+            "support lines, no way to ask a moderator to reach out. Switch it back with "
+            "`/checkin-mod care on`.",
+            rough=rough,
+            meh=meh,
         )
     embed = discord.Embed(
-        title="Care after a low check-in 💛",
-        description=state + "\nEither way, a low check-in's words and TikTok stay out of the "
-        "recap, and no mood ever shows there.",
+        title=_("Care after a low check-in 💛"),
+        description=state
+        + "\n"
+        + _(
+            "Either way, a low check-in's words and TikTok stay out of the recap, and no mood "
+            "ever shows there."
+        ),
         color=BRAND,
     )
     embed.add_field(
-        name="Support channel",
+        name=_("Support channel"),
         value=f"<#{care.channel_id}>"
         if care.channel_id
-        else "none (point members to one with `/checkin-mod care channel`)",
+        else _("none (point members to one with `/checkin-mod care channel`)"),
         inline=False,
     )
     resources = "\n".join(f"• {line}" for line in care.shown_resources)
     if not care.resources:
-        resources += "\n(the default: add your own with `/checkin-mod care resources`)"
-    embed.add_field(name="Resources", value=truncate(resources, 1024), inline=False)
+        resources += "\n" + _("(the default: add your own with `/checkin-mod care resources`)")
+    embed.add_field(name=_("Resources"), value=truncate(resources, 1024), inline=False)
     if log_channel_id:
         notes = f"<#{log_channel_id}>"
     elif care.set_by:
-        notes = f"a DM to <@{care.set_by}> (set a log channel with `/config log-channel`)"
+        notes = _(
+            "a DM to {moderator} (set a log channel with `/config log-channel`)",
+            moderator=f"<@{care.set_by}>",
+        )
     else:
-        notes = "a DM to whoever set check-ins up (set a log channel with `/config log-channel`)"
-    embed.add_field(name="Notes to moderators go to", value=notes, inline=False)
+        notes = _("a DM to whoever set check-ins up (set a log channel with `/config log-channel`)")
+    embed.add_field(name=_("Notes to moderators go to"), value=notes, inline=False)
     preview = discord.Embed(
-        title="What a member with a rough week sees",
+        title=_("What a member with a rough week sees"),
         description=truncate(care_block(care), 4096),
         color=BRAND,
     )
@@ -297,11 +416,13 @@ def care_embed(care: CareSettings, log_channel_id: int | None) -> list[discord.E
 
 class ResourcesModal(MutualsModal):
     def __init__(self, cog: CheckinCog, guild_id: int, care: CareSettings) -> None:
-        super().__init__(title="Support resources", custom_id="mutuals:ci:care-res", timeout=900)
+        super().__init__(
+            title=truncate(_("Support resources"), 45), custom_id="mutuals:ci:care-res", timeout=900
+        )
         self.cog = cog
         self.guild_id = guild_id
         self.lines: discord.ui.TextInput[ResourcesModal] = discord.ui.TextInput(
-            label="One per line, by region (empty = default)",
+            label=truncate(_("One per line, by region (empty = default)"), 45),
             custom_id="lines",
             style=discord.TextStyle.paragraph,
             required=False,
@@ -315,5 +436,5 @@ class ResourcesModal(MutualsModal):
         care, log_channel = await self.cog.service.set_care_resources(
             self.guild_id, self.lines.value, by=interaction.user.id
         )
-        head = "Saved! 💛" if care.resources else "Back to the default resources."
+        head = _("Saved! 💛") if care.resources else _("Back to the default resources.")
         await reply(interaction, head, embeds=care_embed(care, log_channel))

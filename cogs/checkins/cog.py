@@ -31,10 +31,11 @@ from cogs.checkins.views import (
 )
 from core.components import ConfirmView
 from core.errors import DomainError
+from core.i18n import _, format_number, ngettext
 from core.interactions import ModGroup, ModSubGroup, is_moderator, reply
 from core.outbox import OutboundMessage
 from core.outbox_worker import DeliveryResult
-from core.text import plural, truncate
+from core.text import truncate
 from services.checkins import (
     PURPOSE_CARE_NOTE,
     PURPOSE_PROMPT_CHANNEL,
@@ -46,6 +47,7 @@ from services.checkins import (
     MemberPeriod,
     render_heatmap,
 )
+from services.checkins.wording import count_of
 from services.container import Services
 from services.safety import TextNotAllowed
 
@@ -112,7 +114,7 @@ class CheckinCog(commands.Cog):
         """The "Check in" button and `/checkin now`: the five mood buttons first (when the mood
         is asked), else straight to the form."""
         if interaction.guild is not None and interaction.guild.id != guild_id:
-            raise DomainError("This check-in button belongs to another server.")
+            raise DomainError(_("This check-in button belongs to another server."))
         form = await self.service.form(guild_id, interaction.user.id)
         if form.asks_mood:
             await reply(
@@ -127,7 +129,7 @@ class CheckinCog(commands.Cog):
         self, interaction: discord.Interaction, guild_id: int, mood: int | None
     ) -> None:
         if interaction.guild is not None and interaction.guild.id != guild_id:
-            raise DomainError("This check-in button belongs to another server.")
+            raise DomainError(_("This check-in button belongs to another server."))
         form = await self.service.form(guild_id, interaction.user.id)
         if not form.shown():  # the mood is all this check-in asks
             await self.save_answers(interaction, form, [], [], mood)
@@ -144,7 +146,7 @@ class CheckinCog(commands.Cog):
     async def title(self, form: AnswerForm) -> str:
         settings = await self.service.get_settings(form.guild_id)
         period = settings.period if settings else "weekly"
-        return truncate(f"Check-in: {period_name(period, form.period.label)}", 45)
+        return truncate(_("Check-in: {period}", period=period_name(period, form.period.label)), 45)
 
     async def save_answers(
         self,
@@ -193,31 +195,42 @@ class CheckinCog(commands.Cog):
         self, interaction: discord.Interaction, guild_id: int, label: date, user_id: int
     ) -> None:
         if interaction.guild is None or interaction.guild.id != guild_id:
-            raise DomainError("Use this inside the server.")
+            raise DomainError(_("Use this inside the server."))
         if not is_moderator(interaction):
             raise DomainError(
-                "Only moderators can nominate for the shoutout rotation. "
-                "Hype your mutuals in the comments instead! 💞"
+                _(
+                    "Only moderators can nominate for the shoutout rotation. "
+                    "Hype your mutuals in the comments instead! 💞"
+                )
             )
         link = await self.service.best_link(guild_id, user_id, label)
         if not link:
-            raise DomainError("That member didn't share a TikTok link that week.")
+            raise DomainError(_("That member didn't share a TikTok link that week."))
         names = member_names(self.bot, guild_id, [user_id])
         nomination = await self.bot.need(Services).shoutouts.nominate(
             guild_id,
             user_id,
             url=link,
-            blurb=f"Their best TikTok from the {period_name('weekly', label)} check-in",
+            blurb=_(
+                "Their best TikTok from the {period} check-in",
+                period=period_name("weekly", label),
+            ),
             nominated_by=interaction.user.id,
         )
-        where = (
-            f" They're in the **{nomination.rotation_name}** rotation."
-            if nomination.rotation_name
-            else " (No shoutout rotation is running yet: it's saved for when one starts.)"
-        )
-        await reply(
-            interaction, f"Nominated **{names[0]}**'s best TikTok for a shoutout! 🎬{where}"
-        )
+        if nomination.rotation_name:
+            text = _(
+                "Nominated **{name}**'s best TikTok for a shoutout! 🎬 They're in the "
+                "**{rotation}** rotation.",
+                name=names[0],
+                rotation=nomination.rotation_name,
+            )
+        else:
+            text = _(
+                "Nominated **{name}**'s best TikTok for a shoutout! 🎬 (No shoutout rotation is "
+                "running yet: it's saved for when one starts.)",
+                name=names[0],
+            )
+        await reply(interaction, text)
 
     # ------------------------------------------------------------ member commands
 
@@ -237,15 +250,22 @@ class CheckinCog(commands.Cog):
         member = await self.service.opt_in(interaction.guild.id, interaction.user.id, mode)
         settings = await self.service.get_settings(interaction.guild.id)
         assert settings is not None
-        where = "by DM" if mode == "dm" else f"in <#{settings.channel_id}>"
+        where = (
+            _("by DM") if mode == "dm" else _("in {channel}", channel=f"<#{settings.channel_id}>")
+        )
         text = (
-            f"You're in! 💞 I'll ask {where} {settings.describe()}: for you that's "
-            f"{ts(member.next_prompt_at, 'F')} next ({member.timezone})."
+            _(
+                "You're in! 💞 I'll ask {where} {when}: for you that's {next} next ({timezone}).",
+                where=where,
+                when=settings.describe(),
+                next=ts(member.next_prompt_at, "F"),
+                timezone=member.timezone,
+            )
             if member.next_prompt_at
-            else f"You're in! 💞 I'll ask {where} once check-ins resume."
+            else _("You're in! 💞 I'll ask {where} once check-ins resume.", where=where)
         )
         if member.timezone == settings.timezone:
-            text += "\nNot your time zone? Set yours with `/checkin timezone`."
+            text += "\n" + _("Not your time zone? Set yours with `/checkin timezone`.")
         await reply(interaction, text)
 
     @checkin.command(name="optout", description="Stop check-in prompts (your streak history stays)")
@@ -254,7 +274,7 @@ class CheckinCog(commands.Cog):
         await self.service.opt_out(interaction.guild.id, interaction.user.id)
         await reply(
             interaction,
-            "Done, no more check-in prompts. Come back any time with `/checkin optin`. 💞",
+            _("Done, no more check-in prompts. Come back any time with `/checkin optin`. 💞"),
         )
 
     @checkin.command(name="now", description="Open this period's check-in (or edit your answers)")
@@ -266,7 +286,11 @@ class CheckinCog(commands.Cog):
     async def streak(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
         report = await self.service.streak(interaction.guild.id, interaction.user.id)
-        title = f"{interaction.user.display_name}: last {plural(12, report.unit)}"
+        title = _(
+            "{name}: last {count}",
+            name=interaction.user.display_name,
+            count=count_of(report.unit, 12),
+        )
         png = await asyncio.to_thread(render_heatmap, report.streak.last(12), title=title)
         await reply(
             interaction,
@@ -283,15 +307,18 @@ class CheckinCog(commands.Cog):
         day = await self.service.set_away(interaction.guild.id, interaction.user.id, until)
         await reply(
             interaction,
-            f"Enjoy the break! 🌴 No prompts until after **{day.isoformat()}**, and your streak "
-            "is frozen meanwhile. Back early? `/checkin back`.",
+            _(
+                "Enjoy the break! 🌴 No prompts until after **{date}**, and your streak is frozen "
+                "meanwhile. Back early? `/checkin back`.",
+                date=day.isoformat(),
+            ),
         )
 
     @checkin.command(name="back", description="Back from vacation early: prompts resume")
     async def back(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
         await self.service.end_away(interaction.guild.id, interaction.user.id)
-        await reply(interaction, "Welcome back, mutual! 💞 Prompts are back on.")
+        await reply(interaction, _("Welcome back, mutual! 💞 Prompts are back on."))
 
     @checkin.command(name="timezone", description="Set your time zone (the one on your profile)")
     @app_commands.describe(timezone="Your time zone, e.g. Asia/Kolkata")
@@ -303,9 +330,11 @@ class CheckinCog(commands.Cog):
             interaction.guild.id, interaction.user.id, timezone=timezone
         )
         member = await self.service.zone_changed(interaction.guild.id, interaction.user.id)
-        text = f"Time zone set to **{profile.timezone}** (on your profile too)."
+        text = _(
+            "Time zone set to **{timezone}** (on your profile too).", timezone=profile.timezone
+        )
         if member and member.next_prompt_at:
-            text += f" Your next check-in: {ts(member.next_prompt_at, 'F')}."
+            text += " " + _("Your next check-in: {when}.", when=ts(member.next_prompt_at, "F"))
         await reply(interaction, text)
 
     @timezone.autocomplete("timezone")
@@ -350,10 +379,15 @@ class CheckinCog(commands.Cog):
         )
         await reply(
             interaction,
-            f"Check-ins are on! 💞 Members who `/checkin optin` are asked {settings.describe()} "
-            f"(server zone **{settings.timezone}** for anyone without one). The recap posts in "
-            f"{channel.mention} at {settings.summary_time.strftime('%H:%M')} server time after "
-            "each period; change it with `/checkin-mod summary-time`.",
+            _(
+                "Check-ins are on! 💞 Members who `/checkin optin` are asked {when} (server zone "
+                "**{timezone}** for anyone without one). The recap posts in {channel} at {time} "
+                "server time after each period; change it with `/checkin-mod summary-time`.",
+                when=settings.describe(),
+                timezone=settings.timezone,
+                channel=channel.mention,
+                time=settings.summary_time.strftime("%H:%M"),
+            ),
         )
 
     @mod.command(name="questions", description="Edit the check-in questions (up to 5)")
@@ -361,7 +395,7 @@ class CheckinCog(commands.Cog):
         assert interaction.guild is not None
         settings = await self.service.get_settings(interaction.guild.id)
         if settings is None:
-            raise DomainError("Set check-ins up first with `/checkin-mod setup`.")
+            raise DomainError(_("Set check-ins up first with `/checkin-mod setup`."))
         await interaction.response.send_modal(QuestionsModal(self, settings))
 
     @mod.command(name="summary-time", description="When the recap posts (server time, day after)")
@@ -373,21 +407,27 @@ class CheckinCog(commands.Cog):
         settings = await self.service.set_summary_time(interaction.guild.id, time)
         await reply(
             interaction,
-            f"The recap now posts at **{settings.summary_time.strftime('%H:%M')}** "
-            f"({settings.timezone}) the day after each period.",
+            _(
+                "The recap now posts at **{time}** ({timezone}) the day after each period.",
+                time=settings.summary_time.strftime("%H:%M"),
+                timezone=settings.timezone,
+            ),
         )
 
     @mod.command(name="pause", description="Pause prompts and recaps (streaks stay frozen)")
     async def pause(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
         await self.service.set_paused(interaction.guild.id, True)
-        await reply(interaction, "Check-ins paused. 💤 Nobody's streak breaks meanwhile.")
+        await reply(interaction, _("Check-ins paused. 💤 Nobody's streak breaks meanwhile."))
 
     @mod.command(name="resume", description="Resume check-in prompts and recaps")
     async def resume(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
         settings = await self.service.set_paused(interaction.guild.id, False)
-        await reply(interaction, f"Check-ins are back! Members are asked {settings.describe()}.")
+        await reply(
+            interaction,
+            _("Check-ins are back! Members are asked {when}.", when=settings.describe()),
+        )
 
     @mod.command(name="report", description="Post the current period's recap now")
     async def report(self, interaction: discord.Interaction) -> None:
@@ -397,8 +437,13 @@ class CheckinCog(commands.Cog):
         self.bot.outbox.wake()
         await reply(
             interaction,
-            f"Posting the recap in <#{summary.channel_id}>: {summary.checked_in} of "
-            f"{plural(summary.opted_in, 'mutual')} checked in so far.",
+            ngettext(
+                "Posting the recap in {channel}: {checked} of {n} mutual checked in so far.",
+                "Posting the recap in {channel}: {checked} of {n} mutuals checked in so far.",
+                summary.opted_in,
+                channel=f"<#{summary.channel_id}>",
+                checked=format_number(summary.checked_in),
+            ),
         )
 
     # ------------------------------------------------------------ care after a low check-in
@@ -410,7 +455,7 @@ class CheckinCog(commands.Cog):
 
     @care.command(name="show", description="How care works here, and what a member sees")
     async def care_show(self, interaction: discord.Interaction) -> None:
-        await self._care_reply(interaction, "Here's how care after a low check-in is set up.")
+        await self._care_reply(interaction, _("Here's how care after a low check-in is set up."))
 
     @care.command(name="on", description="Offer support and a moderator reach-out after a low mood")
     async def care_on(self, interaction: discord.Interaction) -> None:
@@ -418,7 +463,7 @@ class CheckinCog(commands.Cog):
         settings, log_channel = await self.service.set_care_enabled(
             interaction.guild.id, True, by=interaction.user.id
         )
-        await reply(interaction, "Care is on. 💛", embeds=care.care_embed(settings, log_channel))
+        await reply(interaction, _("Care is on. 💛"), embeds=care.care_embed(settings, log_channel))
 
     @care.command(name="off", description="Stop offering support after a low mood (asks first)")
     async def care_off(self, interaction: discord.Interaction) -> None:
@@ -427,21 +472,23 @@ class CheckinCog(commands.Cog):
 
         async def switch_off() -> str:
             await self.service.set_care_enabled(guild_id, False, by=user_id)
-            return (
+            return _(
                 "Care is off. A member with a rough week now gets a quiet thank-you only "
                 "(their words still stay out of the recap). `/checkin-mod care on` brings it back."
             )
 
         await reply(
             interaction,
-            "Switch care off? Members who pick a low mood would no longer see your support "
-            "lines, nor be able to ask a moderator to reach out.",
+            _(
+                "Switch care off? Members who pick a low mood would no longer see your support "
+                "lines, nor be able to ask a moderator to reach out."
+            ),
             view=ConfirmView(
                 user_id=user_id,
                 on_confirm=switch_off,
-                confirm_label="Switch care off",
-                cancel_label="Keep it on",
-                cancelled="Care stays on. 💛",
+                confirm_label=_("Switch care off"),
+                cancel_label=_("Keep it on"),
+                cancelled=_("Care stays on. 💛"),
             ),
         )
 
@@ -455,16 +502,16 @@ class CheckinCog(commands.Cog):
             interaction.guild.id, channel.id if channel else None, by=interaction.user.id
         )
         head = (
-            f"Members with a rough week are pointed to {channel.mention}. 💛"
+            _("Members with a rough week are pointed to {channel}. 💛", channel=channel.mention)
             if channel
-            else "No support channel now: members see the resources only."
+            else _("No support channel now: members see the resources only.")
         )
         await reply(interaction, head, embeds=care.care_embed(settings, log_channel))
 
     @care.command(name="resources", description="Edit the support resources (one per line)")
     async def care_resources(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
-        settings, _ = await self.service.care_settings(interaction.guild.id)
+        settings, _log_channel = await self.service.care_settings(interaction.guild.id)
         await interaction.response.send_modal(
             care.ResourcesModal(self, interaction.guild.id, settings)
         )

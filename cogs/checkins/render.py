@@ -3,7 +3,7 @@ send time, the recap and streak embeds, and the small formatting helpers the cog
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import discord
@@ -11,11 +11,15 @@ import discord
 from cogs._common import BRAND
 from cogs.checkins.views import nominate_view, open_view
 from cogs.safety.report_views import ReportButton
+from core.i18n import _, ngettext, use_locale
 from core.outbox import OutboundMessage
 from core.outbox_worker import SendSpec
-from core.text import plural, truncate
+from core.text import truncate
 from services.checkins import StreakReport, Summary, unit_of
+from services.checkins.wording import count_of
+from services.checkins.wording import period_name as period_name
 from services.directory import FALLBACK_GUILD
+from services.languages import member_language, server_language
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot
@@ -25,12 +29,6 @@ STATUS_EMOJI = {"done": "💖", "open": "⏳", "away": "🧊", "grace": "🧊", 
 
 def ts(when: datetime, style: str = "f") -> str:
     return f"<t:{int(when.timestamp())}:{style}>"
-
-
-def period_name(period: str, label: date) -> str:
-    if period == "weekly":
-        return f"week of {label.strftime('%b %d').replace(' 0', ' ')}"
-    return label.strftime("%a %b %d").replace(" 0", " ")
 
 
 def safe_name(name: str) -> str:
@@ -45,7 +43,7 @@ def member_names(bot: MutualsBot, guild_id: int, user_ids: list[int]) -> list[st
     out = []
     for uid in user_ids:
         member = guild.get_member(uid) if guild else None
-        out.append(safe_name(member.display_name if member else "a mutual"))
+        out.append(safe_name(member.display_name if member else _("a mutual")))
     return out
 
 
@@ -58,33 +56,65 @@ def recap_names(summary: Summary, user_ids: list[int]) -> list[str]:
 
 
 async def dm_prompt(bot: MutualsBot, msg: OutboundMessage) -> SendSpec:
+    """A scheduled DM: in the member's language."""
+    guild_id = int(msg.payload["guild_id"])
+    with use_locale(await member_language(bot.db, guild_id, msg.target_id)):
+        return dm_prompt_spec(msg)
+
+
+def dm_prompt_spec(msg: OutboundMessage) -> SendSpec:
     guild_id = int(msg.payload["guild_id"])
     unit = msg.payload.get("unit", "week")
-    closes = datetime.fromisoformat(msg.payload["closes_at"])
-    server = safe_name(str(msg.payload.get("guild_name") or FALLBACK_GUILD))
-    content = (
-        f"Hey mutual! 💞 It's check-in time in **{server}**.\n"
-        f"How was your {unit}? TikToks posted, your best one, a win, a blocker, your mood: "
-        "tap **Check in**, it takes a minute.\n"
-        f"You can edit your answers until your {unit} closes {ts(closes, 'R')}. "
-        "Keep that streak going! 🔥"
-    )
-    return SendSpec(content=content, view=open_view(guild_id))
+    closes = ts(datetime.fromisoformat(msg.payload["closes_at"]), "R")
+    server = safe_name(str(msg.payload.get("guild_name") or _(FALLBACK_GUILD)))
+    if unit == "day":
+        content = _(
+            "Hey mutual! 💞 It's check-in time in **{server}**.\n"
+            "How was your day? TikToks posted, your best one, a win, a blocker, your mood: "
+            "tap **Check in**, it takes a minute.\n"
+            "You can edit your answers until your day closes {closes}. "
+            "Keep that streak going! 🔥",
+            server=server,
+            closes=closes,
+        )
+    else:
+        content = _(
+            "Hey mutual! 💞 It's check-in time in **{server}**.\n"
+            "How was your week? TikToks posted, your best one, a win, a blocker, your mood: "
+            "tap **Check in**, it takes a minute.\n"
+            "You can edit your answers until your week closes {closes}. "
+            "Keep that streak going! 🔥",
+            server=server,
+            closes=closes,
+        )
+    return SendSpec(content=truncate(content, 2000), view=open_view(guild_id))
 
 
 async def channel_prompt(bot: MutualsBot, msg: OutboundMessage) -> SendSpec:
+    """A public post: in the server's language."""
+    guild_id = int(msg.payload["guild_id"])
+    with use_locale(await server_language(bot.db, guild_id)):
+        return channel_prompt_spec(msg)
+
+
+def channel_prompt_spec(msg: OutboundMessage) -> SendSpec:
     guild_id = int(msg.payload["guild_id"])
     unit = msg.payload.get("unit", "week")
     ids = [int(u) for u in msg.payload["user_ids"]]
     mentions = " ".join(f"<@{u}>" for u in ids)
     if msg.payload.get("fallback"):
-        lead = f"Hey mutual! {mentions} your DMs are closed, so I'm asking here 💞"
+        lead = _(
+            "Hey mutual! {mentions} your DMs are closed, so I'm asking here 💞", mentions=mentions
+        )
     else:
-        lead = f"Check-in time, fam! 💞 {mentions}"
-    content = truncate(
-        f"{lead}\nHow was your {unit}? Tap **Check in** below (only you see your answers).",
-        2000,
+        lead = _("Check-in time, fam! 💞 {mentions}", mentions=mentions)
+    ask = (
+        _("How was your day? Tap **Check in** below (only you see your answers).")
+        if unit == "day"
+        else _("How was your week? Tap **Check in** below (only you see your answers).")
     )
+    # the mentions come first, so a long list cut short still pings the first ones
+    content = truncate(f"{lead}\n{ask}", 2000)
     return SendSpec(
         content=content,
         view=open_view(guild_id),
@@ -95,11 +125,17 @@ async def channel_prompt(bot: MutualsBot, msg: OutboundMessage) -> SendSpec:
 
 
 async def summary_post(bot: MutualsBot, msg: OutboundMessage) -> SendSpec:
+    """The recap, a public post: in the server's language."""
     summary = Summary.from_payload(msg.target_id, msg.payload)
+    with use_locale(await server_language(bot.db, summary.guild_id)):
+        return summary_spec(summary)
+
+
+def summary_spec(summary: Summary) -> SendSpec:
     embed = summary_embed(summary)
     view: discord.ui.View = discord.ui.View(timeout=None)
     if summary.links:
-        names = recap_names(summary, [u for u, _ in summary.links])
+        names = recap_names(summary, [u for u, _link in summary.links])
         view = nominate_view(summary, names)
     view.add_item(ReportButton.about_recap(summary.guild_id))
     return SendSpec(embeds=[embed], view=view, allowed_mentions=discord.AllowedMentions.none())
@@ -110,64 +146,93 @@ async def summary_post(bot: MutualsBot, msg: OutboundMessage) -> SendSpec:
 
 def summary_embed(summary: Summary) -> discord.Embed:
     unit = unit_of(summary.period)
-    title = f"Check-in recap: {period_name(summary.period, summary.label)} 💞"
-    embed = discord.Embed(title=title, color=BRAND)
+    title = _("Check-in recap: {period} 💞", period=period_name(summary.period, summary.label))
+    embed = discord.Embed(title=truncate(title, 256), color=BRAND)
     names = recap_names(summary, list(summary.names))
     more = summary.checked_in - len(names)
-    who = ", ".join(names) + (f" and {more} more" if more > 0 else "")
+    who = ", ".join(names)
+    if more > 0:
+        who = ngettext("{names} and {n} more", "{names} and {n} more", more, names=who)
     if summary.checked_in:
         desc = (
-            f"**{summary.checked_in}** of {plural(summary.opted_in, 'mutual')} checked in this "
-            f"{unit}: {who}. Thank you fam! 🫶"
+            ngettext(
+                "**{checked}** of {n} mutual checked in this day: {who}. Thank you fam! 🫶",
+                "**{checked}** of {n} mutuals checked in this day: {who}. Thank you fam! 🫶",
+                summary.opted_in,
+                checked=summary.checked_in,
+                who=who,
+            )
+            if unit == "day"
+            else ngettext(
+                "**{checked}** of {n} mutual checked in this week: {who}. Thank you fam! 🫶",
+                "**{checked}** of {n} mutuals checked in this week: {who}. Thank you fam! 🫶",
+                summary.opted_in,
+                checked=summary.checked_in,
+                who=who,
+            )
         )
     else:
-        desc = f"Nobody checked in this {unit}. The algorithm hates us all sometimes: next one! 💪"
+        desc = (
+            _("Nobody checked in this day. The algorithm hates us all sometimes: next one! 💪")
+            if unit == "day"
+            else _(
+                "Nobody checked in this week. The algorithm hates us all sometimes: next one! 💪"
+            )
+        )
     embed.description = truncate(desc, 4000)
     if summary.wins:
-        win_names = recap_names(summary, [u for u, _ in summary.wins])
+        win_names = recap_names(summary, [u for u, _text in summary.wins])
         lines = [
             f"• **{name}**: {truncate(' '.join(text.split()), 200)}"
             for (_u, text), name in zip(summary.wins, win_names, strict=True)
         ]
-        embed.add_field(name="Wins 🏆", value=truncate("\n".join(lines), 1024), inline=False)
+        embed.add_field(name=_("Wins 🏆"), value=truncate("\n".join(lines), 1024), inline=False)
     if summary.milestones:
-        ms_names = recap_names(summary, [u for u, _ in summary.milestones])
+        ms_names = recap_names(summary, [u for u, _n in summary.milestones])
         lines = [
-            f"🔥 **{name}**: {plural(n, unit)} in a row!"
+            _("🔥 **{name}**: {count} in a row!", name=name, count=count_of(unit, n))
             for (_u, n), name in zip(summary.milestones, ms_names, strict=True)
         ]
         embed.add_field(
-            name="Streak milestones", value=truncate("\n".join(lines), 1024), inline=False
+            name=_("Streak milestones"), value=truncate("\n".join(lines), 1024), inline=False
         )
     if summary.collab_hint:
         embed.add_field(
-            name="Stuck on ideas or collabs?",
-            value="Some of you are. Try `/collab suggest` to find a mutual to stitch, duet or "
-            "brainstorm with. 🤝",
+            name=_("Stuck on ideas or collabs?"),
+            value=_(
+                "Some of you are. Try `/collab suggest` to find a mutual to stitch, duet or "
+                "brainstorm with. 🤝"
+            ),
             inline=False,
         )
     if summary.links:
         embed.add_field(
-            name="Best TikToks",
-            value=f"{plural(len(summary.links), 'TikTok')} shared. Mods can nominate one for a "
-            "shoutout below. 🎬",
+            name=_("Best TikToks"),
+            value=ngettext(
+                "{n} TikTok shared. Mods can nominate one for a shoutout below. 🎬",
+                "{n} TikToks shared. Mods can nominate one for a shoutout below. 🎬",
+                len(summary.links),
+            ),
             inline=False,
         )
-    embed.set_footer(text="respect the niche 💞")
+    embed.set_footer(text=_("respect the niche 💞"))
     return embed
 
 
 def streak_embed(report: StreakReport) -> discord.Embed:
     """The member's streak; the heatmap goes along as the attachment ``streak.png``."""
     unit = report.unit
-    embed = discord.Embed(title="Your check-in streak 🔥", color=BRAND)
-    embed.add_field(name="Current", value=plural(report.streak.current, unit))
-    embed.add_field(name="Best", value=plural(report.streak.best, unit))
-    embed.add_field(name="Mood trend", value=report.mood_trend, inline=False)
+    embed = discord.Embed(title=_("Your check-in streak 🔥"), color=BRAND)
+    embed.add_field(name=_("Current"), value=count_of(unit, report.streak.current))
+    embed.add_field(name=_("Best"), value=count_of(unit, report.streak.best))
+    embed.add_field(name=_("Mood trend"), value=report.mood_trend, inline=False)
     row = "".join(STATUS_EMOJI.get(m.status, "▫️") for m in report.streak.last(12)) or "—"
-    embed.add_field(name="Last 12", value=row, inline=False)
+    embed.add_field(name=_("Last 12"), value=row, inline=False)
     embed.set_image(url="attachment://streak.png")
     embed.set_footer(
-        text=f"💖 checked in · 🧊 frozen (away or monthly grace) · ▪️ missed · {report.timezone}"
+        text=_(
+            "💖 checked in · 🧊 frozen (away or monthly grace) · ▪️ missed · {timezone}",
+            timezone=report.timezone,
+        )
     )
     return embed

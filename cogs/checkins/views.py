@@ -11,6 +11,7 @@ import discord
 
 from core.components import PersistentButton, cog_of
 from core.errors import DomainError
+from core.i18n import _
 from core.interactions import MutualsModal, MutualsView, guarded, reply
 from core.text import truncate
 from services.checkins import (
@@ -39,7 +40,7 @@ class OpenCheckinButton(PersistentButton, template=r"mutuals:ci:open:(?P<gid>\d+
     """On every prompt (DM or channel): opens this period's form for whoever clicks it."""
 
     def __init__(self, guild_id: int) -> None:
-        super().__init__(custom_id=f"mutuals:ci:open:{guild_id}", label="Check in", emoji="💞")
+        super().__init__(custom_id=f"mutuals:ci:open:{guild_id}", label=_("Check in"), emoji="💞")
         self.guild_id = guild_id
 
     @classmethod
@@ -59,8 +60,8 @@ class NominateSelect(
     def __init__(self, guild_id: int, label: date, options: list[discord.SelectOption]) -> None:
         super().__init__(
             discord.ui.Select(
-                placeholder="Mods: nominate a best TikTok for shoutouts",
-                options=options or [discord.SelectOption(label="nobody", value="0")],
+                placeholder=_("Mods: nominate a best TikTok for shoutouts"),
+                options=options or [discord.SelectOption(label=_("nobody"), value="0")],
                 custom_id=f"mutuals:ci:nom:{guild_id}:{label.strftime('%Y%m%d')}",
             )
         )
@@ -83,7 +84,7 @@ class NominateSelect(
         data: dict[str, Any] = dict(interaction.data or {})
         values = [str(v) for v in data.get("values") or []]
         if not values or not values[0].isdigit():
-            raise DomainError("Pick a creator from the list.")
+            raise DomainError(_("Pick a creator from the list."))
         await _cog(interaction).nominate(interaction, self.guild_id, self.label, int(values[0]))
 
 
@@ -97,7 +98,7 @@ def nominate_view(summary: Summary, names: list[str]) -> MutualsView:
     """The recap's select: one option per shared TikTok (``names`` in the same order)."""
     options = [
         discord.SelectOption(
-            label=truncate(f"{name}'s best TikTok", 100),
+            label=truncate(_("{name}'s best TikTok", name=name), 100),
             value=str(uid),
             description=truncate(link, 100),
             emoji="🎬",
@@ -126,10 +127,10 @@ class CheckinModal(MutualsModal):
             existing = form.existing[i] if form.existing and i < len(form.existing) else None
             long = question.kind in (TEXT, WIN, BLOCKER)
             field: discord.ui.TextInput[CheckinModal] = discord.ui.TextInput(
-                label=question.text[:QUESTION_MAX],
+                label=truncate(question.shown, QUESTION_MAX),
                 custom_id=f"q{i}",
                 style=discord.TextStyle.paragraph if long else discord.TextStyle.short,
-                placeholder=question.placeholder[:100],
+                placeholder=truncate(question.placeholder, 100),
                 required=False,
                 max_length=question.max_length,
                 default=existing or None,
@@ -152,6 +153,7 @@ class EditAnswersView(MutualsView):
     ) -> None:
         super().__init__(timeout=900)
         self.cog, self.form, self.title, self.mood = cog, form, title, mood
+        self.edit.label = _("Edit my answers")
 
     @discord.ui.button(label="Edit my answers", emoji="✏️", style=discord.ButtonStyle.primary)
     async def edit(
@@ -164,19 +166,30 @@ class EditAnswersView(MutualsView):
 
 class QuestionsModal(MutualsModal):
     def __init__(self, cog: CheckinCog, settings: CheckinSettings) -> None:
-        super().__init__(title="Check-in questions", custom_id="mutuals:ci:questions", timeout=900)
+        super().__init__(
+            title=truncate(_("Check-in questions"), 45),
+            custom_id="mutuals:ci:questions",
+            timeout=900,
+        )
         self.cog = cog
         self.guild_id = settings.guild_id
         self.inputs: list[discord.ui.TextInput[QuestionsModal]] = []
         for i in range(MAX_QUESTIONS):
             current = settings.questions[i].text if i < len(settings.questions) else None
             field: discord.ui.TextInput[QuestionsModal] = discord.ui.TextInput(
-                label=f"Question {i + 1}" + (" (empty = remove)" if i else ""),
+                label=truncate(
+                    _("Question {number} (empty = remove)", number=i + 1)
+                    if i
+                    else _("Question {number}", number=i + 1),
+                    45,
+                ),
                 custom_id=f"q{i}",
                 required=i == 0,
                 max_length=QUESTION_MAX,
                 default=current,
-                placeholder="e.g. One win (big or small!)",
+                placeholder=truncate(
+                    _("e.g. {question}", question=_("One win (big or small!)")), 100
+                ),
             )
             self.inputs.append(field)
             self.add_item(field)
@@ -185,10 +198,13 @@ class QuestionsModal(MutualsModal):
         settings = await self.cog.service.set_questions(
             self.guild_id, [i.value for i in self.inputs]
         )
-        lines = "\n".join(f"{n}. {q.text}" for n, q in enumerate(settings.questions, start=1))
+        lines = "\n".join(f"{n}. {q.shown}" for n, q in enumerate(settings.questions, start=1))
         await reply(
             interaction,
-            f"Saved! Members will be asked:\n{lines}\n"
-            "Tip: a question with *mood* in it is asked with the five mood buttons before the "
-            "form (one mood per check-in), one with *link* takes a TikTok link.",
+            _(
+                "Saved! Members will be asked:\n{questions}\n"
+                "Tip: a question with *mood* in it is asked with the five mood buttons before the "
+                "form (one mood per check-in), one with *link* takes a TikTok link.",
+                questions=lines,
+            ),
         )

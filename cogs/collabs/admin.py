@@ -13,8 +13,8 @@ from cogs._common import timezone_choices
 from cogs.collabs.cog import CollabsCog
 from cogs.collabs.render import stats_embed, when
 from core.errors import DomainError
+from core.i18n import _, ngettext
 from core.interactions import ModGroup, reply
-from core.text import plural
 from services.collabs import SLOT_KIND
 from services.safety import RoleHoldersUnknown
 
@@ -78,22 +78,33 @@ class CollabRoundsCog(commands.Cog):
             history_rounds=history,
             followup_days=followup_days,
         )
-        nxt = f" Next round: {when(cfg.next_round_at)}." if cfg.next_round_at else ""
+        nxt = (
+            " " + _("Next round: {when}.", when=when(cfg.next_round_at))
+            if cfg.next_round_at
+            else ""
+        )
         if cfg.paused:
-            nxt = " Rounds are paused: `/collab-rounds resume` to start them."
+            nxt = " " + _("Rounds are paused: `/collab-rounds resume` to start them.")
         perms = channel.permissions_for(interaction.guild.me)
         warning = ""
         if not (perms.create_private_threads and perms.send_messages_in_threads):
-            warning = (
-                "\n⚠️ I can't create private threads there (I need **Create Private Threads** "
+            warning = "\n" + _(
+                "⚠️ I can't create private threads there (I need **Create Private Threads** "
                 "and **Send Messages in Threads**), so I'll introduce pairs by DM until that's "
                 "fixed."
             )
         await reply(
             interaction,
-            f"Collab rounds run {cfg.describe()} in {channel.mention}.{nxt} "
-            f"Follow-ups after {plural(cfg.followup_days, 'day')}; no repeat partners within "
-            f"{plural(cfg.history_rounds, 'round')}." + warning,
+            _(
+                "Collab rounds run {schedule} in {channel}.{next} Follow-ups after {days}; no "
+                "repeat partners within {rounds}.",
+                schedule=cfg.describe(),
+                channel=channel.mention,
+                next=nxt,
+                days=ngettext("{n} day", "{n} days", cfg.followup_days),
+                rounds=ngettext("{n} round", "{n} rounds", cfg.history_rounds),
+            )
+            + warning,
         )
 
     @setup_rounds.autocomplete("timezone")
@@ -104,14 +115,20 @@ class CollabRoundsCog(commands.Cog):
     async def pause_rounds(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
         await self.main.service.set_paused(interaction.guild.id, True)
-        await reply(interaction, "Collab rounds paused. `/collab-rounds resume` brings them back.")
+        await reply(
+            interaction, _("Collab rounds paused. `/collab-rounds resume` brings them back.")
+        )
 
     @rounds.command(name="resume", description="Resume collab rounds")
     async def resume_rounds(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
         cfg = await self.main.service.set_paused(interaction.guild.id, False)
-        nxt = f" Next round: {when(cfg.next_round_at)}." if cfg.next_round_at else ""
-        await reply(interaction, "Collab rounds are back on! 💞" + nxt)
+        nxt = (
+            " " + _("Next round: {when}.", when=when(cfg.next_round_at))
+            if cfg.next_round_at
+            else ""
+        )
+        await reply(interaction, _("Collab rounds are back on! 💞") + nxt)
 
     @rounds.command(name="run-now", description="Run a collab round right now")
     async def run_now(self, interaction: discord.Interaction) -> None:
@@ -123,26 +140,37 @@ class CollabRoundsCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         outcome = await self.bot.deliveries.run_manual(SLOT_KIND, str(guild_id), guild_id)
         if outcome.status == "taken":
-            raise DomainError("A round for this moment is already running.")
+            raise DomainError(_("A round for this moment is already running."))
         if outcome.status == "unavailable":
             raise DomainError(
-                "The database didn't answer just now, so no round was started. Try "
-                "`/collab-rounds run-now` again in a few seconds."
+                _(
+                    "The database didn't answer just now, so no round was started. Try "
+                    "`/collab-rounds run-now` again in a few seconds."
+                )
             )
         if outcome.status == "retry":
             raise DomainError(
-                "The database didn't answer just now, so the round is on hold: I'll run it "
-                "by myself in a moment, no need to run it again."
+                _(
+                    "The database didn't answer just now, so the round is on hold: I'll run it "
+                    "by myself in a moment, no need to run it again."
+                )
             )
         rnd = await self.main.service.round_at(guild_id, outcome.occurrence.at)
         if not outcome.delivered or rnd is None:
-            logged = f"error id `{outcome.error_id}`, " if outcome.error_id else ""
             raise DomainError(
-                f"That round didn't go through ({logged}it's logged). Try again in a minute."
+                _(
+                    "That round didn't go through (error id `{error_id}`, it's logged). Try "
+                    "again in a minute.",
+                    error_id=outcome.error_id,
+                )
+                if outcome.error_id
+                else _("That round didn't go through (it's logged). Try again in a minute.")
             )
-        text = "Round done! " + rnd.summary()
+        text = _("Round done! {summary}", summary=rnd.summary())
         if rnd.groups:
-            text += " Intros are on their way: private threads, or DMs where threads can't go."
+            text += " " + _(
+                "Intros are on their way: private threads, or DMs where threads can't go."
+            )
         await reply(interaction, text)
 
     @rounds.command(name="stats", description="Collab rounds, pairs and follow-up answers")

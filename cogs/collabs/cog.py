@@ -22,7 +22,10 @@ from cogs.collabs.render import (
 from cogs.collabs.views import AnswerButton, NominateButton
 from cogs.safety.age_role import adult_role_holders
 from core.errors import DomainError
+from core.i18n import SOURCE, _, use_locale
 from core.interactions import reply
+from core.outbox import DM, OutboundMessage
+from core.outbox_worker import Renderer, SendSpec
 from services.collabs import (
     FOLLOWUP_PURPOSE,
     FORMATS,
@@ -32,6 +35,7 @@ from services.collabs import (
 )
 from services.container import Services
 from services.directory import FALLBACK_MEMBER
+from services.languages import member_language, server_language
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot
@@ -54,8 +58,8 @@ class CollabsCog(
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(AnswerButton, NominateButton)
-        self.bot.outbox.register(INTRO_PURPOSE, render=render_intro)
-        self.bot.outbox.register(FOLLOWUP_PURPOSE, render=render_followup)
+        self.bot.outbox.register(INTRO_PURPOSE, render=self._in_language(render_intro))
+        self.bot.outbox.register(FOLLOWUP_PURPOSE, render=self._in_language(render_followup))
         for plan in self.plans:
             self.bot.deliveries.add(plan)
 
@@ -66,6 +70,23 @@ class CollabsCog(
     @commands.Cog.listener()
     async def on_member_remove(self, member: discord.Member) -> None:
         await self.service.member_left(member.guild.id, member.id)
+
+    def _in_language(self, render: Renderer) -> Renderer:
+        """A renderer speaking its reader's language: a thread post the server's, a DM its
+        member's."""
+
+        async def rendered(message: OutboundMessage) -> SendSpec:
+            with use_locale(await self._language_of(message)):
+                return await render(message)
+
+        return rendered
+
+    async def _language_of(self, message: OutboundMessage) -> str:
+        if message.guild_id is None:
+            return SOURCE
+        if message.kind == DM:
+            return await member_language(self.bot.db, message.guild_id, message.target_id)
+        return await server_language(self.bot.db, message.guild_id)
 
     # ------------------------------------------------------------ the deliveries' port
 
@@ -145,14 +166,14 @@ class CollabsCog(
         )
         first = before is None or not before.opted_in
         text = (
-            "You're in! 💞 I'll pair you with a creator who fits at the next round."
+            _("You're in! 💞 I'll pair you with a creator who fits at the next round.")
             if first
-            else "Updated! Your collab settings are saved. 💞"
+            else _("Updated! Your collab settings are saved. 💞")
         )
         await reply(
             interaction,
-            text + " See who fits you right now with `/collab suggest`.",
-            embed=settings_embed("Your collab settings", profile, self.bot.clock.now()),
+            text + " " + _("See who fits you right now with `/collab suggest`."),
+            embed=settings_embed(_("Your collab settings"), profile, self.bot.clock.now()),
         )
 
     @optin.autocomplete("formats")
@@ -172,7 +193,7 @@ class CollabsCog(
         await self.service.optout(interaction.guild.id, interaction.user.id)
         await reply(
             interaction,
-            "You're out of collab rounds. Come back any time with `/collab optin`! 💞",
+            _("You're out of collab rounds. Come back any time with `/collab optin`! 💞"),
         )
 
     @app_commands.command(name="pause", description="Skip collab rounds until a date")
@@ -185,15 +206,18 @@ class CollabsCog(
         assert profile.paused_until is not None
         await reply(
             interaction,
-            f"Paused: I'll skip you until {when(profile.paused_until)}, then you're back "
-            "by yourself. Rest up! 🌙 (Back early? `/collab resume`.)",
+            _(
+                "Paused: I'll skip you until {when}, then you're back by yourself. Rest up! 🌙 "
+                "(Back early? `/collab resume`.)",
+                when=when(profile.paused_until),
+            ),
         )
 
     @app_commands.command(name="resume", description="End your collab pause now")
     async def resume(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
         await self.service.resume(interaction.guild.id, interaction.user.id)
-        await reply(interaction, "Welcome back! You're in the next collab round. 💞")
+        await reply(interaction, _("Welcome back! You're in the next collab round. 💞"))
 
     @app_commands.command(name="block", description="Never be paired with this member (private)")
     @app_commands.describe(member="Who you never want as a collab match")
@@ -203,9 +227,12 @@ class CollabsCog(
             interaction.guild.id, interaction.user.id, member.id, other_is_bot=member.bot
         )
         text = (
-            f"Done. You'll never be paired with {member.display_name}. Nobody else can see this."
+            _(
+                "Done. You'll never be paired with {name}. Nobody else can see this.",
+                name=member.display_name,
+            )
             if added
-            else f"{member.display_name} is already on your never-pair list."
+            else _("{name} is already on your never-pair list.", name=member.display_name)
         )
         await reply(interaction, text)
 
@@ -214,7 +241,9 @@ class CollabsCog(
     async def unblock(self, interaction: discord.Interaction, member: discord.User) -> None:
         assert interaction.guild is not None
         await self.service.unblock(interaction.guild.id, interaction.user.id, member.id)
-        await reply(interaction, f"{member.display_name} can be matched with you again.")
+        await reply(
+            interaction, _("{name} can be matched with you again.", name=member.display_name)
+        )
 
     @app_commands.command(name="suggest", description="Your 5 best collab matches right now")
     async def suggest(self, interaction: discord.Interaction) -> None:
@@ -227,7 +256,7 @@ class CollabsCog(
         )
         if not found:
             raise DomainError(
-                "Nobody to suggest yet: invite the fam to `/collab optin` and try again soon!"
+                _("Nobody to suggest yet: invite the fam to `/collab optin` and try again soon!")
             )
         stored = await self.bot.need(Services).directory.names(guild.id, [s.user_id for s in found])
 
@@ -242,7 +271,13 @@ class CollabsCog(
         assert interaction.guild is not None
         st = await self.service.status(interaction.guild.id, interaction.user.id)
         if st.profile is None:
-            hint = "" if st.has_creator_profile else " (after `/profile set`)"
-            raise DomainError(f"You haven't joined collab rounds yet. Try `/collab optin`{hint}!")
+            raise DomainError(
+                _("You haven't joined collab rounds yet. Try `/collab optin`!")
+                if st.has_creator_profile
+                else _(
+                    "You haven't joined collab rounds yet. Try `/collab optin` (after "
+                    "`/profile set`)!"
+                )
+            )
         embed = status_embed(st, st.profile, self.bot.clock.now())
         await reply(interaction, embed=embed)

@@ -13,9 +13,10 @@ import discord
 from cogs._common import BRAND
 from cogs.collabs.views import AnswerButton
 from cogs.safety.report_views import ReportButton
+from core.i18n import _, ngettext
 from core.outbox import DM, OutboundMessage
 from core.outbox_worker import SendSpec
-from core.text import neutralise, plural, truncate
+from core.text import neutralise, truncate
 from services.collabs import ANSWERS, CollabProfile, MemberStatus, Stats, Suggestion
 
 
@@ -32,86 +33,114 @@ def _pings(members: list[int]) -> discord.AllowedMentions:
 
 def settings_embed(title: str, p: CollabProfile, now: datetime) -> discord.Embed:
     embed = discord.Embed(title=title, color=BRAND)
-    state = "in" if p.opted_in else "out (join with `/collab optin`)"
+    state = _("in") if p.opted_in else _("out (join with `/collab optin`)")
     if p.opted_in and p.paused(now) and p.paused_until is not None:
-        state = f"paused until {when(p.paused_until)}, then back by itself"
-    embed.add_field(name="Collab rounds", value=state, inline=False)
-    embed.add_field(name="Formats", value=p.format_labels)
-    embed.add_field(name="Languages", value=", ".join(p.languages) or "—")
+        state = _("paused until {when}, then back by itself", when=when(p.paused_until))
+    embed.add_field(name=_("Collab rounds"), value=state, inline=False)
+    embed.add_field(name=_("Formats"), value=p.format_labels)
+    embed.add_field(name=_("Languages"), value=", ".join(p.languages) or "—")
     if p.availability:
-        embed.add_field(name="Availability", value=neutralise(p.availability), inline=False)
+        embed.add_field(name=_("Availability"), value=neutralise(p.availability), inline=False)
     return embed
 
 
 def status_embed(st: MemberStatus, profile: CollabProfile, now: datetime) -> discord.Embed:
-    embed = settings_embed("Your collab status", profile, now)
+    embed = settings_embed(_("Your collab status"), profile, now)
     if st.removed:
         embed.set_field_at(
             0,
-            name="Collab rounds",
-            value="out for now: a moderator took you out of rounds and suggestions",
+            name=_("Collab rounds"),
+            value=_("out for now: a moderator took you out of rounds and suggestions"),
             inline=False,
         )
     if st.last_partners:
         lines = [
-            f"{when(at)}: " + (", ".join(f"<@{u}>" for u in who) or "someone who left")
+            f"{when(at)}: " + (", ".join(f"<@{u}>" for u in who) or _("someone who left"))
             for at, who in st.last_partners
         ]
-        embed.add_field(name="Last partners", value=truncate("\n".join(lines), 1024), inline=False)
+        embed.add_field(
+            name=_("Last partners"), value=truncate("\n".join(lines), 1024), inline=False
+        )
     else:
-        embed.add_field(name="Last partners", value="none yet", inline=False)
-    embed.add_field(name="Never-pair list", value=f"{plural(st.blocked, 'member')}, private to you")
+        embed.add_field(name=_("Last partners"), value=_("none yet"), inline=False)
+    embed.add_field(
+        name=_("Never-pair list"),
+        value=ngettext("{n} member, private to you", "{n} members, private to you", st.blocked),
+    )
     return embed
 
 
 def suggestions_embed(found: Sequence[Suggestion], name_of: Callable[[int], str]) -> discord.Embed:
-    embed = discord.Embed(title="Your best collab matches right now", color=BRAND)
+    embed = discord.Embed(title=_("Your best collab matches right now"), color=BRAND)
     for i, s in enumerate(found, 1):
         embed.add_field(
             name=truncate(f"{i}. {name_of(s.user_id)}", 256),
             value=truncate(f"<@{s.user_id}>: {s.reason}", 1024),
             inline=False,
         )
-    embed.set_footer(text="Blocked and recent partners are left out. Slide into their DMs!")
+    embed.set_footer(text=_("Blocked and recent partners are left out. Slide into their DMs!"))
     return embed
 
 
 def stats_embed(st: Stats) -> discord.Embed:
-    embed = discord.Embed(title="Collab rounds", color=BRAND)
+    embed = discord.Embed(title=_("Collab rounds"), color=BRAND)
     if st.settings is None:
-        schedule = "not set up (`/collab-rounds setup`)"
+        schedule = _("not set up (`/collab-rounds setup`)")
     else:
-        schedule = f"{st.settings.describe()} in <#{st.settings.channel_id}>"
+        schedule = _(
+            "{schedule} in {channel}",
+            schedule=st.settings.describe(),
+            channel=f"<#{st.settings.channel_id}>",
+        )
         if st.settings.paused:
-            schedule += " (paused)"
+            schedule += " " + _("(paused)")
         elif st.settings.next_round_at:
-            schedule += f"\nnext: {when(st.settings.next_round_at)}"
-    embed.add_field(name="Schedule", value=schedule, inline=False)
-    embed.add_field(name="Members", value=f"{st.opted_in} opted in, {st.paused} paused")
+            schedule += "\n" + _("next: {when}", when=when(st.settings.next_round_at))
+    embed.add_field(name=_("Schedule"), value=schedule, inline=False)
     embed.add_field(
-        name="Rounds",
-        value=f"{plural(st.rounds, 'round')}, {plural(st.groups, 'group')} "
-        f"({plural(st.trios, 'trio')}), {plural(st.matched, 'place')}",
+        name=_("Members"),
+        value=_("{opted_in} opted in, {paused} paused", opted_in=st.opted_in, paused=st.paused),
     )
-    embed.add_field(name="Repeat groups", value=str(st.repeats))
+    embed.add_field(
+        name=_("Rounds"),
+        value=_(
+            "{rounds}, {groups} ({trios}), {places}",
+            rounds=ngettext("{n} round", "{n} rounds", st.rounds),
+            groups=ngettext("{n} group", "{n} groups", st.groups),
+            trios=ngettext("{n} trio", "{n} trios", st.trios),
+            places=ngettext("{n} place", "{n} places", st.matched),
+        ),
+    )
+    embed.add_field(name=_("Repeat groups"), value=str(st.repeats))
     a = st.answers
     embed.add_field(
-        name="Did you collab?",
-        value=f"collabed: {a['yes']} · not yet: {a['not_yet']} · no: {a['no']} · "
-        f"no answer: {st.awaiting}",
+        name=_("Did you collab?"),
+        value=_(
+            "collabed: {yes} · not yet: {not_yet} · no: {no} · no answer: {awaiting}",
+            yes=a["yes"],
+            not_yet=a["not_yet"],
+            no=a["no"],
+            awaiting=st.awaiting,
+        ),
         inline=False,
     )
     out = st.left_out
     if any(out.values()):
         embed.add_field(
-            name="Left out of rounds",
-            value=f"no shared language: {out.get('language', 0)} · blocks: "
-            f"{out.get('blocked', 0)} · no room left: {out.get('full', 0)} · "
-            f"alone: {out.get('alone', 0)} · nobody in their age group: {out.get('age', 0)}",
+            name=_("Left out of rounds"),
+            value=_(
+                "no shared language: {language} · blocks: {blocked} · no room left: {full} · "
+                "alone: {alone} · nobody in their age group: {age}",
+                language=out.get("language", 0),
+                blocked=out.get("blocked", 0),
+                full=out.get("full", 0),
+                alone=out.get("alone", 0),
+                age=out.get("age", 0),
+            ),
             inline=False,
         )
     if st.last_round_at:
-        embed.set_footer(text="Last round")
+        embed.set_footer(text=_("Last round"))
         embed.timestamp = st.last_round_at
     return embed
 
@@ -124,30 +153,36 @@ def _who(payload: dict[str, Any], user_id: int) -> str:
 
 
 def _guild(payload: dict[str, Any]) -> str:
-    return neutralise(str(payload.get("guild_name") or "the server"))
+    return neutralise(str(payload.get("guild_name") or _("the server")))
 
 
 def intro_embed(payload: dict[str, Any]) -> discord.Embed:
     embed = discord.Embed(
-        title="Why you were matched",
+        title=_("Why you were matched"),
         description=truncate(str(payload.get("reason") or ""), 1000),
         color=BRAND,
     )
     prompts = [str(p) for p in payload.get("prompts", [])][:2]
     if prompts:
         embed.add_field(
-            name="Two collab ideas to start",
+            name=_("Two collab ideas to start"),
             value=truncate("\n".join(f"{i}. {p}" for i, p in enumerate(prompts, 1)), 1024),
             inline=False,
         )
     if payload.get("repeat"):
         embed.add_field(
-            name="Round two!",
-            value="You've been matched before: nobody else fit this round. Level up the collab!",
+            name=_("Round two!"),
+            value=_("You've been matched before: nobody else fit this round. Level up the collab!"),
             inline=False,
         )
     days = int(payload.get("followup_days") or 7)
-    embed.set_footer(text=f"I'll check in in {plural(days, 'day')}: did you collab? 🎬")
+    embed.set_footer(
+        text=ngettext(
+            "I'll check in in {n} day: did you collab? 🎬",
+            "I'll check in in {n} days: did you collab? 🎬",
+            days,
+        )
+    )
     return embed
 
 
@@ -167,12 +202,18 @@ async def render_intro(message: OutboundMessage) -> SendSpec:
     view = _report_view(p)
     if message.kind == DM:
         me = int(p.get("for_user") or message.target_id)
-        others = " and ".join(_who(p, u) for u in members if u != me)
-        where = f" (collab channel: <#{p['channel_id']}>)" if p.get("channel_id") else ""
-        content = (
-            f"Hey mutual! 💞 Your collab match in **{_guild(p)}** "
-            f"this round: {others}. I couldn't open a private thread{where}, so say hi "
-            "by DM and plan something fun together!"
+        others = _(" and ").join(_who(p, u) for u in members if u != me)
+        where = (
+            " " + _("(collab channel: {channel})", channel=f"<#{p['channel_id']}>")
+            if p.get("channel_id")
+            else ""
+        )
+        content = _(
+            "Hey mutual! 💞 Your collab match in **{server}** this round: {others}. I couldn't "
+            "open a private thread{where}, so say hi by DM and plan something fun together!",
+            server=_guild(p),
+            others=others,
+            where=where,
         )
         return SendSpec(
             content=truncate(content, 2000),
@@ -181,9 +222,10 @@ async def render_intro(message: OutboundMessage) -> SendSpec:
             allowed_mentions=discord.AllowedMentions.none(),
         )
     tags = " × ".join(f"<@{u}>" for u in members)
-    content = (
-        f"Hey mutuals! {tags} 💞 you're this round's collab match. "
-        "This thread is just for you: say hi, swap handles, pick an idea below!"
+    content = _(
+        "Hey mutuals! {tags} 💞 you're this round's collab match. This thread is just for you: "
+        "say hi, swap handles, pick an idea below!",
+        tags=tags,
     )
     return SendSpec(
         content=truncate(content, 2000),
@@ -202,11 +244,15 @@ async def render_followup(message: OutboundMessage) -> SendSpec:
         view.add_item(AnswerButton(group_id, answer))
     if message.kind == DM:
         me = int(p.get("for_user") or message.target_id)
-        others = " and ".join(_who(p, u) for u in members if u != me)
+        others = _(" and ").join(_who(p, u) for u in members if u != me)
         return SendSpec(
             content=truncate(
-                f"Hey mutual! It's check-in time: did your collab with {others} from "
-                f"**{_guild(p)}** happen? 🎬",
+                _(
+                    "Hey mutual! It's check-in time: did your collab with {others} from "
+                    "**{server}** happen? 🎬",
+                    others=others,
+                    server=_guild(p),
+                ),
                 2000,
             ),
             view=view,
@@ -214,7 +260,9 @@ async def render_followup(message: OutboundMessage) -> SendSpec:
         )
     tags = " ".join(f"<@{u}>" for u in members)
     return SendSpec(
-        content=f"{tags} it's check-in time: did you collab? 🎬 Each of you can answer.",
+        content=_(
+            "{tags} it's check-in time: did you collab? 🎬 Each of you can answer.", tags=tags
+        ),
         view=view,
         allowed_mentions=_pings(members),
     )

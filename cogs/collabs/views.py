@@ -10,6 +10,7 @@ import discord
 
 from core.components import PersistentButton, cog_of
 from core.errors import DomainError
+from core.i18n import N_, _
 from core.interactions import MutualsModal, reply
 from services.collabs import GroupInfo
 
@@ -17,9 +18,9 @@ if TYPE_CHECKING:
     from cogs.collabs.cog import CollabsCog
 
 ANSWER_BUTTONS = {
-    "yes": ("Yes, we collabed! 💞", discord.ButtonStyle.success),
-    "not_yet": ("Not yet", discord.ButtonStyle.secondary),
-    "no": ("No", discord.ButtonStyle.secondary),
+    "yes": (N_("Yes, we collabed! 💞"), discord.ButtonStyle.success),
+    "not_yet": (N_("Not yet"), discord.ButtonStyle.secondary),
+    "no": (N_("No"), discord.ButtonStyle.secondary),
 }
 
 
@@ -38,7 +39,7 @@ class AnswerButton(
     def __init__(self, group_id: int, answer: str) -> None:
         label, style = ANSWER_BUTTONS[answer]
         super().__init__(
-            custom_id=f"mutuals:collab:fu:{group_id}:{answer}", label=label, style=style
+            custom_id=f"mutuals:collab:fu:{group_id}:{answer}", label=_(label), style=style
         )
         self.group_id, self.answer = group_id, answer
 
@@ -52,16 +53,18 @@ class AnswerButton(
         )
         view: discord.ui.View | None = None
         if self.answer == "yes":
-            text = "Love that for you! 💞 Thanks for telling me: it counts for the fam's stats."
-            text += " Want the collab in the shoutout rotation?"
+            text = _(
+                "Love that for you! 💞 Thanks for telling me: it counts for the fam's stats. "
+                "Want the collab in the shoutout rotation?"
+            )
             view = discord.ui.View(timeout=None)
             view.add_item(NominateButton(self.group_id))
         elif self.answer == "not_yet":
-            text = "No stress, there's time! Pick one of the prompts when you're both free. 🌱"
+            text = _("No stress, there's time! Pick one of the prompts when you're both free. 🌱")
         else:
-            text = "Thanks for being honest! Next round brings a new match. 💞"
+            text = _("Thanks for being honest! Next round brings a new match. 💞")
         if not result.changed:
-            text = "Already noted! " + text
+            text = _("Already noted! {text}", text=text)
         await reply(interaction, text, view=view)
 
 
@@ -69,7 +72,7 @@ class NominateButton(PersistentButton, template=r"mutuals:collab:nom:(?P<group>\
     def __init__(self, group_id: int) -> None:
         super().__init__(
             custom_id=f"mutuals:collab:nom:{group_id}",
-            label="Nominate our collab for a shoutout",
+            label=_("Nominate our collab for a shoutout"),
             emoji="✨",
         )
         self.group_id = group_id
@@ -81,23 +84,25 @@ class NominateButton(PersistentButton, template=r"mutuals:collab:nom:(?P<group>\
     async def pressed(self, interaction: discord.Interaction) -> None:
         group = await _cog(interaction).service.group(self.group_id)
         if group is None or interaction.user.id not in group.members:
-            raise DomainError("This button is for the collab partners only. 💞")
+            raise DomainError(_("This button is for the collab partners only. 💞"))
         await interaction.response.send_modal(NominateModal(group))
 
 
 class NominateModal(MutualsModal):
     def __init__(self, group: GroupInfo) -> None:
-        super().__init__(title="Nominate your collab", custom_id=f"mutuals:collab:nomm:{group.id}")
+        super().__init__(
+            title=_("Nominate your collab"), custom_id=f"mutuals:collab:nomm:{group.id}"
+        )
         self.group = group
         self.url: discord.ui.TextInput[NominateModal] = discord.ui.TextInput(
-            label="Link to the collab TikTok (optional)",
+            label=_("Link to the collab TikTok (optional)"),
             placeholder="https://www.tiktok.com/@you/video/…",
             required=False,
             max_length=300,
         )
         self.blurb: discord.ui.TextInput[NominateModal] = discord.ui.TextInput(
-            label="One line for the shoutout",
-            placeholder="Our PlantTok × BookTok duet: plants that match your TBR 🌿📚",
+            label=_("One line for the shoutout"),
+            placeholder=_("Our PlantTok × BookTok duet: plants that match your TBR 🌿📚"),
             max_length=150,
         )
         self.add_item(self.url)
@@ -111,8 +116,8 @@ class NominateModal(MutualsModal):
             blurb=self.blurb.value,
         )
         where = (
-            f" You're in the **{nomination}** rotation."
+            _("You're in the **{rotation}** rotation.", rotation=nomination)
             if nomination
-            else " A moderator will pick it up for the next shoutouts."
+            else _("A moderator will pick it up for the next shoutouts.")
         )
-        await reply(interaction, "Nominated! ✨ Your collab is up for a shoutout." + where)
+        await reply(interaction, _("Nominated! ✨ Your collab is up for a shoutout.") + " " + where)

@@ -38,13 +38,15 @@ from cogs.quizzes.views import (
     AddQuestionModal,
     daily_post_view,
     daily_view,
+    in_their_language,
 )
 from core.errors import DomainError
+from core.i18n import _, ngettext, use_locale
 from core.interactions import ModGroup, is_moderator, outcome_within, reply
 from core.outbox import OutboundMessage
 from core.outbox_worker import SendSpec
-from core.text import plural
 from services.container import Services
+from services.languages import server_language
 from services.quizzes import (
     CATEGORIES,
     DEFAULT_QUESTIONS,
@@ -57,7 +59,9 @@ from services.quizzes import (
     POST_PURPOSE,
     SLOT_KIND,
     DailyResult,
+    GameInfo,
     check_upload,
+    fallback_note,
     matches,
 )
 
@@ -75,6 +79,12 @@ PERIOD_CHOICES = [
     app_commands.Choice(name="This month", value="month"),
     app_commands.Choice(name="All time", value="all"),
 ]
+
+
+def pack_note(game: GameInfo) -> str:
+    """A line under the start message when the questions aren't in the server's language."""
+    note = fallback_note(game.pack) if game.pack is not None else None
+    return f"\n{note}" if note else ""
 
 
 class QuizCog(commands.Cog):
@@ -107,13 +117,19 @@ class QuizCog(commands.Cog):
             if runner.task is not None:
                 runner.task.cancel()
 
+    async def public_language(self, guild_id: int | None) -> str | None:
+        """The language of what everyone in the server reads (channel posts)."""
+        return await server_language(self.bot.db, guild_id) if guild_id is not None else None
+
     # -------------------------------------------------------------- outbox renderers
     async def _render_interrupted(self, message: OutboundMessage) -> SendSpec:
-        return interrupted_notice(message)
+        with use_locale(await self.public_language(message.guild_id)):
+            return interrupted_notice(message)
 
     async def _render_daily(self, message: OutboundMessage) -> SendSpec:
         term = posted_term(message)
-        return daily_post(term, daily_post_view(term.day))
+        with use_locale(await self.public_language(message.guild_id)):
+            return daily_post(term, daily_post_view(term.day))
 
     # -------------------------------------------------------------- typed answers
     @commands.Cog.listener()
@@ -155,7 +171,7 @@ class QuizCog(commands.Cog):
         assert interaction.guild is not None
         channel = interaction.channel
         if not isinstance(channel, discord.TextChannel | discord.Thread):
-            raise DomainError("Start a quiz in a text channel or a thread.")
+            raise DomainError(_("Start a quiz in a text channel or a thread."))
         game = await self.quizzes.games.start_game(
             interaction.guild.id,
             channel.id,
@@ -164,17 +180,28 @@ class QuizCog(commands.Cog):
             count=questions,
             timer_seconds=timer,
         )
-        topic = f"**{category.name}**" if category else "all things insider"
+        language = await self.public_language(interaction.guild.id)
+        with use_locale(language):  # the whole channel reads it
+            topic = f"**{_(CATEGORIES[category.value])}**" if category else _("all things insider")
+            text = ngettext(
+                "🎬 Quiz time, fam! {n} question on {topic}, {seconds}s each, started by "
+                "{starter}. Buttons for multiple choice, type in the chat for the others. "
+                "Faster answers earn more. First question in a few seconds…",
+                "🎬 Quiz time, fam! {n} questions on {topic}, {seconds}s each, started by "
+                "{starter}. Buttons for multiple choice, type in the chat for the others. "
+                "Faster answers earn more. First question in a few seconds…",
+                game.total,
+                topic=topic,
+                seconds=game.timer_seconds,
+                starter=interaction.user.mention,
+            ) + pack_note(game)
         await reply(
             interaction,
-            f"🎬 Quiz time, fam! {plural(game.total, 'question')} on {topic}, "
-            f"{game.timer_seconds}s each, "
-            f"started by {interaction.user.mention}. Buttons for multiple choice, type in the "
-            "chat for the others. Faster answers earn more. First question in a few seconds…",
+            text,
             ephemeral=False,
             allowed_mentions=discord.AllowedMentions.none(),
         )
-        runner = GameRunner(self, game, channel)
+        runner = GameRunner(self, game, channel, language)
         self.runners[channel.id] = runner
         runner.start()
 
@@ -185,12 +212,15 @@ class QuizCog(commands.Cog):
             interaction.channel.id, interaction.user.id, is_moderator=is_moderator(interaction)
         )
         runner = self.runners.get(interaction.channel.id)
-        if runner is not None and runner.game.id == end.game.id:
-            runner.stop_event.set()
-            await reply(interaction, "🛑 Quiz stopped. Final standings coming up!", ephemeral=False)
-            return
-        # no task here (another process ran it): answer with the standings directly
-        await reply(interaction, embed=final_embed(end), ephemeral=False)
+        with use_locale(await self.public_language(interaction.guild_id)):  # a channel post
+            if runner is not None and runner.game.id == end.game.id:
+                runner.stop_event.set()
+                text = _("🛑 Quiz stopped. Final standings coming up!")
+                await reply(interaction, text, ephemeral=False)
+                return
+            # no task here (another process ran it): answer with the standings directly
+            embed = final_embed(end)
+        await reply(interaction, embed=embed, ephemeral=False)
 
     async def show_daily(
         self, interaction: discord.Interaction, *, expected_day: date | None = None
@@ -199,12 +229,12 @@ class QuizCog(commands.Cog):
         term = await self.quizzes.daily.today(interaction.guild.id)
         if expected_day is not None and expected_day != term.day:
             raise DomainError(
-                "That term of the day has passed! Here's today's: try `/quiz daily`. 🌅"
+                _("That term of the day has passed! Here's today's: try `/quiz daily`. 🌅")
             )
         hint = (
-            "Tap your answer:"
+            _("Tap your answer:")
             if term.question.kind == "choice"
-            else "Tap the button to type it, or use `/quiz daily answer:…`."
+            else _("Tap the button to type it, or use `/quiz daily answer:…`.")
         )
         await reply(interaction, hint, embed=term_embed(term), view=daily_view(term))
 
@@ -219,7 +249,9 @@ class QuizCog(commands.Cog):
         if answer is None:
             await self.show_daily(interaction)
             return
-        result = await outcome_within(interaction, self._daily_answer(interaction, answer))
+        result = await outcome_within(
+            interaction, in_their_language(self._daily_answer(interaction, answer))
+        )
         await reply(interaction, daily_result_text(result))
 
     async def _daily_answer(self, interaction: discord.Interaction, answer: str) -> DailyResult:
@@ -235,8 +267,10 @@ class QuizCog(commands.Cog):
                 option = options.index(answer.strip().casefold())
             else:
                 raise DomainError(
-                    "Today's term is multiple choice: answer with A, B, C or D, or run "
-                    "`/quiz daily` and tap your pick."
+                    _(
+                        "Today's term is multiple choice: answer with A, B, C or D, or run "
+                        "`/quiz daily` and tap your pick."
+                    )
                 )
             return await self.quizzes.daily.answer(
                 interaction.guild.id, interaction.user.id, option=option
@@ -259,7 +293,10 @@ class QuizCog(commands.Cog):
         rows, _since = await self.quizzes.boards.leaderboard(
             interaction.guild.id, key, category.value if category else None
         )
-        embed = leaderboard_embed(rows, key, category.name if category else None)
+        with use_locale(await self.public_language(interaction.guild.id)):  # a channel post
+            embed = leaderboard_embed(
+                rows, key, _(CATEGORIES[category.value]) if category else None
+            )
         await reply(interaction, embed=embed, ephemeral=False)
 
     @quiz_group.command(name="stats", description="Quiz stats for you or another member")
@@ -271,8 +308,11 @@ class QuizCog(commands.Cog):
         target = member or interaction.user
         s = await self.quizzes.boards.stats(interaction.guild.id, target.id)
         if s.answered == 0:
-            who = "You haven't" if target.id == interaction.user.id else "They haven't"
-            raise DomainError(f"{who} played yet. Try `/quiz daily` or `/quiz start`! 🎬")
+            raise DomainError(
+                _("You haven't played yet. Try `/quiz daily` or `/quiz start`! 🎬")
+                if target.id == interaction.user.id
+                else _("They haven't played yet. Try `/quiz daily` or `/quiz start`! 🎬")
+            )
         embed = stats_embed(target.display_name, s)
         await reply(interaction, embed=embed)
 
@@ -293,11 +333,17 @@ class QuizCog(commands.Cog):
         assert interaction.guild is not None
         cfg = await self.quizzes.daily.setup(interaction.guild.id, channel.id, time, timezone)
         nxt = cfg.next_post(self.bot.clock.now())
-        when = f" Next one <t:{int(nxt.timestamp())}:F>." if nxt else ""
+        when = " " + _("Next one {when}.", when=f"<t:{int(nxt.timestamp())}:F>") if nxt else ""
         await reply(
             interaction,
-            f"🌅 The term of the day will post in {channel.mention} at **{cfg.post_time}** "
-            f"({cfg.timezone}), once a day.{when}",
+            _(
+                "🌅 The term of the day will post in {channel} at **{time}** ({timezone}), once "
+                "a day.",
+                channel=channel.mention,
+                time=cfg.post_time,
+                timezone=cfg.timezone,
+            )
+            + when,
         )
 
     @daily_setup.autocomplete("timezone")
@@ -310,9 +356,9 @@ class QuizCog(commands.Cog):
         changed = await self.quizzes.daily.disable(interaction.guild.id)
         await reply(
             interaction,
-            "The term of the day is paused. `/quiz-mod daily-setup` brings it back."
+            _("The term of the day is paused. `/quiz-mod daily-setup` brings it back.")
             if changed
-            else "The term of the day wasn't being posted here.",
+            else _("The term of the day wasn't being posted here."),
         )
 
     @mod_group.command(name="add", description="Add a question of your own (opens a form)")
@@ -337,7 +383,9 @@ class QuizCog(commands.Cog):
         try:
             data = await file.read()
         except discord.HTTPException:
-            raise DomainError("I couldn't download that file. Attach it again and retry.") from None
+            raise DomainError(
+                _("I couldn't download that file. Attach it again and retry.")
+            ) from None
         questions = await self.quizzes.admin.import_pack(
             interaction.guild.id, interaction.user.id, data, file.filename
         )
@@ -345,7 +393,15 @@ class QuizCog(commands.Cog):
         for q in questions:
             by_category[q.category_label] = by_category.get(q.category_label, 0) + 1
         summary = ", ".join(f"{n} {label}" for label, n in by_category.items())
-        await reply(interaction, f"Imported {plural(len(questions), 'question')}: {summary}. 🎉")
+        await reply(
+            interaction,
+            ngettext(
+                "Imported {n} question: {summary}. 🎉",
+                "Imported {n} questions: {summary}. 🎉",
+                len(questions),
+                summary=summary,
+            ),
+        )
 
     @mod_group.command(name="export", description="Download this server's questions as YAML")
     @app_commands.describe(include_builtin="Also include the questions Mutuals ships with")
@@ -356,8 +412,13 @@ class QuizCog(commands.Cog):
         )
         await reply(
             interaction,
-            f"Here's your pack ({plural(count, 'question')}). Edit it and bring it back with "
-            "`/quiz-mod import`.",
+            ngettext(
+                "Here's your pack ({n} question). Edit it and bring it back with "
+                "`/quiz-mod import`.",
+                "Here's your pack ({n} questions). Edit it and bring it back with "
+                "`/quiz-mod import`.",
+                count,
+            ),
             file=discord.File(io.BytesIO(data), filename="mutuals-quiz-pack.yaml"),
         )
 
@@ -370,11 +431,12 @@ class QuizCog(commands.Cog):
         changed = await self.quizzes.admin.set_category_enabled(
             interaction.guild.id, category.value, False
         )
+        label = _(CATEGORIES[category.value])
         await reply(
             interaction,
-            f"**{category.name}** is off. `/quiz-mod enable` brings it back."
+            _("**{category}** is off. `/quiz-mod enable` brings it back.", category=label)
             if changed
-            else f"**{category.name}** was already off.",
+            else _("**{category}** was already off.", category=label),
         )
 
     @mod_group.command(name="enable", description="Switch a category back on")
@@ -386,9 +448,10 @@ class QuizCog(commands.Cog):
         changed = await self.quizzes.admin.set_category_enabled(
             interaction.guild.id, category.value, True
         )
+        label = _(CATEGORIES[category.value])
         await reply(
             interaction,
-            f"**{category.name}** is back on. 🎉"
+            _("**{category}** is back on. 🎉", category=label)
             if changed
-            else f"**{category.name}** was already on.",
+            else _("**{category}** was already on.", category=label),
         )

@@ -6,11 +6,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import discord
+from babel.dates import format_date, format_skeleton
+from babel.numbers import format_percent
 
 from cogs._common import BRAND
+from core.i18n import N_, SOURCE, _, current, format_number, ngettext
 from core.outbox import OutboundMessage
 from core.outbox_worker import SendSpec
-from core.text import plural, truncate
+from core.text import truncate
 from services.quizzes import (
     CATEGORIES,
     BoardRow,
@@ -27,17 +30,29 @@ from services.quizzes import (
 LETTERS = "ABCD"
 MEDALS = ("🥇", "🥈", "🥉")
 STARS = {"easy": "⭐", "medium": "⭐⭐", "hard": "⭐⭐⭐"}
-PERIOD_TITLES = {"week": "this week", "month": "this month", "all": "all time"}
+FINAL_TITLES = {
+    "finished": N_("🏆 Final standings"),
+    "stopped": N_("🛑 Quiz stopped · standings"),
+    "interrupted": N_("⚠️ Quiz ended early · standings"),
+    "failed": N_("⚠️ Quiz ended early · standings"),
+}
+PERIOD_TITLES = {"week": N_("this week"), "month": N_("this month"), "all": N_("all time")}
 
 
 def _mention(user_id: int) -> str:
     return f"<@{user_id}>"
 
 
-def amount(count: int, word: str, plural_word: str | None = None) -> str:
-    """``plural`` with a thousands separator: "1 pt", "0 pts", "5,000 pts"."""
-    text = plural(count, word, plural_word)
-    return f"{count:,}{text[len(str(count)) :]}"
+def points(count: int) -> str:
+    """ "1 pt", "0 pts", "5,000 pts" (numbers and plural forms by language)."""
+    return ngettext("{n} pt", "{n} pts", count)
+
+
+def _day_label(day: date) -> str:
+    """ "Mon 01 Jun" in English; the language's own short date elsewhere ("6月1日(月)")."""
+    if current() == SOURCE:
+        return format_date(day, "EEE dd MMM", locale=SOURCE)
+    return format_skeleton("MMMEd", day, locale=current())
 
 
 def question_embed(asked: OpenQuestion, *, hint: bool = False) -> discord.Embed:
@@ -47,19 +62,27 @@ def question_embed(asked: OpenQuestion, *, hint: bool = False) -> discord.Embed:
         lines.append("")
         lines += [f"**{LETTERS[i]}** · {opt}" for i, opt in enumerate(q.options)]
     embed = discord.Embed(
-        title=f"Question {asked.index + 1}/{asked.total} · {q.category_label}",
+        title=_(
+            "Question {number}/{total} · {category}",
+            number=asked.index + 1,
+            total=asked.total,
+            category=q.category_label,
+        ),
         description=truncate("\n".join(lines), 4096),
         color=BRAND,
     )
     ends = int((asked.started_at + timedelta(seconds=asked.timer_seconds)).timestamp())
-    embed.add_field(name="Difficulty", value=STARS.get(q.difficulty, q.difficulty))
-    embed.add_field(name="Timer", value=f"{asked.timer_seconds}s · ends <t:{ends}:R>")
+    embed.add_field(name=_("Difficulty"), value=STARS.get(q.difficulty, q.difficulty))
+    embed.add_field(
+        name=_("Timer"),
+        value=_("{seconds}s · ends {when}", seconds=asked.timer_seconds, when=f"<t:{ends}:R>"),
+    )
     if hint and q.kind == "free":
-        embed.add_field(name="💡 Hint", value=f"`{q.hint or hint_for(q.answer)}`", inline=False)
+        embed.add_field(name=_("💡 Hint"), value=f"`{q.hint or hint_for(q.answer)}`", inline=False)
     embed.set_footer(
-        text="Tap your answer! Faster answers earn more points."
+        text=_("Tap your answer! Faster answers earn more points.")
         if q.kind == "choice"
-        else "Type your answer in the chat! Small typos are fine, faster earns more."
+        else _("Type your answer in the chat! Small typos are fine, faster earns more.")
     )
     return embed
 
@@ -70,8 +93,10 @@ def reveal_embed(reveal: Reveal) -> discord.Embed:
         f"**{LETTERS[q.correct_option]} · {q.answer}**" if q.kind == "choice" else f"**{q.answer}**"
     )
     embed = discord.Embed(
-        title=f"⏱️ Time's up! Question {reveal.index + 1}",
-        description=truncate(f"The answer: {answer}\n\n{q.explanation}", 4096),
+        title=_("⏱️ Time's up! Question {number}", number=reveal.index + 1),
+        description=truncate(
+            _("The answer: {answer}", answer=answer) + f"\n\n{q.explanation}", 4096
+        ),
         color=BRAND,
     )
     if reveal.winners:
@@ -83,14 +108,16 @@ def reveal_embed(reveal: Reveal) -> discord.Embed:
                 if len(", ".join([*shown, part])) > 960:
                     break
                 shown.append(part)
-            value = ", ".join(shown) + f" …and {len(parts) - len(shown)} more"
+            value = ", ".join(shown) + " " + _("…and {count} more", count=len(parts) - len(shown))
         embed.add_field(
-            name=f"✅ Got it ({plural(len(reveal.winners), 'player')})", value=value, inline=False
+            name=ngettext("✅ Got it ({n} player)", "✅ Got it ({n} players)", len(reveal.winners)),
+            value=value,
+            inline=False,
         )
     else:
         embed.add_field(
-            name="✅ Got it",
-            value="Nobody this time. The algorithm hates us again 😅",
+            name=_("✅ Got it"),
+            value=_("Nobody this time. The algorithm hates us again 😅"),
             inline=False,
         )
     return embed
@@ -98,88 +125,100 @@ def reveal_embed(reveal: Reveal) -> discord.Embed:
 
 def standings_lines(rows: list[tuple[int, int, int]], limit: int = 15) -> str:
     lines = []
-    for place, (user_id, points, correct) in enumerate(rows[:limit]):
+    for place, (user_id, score, correct) in enumerate(rows[:limit]):
         badge = MEDALS[place] if place < len(MEDALS) else f"**{place + 1}.**"
-        lines.append(f"{badge} {_mention(user_id)} · {amount(points, 'pt')} · {correct} right")
+        lines.append(
+            f"{badge} {_mention(user_id)} · {points(score)} · "
+            + _("{correct} right", correct=correct)
+        )
     if len(rows) > limit:
-        lines.append(f"…and {len(rows) - limit} more fam")
+        lines.append(_("…and {count} more fam", count=len(rows) - limit))
     return "\n".join(lines)
 
 
 def final_embed(end: GameEnd, *, note: str | None = None) -> discord.Embed:
     rows = [(s.user_id, s.points, s.correct) for s in end.standings]
-    title = {
-        "finished": "🏆 Final standings",
-        "stopped": "🛑 Quiz stopped · standings",
-        "interrupted": "⚠️ Quiz ended early · standings",
-        "failed": "⚠️ Quiz ended early · standings",
-    }.get(end.status, "🏆 Standings")
-    body = standings_lines(rows) if rows else "Nobody answered this time. Next round, fam? 👀"
+    title = _(FINAL_TITLES.get(end.status, N_("🏆 Standings")))
+    body = standings_lines(rows) if rows else _("Nobody answered this time. Next round, fam? 👀")
     if note:
         body = f"{note}\n\n{body}"
     embed = discord.Embed(title=title, description=truncate(body, 4096), color=BRAND)
     embed.set_footer(
-        text=f"{end.asked}/{plural(end.game.total, 'question')} · thanks for playing, fam! 💞 "
-        "See /quiz leaderboard"
+        text=ngettext(
+            "{asked}/{n} question · thanks for playing, fam! 💞 See /quiz leaderboard",
+            "{asked}/{n} questions · thanks for playing, fam! 💞 See /quiz leaderboard",
+            end.game.total,
+            asked=end.asked,
+        )
     )
     return embed
 
 
 def leaderboard_embed(rows: list[BoardRow], period: str, category: str | None) -> discord.Embed:
     """``category`` is the category's display name (None for all of them)."""
-    title = f"🏆 Quiz leaderboard · {PERIOD_TITLES[period]}"
+    title = _("🏆 Quiz leaderboard · {period}", period=_(PERIOD_TITLES[period]))
     if category:
         title += f" · {category}"
     body = (
         standings_lines([(r.user_id, r.points, r.correct) for r in rows], limit=10)
         if rows
-        else "No points yet. Be the first: `/quiz start` or `/quiz daily`! 🌱"
+        else _("No points yet. Be the first: `/quiz start` or `/quiz daily`! 🌱")
     )
-    embed = discord.Embed(title=title, description=body, color=BRAND)
-    embed.set_footer(text="Games and terms of the day both count")
+    embed = discord.Embed(title=truncate(title, 256), description=body, color=BRAND)
+    embed.set_footer(text=_("Games and terms of the day both count"))
     return embed
 
 
 def stats_embed(name: str, s: Stats) -> discord.Embed:
-    embed = discord.Embed(title=f"{name}'s quiz stats", color=BRAND)
-    embed.add_field(name="Points", value=f"{s.points:,}")
-    embed.add_field(name="Right answers", value=f"{s.correct}/{s.answered} ({s.accuracy:.0%})")
-    embed.add_field(name="Games played", value=str(s.games))
+    embed = discord.Embed(title=truncate(_("{name}'s quiz stats", name=name), 256), color=BRAND)
+    embed.add_field(name=_("Points"), value=format_number(s.points))
     embed.add_field(
-        name="Daily streak",
-        value=f"🔥 {plural(s.streak, 'day')} (best {plural(s.best_streak, 'day')})",
+        name=_("Right answers"),
+        value=f"{s.correct}/{s.answered} ({format_percent(s.accuracy, locale=current())})",
+    )
+    embed.add_field(name=_("Games played"), value=str(s.games))
+    embed.add_field(
+        name=_("Daily streak"),
+        value=_(
+            "🔥 {streak} (best {best})",
+            streak=ngettext("{n} day", "{n} days", s.streak),
+            best=ngettext("{n} day", "{n} days", s.best_streak),
+        ),
     )
     if s.best_category:
-        embed.add_field(name="Best category", value=CATEGORIES[s.best_category])
+        embed.add_field(name=_("Best category"), value=_(CATEGORIES[s.best_category]))
     return embed
 
 
-def term_embed(term: DailyTerm, *, title: str = "🌅 Term of the day") -> discord.Embed:
+def term_embed(term: DailyTerm, *, title: str | None = None) -> discord.Embed:
     q = term.question
     lines = [q.prompt]
     if q.kind == "choice":
         lines.append("")
         lines += [f"**{LETTERS[i]}** · {opt}" for i, opt in enumerate(q.options)]
     embed = discord.Embed(
-        title=f"{title} · {term.day.strftime('%a %d %b')}",
+        title=f"{title or _('🌅 Term of the day')} · {_day_label(term.day)}",
         description=truncate("\n".join(lines), 4096),
         color=BRAND,
     )
-    embed.set_footer(text="One answer a day · keep your streak going 🔥 · /quiz daily")
+    embed.set_footer(text=_("One answer a day · keep your streak going 🔥 · /quiz daily"))
     return embed
 
 
 def daily_result_text(result: DailyResult) -> str:
     q = result.term.question
     head = (
-        f"✅ Correct! **+{amount(result.points, 'point')}**."
+        ngettext("✅ Correct! **+{n} point**.", "✅ Correct! **+{n} points**.", result.points)
         if result.correct
-        else f"❌ Not quite. The answer was **{q.answer}**."
+        else _("❌ Not quite. The answer was **{answer}**.", answer=q.answer)
     )
-    streak = f"🔥 {result.streak}-day streak" + (
-        f" (best {plural(result.best, 'day')})" if result.best > result.streak else ""
+    streak = ngettext("🔥 {n}-day streak", "🔥 {n}-day streak", result.streak)
+    if result.best > result.streak:
+        streak += " " + ngettext("(best {n} day)", "(best {n} days)", result.best)
+    return truncate(
+        f"{head}\n{q.explanation}\n\n" + _("{streak} · see you tomorrow, fam!", streak=streak),
+        2000,
     )
-    return truncate(f"{head}\n{q.explanation}\n\n{streak} · see you tomorrow, fam!", 2000)
 
 
 # ---------------------------------------------------------------------- outbox posts
@@ -189,17 +228,23 @@ def interrupted_notice(message: OutboundMessage) -> SendSpec:
     """The standings of a game a restart ended (queued by ``interrupt_open_games``)."""
     p = message.payload
     rows = [(int(u), int(pts), int(c)) for u, pts, c in p.get("standings", [])]
-    body = standings_lines(rows) if rows else "Nobody had scored yet."
+    body = standings_lines(rows) if rows else _("Nobody had scored yet.")
     embed = discord.Embed(
-        title="⚠️ Quiz ended early · standings",
+        title=_("⚠️ Quiz ended early · standings"),
         description=truncate(body, 4096),
         color=BRAND,
     )
     asked, total = int(p.get("asked", 0)), int(p.get("total", 0))
-    embed.set_footer(text=f"{asked}/{plural(total, 'question')} asked")
+    embed.set_footer(
+        text=ngettext(
+            "{asked}/{n} question asked", "{asked}/{n} questions asked", total, asked=asked
+        )
+    )
     return SendSpec(
-        content="I had to restart, so the quiz here ended early. Sorry fam! 🙏 "
-        "The channel is free: start a new one with `/quiz start`.",
+        content=_(
+            "I had to restart, so the quiz here ended early. Sorry fam! 🙏 The channel is "
+            "free: start a new one with `/quiz start`."
+        ),
         embeds=[embed],
         allowed_mentions=discord.AllowedMentions.none(),
     )
@@ -216,7 +261,7 @@ def posted_term(message: OutboundMessage) -> DailyTerm:
 def daily_post(term: DailyTerm, view: discord.ui.View) -> SendSpec:
     """The channel post of the term of the day; ``view`` holds its "answer" button."""
     return SendSpec(
-        content="Hey mutuals! Today's term just dropped. 🌅",
+        content=_("Hey mutuals! Today's term just dropped. 🌅"),
         embeds=[term_embed(term)],
         view=view,
         allowed_mentions=discord.AllowedMentions.none(),

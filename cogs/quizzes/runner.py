@@ -12,6 +12,7 @@ import discord
 
 from cogs.quizzes.render import final_embed, question_embed, reveal_embed
 from cogs.quizzes.views import answer_view
+from core.i18n import _, use_locale
 from core.tasks import spawn
 from services.quizzes import GameInfo, OpenQuestion
 
@@ -24,10 +25,17 @@ log = logging.getLogger("mutuals.quiz")
 class GameRunner:
     """Asks the questions of one game in one channel, then posts the standings."""
 
-    def __init__(self, cog: QuizCog, game: GameInfo, channel: discord.abc.Messageable) -> None:
+    def __init__(
+        self,
+        cog: QuizCog,
+        game: GameInfo,
+        channel: discord.abc.Messageable,
+        language: str | None = None,
+    ) -> None:
         self.cog = cog
         self.game = game
         self.channel = channel
+        self.language = language  # the server's: the whole channel reads the game
         self.stop_event = asyncio.Event()
         self.current: OpenQuestion | None = None
         self.task: asyncio.Task[Any] | None = None
@@ -77,6 +85,10 @@ class GameRunner:
         return stopped
 
     async def run(self) -> None:
+        with use_locale(self.language):
+            await self._run()
+
+    async def _run(self) -> None:
         games = self.cog.quizzes.games
         try:
             stopped = await self._wait(self.cog.pause_seconds)
@@ -99,7 +111,7 @@ class GameRunner:
                 end = await games.finish_game(self.game.id, "failed")
                 await self.channel.send(
                     embed=final_embed(
-                        end, note="Oops, something broke on my side and the quiz had to end."
+                        end, note=_("Oops, something broke on my side and the quiz had to end.")
                     )
                 )
         finally:

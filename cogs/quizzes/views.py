@@ -9,7 +9,9 @@ in" is only said once the answer is committed.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable
 from datetime import date, datetime
+from typing import TypeVar
 
 import discord
 from discord import app_commands
@@ -18,6 +20,8 @@ from discord import app_commands
 from cogs.quizzes import cog as quiz_cog
 from cogs.quizzes.render import LETTERS, daily_result_text
 from core.components import PersistentButton, cog_of
+from core.errors import DomainError
+from core.i18n import _
 from core.interactions import (
     MutualsModal,
     is_moderator,
@@ -27,6 +31,19 @@ from core.interactions import (
 )
 from core.text import truncate
 from services.quizzes import DailyTerm, OpenQuestion, QuizService
+
+T = TypeVar("T")
+
+
+async def in_their_language(work: Awaitable[T]) -> T:
+    """The outcome of a batched answer: it was judged in the batch's task, where no member's
+    language is known, so a refusal carries its English message; say it in the member's."""
+    try:
+        return await work
+    except DomainError as refused:
+        refused.message = _(refused.message)
+        refused.args = (refused.message,)
+        raise
 
 
 def _quizzes(interaction: discord.Interaction) -> QuizService:
@@ -62,10 +79,13 @@ class ChoiceButton(
         answer = _quizzes(interaction).games.receive(
             self.game_id, self.index, interaction.user.id, option=self.option
         )
-        await outcome_within(interaction, answer)
+        await outcome_within(interaction, in_their_language(answer))
         await reply(
             interaction,
-            f"Locked in **{LETTERS[self.option]}**! 🔒 The reveal comes when the timer ends.",
+            _(
+                "Locked in **{letter}**! 🔒 The reveal comes when the timer ends.",
+                letter=LETTERS[self.option],
+            ),
         )
 
 
@@ -75,7 +95,7 @@ class DailyOpenButton(PersistentButton, template=r"mutuals:qd:(?P<day>\d{8})"):
     def __init__(self, day: date) -> None:
         super().__init__(
             custom_id=f"mutuals:qd:{_day_token(day)}",
-            label="Answer the term of the day",
+            label=_("Answer the term of the day"),
             emoji="🌅",
         )
         self.day = day
@@ -105,14 +125,14 @@ class DailyChoiceButton(PersistentButton, template=r"mutuals:qdc:(?P<day>\d{8}):
         answer = _quizzes(interaction).daily.answer(
             interaction.guild.id, interaction.user.id, option=self.option, day=self.day
         )
-        result = await outcome_within(interaction, answer, update=True)
+        result = await outcome_within(interaction, in_their_language(answer), update=True)
         await replace_message(interaction, daily_result_text(result))
 
 
 class DailyTypeButton(PersistentButton, template=r"mutuals:qdt:(?P<day>\d{8})"):
     def __init__(self, day: date) -> None:
         super().__init__(
-            custom_id=f"mutuals:qdt:{_day_token(day)}", label="Type my answer", emoji="✍️"
+            custom_id=f"mutuals:qdt:{_day_token(day)}", label=_("Type my answer"), emoji="✍️"
         )
         self.day = day
 
@@ -128,12 +148,12 @@ PERSISTENT_BUTTONS = (ChoiceButton, DailyOpenButton, DailyChoiceButton, DailyTyp
 
 
 class DailyAnswerModal(MutualsModal):
-    answer: discord.ui.TextInput[DailyAnswerModal] = discord.ui.TextInput(
-        label="Your answer", max_length=100, placeholder="Small typos are fine"
-    )
-
     def __init__(self, day: date) -> None:
-        super().__init__(title="Term of the day", custom_id=f"mutuals:qdm:{_day_token(day)}")
+        super().__init__(title=_("Term of the day"), custom_id=f"mutuals:qdm:{_day_token(day)}")
+        self.answer: discord.ui.TextInput[DailyAnswerModal] = discord.ui.TextInput(
+            label=_("Your answer"), max_length=100, placeholder=_("Small typos are fine")
+        )
+        self.add_item(self.answer)
         self.day = day
 
     async def on_submit(self, interaction: discord.Interaction, /) -> None:
@@ -141,40 +161,41 @@ class DailyAnswerModal(MutualsModal):
         answer = _quizzes(interaction).daily.answer(
             interaction.guild.id, interaction.user.id, text=self.answer.value, day=self.day
         )
-        result = await outcome_within(interaction, answer)
+        result = await outcome_within(interaction, in_their_language(answer))
         await reply(interaction, daily_result_text(result))
 
 
 class AddQuestionModal(MutualsModal):
-    prompt: discord.ui.TextInput[AddQuestionModal] = discord.ui.TextInput(
-        label="Question", style=discord.TextStyle.paragraph, max_length=300
-    )
-    answer: discord.ui.TextInput[AddQuestionModal] = discord.ui.TextInput(
-        label="Right answer", max_length=70
-    )
-    wrong: discord.ui.TextInput[AddQuestionModal] = discord.ui.TextInput(
-        label="3 wrong options (one per line)",
-        style=discord.TextStyle.paragraph,
-        required=False,
-        max_length=250,
-        placeholder="Leave empty for a typed-answer question",
-    )
-    accepted: discord.ui.TextInput[AddQuestionModal] = discord.ui.TextInput(
-        label="Other accepted answers (typed answers)",
-        style=discord.TextStyle.paragraph,
-        required=False,
-        max_length=300,
-        placeholder="One per line, e.g. a plural or a short form",
-    )
-    explanation: discord.ui.TextInput[AddQuestionModal] = discord.ui.TextInput(
-        label="Explanation shown at the reveal",
-        style=discord.TextStyle.paragraph,
-        max_length=500,
-    )
-
     def __init__(self, category: str, difficulty: str) -> None:
-        super().__init__(title="Add a quiz question", custom_id="mutuals:quiz-add")
+        super().__init__(title=_("Add a quiz question"), custom_id="mutuals:quiz-add")
         self.category, self.difficulty = category, difficulty
+        self.prompt: discord.ui.TextInput[AddQuestionModal] = discord.ui.TextInput(
+            label=_("Question"), style=discord.TextStyle.paragraph, max_length=300
+        )
+        self.answer: discord.ui.TextInput[AddQuestionModal] = discord.ui.TextInput(
+            label=_("Right answer"), max_length=70
+        )
+        self.wrong: discord.ui.TextInput[AddQuestionModal] = discord.ui.TextInput(
+            label=_("3 wrong options (one per line)"),
+            style=discord.TextStyle.paragraph,
+            required=False,
+            max_length=250,
+            placeholder=_("Leave empty for a typed-answer question"),
+        )
+        self.accepted: discord.ui.TextInput[AddQuestionModal] = discord.ui.TextInput(
+            label=_("Other accepted answers (typed answers)"),
+            style=discord.TextStyle.paragraph,
+            required=False,
+            max_length=300,
+            placeholder=_("One per line, e.g. a plural or a short form"),
+        )
+        self.explanation: discord.ui.TextInput[AddQuestionModal] = discord.ui.TextInput(
+            label=_("Explanation shown at the reveal"),
+            style=discord.TextStyle.paragraph,
+            max_length=500,
+        )
+        for item in (self.prompt, self.answer, self.wrong, self.accepted, self.explanation):
+            self.add_item(item)
 
     async def on_submit(self, interaction: discord.Interaction, /) -> None:
         assert interaction.guild is not None
@@ -191,11 +212,16 @@ class AddQuestionModal(MutualsModal):
             accepted=self.accepted.value,
             explanation=self.explanation.value,
         )
-        kind = "multiple choice" if question.kind == "choice" else "typed answer"
+        kind = _("multiple choice") if question.kind == "choice" else _("typed answer")
         await reply(
             interaction,
-            f"Added `{question.id}` to **{question.category_label}** ({kind}). "
-            "It'll show up in games and as a term of the day. 💞",
+            _(
+                "Added `{id}` to **{category}** ({kind}). It'll show up in games and as a term "
+                "of the day. 💞",
+                id=question.id,
+                category=question.category_label,
+                kind=kind,
+            ),
         )
 
 

@@ -14,6 +14,7 @@ from discord.ext import commands
 from cogs._common import BRAND
 from core.components import ConfirmView
 from core.errors import DomainError
+from core.i18n import _
 from core.interactions import ModGroup, reply
 from services.container import Services
 from services.safety import ADULTS_BY, AGE_ANSWERS, AgeGroupService, AgeSettings
@@ -35,34 +36,41 @@ def _present(guild: discord.Guild) -> Collection[int] | None:
 
 
 def _role_text(cfg: AgeSettings) -> str:
-    return f"<@&{cfg.adult_role_id}>" if cfg.adult_role_id is not None else "none named"
+    return f"<@&{cfg.adult_role_id}>" if cfg.adult_role_id is not None else _("none named")
 
 
 def settings_embed(
     cfg: AgeSettings, answers: dict[str, int], unanswered: int | None
 ) -> discord.Embed:
-    embed = discord.Embed(title="Safety: age groups", color=BRAND)
+    embed = discord.Embed(title=_("Safety: age groups"), color=BRAND)
     if cfg.separate:
-        embed.description = (
+        embed.description = _(
             "**On.** Adults and members not confirmed adult are never put together: collab "
             "rounds, trios, `/collab suggest` and the members a welcome intro invites."
         )
     else:
-        who = f" by <@{cfg.adults_only_by}>" if cfg.adults_only_by else ""
-        when = (
-            f" on {discord.utils.format_dt(cfg.adults_only_at, 'D')}" if cfg.adults_only_at else ""
-        )
-        embed.description = (
-            f"**Off.** A moderator confirmed this server is 18+ only{who}{when}: anyone may be "
-            "matched with anyone. `/safety age-groups mode:on` brings age groups back."
-        )
-    embed.add_field(name="Who counts as an adult", value=ADULTS_BY[cfg.adults_by])
-    embed.add_field(name="18+ role", value=_role_text(cfg))
-    counts = " · ".join(f"{AGE_ANSWERS[key]}: {n}" for key, n in answers.items())
+        if cfg.adults_only_by and cfg.adults_only_at:  # switched off together, by whom and when
+            embed.description = _(
+                "**Off.** A moderator confirmed this server is 18+ only by {moderator} on "
+                "{date}: anyone may be matched with anyone. `/safety age-groups mode:on` brings "
+                "age groups back.",
+                moderator=f"<@{cfg.adults_only_by}>",
+                date=discord.utils.format_dt(cfg.adults_only_at, "D"),
+            )
+        else:
+            embed.description = _(
+                "**Off.** A moderator confirmed this server is 18+ only: anyone may be matched "
+                "with anyone. `/safety age-groups mode:on` brings age groups back."
+            )
+    embed.add_field(name=_("Who counts as an adult"), value=_(ADULTS_BY[cfg.adults_by]))
+    embed.add_field(name=_("18+ role"), value=_role_text(cfg))
+    counts = " · ".join(f"{_(AGE_ANSWERS[key])}: {n}" for key, n in answers.items())
     if unanswered is not None:
-        counts += f" · not answered: {unanswered}"
-    embed.add_field(name="Members' answers (only moderators see these)", value=counts, inline=False)
-    embed.set_footer(text="One member's answer: /profile show member:… (moderators only)")
+        counts += " · " + _("not answered: {count}", count=unanswered)
+    embed.add_field(
+        name=_("Members' answers (only moderators see these)"), value=counts, inline=False
+    )
+    embed.set_footer(text=_("One member's answer: /profile show member:… (moderators only)"))
     return embed
 
 
@@ -105,24 +113,26 @@ class SafetyModerationCog(commands.Cog):
         cfg = await self.ages.settings(guild.id)
         if mode.value == "on":
             if cfg.separate:
-                await reply(interaction, "Age groups are already on. 💞")
+                await reply(interaction, _("Age groups are already on. 💞"))
                 return
             await self.ages.keep_apart(guild.id, True, by=user_id)
             await reply(
                 interaction,
-                "Age groups are back on: adults and members not confirmed adult are never "
-                "matched, suggested or introduced together. 💞",
+                _(
+                    "Age groups are back on: adults and members not confirmed adult are never "
+                    "matched, suggested or introduced together. 💞"
+                ),
             )
             return
         if not cfg.separate:
-            await reply(interaction, "Age groups are already off: this server is 18+ only.")
+            await reply(interaction, _("Age groups are already off: this server is 18+ only."))
             return
         await self.ages.check_adults_only(guild.id, _present(guild))  # refused before asking
 
         async def switch_off() -> str:
             # checked again as it happens: someone may have said 13-17 since the question
             await self.ages.keep_apart(guild.id, False, by=user_id, present=_present(guild))
-            return (
+            return _(
                 "Age groups are off: this server is 18+ only (you confirmed it). Onboarding "
                 "stops asking ages. Switch them back on any time with "
                 "`/safety age-groups mode:on`."
@@ -130,15 +140,18 @@ class SafetyModerationCog(commands.Cog):
 
         await reply(
             interaction,
-            f"Switch age groups off? Only do this if **{discord.utils.escape_markdown(guild.name)}"
-            "** is 18+ only: every member here is an adult. Collab rounds, trios, `/collab "
-            "suggest` and welcome intros will then match anyone with anyone.",
+            _(
+                "Switch age groups off? Only do this if **{server}** is 18+ only: every member "
+                "here is an adult. Collab rounds, trios, `/collab suggest` and welcome intros "
+                "will then match anyone with anyone.",
+                server=discord.utils.escape_markdown(guild.name),
+            ),
             view=ConfirmView(
                 user_id=user_id,
                 on_confirm=switch_off,
-                confirm_label="Yes, this server is 18+ only",
-                cancel_label="Keep them on",
-                cancelled="Age groups stay on. 💞",
+                confirm_label=_("Yes, this server is 18+ only"),
+                cancel_label=_("Keep them on"),
+                cancelled=_("Age groups stay on. 💞"),
             ),
             allowed_mentions=NONE,
         )
@@ -151,26 +164,33 @@ class SafetyModerationCog(commands.Cog):
         assert interaction.guild is not None
         if role is not None and role.is_default():
             raise DomainError(
-                "@everyone can't be the 18+ role: it would count every member as an adult. "
-                "Pick the role your server gives to members who are 18 or older."
+                _(
+                    "@everyone can't be the 18+ role: it would count every member as an adult. "
+                    "Pick the role your server gives to members who are 18 or older."
+                )
             )
         if role is not None and role.managed:
             raise DomainError(
-                f"**{role.name}** belongs to a bot or an integration, so members can't be given "
-                "it. Pick the role your server gives to members who are 18 or older."
+                _(
+                    "**{role}** belongs to a bot or an integration, so members can't be given "
+                    "it. Pick the role your server gives to members who are 18 or older.",
+                    role=role.name,
+                )
             )
         cfg = await self.ages.set_adult_role(interaction.guild.id, role.id if role else None)
         if role is None:
-            text = "The 18+ role is cleared: members' own answers decide who counts as an adult."
+            text = _("The 18+ role is cleared: members' own answers decide who counts as an adult.")
         elif cfg.counts_role:
-            text = (
-                f"{role.mention} is the 18+ role: members holding it count as adults "
-                f"(who counts: {ADULTS_BY[cfg.adults_by]})."
+            text = _(
+                "{role} is the 18+ role: members holding it count as adults (who counts: {who}).",
+                role=role.mention,
+                who=_(ADULTS_BY[cfg.adults_by]),
             )
         else:
-            text = (
-                f"{role.mention} is the 18+ role, but right now only members' own answers "
-                "count: choose `/safety adults-by` to count the role too."
+            text = _(
+                "{role} is the 18+ role, but right now only members' own answers count: choose "
+                "`/safety adults-by` to count the role too.",
+                role=role.mention,
             )
         await reply(interaction, text, allowed_mentions=NONE)
 
@@ -184,8 +204,11 @@ class SafetyModerationCog(commands.Cog):
         cfg = await self.ages.set_adults_by(interaction.guild.id, counted_by.value)
         await reply(
             interaction,
-            f"Adults are now counted by **{ADULTS_BY[cfg.adults_by]}** (18+ role: "
-            f"{_role_text(cfg)}). Everyone else is *not confirmed adult* and is never matched "
-            "with adults.",
+            _(
+                "Adults are now counted by **{who}** (18+ role: {role}). Everyone else is *not "
+                "confirmed adult* and is never matched with adults.",
+                who=_(ADULTS_BY[cfg.adults_by]),
+                role=_role_text(cfg),
+            ),
             allowed_mentions=NONE,
         )

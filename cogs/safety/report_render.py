@@ -11,6 +11,7 @@ import discord
 from discord.utils import escape_markdown
 
 from cogs.safety.report_views import mod_view
+from core.i18n import LANGUAGES, N_, _, use_locale
 from core.outbox import OutboundMessage
 from core.outbox_worker import SendSpec
 from core.text import truncate
@@ -18,7 +19,18 @@ from services.safety import CATEGORIES, SOURCES, Report
 from services.safety.reports import DISMISSED, OPEN
 
 RED = 0xED4245
-STATUS = "Status"
+STATUS = N_("Status")
+WAITING = N_("🕒 Waiting for a moderator")
+
+
+def _status_names() -> set[str]:
+    """The status field's name in every language: a moderator may press a button on a notice
+    written in another language than theirs."""
+    names = set()
+    for language in LANGUAGES:
+        with use_locale(language):
+            names.add(_(STATUS))
+    return names
 
 
 def who(user_id: int, name: object) -> str:
@@ -28,44 +40,56 @@ def who(user_id: int, name: object) -> str:
 
 def where(p: dict[str, Any]) -> str:
     source = str(p.get("source") or "command")
-    label = SOURCES.get(source, source)
+    label = _(SOURCES[source]) if source in SOURCES else source
     if source == "collab":
-        label = "collab DM" if p.get("in_dm") else "collab thread"
+        label = _("collab DM") if p.get("in_dm") else _("collab thread")
     if p.get("in_dm"):
-        return f"A {label} in their DMs with me (only they can open it)"
+        return _("A {place} in their DMs with me (only they can open it)", place=label)
     if p.get("jump_url"):
         return (
-            f"[Jump to the {label}]({p['jump_url']})"
+            _("[Jump to the {place}]({url})", place=label, url=p["jump_url"])
             if source != "command"
-            else (f"`/report` about [this message]({p['jump_url']})")
+            else _("`/report` about [this message]({url})", url=p["jump_url"])
         )
-    return "`/report`, no message linked"
+    return _("`/report`, no message linked")
 
 
 def notice_embed(p: dict[str, Any]) -> discord.Embed:
     report_id = int(p["report_id"])
-    title = "🚩 Report"
+    title = _("🚩 Report")
     if p.get("for_user"):  # a DM: say which server it is about
-        title += f" in {p.get('guild_name') or 'your server'}"
+        title = _("🚩 Report in {server}", server=p.get("guild_name") or _("your server"))
     embed = discord.Embed(
         title=truncate(title, 256),
-        description=f"{who(int(p['reporter_id']), p.get('reporter_name'))} reported "
-        f"{who(int(p['target_id']), p.get('target_name'))}.",
+        description=truncate(
+            _(
+                "{reporter} reported {target}.",
+                reporter=who(int(p["reporter_id"]), p.get("reporter_name")),
+                target=who(int(p["target_id"]), p.get("target_name")),
+            ),
+            4096,
+        ),
         color=RED,
     )
     category = p.get("category")
     if category:
-        embed.add_field(name="What happened", value=CATEGORIES.get(str(category), str(category)))
+        label = CATEGORIES.get(str(category))
+        embed.add_field(
+            name=_("What happened"), value=_(label) if label else truncate(str(category), 1024)
+        )
     details = p.get("details")
     if details:
         quoted = "\n".join(f"> {line}" for line in str(details).splitlines())
-        embed.add_field(name="In their words", value=truncate(quoted, 1024), inline=False)
-    embed.add_field(name="Where", value=truncate(where(p), 1024), inline=False)
+        embed.add_field(name=_("In their words"), value=truncate(quoted, 1024), inline=False)
+    embed.add_field(name=_("Where"), value=truncate(where(p), 1024), inline=False)
     if p.get("note"):
-        embed.add_field(name="Note", value=truncate(str(p["note"]), 1024), inline=False)
-    embed.add_field(name=STATUS, value="🕒 Waiting for a moderator", inline=False)
+        embed.add_field(name=_("Note"), value=truncate(str(p["note"]), 1024), inline=False)
+    embed.add_field(name=_(STATUS), value=_(WAITING), inline=False)
     embed.set_footer(
-        text=f"Report #{report_id} · the reported member isn't told, least of all who reported"
+        text=_(
+            "Report #{number} · the reported member isn't told, least of all who reported",
+            number=report_id,
+        )
     )
     if p.get("created_at"):
         embed.timestamp = datetime.fromisoformat(str(p["created_at"]))
@@ -99,20 +123,20 @@ async def render_notice(message: OutboundMessage) -> SendSpec:
 
 def status_text(report: Report) -> str:
     if report.status == OPEN:
-        return "🕒 Waiting for a moderator"
-    stamp = f"<@{report.handled_by}>" if report.handled_by else "a moderator"
+        return _(WAITING)
+    stamp = f"<@{report.handled_by}>" if report.handled_by else _("a moderator")
     if report.handled_at is not None:
         stamp += f" <t:{int(report.handled_at.timestamp())}:R>"
     if report.status == DISMISSED:
-        return f"👍 Dismissed by {stamp}"
+        return _("👍 Dismissed by {moderator}", moderator=stamp)
     lines = []
     if report.out_of_collabs:
-        lines.append("🚫 Out of collab rounds and suggestions")
+        lines.append(_("🚫 Out of collab rounds and suggestions"))
     elif report.removed_from_collabs:
-        lines.append("↩️ Let back into collab rounds and suggestions")
+        lines.append(_("↩️ Let back into collab rounds and suggestions"))
     if report.post_removed:
-        lines.append("🗑️ Post removed")
-    lines.append(f"Last handled by {stamp}")
+        lines.append(_("🗑️ Post removed"))
+    lines.append(_("Last handled by {moderator}", moderator=stamp))
     return "\n".join(lines)
 
 
@@ -121,25 +145,32 @@ def updated_notice(current: discord.Message | None, report: Report) -> discord.E
     if current is not None and current.embeds:
         embed = current.embeds[0].copy()
     else:
-        embed = discord.Embed(title="🚩 Report", color=RED)
+        embed = discord.Embed(title=_("🚩 Report"), color=RED)
+    names = _status_names()
     for i, field in reversed(list(enumerate(embed.fields))):
-        if field.name == STATUS:
+        if field.name in names:
             embed.remove_field(i)
-    embed.add_field(name=STATUS, value=status_text(report), inline=False)
+    embed.add_field(name=_(STATUS), value=status_text(report), inline=False)
     embed.color = RED if report.status == OPEN else discord.Color.dark_grey()
     return embed
 
 
 def thanks(name: str | None, source: str) -> str:
     """What the member who reported is told (only them, ephemerally)."""
-    about = f" about **{escape_markdown(name)}**" if name else ""
-    text = (
-        f"Thank you for telling us. 💞 Your report{about} is with the moderators now, privately. "
-        "Nobody will tell them it was you. You did the right thing."
-    )
+    if name:
+        text = _(
+            "Thank you for telling us. 💞 Your report about **{name}** is with the moderators "
+            "now, privately. Nobody will tell them it was you. You did the right thing.",
+            name=escape_markdown(name),
+        )
+    else:
+        text = _(
+            "Thank you for telling us. 💞 Your report is with the moderators now, privately. "
+            "Nobody will tell them it was you. You did the right thing."
+        )
     if source == "collab":
-        text += (
-            " Don't want to be matched with them again? `/collab block` keeps them off your "
+        text += " " + _(
+            "Don't want to be matched with them again? `/collab block` keeps them off your "
             "list, and only you can see it."
         )
     return text

@@ -12,6 +12,7 @@ import discord
 
 from core.components import PersistentButton, cog_of
 from core.errors import DomainError
+from core.i18n import N_, _
 from core.interactions import MutualsModal
 from core.text import truncate
 from services.safety.report_inputs import CATEGORIES, DETAILS_MAX
@@ -40,7 +41,7 @@ class ReportButton(
     def __init__(self, source: str, ref: int, user: int | None = None) -> None:
         custom_id = f"mutuals:report:{CODES[source]}:{ref}" + (f":{user}" if user else "")
         super().__init__(
-            custom_id=custom_id, label="Report", emoji="🚩", style=discord.ButtonStyle.secondary
+            custom_id=custom_id, label=_("Report"), emoji="🚩", style=discord.ButtonStyle.secondary
         )
         self.source, self.ref, self.user = source, ref, user
 
@@ -67,10 +68,10 @@ class ReportButton(
 
 
 MOD_BUTTONS = {
-    "dismiss": ("Dismiss", "👍", discord.ButtonStyle.secondary),
-    "collabs": ("Remove from collabs", "🚫", discord.ButtonStyle.danger),
-    "back": ("Let back into collabs", "↩️", discord.ButtonStyle.secondary),
-    "post": ("Remove post", "🗑️", discord.ButtonStyle.danger),
+    "dismiss": (N_("Dismiss"), "👍", discord.ButtonStyle.secondary),
+    "collabs": (N_("Remove from collabs"), "🚫", discord.ButtonStyle.danger),
+    "back": (N_("Let back into collabs"), "↩️", discord.ButtonStyle.secondary),
+    "post": (N_("Remove post"), "🗑️", discord.ButtonStyle.danger),
 }
 
 
@@ -84,7 +85,7 @@ class ModButton(
         label, emoji, style = MOD_BUTTONS[action]
         super().__init__(
             custom_id=f"mutuals:report:mod:{action}:{report_id}",
-            label=label,
+            label=truncate(_(label), 80),
             emoji=emoji,
             style=style,
         )
@@ -129,7 +130,9 @@ class ReportModal(MutualsModal):
 
     def __init__(self, cog: ReportsCog, form: ReportForm, nonce: int) -> None:
         super().__init__(
-            title="Report to the moderators", custom_id=f"mutuals:report:form:{nonce}", timeout=900
+            title=truncate(_("Report to the moderators"), 45),
+            custom_id=f"mutuals:report:form:{nonce}",
+            timeout=900,
         )
         self.cog = cog
         self.form = form
@@ -145,26 +148,32 @@ class ReportModal(MutualsModal):
                 ],
             )
         if self.who is not None:
-            self.add_item(discord.ui.Label(text="Who is this about?", component=self.who))
+            self.add_item(
+                discord.ui.Label(text=truncate(_("Who is this about?"), 45), component=self.who)
+            )
         self.what: discord.ui.Select[Any] = discord.ui.Select(
             custom_id="what",
-            placeholder="Pick what happened",
+            placeholder=truncate(_("Pick what happened"), 150),
             options=[
-                discord.SelectOption(label=label, value=key) for key, label in CATEGORIES.items()
+                discord.SelectOption(label=truncate(_(label), 100), value=key)
+                for key, label in CATEGORIES.items()
             ],
         )
-        self.add_item(discord.ui.Label(text="What happened?", component=self.what))
+        self.add_item(discord.ui.Label(text=truncate(_("What happened?"), 45), component=self.what))
         self.details: discord.ui.TextInput[Any] = discord.ui.TextInput(
             custom_id="details",
             style=discord.TextStyle.paragraph,
             required=False,
             max_length=DETAILS_MAX,
-            placeholder="What they said or did, when, anything that helps. Only moderators see it.",
+            placeholder=truncate(
+                _("What they said or did, when, anything that helps. Only moderators see it."),
+                100,
+            ),
         )
         self.add_item(
             discord.ui.Label(
-                text="Anything else the mods should know?",
-                description="Optional. They won't tell anyone it was you.",
+                text=truncate(_("Anything else the mods should know?"), 45),
+                description=truncate(_("Optional. They won't tell anyone it was you."), 100),
                 component=self.details,
             )
         )
@@ -173,13 +182,13 @@ class ReportModal(MutualsModal):
         """(who is reported, whether it is a bot)."""
         if isinstance(self.who, discord.ui.UserSelect):
             if not self.who.values:
-                raise DomainError("Pick who this is about, then send it again.")
+                raise DomainError(_("Pick who this is about, then send it again."))
             picked: object = self.who.values[0]
             # discord.py hands over the bare id when Discord sent no resolved member
             return int(getattr(picked, "id", str(picked))), bool(getattr(picked, "bot", False))
         if isinstance(self.who, discord.ui.Select):
             if not self.who.values:
-                raise DomainError("Pick who this is about, then send it again.")
+                raise DomainError(_("Pick who this is about, then send it again."))
             return int(self.who.values[0]), False
         assert self.form.candidates
         return self.form.candidates[0][0], False
@@ -187,7 +196,7 @@ class ReportModal(MutualsModal):
     async def on_submit(self, interaction: discord.Interaction) -> None:
         target, is_bot = self._target()
         if not self.what.values:
-            raise DomainError("Pick what happened from the list, then send it again.")
+            raise DomainError(_("Pick what happened from the list, then send it again."))
         await self.cog.submit(
             interaction,
             self.form,

@@ -24,11 +24,13 @@ from cogs.safety.report_render import (
 from cogs.safety.report_views import ModButton, ReportButton, ReportForm, ReportModal, mod_view
 from core.components import ConfirmView
 from core.errors import DomainError
+from core.i18n import N_, _, use_locale
 from core.interactions import is_moderator, reply
 from core.outbox import CHANNEL, OutboundMessage
-from core.outbox_worker import DeliveryResult
+from core.outbox_worker import DeliveryResult, SendSpec
 from services.container import Services
 from services.directory import FALLBACK_MEMBER
+from services.languages import member_language, server_language
 from services.safety import REPORT_PURPOSE, Report, ReportDraft, parse_message_link
 from services.safety.reports import SELF_REPORT
 
@@ -39,9 +41,9 @@ log = logging.getLogger(__name__)
 
 #: moderators DM'd a report when the server has no log channel (the owner first)
 MAX_MODERATOR_DMS = 10
-MODS_ONLY = "This one's for moderators only (it needs **Manage Server**)."
-ABOUT_YOU = "This report is about you, so another moderator has to handle it."
-BOT_TARGET = (
+MODS_ONLY = N_("This one's for moderators only (it needs **Manage Server**).")
+ABOUT_YOU = N_("This report is about you, so another moderator has to handle it.")
+BOT_TARGET = N_(
     "That's a bot, so there's nobody to report. If a bot is acting up, tell a moderator directly."
 )
 
@@ -70,7 +72,9 @@ class ReportsCog(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(ReportButton, ModButton)
-        self.bot.outbox.register(REPORT_PURPOSE, render=render_notice, on_result=self.notice_sent)
+        self.bot.outbox.register(
+            REPORT_PURPOSE, render=self.render_notice, on_result=self.notice_sent
+        )
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(ReportButton, ModButton)
@@ -126,7 +130,7 @@ class ReportsCog(commands.Cog):
     ) -> None:
         assert interaction.guild is not None
         if member.bot:
-            raise DomainError(BOT_TARGET)
+            raise DomainError(_(BOT_TARGET))
         channel_id = message_id = None
         if message is not None:
             channel_id, message_id = parse_message_link(message, interaction.guild.id)
@@ -152,7 +156,7 @@ class ReportsCog(commands.Cog):
             group = await self.collabs.group(ref)
             if group is None:
                 raise DomainError(
-                    "I can't find this collab any more. Use `/report` in the server instead."
+                    _("I can't find this collab any more. Use `/report` in the server instead.")
                 )
             guild_id = group.guild_id
             candidates = [u for u in group.members if u != reporter] or [reporter]
@@ -161,7 +165,7 @@ class ReportsCog(commands.Cog):
         else:
             guild_id, candidates = ref, [user] if user else None
         if candidates == [reporter]:
-            raise DomainError(SELF_REPORT)
+            raise DomainError(_(SELF_REPORT))
         if candidates is not None and len(candidates) == 1:
             already = await self.reports.open_report(guild_id, reporter, candidates[0])
             if already is not None:
@@ -176,7 +180,7 @@ class ReportsCog(commands.Cog):
             in_dm=interaction.guild is None,
             candidates=None
             if candidates is None
-            else tuple((u, names.get(u) or FALLBACK_MEMBER) for u in candidates),
+            else tuple((u, names.get(u) or _(FALLBACK_MEMBER)) for u in candidates),
         )
         await interaction.response.send_modal(ReportModal(self, form, interaction.id))
 
@@ -193,7 +197,7 @@ class ReportsCog(commands.Cog):
         guild = self.bot.get_guild(form.guild_id)
         member = guild.get_member(target) if guild is not None else None
         if target_is_bot or (member is not None and member.bot):
-            raise DomainError(BOT_TARGET)
+            raise DomainError(_(BOT_TARGET))
         draft = ReportDraft(
             guild_id=form.guild_id,
             reporter_id=interaction.user.id,
@@ -218,17 +222,38 @@ class ReportsCog(commands.Cog):
 
     # ------------------------------------------------------------------ the notice
 
+    async def render_notice(self, message: OutboundMessage) -> SendSpec:
+        """The notice in the language of whoever reads it: the server's in the log channel, the
+        moderator's own in their DMs."""
+        guild_id = int(message.payload["guild_id"])
+        if message.kind == CHANNEL:
+            language = await server_language(self.bot.db, guild_id)
+        else:
+            language = await member_language(self.bot.db, guild_id, message.target_id)
+        with use_locale(language):
+            return await render_notice(message)
+
     async def notice_sent(self, message: OutboundMessage, result: DeliveryResult) -> None:
         """A notice the log channel refused goes to the moderators' DMs instead."""
         if message.kind != CHANNEL or result.status != "failed":
             return
         error = result.error or ""
-        if error.startswith("404"):
-            why = f"the mod log channel (id {message.target_id}) is gone"
-        else:
-            why = f"I can't post in <#{message.target_id}> (missing permissions)"
-        note = f"I sent this by DM because {why}. Pick a log channel with `/config log-channel`."
         guild_id = int(message.payload["guild_id"])
+        # stored in the notice, which the moderators read in the server's language
+        with use_locale(await server_language(self.bot.db, guild_id)):
+            if error.startswith("404"):
+                note = _(
+                    "I sent this by DM because the mod log channel (id {channel_id}) is gone. "
+                    "Pick a log channel with `/config log-channel`.",
+                    channel_id=message.target_id,
+                )
+            else:
+                note = _(
+                    "I sent this by DM because I can't post in {channel} (missing permissions). "
+                    "Pick a log channel with `/config log-channel`.",
+                    channel=f"<#{message.target_id}>",
+                )
+        why = "log channel gone" if error.startswith("404") else "missing permissions"
         moderators = await self.moderators_of(guild_id)
         if await self.reports.notice_failed(int(message.payload["report_id"]), moderators, note):
             self.bot.outbox.wake()
@@ -238,22 +263,22 @@ class ReportsCog(commands.Cog):
     async def moderate(self, interaction: discord.Interaction, action: str, report_id: int) -> None:
         report = await self.reports.get(report_id)
         if not await self.is_moderator_of(interaction, report.guild_id):
-            raise DomainError(MODS_ONLY)
+            raise DomainError(_(MODS_ONLY))
         by = interaction.user.id
         if by == report.target_id:
-            raise DomainError(ABOUT_YOU)
+            raise DomainError(_(ABOUT_YOU))
         if action == "post":
             await self._confirm_remove_post(interaction, report)
             return
         if action == "dismiss":
             done = await self.reports.dismiss(report_id, by)
-            already = "Already handled: nothing changed."
+            already = _("Already handled: nothing changed.")
         elif action == "collabs":
             done = await self.reports.remove_from_collabs(report_id, by)
-            already = "They were already out of collab rounds."
+            already = _("They were already out of collab rounds.")
         else:
             done = await self.reports.let_back(report_id, by)
-            already = "They were already back in collab rounds."
+            already = _("They were already back in collab rounds.")
         await interaction.response.edit_message(
             embed=updated_notice(interaction.message, done.report),
             view=mod_view(actions_left(done.report), report_id),
@@ -263,9 +288,9 @@ class ReportsCog(commands.Cog):
 
     async def _confirm_remove_post(self, interaction: discord.Interaction, report: Report) -> None:
         if not report.has_post:
-            raise DomainError("There's no server post on this report to remove.")
+            raise DomainError(_("There's no server post on this report to remove."))
         if report.post_removed:
-            raise DomainError("That post is already removed. 🗑️")
+            raise DomainError(_("That post is already removed. 🗑️"))
         notice = interaction.message
         by = interaction.user.id
 
@@ -283,27 +308,31 @@ class ReportsCog(commands.Cog):
         view = ConfirmView(
             user_id=by,
             on_confirm=remove,
-            confirm_label="Yes, remove it",
-            cancel_label="Keep it",
-            cancelled="Kept the post. 💞",
+            confirm_label=_("Yes, remove it"),
+            cancel_label=_("Keep it"),
+            cancelled=_("Kept the post. 💞"),
         )
-        await reply(interaction, "Remove that post for everyone? This can't be undone.", view=view)
+        await reply(
+            interaction, _("Remove that post for everyone? This can't be undone."), view=view
+        )
 
     async def remove_post(self, report: Report, by: int) -> str:
         assert report.channel_id is not None and report.message_id is not None
         post = self.bot.get_partial_messageable(report.channel_id).get_partial_message(
             report.message_id
         )
-        text = "Removed. 🗑️ The post is gone for everyone."
+        text = _("Removed. 🗑️ The post is gone for everyone.")
         try:
             await post.delete()
         except discord.NotFound:
-            text = "That post was already gone; I've noted it on the report. 🗑️"
+            text = _("That post was already gone; I've noted it on the report. 🗑️")
         except discord.Forbidden:
             raise DomainError(
-                "I can't delete that message: I need **Manage Messages** in "
-                f"<#{report.channel_id}>. Open it with the link on the report and delete it "
-                "yourself."
+                _(
+                    "I can't delete that message: I need **Manage Messages** in {channel}. Open "
+                    "it with the link on the report and delete it yourself.",
+                    channel=f"<#{report.channel_id}>",
+                )
             ) from None
         await self.reports.post_removed(report.id, by)
         return text

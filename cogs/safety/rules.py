@@ -15,6 +15,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs._common import BRAND
+from core.i18n import N_, _, ngettext
 from core.interactions import ModGroup, reply
 from core.text import plural, truncate
 from services.container import Services
@@ -28,8 +29,8 @@ log = logging.getLogger("mutuals.safety")
 
 #: guilds whose rules are read at once (a process with many guilds starts without a burst)
 PARALLEL_READS = 4
-WHERE = "intros, shoutout blurbs, check-in wins"
-SYNTAX = "`word` whole word · `word*` starts with · `*word` ends with · `*word*` anywhere"
+WHERE = N_("intros, shoutout blurbs, check-in wins")
+SYNTAX = N_("`word` whole word · `word*` starts with · `*word` ends with · `*word*` anywhere")
 
 
 def _shown(words: Iterable[str]) -> str:
@@ -40,56 +41,72 @@ def _shown(words: Iterable[str]) -> str:
 def _rule_line(rule: RuleSpec) -> str:
     name = discord.utils.escape_markdown(rule.name)
     if rule.trigger_type == KEYWORD_PRESET:
-        lists = ", ".join(PRESET_NAMES.get(p, "?") for p in rule.presets) or "none"
-        return (
-            f"• **{name}** (Discord's lists: {lists}): Discord doesn't share these lists with "
-            "bots, so block the words you care about here too"
+        lists = ", ".join(
+            _(PRESET_NAMES[p]) if p in PRESET_NAMES else "?" for p in rule.presets
+        ) or _("none")
+        return _(
+            "• **{name}** (Discord's lists: {lists}): Discord doesn't share these lists with "
+            "bots, so block the words you care about here too",
+            name=name,
+            lists=lists,
         )
-    parts = [plural(len(rule.keywords), "keyword")]
+    parts = [ngettext("{n} keyword", "{n} keywords", len(rule.keywords))]
     if rule.regex_patterns:
-        parts.append(plural(len(rule.regex_patterns), "pattern"))
+        parts.append(ngettext("{n} pattern", "{n} patterns", len(rule.regex_patterns)))
     if rule.allow_list:
-        parts.append(f"{len(rule.allow_list)} allowed")
-    state = "" if rule.enabled else " (switched off, so not applied)"
-    return f"• **{name}**: {', '.join(parts)}{state}"
+        parts.append(ngettext("{n} allowed", "{n} allowed", len(rule.allow_list)))
+    if rule.enabled:
+        return _("• **{name}**: {parts}", name=name, parts=", ".join(parts))
+    return _(
+        "• **{name}**: {parts} (switched off, so not applied)", name=name, parts=", ".join(parts)
+    )
 
 
 def overview_embed(view: RulesOverview) -> discord.Embed:
     embed = discord.Embed(
-        title="What member text is held to here 🛡️",
-        description=(
-            f"Before I re-post a member's words ({WHERE}), I check them against these. A match "
-            "is refused privately, naming the field to change, and nothing is posted."
+        title=_("What member text is held to here 🛡️"),
+        description=_(
+            "Before I re-post a member's words ({where}), I check them against these. A match "
+            "is refused privately, naming the field to change, and nothing is posted.",
+            where=_(WHERE),
         ),
         color=BRAND,
     )
     words = (
-        f"{plural(len(view.words), 'word')}: {_shown(view.words)}"
+        ngettext(
+            "{n} word: {words}", "{n} words: {words}", len(view.words), words=_shown(view.words)
+        )
         if view.words
-        else "none yet: add some with `/safety-words add`"
+        else _("none yet: add some with `/safety-words add`")
     )
-    embed.add_field(name="Your blocked words", value=truncate(words, 1024), inline=False)
+    embed.add_field(name=_("Your blocked words"), value=truncate(words, 1024), inline=False)
     if view.readable is False:
-        rules = (
+        rules = _(
             "I can't read them: that needs the **Manage Server** permission. Give it to "
             "Mutuals and I'll pick them up by myself; until then your blocked words hold."
         )
     elif view.readable is None:
-        rules = "Not read yet: I read them when I connect to the server."
+        rules = _("Not read yet: I read them when I connect to the server.")
     else:
-        rules = "\n".join(_rule_line(r) for r in view.rules) or "No keyword rules set up."
-    embed.add_field(name="This server's AutoMod rules", value=truncate(rules, 1024), inline=False)
+        rules = "\n".join(_rule_line(r) for r in view.rules) or _("No keyword rules set up.")
+    embed.add_field(
+        name=_("This server's AutoMod rules"), value=truncate(rules, 1024), inline=False
+    )
     if view.unreadable_patterns:
         lines = [
-            f"`{truncate(p.replace('`', 'ˋ'), 80)}` in **{discord.utils.escape_markdown(r)}**"
+            _(
+                "{pattern} in **{rule}**",
+                pattern=f"`{truncate(p.replace('`', 'ˋ'), 80)}`",
+                rule=discord.utils.escape_markdown(r),
+            )
             for r, p in view.unreadable_patterns
         ]
         embed.add_field(
-            name="Patterns I can't read (skipped)",
+            name=_("Patterns I can't read (skipped)"),
             value=truncate("\n".join(lines), 1024),
             inline=False,
         )
-    embed.set_footer(text=f"Like AutoMod: {SYNTAX.replace('`', '')}")
+    embed.set_footer(text=_("Like AutoMod: {syntax}", syntax=_(SYNTAX).replace("`", "")))
     if view.refreshed_at is not None:
         embed.timestamp = view.refreshed_at
     return embed
@@ -193,12 +210,19 @@ class SafetyRulesCog(commands.Cog):
         assert interaction.guild is not None
         change = await self.service.remove_words(interaction.guild.id, words)
         lines = [
-            f"Took {plural(len(change.changed), 'word')} off the list: {_shown(change.changed)}."
+            ngettext(
+                "Took {n} word off the list: {words}.",
+                "Took {n} words off the list: {words}.",
+                len(change.changed),
+                words=_shown(change.changed),
+            )
         ]
         if change.unchanged:
-            lines.append(f"Not on it: {_shown(change.unchanged)}.")
-        lines.append(f"The list has {plural(change.total, 'word')} now.")
-        await reply(interaction, "\n".join(lines))
+            lines.append(_("Not on it: {words}.", words=_shown(change.unchanged)))
+        lines.append(
+            ngettext("The list has {n} word now.", "The list has {n} words now.", change.total)
+        )
+        await reply(interaction, truncate("\n".join(lines), 2000))
 
     @remove.autocomplete("words")
     async def _words(
@@ -224,11 +248,22 @@ def _can_read(permissions: discord.Permissions) -> bool:
 def _added(change: WordsChange) -> str:
     lines = []
     if change.changed:
-        lines.append(f"Blocked {plural(len(change.changed), 'word')}: {_shown(change.changed)}.")
+        lines.append(
+            ngettext(
+                "Blocked {n} word: {words}.",
+                "Blocked {n} words: {words}.",
+                len(change.changed),
+                words=_shown(change.changed),
+            )
+        )
     if change.unchanged:
-        lines.append(f"Already on the list: {_shown(change.unchanged)}.")
+        lines.append(_("Already on the list: {words}.", words=_shown(change.unchanged)))
     lines.append(
-        f"I won't re-post member text with them here ({WHERE}); the list has "
-        f"{plural(change.total, 'word')}. 🛡️"
+        ngettext(
+            "I won't re-post member text with them here ({where}); the list has {n} word. 🛡️",
+            "I won't re-post member text with them here ({where}); the list has {n} words. 🛡️",
+            change.total,
+            where=_(WHERE),
+        )
     )
-    return "\n".join(lines)
+    return truncate("\n".join(lines), 2000)

@@ -12,10 +12,12 @@ from discord.ext import commands
 
 from cogs.shoutouts.render import cw_line, render_feature, status_embed
 from core.errors import DomainError
+from core.i18n import _, use_locale
 from core.interactions import reply
 from core.outbox import OutboundMessage
-from core.outbox_worker import DeliveryResult
+from core.outbox_worker import DeliveryResult, SendSpec
 from services.container import Services
+from services.languages import server_language
 from services.shoutouts import FEATURE_PURPOSE, SLOT_KIND, RotationInfo, ShoutoutService
 
 if TYPE_CHECKING:
@@ -42,10 +44,12 @@ def post_problem(error: str | None, channel_id: int) -> str:
     """Why a spotlight post failed, in words for the moderators (from the outbox's error)."""
     error = error or ""
     if error.startswith("404"):
-        return f"its channel (id {channel_id}) is gone"
+        return _("its channel (id {channel_id}) is gone", channel_id=channel_id)
     if error.startswith("403"):
-        return f"I can't post in <#{channel_id}> any more (missing permissions)"
-    return "its post failed"
+        return _(
+            "I can't post in {channel} any more (missing permissions)", channel=f"<#{channel_id}>"
+        )
+    return _("its post failed")
 
 
 class ShoutoutsCog(commands.Cog):
@@ -61,7 +65,7 @@ class ShoutoutsCog(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.outbox.register(
-            FEATURE_PURPOSE, render=render_feature, on_result=self.on_feature_result
+            FEATURE_PURPOSE, render=self._render_feature, on_result=self.on_feature_result
         )
         self.service.plan.port = self
         self.bot.deliveries.add(self.service.plan)
@@ -79,10 +83,13 @@ class ShoutoutsCog(commands.Cog):
             return None  # not in the cache (yet): let the post itself tell us
         channel = guild.get_channel(rotation.channel_id)
         if channel is None:
-            return f"its channel (id {rotation.channel_id}) was deleted"
+            return _("its channel (id {channel_id}) was deleted", channel_id=rotation.channel_id)
         perms = channel.permissions_for(guild.me)
         if not (perms.view_channel and perms.send_messages and perms.embed_links):
-            return f"I can't post in <#{rotation.channel_id}> any more (missing permissions)"
+            return _(
+                "I can't post in {channel} any more (missing permissions)",
+                channel=f"<#{rotation.channel_id}>",
+            )
         return None
 
     def member_check(self, rotation: RotationInfo, user_id: int) -> str | None:
@@ -113,17 +120,31 @@ class ShoutoutsCog(commands.Cog):
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
         for rot in await self.service.rotations.list_rotations(channel.guild.id):
             if rot.channel_id == channel.id and not rot.paused:
-                reason = f"its channel #{channel.name} was deleted"
-                if await self.service.features.pause_for_problem(rot.id, reason):
-                    self.bot.outbox.wake()
+                # the reason and the moderators' notice are the server's to read
+                with use_locale(await server_language(self.bot.db, channel.guild.id)):
+                    reason = _("its channel #{channel} was deleted", channel=channel.name)
+                    if await self.service.features.pause_for_problem(rot.id, reason):
+                        self.bot.outbox.wake()
 
     # ------------------------------------------------------------------ the post's outcome
+
+    async def _render_feature(self, message: OutboundMessage) -> SendSpec:
+        """The spotlight is a public post: it speaks the server's language."""
+        if message.guild_id is None:
+            return await render_feature(message)
+        with use_locale(await server_language(self.bot.db, message.guild_id)):
+            return await render_feature(message)
 
     async def on_feature_result(self, message: OutboundMessage, result: DeliveryResult) -> None:
         p = message.payload
         rotation_id, key = int(p["rotation_id"]), str(p["slot_key"])
         if result.status == "sent" and result.message_id:
             await self.service.features.posted(rotation_id, key, result.message_id)
+        elif result.status == "failed" and message.guild_id is not None:
+            with use_locale(await server_language(self.bot.db, message.guild_id)):
+                reason = post_problem(result.error, message.target_id)
+                if await self.service.features.post_failed(rotation_id, key, reason):
+                    self.bot.outbox.wake()
         elif result.status == "failed":
             reason = post_problem(result.error, message.target_id)
             if await self.service.features.post_failed(rotation_id, key, reason):
@@ -149,14 +170,21 @@ class ShoutoutsCog(commands.Cog):
             )
             if rotations and self.member_check(rotations[0], member.id) == "excluded":
                 raise DomainError(
-                    f"Your role isn't featured in **{rotations[0].name}** (moderators excluded "
-                    "it). Ask a mod if that seems wrong."
+                    _(
+                        "Your role isn't featured in **{name}** (moderators excluded it). "
+                        "Ask a mod if that seems wrong.",
+                        name=rotations[0].name,
+                    )
                 )
         m = await self.service.members.join(interaction.guild.id, interaction.user.id, rotation)
         await reply(
             interaction,
-            f"Hey mutual! You're in **{m.rotation_name}** 🎉 You're #{m.place} in the queue. "
-            "Tell me what to feature with `/shoutout pitch`.",
+            _(
+                "Hey mutual! You're in **{name}** 🎉 You're #{place} in the queue. "
+                "Tell me what to feature with `/shoutout pitch`.",
+                name=m.rotation_name,
+                place=m.place,
+            ),
         )
 
     @shoutout.command(name="leave", description="Leave the shoutout rotation")
@@ -165,11 +193,13 @@ class ShoutoutsCog(commands.Cog):
         assert interaction.guild is not None
         left = await self.service.members.leave(interaction.guild.id, interaction.user.id, rotation)
         if not left:
-            raise DomainError("You're not in a rotation here. Join with `/shoutout join`.")
+            raise DomainError(_("You're not in a rotation here. Join with `/shoutout join`."))
         await reply(
             interaction,
-            f"You left {', '.join(f'**{n}**' for n in left)}. Come back anytime with "
-            "`/shoutout join`. 💞",
+            _(
+                "You left {rotations}. Come back anytime with `/shoutout join`. 💞",
+                rotations=", ".join(f"**{n}**" for n in left),
+            ),
         )
 
     @shoutout.command(name="status", description="Your place in the shoutout rotations")
@@ -180,8 +210,10 @@ class ShoutoutsCog(commands.Cog):
         )
         if not memberships:
             raise DomainError(
-                "You're not in a rotation yet. Join with `/shoutout join` (you need a TikTok "
-                "handle on your profile: `/profile set handle:@you`)."
+                _(
+                    "You're not in a rotation yet. Join with `/shoutout join` (you need a TikTok "
+                    "handle on your profile: `/profile set handle:@you`)."
+                )
             )
         await reply(interaction, embed=status_embed(memberships, pitch))
 
@@ -209,14 +241,15 @@ class ShoutoutsCog(commands.Cog):
             rotation=rotation,
             content_warning=content_warning,
         )
-        text = (
-            f"Pitch saved! Next time you're featured in **{nom.rotation_name}** I'll share it. ✨"
+        text = _(
+            "Pitch saved! Next time you're featured in **{name}** I'll share it. ✨",
+            name=nom.rotation_name,
         )
         if nom.content_warning:
-            text += (
-                f"\nIt goes out with {cw_line(nom.content_warning)} up front and your blurb "
-                "behind a spoiler, so the fam can choose when they're ready. Soft content is "
-                "always welcome here. 💞"
+            text += "\n" + _(
+                "It goes out with {warning} up front and your blurb behind a spoiler, so the "
+                "fam can choose when they're ready. Soft content is always welcome here. 💞",
+                warning=cw_line(nom.content_warning),
             )
         await reply(interaction, text)
 

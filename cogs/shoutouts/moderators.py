@@ -23,8 +23,8 @@ from cogs.shoutouts.render import (
 from cogs.shoutouts.running import paused_already, run_now_report
 from core.components import ConfirmView
 from core.errors import DomainError
+from core.i18n import _, ngettext
 from core.interactions import ModGroup, reply
-from core.text import plural
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot
@@ -154,7 +154,9 @@ class ShoutoutsModCog(commands.Cog):
                 [] if require.strip().lower() == "none" else _split(require)
             )
         if not changes:
-            raise DomainError("Tell me at least one thing to change, e.g. `schedule:daily 19:00`.")
+            raise DomainError(
+                _("Tell me at least one thing to change, e.g. `schedule:daily 19:00`.")
+            )
         rot = await self.service.admin.edit(interaction.guild.id, name, **changes)
         await reply(interaction, embed=saved_embed(rot, self.bot.clock.now()))
 
@@ -168,13 +170,17 @@ class ShoutoutsModCog(commands.Cog):
 
         async def delete_it() -> str:
             info = await self.service.admin.delete(guild_id, rot.name)
-            return f"🗑️ Deleted **{info.name}** and its queue."
+            return _("🗑️ Deleted **{name}** and its queue.", name=info.name)
 
         view = ConfirmView(user_id=interaction.user.id, on_confirm=delete_it)
         await reply(
             interaction,
-            f"Delete **{rot.name}**? Its queue of {plural(members, 'creator')} and its history "
-            "go with it.",
+            ngettext(
+                "Delete **{name}**? Its queue of {n} creator and its history go with it.",
+                "Delete **{name}**? Its queue of {n} creators and its history go with it.",
+                members,
+                name=rot.name,
+            ),
             view=view,
         )
 
@@ -185,8 +191,11 @@ class ShoutoutsModCog(commands.Cog):
         rot = await self.service.admin.set_paused(interaction.guild.id, name, True)
         await reply(
             interaction,
-            f"⏸️ **{rot.name}** is paused. Everyone keeps their place; "
-            f"`/rotation resume name:{rot.name}` picks it back up.",
+            _(
+                "⏸️ **{name}** is paused. Everyone keeps their place; "
+                "`/rotation resume name:{name}` picks it back up.",
+                name=rot.name,
+            ),
         )
 
     @rotation.command(name="resume", description="Resume a paused rotation")
@@ -197,13 +206,18 @@ class ShoutoutsModCog(commands.Cog):
         problem = self.shoutouts.channel_problem(current) if current.paused else None
         if problem:
             raise DomainError(
-                f"I can't resume **{current.name}**: {problem}. Pick a channel I can post in "
-                f"with `/rotation edit name:{current.name} channel:`."
+                _(
+                    "I can't resume **{name}**: {problem}. Pick a channel I can post in "
+                    "with `/rotation edit name:{name} channel:`.",
+                    name=current.name,
+                    problem=problem,
+                )
             )
         rot = await self.service.admin.set_paused(interaction.guild.id, name, False)
         await reply(
             interaction,
-            f"▶️ **{rot.name}** is back on. Next shoutouts:\n"
+            _("▶️ **{name}** is back on. Next shoutouts:", name=rot.name)
+            + "\n"
             + next_slots_text(rot, self.bot.clock.now()),
         )
 
@@ -212,7 +226,7 @@ class ShoutoutsModCog(commands.Cog):
         assert interaction.guild is not None
         rotations = await self.service.rotations.list_rotations(interaction.guild.id)
         if not rotations:
-            raise DomainError("No rotations yet. Create one with `/rotation create`.")
+            raise DomainError(_("No rotations yet. Create one with `/rotation create`."))
         now = self.bot.clock.now()
         parts = [
             rotation_summary(r, now, await self.service.rotations.member_counts(r.id))
@@ -228,7 +242,10 @@ class ShoutoutsModCog(commands.Cog):
         entries = await self.service.admin.queue(interaction.guild.id, name, 10)
         if not entries:
             raise DomainError(
-                f"Nobody is in **{rot.name}** yet. Creators join with `/shoutout join`."
+                _(
+                    "Nobody is in **{name}** yet. Creators join with `/shoutout join`.",
+                    name=rot.name,
+                )
             )
         await reply(interaction, embed=queue_embed(rot, entries))
 
@@ -238,9 +255,15 @@ class ShoutoutsModCog(commands.Cog):
         assert interaction.guild is not None
         result = await self.service.admin.skip(interaction.guild.id, name)
         if result.moved:
-            text = f"⏭️ Skipped <@{result.user_id}>: they go to the end of this round."
+            text = _(
+                "⏭️ Skipped {member}: they go to the end of this round.",
+                member=f"<@{result.user_id}>",
+            )
         else:
-            text = f"<@{result.user_id}> is the last one left in this round, so they stay up next."
+            text = _(
+                "{member} is the last one left in this round, so they stay up next.",
+                member=f"<@{result.user_id}>",
+            )
         await reply(interaction, text)
 
     @rotation.command(name="add", description="Add a creator to a rotation")
@@ -250,9 +273,17 @@ class ShoutoutsModCog(commands.Cog):
     ) -> None:
         assert interaction.guild is not None
         if member.bot:
-            raise DomainError("Bots don't get shoutouts. Pick a creator.")
+            raise DomainError(_("Bots don't get shoutouts. Pick a creator."))
         m = await self.service.admin.add_member(interaction.guild.id, name, member.id)
-        await reply(interaction, f"Added {member.mention} to **{m.rotation_name}** (#{m.place}).")
+        await reply(
+            interaction,
+            _(
+                "Added {member} to **{name}** (#{place}).",
+                member=member.mention,
+                name=m.rotation_name,
+                place=m.place,
+            ),
+        )
 
     @rotation.command(name="remove", description="Take a creator out of a rotation")
     @app_commands.describe(name="Which rotation", member="The creator to remove")
@@ -261,7 +292,7 @@ class ShoutoutsModCog(commands.Cog):
     ) -> None:
         assert interaction.guild is not None
         await self.service.admin.remove_member(interaction.guild.id, name, member.id)
-        await reply(interaction, f"Took {member.mention} out of that rotation.")
+        await reply(interaction, _("Took {member} out of that rotation.", member=member.mention))
 
     @rotation.command(name="run-now", description="Post the next shoutout right now")
     @app_commands.describe(name="Which rotation")
@@ -281,7 +312,7 @@ class ShoutoutsModCog(commands.Cog):
         rot = await self.service.rotations.get(interaction.guild.id, name)
         features = await self.service.admin.history(interaction.guild.id, name, 15)
         if not features:
-            raise DomainError(f"**{rot.name}** hasn't had a slot yet.")
+            raise DomainError(_("**{name}** hasn't had a slot yet.", name=rot.name))
         await reply(interaction, embed=history_embed(rot, features))
 
     for _cmd in (edit, delete, pause, resume, queue, skip, add, remove, run_now, history):
@@ -292,8 +323,11 @@ class ShoutoutsModCog(commands.Cog):
         perms = channel.permissions_for(channel.guild.me)
         if not (perms.view_channel and perms.send_messages and perms.embed_links):
             raise DomainError(
-                f"I can't post in {channel.mention}: give me View Channel, Send Messages and "
-                "Embed Links there (or pick another channel), then try again."
+                _(
+                    "I can't post in {channel}: give me View Channel, Send Messages and "
+                    "Embed Links there (or pick another channel), then try again.",
+                    channel=channel.mention,
+                )
             )
 
     @create.autocomplete("timezone")
@@ -306,7 +340,7 @@ class ShoutoutsModCog(commands.Cog):
     def _check_role(self, interaction: discord.Interaction, role: discord.Role | None) -> None:
         if role is not None and (role.is_default() or role.managed):
             raise DomainError(
-                "Pick an opt-in role members chose themselves, not @everyone or a bot's role."
+                _("Pick an opt-in role members chose themselves, not @everyone or a bot's role.")
             )
 
 

@@ -7,12 +7,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import discord
+from babel.dates import format_skeleton
 
 from cogs._common import BRAND
 from cogs.safety.report_views import ReportButton
+from core.i18n import SOURCE, _, current, ngettext
 from core.outbox import OutboundMessage
 from core.outbox_worker import SendSpec
-from core.text import neutralise, plural, truncate
+from core.text import neutralise, truncate
 from services.shoutouts import (
     REQUIRED_FIELDS,
     Feature,
@@ -25,32 +27,63 @@ from services.shoutouts import (
 
 def when_text(moment: datetime, tz: str) -> str:
     local = moment.astimezone(ZoneInfo(tz))
-    return f"{local:%a %d %b %H:%M} ({tz}) · <t:{int(moment.timestamp())}:R>"
+    language = current()
+    shown = (
+        f"{local:%a %d %b %H:%M}"
+        if language == SOURCE
+        else f"{format_skeleton('MMMEd', local, locale=language)} {local:%H:%M}"
+    )
+    return f"{shown} ({tz}) · <t:{int(moment.timestamp())}:R>"
 
 
 def rotation_summary(rot: RotationInfo, now: datetime, members: int | None = None) -> str:
-    state = f"⏸️ paused ({rot.pause_reason})" if rot.paused else "▶️ running"
+    state = (
+        _(
+            "⏸️ paused ({reason})",
+            reason=_(rot.pause_reason) if rot.pause_reason else str(rot.pause_reason),
+        )
+        if rot.paused
+        else _("▶️ running")
+    )
     lines = [
-        f"**{rot.name}** in <#{rot.channel_id}> · `{rot.schedule}` ({rot.timezone}) · {state}",
+        _(
+            "**{name}** in {channel} · `{schedule}` ({timezone}) · {state}",
+            name=rot.name,
+            channel=f"<#{rot.channel_id}>",
+            schedule=rot.schedule,
+            timezone=rot.timezone,
+            state=state,
+        ),
     ]
     extras = []
     if members is not None:
-        extras.append(plural(members, "creator"))
-    extras.append(f"round {rot.current_round}")
+        extras.append(ngettext("{n} creator", "{n} creators", members))
+    extras.append(_("round {round}", round=rot.current_round))
     if rot.min_days_between:
-        extras.append(f"≥{plural(rot.min_days_between, 'day')} between features")
-    extras.append("pings the creator" if rot.ping_featured else "no ping for the creator")
+        extras.append(
+            ngettext(
+                "≥{n} day between features", "≥{n} days between features", rot.min_days_between
+            )
+        )
+    extras.append(_("pings the creator") if rot.ping_featured else _("no ping for the creator"))
     if rot.ping_role_id:
-        extras.append(f"pings <@&{rot.ping_role_id}>")
+        extras.append(_("pings {role}", role=f"<@&{rot.ping_role_id}>"))
     if rot.exclude_role_ids:
-        extras.append("excludes " + " ".join(f"<@&{r}>" for r in rot.exclude_role_ids))
+        extras.append(
+            _("excludes {roles}", roles=" ".join(f"<@&{r}>" for r in rot.exclude_role_ids))
+        )
     if rot.required_fields:
-        extras.append("needs " + ", ".join(REQUIRED_FIELDS[f] for f in rot.required_fields))
+        extras.append(
+            _(
+                "needs {fields}",
+                fields=", ".join(_(REQUIRED_FIELDS[f]) for f in rot.required_fields),
+            )
+        )
     lines.append(" · ".join(extras))
     if not rot.paused:
         nxt = rot.next_slots(now, 1)
         if nxt:
-            lines.append("Next: " + when_text(nxt[0], rot.timezone))
+            lines.append(_("Next: {when}", when=when_text(nxt[0], rot.timezone)))
     return "\n".join(lines)
 
 
@@ -61,27 +94,42 @@ def next_slots_text(rot: RotationInfo, now: datetime) -> str:
 def membership_line(m: Membership) -> str:
     if not m.active:
         why = {
-            "opted_out": "you left",
-            "left": "you left the server",
-            "excluded": "your role is excluded from it",
-            "profile": "your profile is missing something it needs",
-            "removed": "a moderator took you out",
-        }.get(m.inactive_reason or "", "inactive")
-        return f"**{m.rotation_name}**: not in the queue ({why})"
-    place = "up next! 🎉" if m.place == 1 else f"#{m.place} in the queue"
-    featured = f", featured {plural(m.times_featured, 'time')}" if m.times_featured else ""
-    return f"**{m.rotation_name}**: {place} (round {m.round_no}{featured})"
+            "opted_out": _("you left"),
+            "left": _("you left the server"),
+            "excluded": _("your role is excluded from it"),
+            "profile": _("your profile is missing something it needs"),
+            "removed": _("a moderator took you out"),
+        }.get(m.inactive_reason or "", _("inactive"))
+        return _("**{name}**: not in the queue ({why})", name=m.rotation_name, why=why)
+    place = _("up next! 🎉") if m.place == 1 else _("#{place} in the queue", place=m.place)
+    if m.times_featured:
+        return ngettext(
+            "**{name}**: {place} (round {round}, featured {n} time)",
+            "**{name}**: {place} (round {round}, featured {n} times)",
+            m.times_featured,
+            name=m.rotation_name,
+            place=place,
+            round=m.round_no,
+        )
+    return _(
+        "**{name}**: {place} (round {round})", name=m.rotation_name, place=place, round=m.round_no
+    )
 
 
 def history_line(f: Feature) -> str:
     stamp = f"<t:{int(f.slot_at.timestamp())}:f>"
     if f.status == "featured" and f.user_id:
-        return f"{stamp} · <@{f.user_id}> (round {f.round_no})"
+        return _(
+            "{stamp} · {member} (round {round})",
+            stamp=stamp,
+            member=f"<@{f.user_id}>",
+            round=f.round_no,
+        )
     if f.status == "missed":
-        return f"{stamp} · missed (I was offline)"
+        return _("{stamp} · missed (I was offline)", stamp=stamp)
     if f.status == "failed":
-        return f"{stamp} · not posted: {f.detail or 'the post failed'}"
-    return f"{stamp} · nobody featured: {f.detail or 'empty'}"
+        return _("{stamp} · not posted: {why}", stamp=stamp, why=f.detail or _("the post failed"))
+    return _("{stamp} · nobody featured: {why}", stamp=stamp, why=f.detail or _("empty"))
 
 
 # ---------------------------------------------------------------- moderators' embeds
@@ -89,41 +137,51 @@ def history_line(f: Feature) -> str:
 
 def created_embed(rot: RotationInfo, now: datetime) -> discord.Embed:
     embed = discord.Embed(
-        title=f"🎉 {rot.name} is live", description=rotation_summary(rot, now), color=BRAND
+        title=truncate(_("🎉 {name} is live", name=rot.name), 256),
+        description=rotation_summary(rot, now),
+        color=BRAND,
     )
-    embed.add_field(name="Next three shoutouts", value=next_slots_text(rot, now) or "—")
-    embed.set_footer(text="Creators join with /shoutout join · manage with /rotation")
+    embed.add_field(name=_("Next three shoutouts"), value=next_slots_text(rot, now) or "—")
+    embed.set_footer(text=_("Creators join with /shoutout join · manage with /rotation"))
     return embed
 
 
 def saved_embed(rot: RotationInfo, now: datetime) -> discord.Embed:
     embed = discord.Embed(
-        title=f"Saved {rot.name}", description=rotation_summary(rot, now), color=BRAND
+        title=truncate(_("Saved {name}", name=rot.name), 256),
+        description=rotation_summary(rot, now),
+        color=BRAND,
     )
     if not rot.paused:
-        embed.add_field(name="Next three shoutouts", value=next_slots_text(rot, now) or "—")
+        embed.add_field(name=_("Next three shoutouts"), value=next_slots_text(rot, now) or "—")
     return embed
 
 
 def rotations_embed(summaries: list[str]) -> discord.Embed:
     return discord.Embed(
-        title="Shoutout rotations", description=truncate("\n\n".join(summaries), 4096), color=BRAND
+        title=_("Shoutout rotations"),
+        description=truncate("\n\n".join(summaries), 4096),
+        color=BRAND,
     )
 
 
 def queue_embed(rot: RotationInfo, entries: list[QueueEntry]) -> discord.Embed:
     lines = []
     for i, e in enumerate(entries, 1):
-        later = " (next round)" if e.round_no > rot.current_round else ""
+        later = " " + _("(next round)") if e.round_no > rot.current_round else ""
         lines.append(f"`{i:>2}.` <@{e.user_id}>{later}")
-    embed = discord.Embed(title=f"Up next in {rot.name}", description="\n".join(lines), color=BRAND)
-    embed.set_footer(text=f"Round {rot.current_round}")
+    embed = discord.Embed(
+        title=truncate(_("Up next in {name}", name=rot.name), 256),
+        description="\n".join(lines),
+        color=BRAND,
+    )
+    embed.set_footer(text=_("Round {round}", round=rot.current_round))
     return embed
 
 
 def history_embed(rot: RotationInfo, features: list[Feature]) -> discord.Embed:
     return discord.Embed(
-        title=f"{rot.name}: history",
+        title=truncate(_("{name}: history", name=rot.name), 256),
         description="\n".join(history_line(f) for f in features),
         color=BRAND,
     )
@@ -134,7 +192,7 @@ def history_embed(rot: RotationInfo, features: list[Feature]) -> discord.Embed:
 
 def status_embed(memberships: list[Membership], pitch: Pitch | None) -> discord.Embed:
     embed = discord.Embed(
-        title="Your shoutouts",
+        title=_("Your shoutouts"),
         description="\n".join(membership_line(m) for m in memberships),
         color=BRAND,
     )
@@ -144,12 +202,12 @@ def status_embed(memberships: list[Membership], pitch: Pitch | None) -> discord.
             text = f"{cw_line(pitch.content_warning)}\n“{spoiler(pitch.blurb)}”"
         text += f"\n{pitch.url}" if pitch.url else ""
         if pitch.rotation_name:
-            text += f"\nFor **{pitch.rotation_name}**"
-        embed.add_field(name="Your next pitch", value=truncate(text, 1024), inline=False)
+            text += "\n" + _("For **{name}**", name=pitch.rotation_name)
+        embed.add_field(name=_("Your next pitch"), value=truncate(text, 1024), inline=False)
     else:
         embed.add_field(
-            name="Your next pitch",
-            value="None yet: tell me what to feature with `/shoutout pitch`.",
+            name=_("Your next pitch"),
+            value=_("None yet: tell me what to feature with `/shoutout pitch`."),
             inline=False,
         )
     return embed
@@ -160,7 +218,8 @@ def status_embed(memberships: list[Membership], pitch: Pitch | None) -> discord.
 
 def cw_line(content_warning: str) -> str:
     """ "CW: …", bold, safe to show: no pings, no markdown of its own."""
-    return f"**CW: {discord.utils.escape_markdown(neutralise(content_warning))}**"
+    warning = discord.utils.escape_markdown(neutralise(content_warning))
+    return "**" + _("CW: {warning}", warning=warning) + "**"
 
 
 def spoiler(text: str) -> str:
@@ -180,29 +239,36 @@ async def render_feature(message: OutboundMessage) -> SendSpec:
     quoted = f"> {blurb}\n\n" if blurb else ""
     if warning:  # the creator asked: the warning up front, their words behind a spoiler
         quoted = cw_line(warning) + "\n" + (f"> {spoiler(blurb)}\n\n" if blurb else "\n")
-    description = quoted + str(p.get("line") or "")
+    line = str(p.get("line") or "")  # stored in English: one of VOICE_LINES
+    description = quoted + (_(line) if line else "")
     embed = discord.Embed(
-        title=truncate(f"✨ Spotlight: @{handle}", 256),
+        title=truncate(_("✨ Spotlight: @{handle}", handle=handle), 256),
         url=p.get("url") or profile_url,
         description=description,
         color=BRAND,
     )
     niches = [str(n) for n in p.get("niches") or []]
     if niches:
-        embed.add_field(name="Niches", value=truncate(", ".join(niches), 1024))
+        embed.add_field(name=_("Niches"), value=truncate(", ".join(niches), 1024))
     if p.get("url"):
-        watch = f"[The TikTok they picked]({p['url']})"
-        embed.add_field(name="Watch", value=f"{cw_line(warning)} · {watch}" if warning else watch)
+        watch = "[{label}]({url})".format(label=_("The TikTok they picked"), url=p["url"])
+        embed.add_field(
+            name=_("Watch"), value=f"{cw_line(warning)} · {watch}" if warning else watch
+        )
     embed.set_footer(
         text=truncate(
-            f"{p.get('rotation')} · round {p.get('round')} · /shoutout join to get featured",
+            _(
+                "{rotation} · round {round} · /shoutout join to get featured",
+                rotation=p.get("rotation"),
+                round=p.get("round"),
+            ),
             200,
         )
     )
     ping_user = bool(p.get("ping_user"))
     role_id = int(p["ping_role_id"]) if p.get("ping_role_id") else None
     who = f"<@{user_id}>" if ping_user else f"**@{handle}**"
-    content = f"Hey mutuals! 💞 Today's spotlight is {who}"
+    content = _("Hey mutuals! 💞 Today's spotlight is {who}", who=who)
     if role_id:
         content += f" · <@&{role_id}>"
     mentions = discord.AllowedMentions(
@@ -215,7 +281,7 @@ async def render_feature(message: OutboundMessage) -> SendSpec:
     view.add_item(
         discord.ui.Button(
             style=discord.ButtonStyle.link,
-            label=truncate(f"Open @{handle} on TikTok", 80),
+            label=truncate(_("Open @{handle} on TikTok", handle=handle), 80),
             url=profile_url,
         )
     )

@@ -17,6 +17,7 @@ from cogs.safety.age_role import adult_role_holders
 from cogs.welcome.render import WelcomeOutbox, state_intro
 from cogs.welcome.views import FlowButton, NichePicker, ProfileModal, flow_for
 from core.errors import DomainError
+from core.i18n import _
 from core.interactions import reply
 from core.tasks import spawn
 from core.text import truncate
@@ -220,7 +221,7 @@ class WelcomeCog(commands.Cog, name="Welcome"):
             message_id = interaction.message.id if interaction.message is not None else None
             check = await self.service.start_check(guild_id, user.id, message_id)
             if check.action == "not_yours":  # an old member on a newcomer's welcome
-                who = f"<@{check.newcomer}>" if check.newcomer else "the newcomers in that post"
+                who = f"<@{check.newcomer}>" if check.newcomer else _("the newcomers in that post")
                 await reply(interaction, copy_text("not_your_welcome", newcomer=who))
                 return
             state = await self.service.open_flow(guild_id, user.id, display_name=user.display_name)
@@ -232,7 +233,7 @@ class WelcomeCog(commands.Cog, name="Welcome"):
         elif action == "prof":
             current = await self.service.state(guild_id, user.id, preview=preview)
             if current is None:
-                raise DomainError("I don't have a welcome in progress for you there.")
+                raise DomainError(_("I don't have a welcome in progress for you there."))
             if current.completed:
                 raise DomainError(copy_text("already_done"))
             ask_age = await self.service.asks_age(guild_id, user.id, preview=preview)
@@ -284,15 +285,18 @@ class WelcomeCog(commands.Cog, name="Welcome"):
             is_member=is_member,
             role_holders=await adult_role_holders(self.bot, guild_id),
         )
-        embed, _ = await flow_for(self.bot, done.state, mode)
+        embed, _view = await flow_for(self.bot, done.state, mode)
         await interaction.edit_original_response(embed=embed, view=None)
         if preview:
             content, intro, _mentions = state_intro(done.state, list(done.invitees))
-            roles = " ".join(f"<@&{r}>" for r in done.role_ids) or "none set up yet"
-            where = f"<#{done.channel_id}>" if done.channel_id else "no welcome channel set"
-            note = (
-                f"**Preview:** nothing was saved, no roles given, nobody pinged.\n"
-                f"Roles they'd get: {roles}\nIntro would go to {where}:\n\n{content}"
+            roles = " ".join(f"<@&{r}>" for r in done.role_ids) or _("none set up yet")
+            where = f"<#{done.channel_id}>" if done.channel_id else _("no welcome channel set")
+            note = _(
+                "**Preview:** nothing was saved, no roles given, nobody pinged.\n"
+                "Roles they'd get: {roles}\nIntro would go to {where}:\n\n{content}",
+                roles=roles,
+                where=where,
+                content=content,
             )
             await interaction.followup.send(
                 truncate(note, 2000),
@@ -305,7 +309,9 @@ class WelcomeCog(commands.Cog, name="Welcome"):
         self.bot.outbox.wake()
         if failed:
             await interaction.followup.send(
-                "I couldn't give you every role (a moderator may need to move my role up). "
-                "Your profile and intro are saved though! 💞",
+                _(
+                    "I couldn't give you every role (a moderator may need to move my role up). "
+                    "Your profile and intro are saved though! 💞"
+                ),
                 ephemeral=True,
             )

@@ -14,8 +14,9 @@ from cogs._common import BRAND, niche_choices
 from cogs.welcome.render import rules_embed
 from cogs.welcome.views import RulesModal, flow_for
 from core.errors import Conflict, DomainError
+from core.i18n import _, format_number, ngettext
 from core.interactions import ModGroup, ModSubGroup, reply
-from core.text import clean_line, plural, truncate
+from core.text import clean_line, truncate
 from services.container import Services
 from services.niches import update_niche
 from services.welcome import PLACEHOLDERS, render_template
@@ -37,8 +38,11 @@ def validate_emoji(raw: str | None) -> str | None:
     elif len(value) <= EMOJI_MAX and not any(ch.isascii() and ch.isalnum() for ch in value):
         return value
     raise DomainError(
-        f"`{value[:20]}` isn't an emoji I can put in a menu. "
-        "Use one emoji like 🪴 (or leave it out)."
+        _(
+            "`{value}` isn't an emoji I can put in a menu. "
+            "Use one emoji like 🪴 (or leave it out).",
+            value=value[:20],
+        )
     )
 
 
@@ -55,7 +59,7 @@ class WelcomeModerationCog(commands.Cog, name="WelcomeModeration"):
     async def on_rules_submitted(self, interaction: discord.Interaction, text: str) -> None:
         assert interaction.guild is not None
         settings = await self.service.configure(interaction.guild.id, rules=text)
-        await reply(interaction, embed=rules_embed(settings, "Norms saved 💞"))
+        await reply(interaction, embed=rules_embed(settings, _("Norms saved 💞")))
 
     @welcome.command(name="channel", description="Where public welcomes and introductions go")
     @app_commands.describe(channel="The welcome channel")
@@ -64,11 +68,17 @@ class WelcomeModerationCog(commands.Cog, name="WelcomeModeration"):
         me = interaction.guild.me
         if me is not None and not channel.permissions_for(me).send_messages:
             raise DomainError(
-                f"I can't post in {channel.mention}. Give me **Send Messages** there, or pick "
-                "another channel."
+                _(
+                    "I can't post in {channel}. Give me **Send Messages** there, or pick "
+                    "another channel.",
+                    channel=channel.mention,
+                )
             )
         await self.service.configure(interaction.guild.id, channel_id=channel.id)
-        await reply(interaction, f"Welcomes and introductions will go to {channel.mention}. 💞")
+        await reply(
+            interaction,
+            _("Welcomes and introductions will go to {channel}. 💞", channel=channel.mention),
+        )
 
     @welcome.command(name="message", description="The public welcome (placeholders in braces)")
     @app_commands.describe(
@@ -86,23 +96,29 @@ class WelcomeModerationCog(commands.Cog, name="WelcomeModeration"):
         valid = ", ".join(f"`{{{p}}}`" for p in PLACEHOLDERS)
         if reset:
             settings = await self.service.configure(gid, template=None)
-            head = "Back to the default welcome."
+            head = _("Back to the default welcome.")
         elif text is not None:
             settings = await self.service.configure(gid, template=text)
-            head = "Welcome message saved."
+            head = _("Welcome message saved.")
         else:
             settings = await self.service.settings(gid)
-            head = "Current welcome message."
+            head = _("Current welcome message.")
         sample = render_template(
             settings.template,
             member=interaction.user.mention,
             server=escape_markdown(interaction.guild.name),
-            count=f"{interaction.guild.member_count or 1:,}",
+            count=format_number(interaction.guild.member_count or 1),
             niche="PlantTok",
         )
-        embed = discord.Embed(title="How it looks", description=truncate(sample, 4096), color=BRAND)
-        embed.set_footer(text="Placeholders: {member} {server} {count} {niche}")
-        await reply(interaction, f"{head} Placeholders: {valid}.", embed=embed)
+        embed = discord.Embed(
+            title=_("How it looks"), description=truncate(sample, 4096), color=BRAND
+        )
+        embed.set_footer(
+            text=_("Placeholders: {placeholders}", placeholders="{member} {server} {count} {niche}")
+        )
+        await reply(
+            interaction, _("{head} Placeholders: {valid}.", head=head, valid=valid), embed=embed
+        )
 
     @welcome.command(name="dm", description="Turn the onboarding DM on or off")
     @app_commands.describe(state="on: DM newcomers; off: onboarding only in the server")
@@ -116,9 +132,9 @@ class WelcomeModerationCog(commands.Cog, name="WelcomeModeration"):
         assert interaction.guild is not None
         await self.service.configure(interaction.guild.id, dm_enabled=state.value == "on")
         text = (
-            "Newcomers get the onboarding DM. 📬"
+            _("Newcomers get the onboarding DM. 📬")
             if state.value == "on"
-            else "No DMs: newcomers use **Start onboarding** on their welcome post."
+            else _("No DMs: newcomers use **Start onboarding** on their welcome post.")
         )
         await reply(interaction, text)
 
@@ -130,16 +146,19 @@ class WelcomeModerationCog(commands.Cog, name="WelcomeModeration"):
         assert interaction.guild is not None
         if role is not None and not role.is_assignable():
             raise DomainError(
-                f"I can't give {role.mention}: it must be below my highest role and not managed "
-                "by an integration. Move my role up or pick another."
+                _(
+                    "I can't give {role}: it must be below my highest role and not managed "
+                    "by an integration. Move my role up or pick another.",
+                    role=role.mention,
+                )
             )
         await self.service.configure(
             interaction.guild.id, autorole_id=role.id if role is not None else None
         )
         text = (
-            f"Onboarded members get {role.mention}. 💞"
+            _("Onboarded members get {role}. 💞", role=role.mention)
             if role
-            else "No role is given on completing onboarding."
+            else _("No role is given on completing onboarding.")
         )
         await reply(interaction, text)
 
@@ -149,7 +168,7 @@ class WelcomeModerationCog(commands.Cog, name="WelcomeModeration"):
         assert interaction.guild is not None
         if reset:
             settings = await self.service.configure(interaction.guild.id, rules=None)
-            await reply(interaction, embed=rules_embed(settings, "Default norms restored"))
+            await reply(interaction, embed=rules_embed(settings, _("Default norms restored")))
             return
         settings = await self.service.settings(interaction.guild.id)
         await interaction.response.send_modal(RulesModal(self, settings.rules))
@@ -178,33 +197,47 @@ class WelcomeModerationCog(commands.Cog, name="WelcomeModeration"):
         settings = await self.service.configure(interaction.guild.id, **changes)
         await reply(
             interaction,
-            f"More than **{plural(settings.raid_joins, 'join')}** in "
-            f"**{plural(settings.raid_window_seconds, 'second')}** turn into one batched welcome "
-            "per window; members leaving within "
-            f"**{plural(settings.leave_window_minutes, 'minute')}** have their welcome removed.",
+            _(
+                "More than **{joins}** in **{seconds}** turn into one batched welcome per "
+                "window; members leaving within **{minutes}** have their welcome removed.",
+                joins=ngettext("{n} join", "{n} joins", settings.raid_joins),
+                seconds=ngettext("{n} second", "{n} seconds", settings.raid_window_seconds),
+                minutes=ngettext("{n} minute", "{n} minutes", settings.leave_window_minutes),
+            ),
         )
 
     @welcome.command(name="show", description="Show the welcome settings")
     async def show(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
         s = await self.service.settings(interaction.guild.id)
-        embed = discord.Embed(title="Welcome settings", color=BRAND)
+        embed = discord.Embed(title=_("Welcome settings"), color=BRAND)
         embed.add_field(
-            name="Channel",
-            value=f"<#{s.channel_id}>" if s.channel_id else "not set (`/welcome channel`)",
+            name=_("Channel"),
+            value=f"<#{s.channel_id}>" if s.channel_id else _("not set (`/welcome channel`)"),
         )
-        embed.add_field(name="DM", value="on" if s.dm_enabled else "off")
-        embed.add_field(name="Autorole", value=f"<@&{s.autorole_id}>" if s.autorole_id else "none")
+        embed.add_field(name=_("DM"), value=_("on") if s.dm_enabled else _("off"))
         embed.add_field(
-            name="Raids",
-            value=(
-                f"> {plural(s.raid_joins, 'join')} in {plural(s.raid_window_seconds, 'second')}"
-                " → batched"
+            name=_("Autorole"), value=f"<@&{s.autorole_id}>" if s.autorole_id else _("none")
+        )
+        embed.add_field(
+            name=_("Raids"),
+            value=_(
+                "> {joins} in {seconds} → batched",
+                joins=ngettext("{n} join", "{n} joins", s.raid_joins),
+                seconds=ngettext("{n} second", "{n} seconds", s.raid_window_seconds),
             ),
         )
-        embed.add_field(name="Leave clean-up", value=plural(s.leave_window_minutes, "minute"))
-        embed.add_field(name="Message", value=truncate(s.template, 1024), inline=False)
-        embed.add_field(name="Norms", value=f"{plural(len(s.rules), 'norm')} (`/welcome rules`)")
+        embed.add_field(
+            name=_("Leave clean-up"),
+            value=ngettext("{n} minute", "{n} minutes", s.leave_window_minutes),
+        )
+        embed.add_field(name=_("Message"), value=truncate(s.template, 1024), inline=False)
+        embed.add_field(
+            name=_("Norms"),
+            value=ngettext(
+                "{n} norm (`/welcome rules`)", "{n} norms (`/welcome rules`)", len(s.rules)
+            ),
+        )
         await reply(interaction, embed=embed)
 
     @welcome.command(name="preview", description="Run the whole newcomer flow on yourself")
@@ -223,15 +256,20 @@ class WelcomeModerationCog(commands.Cog, name="WelcomeModeration"):
     async def stats(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
         periods = await self.service.stats(interaction.guild.id)
-        embed = discord.Embed(title="Welcome stats", color=BRAND)
+        embed = discord.Embed(title=_("Welcome stats"), color=BRAND)
         for p in periods:
             rate = f"{p.completion_rate:.0%}" if p.completion_rate is not None else "—"
             embed.add_field(
-                name=f"Last {plural(p.days, 'day')}",
-                value=(
-                    f"Joins: **{p.joins}**\nStarted onboarding: **{p.started}**\n"
-                    f"Completed: **{p.completed}** ({rate} of those who started)\n"
-                    f"DMs closed: **{p.dms_closed}**"
+                name=ngettext("Last {n} day", "Last {n} days", p.days),
+                value=_(
+                    "Joins: **{joins}**\nStarted onboarding: **{started}**\n"
+                    "Completed: **{completed}** ({rate} of those who started)\n"
+                    "DMs closed: **{closed}**",
+                    joins=format_number(p.joins),
+                    started=format_number(p.started),
+                    completed=format_number(p.completed),
+                    rate=rate,
+                    closed=format_number(p.dms_closed),
                 ),
             )
         await reply(interaction, embed=embed)
@@ -256,11 +294,14 @@ class WelcomeModerationCog(commands.Cog, name="WelcomeModeration"):
         assert interaction.guild is not None
         if role is not None and not role.is_assignable():
             raise DomainError(
-                f"I can't give {role.mention}: move my role above it (or pick another role)."
+                _(
+                    "I can't give {role}: move my role above it (or pick another role).",
+                    role=role.mention,
+                )
             )
         clean_emoji = validate_emoji(emoji)
         role_id = role.id if role is not None else None
-        extra = f" (gives {role.mention})" if role is not None else ""
+        extra = _(" (gives {role})", role=role.mention) if role is not None else ""
         try:
             added = await self.bot.need(Services).niches.add(
                 interaction.guild.id,
@@ -272,8 +313,11 @@ class WelcomeModerationCog(commands.Cog, name="WelcomeModeration"):
         except Conflict as exc:
             if clean_emoji is None and role_id is None and description is None:
                 raise Conflict(
-                    f"{exc.message} To change it, run this again with an emoji, role or "
-                    "description."
+                    _(
+                        "{problem} To change it, run this again with an emoji, role or "
+                        "description.",
+                        problem=exc.message,
+                    )
                 ) from None
             updated = await update_niche(
                 self.bot.need(Services).niches,
@@ -283,9 +327,19 @@ class WelcomeModerationCog(commands.Cog, name="WelcomeModeration"):
                 role_id=role_id,
                 description=description,
             )
-            await reply(interaction, f"Updated **{escape_markdown(updated.label)}**{extra}. 💞")
+            await reply(
+                interaction,
+                _(
+                    "Updated **{niche}**{extra}. 💞",
+                    niche=escape_markdown(updated.label),
+                    extra=extra,
+                ),
+            )
             return
-        await reply(interaction, f"Added **{escape_markdown(added.label)}**{extra}. 💞")
+        await reply(
+            interaction,
+            _("Added **{niche}**{extra}. 💞", niche=escape_markdown(added.label), extra=extra),
+        )
 
     @niche.command(name="remove", description="Remove a niche from the list")
     @app_commands.describe(name="The niche to remove")
@@ -296,7 +350,10 @@ class WelcomeModerationCog(commands.Cog, name="WelcomeModeration"):
         removed = await self.bot.need(Services).niches.remove(
             interaction.guild.id, clean_line(name, field="niche name", max_len=40)
         )
-        await reply(interaction, f"Removed **{escape_markdown(removed.name)}** from the list.")
+        await reply(
+            interaction,
+            _("Removed **{niche}** from the list.", niche=escape_markdown(removed.name)),
+        )
 
     @niche_remove.autocomplete("name")
     async def _niche_names(
@@ -316,8 +373,10 @@ class WelcomeModerationCog(commands.Cog, name="WelcomeModeration"):
             for n in niches
         ]
         embed = discord.Embed(
-            title=f"Niches ({len(niches)}/25)",
-            description=truncate("\n".join(lines) or "No niches yet: `/welcome niche add`.", 4096),
+            title=_("Niches ({count}/25)", count=len(niches)),
+            description=truncate(
+                "\n".join(lines) or _("No niches yet: `/welcome niche add`."), 4096
+            ),
             color=BRAND,
         )
         await reply(interaction, embed=embed)

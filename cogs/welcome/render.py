@@ -18,9 +18,11 @@ from discord.utils import escape_markdown
 from cogs._common import BRAND
 from cogs.safety.report_views import ReportButton
 from cogs.welcome.views import flow_for, server_name, start_view
+from core.i18n import _, format_number, ngettext, use_locale
 from core.outbox import OutboundMessage
-from core.outbox_worker import DeliveryResult, OutboxWorker, SendSpec
-from core.text import plural, truncate
+from core.outbox_worker import DeliveryResult, OutboxWorker, Renderer, ResultHook, SendSpec
+from core.text import truncate
+from services.languages import member_language, server_language
 from services.welcome import (
     PURPOSE_BATCH,
     PURPOSE_DM,
@@ -51,19 +53,27 @@ def intro_message(
 ) -> tuple[str, discord.Embed, discord.AllowedMentions]:
     """The public introduction: names the niche and pings only the invited members."""
     main = niches[0] if niches else "TikTok"
-    lines = [f"Everyone say hi to <@{user_id}>, our newest **{main}** creator! 💞"]
+    lines = [
+        _(
+            "Everyone say hi to {member}, our newest **{niche}** creator! 💞",
+            member=f"<@{user_id}>",
+            niche=main,
+        )
+    ]
     if invitees:
         who = ", ".join(f"<@{i}>" for i in invitees)
         lines.append(copy_text("intro_invite", invitees=who, niche=main))
     else:
         lines.append(copy_text("intro_no_invite"))
-    embed = discord.Embed(title=truncate(f"Meet {escape_markdown(display_name)}", 256), color=BRAND)
-    embed.add_field(name="Niche", value=truncate(", ".join(niches) or "—", 1024))
+    embed = discord.Embed(
+        title=truncate(_("Meet {name}", name=escape_markdown(display_name)), 256), color=BRAND
+    )
+    embed.add_field(name=_("Niche"), value=truncate(", ".join(niches) or "—", 1024))
     if tiktok_handle:
         url = f"https://www.tiktok.com/@{tiktok_handle}"
         embed.add_field(name="TikTok", value=f"[@{tiktok_handle}]({url})")
     if intro:
-        embed.add_field(name="In their words", value=truncate(intro, 1024), inline=False)
+        embed.add_field(name=_("In their words"), value=truncate(intro, 1024), inline=False)
     mentions = discord.AllowedMentions.none()
     mentions.users = [discord.Object(i) for i in invitees]
     return "\n".join(lines), embed, mentions
@@ -86,8 +96,11 @@ def state_intro(
 def rules_embed(settings: WelcomeSettings, title: str) -> discord.Embed:
     rules = "\n".join(f"**{i}.** {r}" for i, r in enumerate(settings.rules, start=1))
     embed = discord.Embed(title=title, description=truncate(rules, 4096), color=BRAND)
-    source = "custom" if settings.custom_rules else "the community defaults"
-    embed.set_footer(text=f"Using {source}. Edit with /welcome rules.")
+    embed.set_footer(
+        text=_("Using custom norms. Edit with /welcome rules.")
+        if settings.custom_rules
+        else _("Using the community defaults. Edit with /welcome rules.")
+    )
     return embed
 
 
@@ -100,10 +113,44 @@ class WelcomeOutbox:
         self._noted: dict[int, bool] = {}  # outbox id -> public welcome rendered with DM note
 
     def register(self, worker: OutboxWorker) -> None:
-        worker.register(PURPOSE_DM, render=self.render_dm, on_result=self.dm_result)
-        worker.register(PURPOSE_PUBLIC, render=self.render_public, on_result=self.public_result)
-        worker.register(PURPOSE_BATCH, render=self.render_batch)
-        worker.register(PURPOSE_INTRO, render=self.render_intro, on_result=self.intro_result)
+        # The DM speaks the member's language; everything posted in the server (and the
+        # DMs-closed note a result adds to the public welcome) speaks the server's.
+        dm, public = self._in_member_language, self._in_server_language
+        worker.register(PURPOSE_DM, render=dm(self.render_dm), on_result=self._hook(self.dm_result))
+        worker.register(
+            PURPOSE_PUBLIC,
+            render=public(self.render_public),
+            on_result=self._hook(self.public_result),
+        )
+        worker.register(PURPOSE_BATCH, render=public(self.render_batch))
+        worker.register(
+            PURPOSE_INTRO, render=public(self.render_intro), on_result=self._hook(self.intro_result)
+        )
+
+    async def _server_language(self, message: OutboundMessage) -> str:
+        return await server_language(self.bot.db, int(message.payload["guild_id"]))
+
+    def _in_server_language(self, render: Renderer) -> Renderer:
+        async def rendered(message: OutboundMessage) -> SendSpec:
+            with use_locale(await self._server_language(message)):
+                return await render(message)
+
+        return rendered
+
+    def _in_member_language(self, render: Renderer) -> Renderer:
+        async def rendered(message: OutboundMessage) -> SendSpec:
+            guild_id, user_id = self._ids(message)
+            with use_locale(await member_language(self.bot.db, guild_id, user_id)):
+                return await render(message)
+
+        return rendered
+
+    def _hook(self, hook: ResultHook) -> ResultHook:
+        async def recorded(message: OutboundMessage, result: DeliveryResult) -> None:
+            with use_locale(await self._server_language(message)):
+                await hook(message, result)
+
+        return recorded
 
     @staticmethod
     def _ids(message: OutboundMessage) -> tuple[int, int]:
@@ -176,7 +223,7 @@ class WelcomeOutbox:
             settings.template,
             member=f"<@{user_id}>",
             server=escape_markdown(await server_name(self.bot, guild_id, server)),
-            count=f"{state.member_number:,}" if state.member_number else "new",
+            count=format_number(state.member_number) if state.member_number else _("new"),
             niche=state.niches[0] if state.niches else "TikTok",
         )
         if state.dm_state in ("closed", "off"):
@@ -232,9 +279,9 @@ class WelcomeOutbox:
             color=BRAND,
         )
         total, part, parts = int(payload["total"]), int(payload["part"]), int(payload["parts"])
-        footer = f"{plural(total, 'new mutual')} in this wave"
+        footer = ngettext("{n} new mutual in this wave", "{n} new mutuals in this wave", total)
         if parts > 1:
-            footer += f" · part {part} of {parts}"
+            footer += " · " + _("part {part} of {parts}", part=part, parts=parts)
         embed.set_footer(text=footer)
         return SendSpec(
             embeds=[embed],

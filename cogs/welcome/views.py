@@ -15,6 +15,7 @@ from discord.utils import escape_markdown
 
 from cogs._common import BRAND
 from core.components import PersistentButton, cog_of
+from core.i18n import _
 from core.interactions import MutualsModal, guarded
 from core.text import truncate
 from services.container import Services
@@ -48,13 +49,13 @@ class FlowButton(
         guild_id: int,
         mode: str,
         *,
-        label: str = "Continue",
+        label: str | None = None,
         style: discord.ButtonStyle = discord.ButtonStyle.primary,
         emoji: str | None = None,
     ) -> None:
         super().__init__(
             custom_id=f"mutuals:wel:{action}:{guild_id}:{mode}",
-            label=label,
+            label=label or _("Continue"),
             emoji=emoji,
             style=style,
         )
@@ -62,7 +63,7 @@ class FlowButton(
 
     @classmethod
     def from_match(cls, match: re.Match[str], label: str | None) -> FlowButton:
-        return cls(match["act"], int(match["g"]), match["m"], label=label or "Continue")
+        return cls(match["act"], int(match["g"]), match["m"], label=label)
 
     async def pressed(self, interaction: discord.Interaction) -> None:
         cog = _welcome_cog(interaction)
@@ -83,7 +84,7 @@ class NichePicker(
         super().__init__(
             discord.ui.Select(
                 custom_id=f"mutuals:wel:pick:{guild_id}:{mode}",
-                placeholder="Pick your niche (up to 3)",
+                placeholder=_("Pick your niche (up to 3)"),
                 min_values=1,
                 max_values=min(3, len(opts)),
                 options=opts,
@@ -124,13 +125,13 @@ class ProfileModal(MutualsModal):
         ask_age: bool = False,
     ) -> None:
         super().__init__(
-            title="Your TikTok + a one-line intro",
+            title=_("Your TikTok + a one-line intro"),
             custom_id=f"mutuals:wel:modal:{guild_id}:{mode}",
             timeout=900,
         )
         self.cog, self.guild_id, self.mode = cog, guild_id, mode
         self.handle: discord.ui.TextInput[ProfileModal] = discord.ui.TextInput(
-            label="TikTok handle",
+            label=_("TikTok handle"),
             custom_id="handle",
             placeholder="@plantladyjane",
             default=f"@{state.tiktok_handle}" if state.tiktok_handle else None,
@@ -138,9 +139,9 @@ class ProfileModal(MutualsModal):
             max_length=40,
         )
         self.intro: discord.ui.TextInput[ProfileModal] = discord.ui.TextInput(
-            label="One-line intro (optional)",
+            label=_("One-line intro (optional)"),
             custom_id="intro",
-            placeholder="Tiny jungle energy: plant care in 30 seconds 🪴",
+            placeholder=_("Tiny jungle energy: plant care in 30 seconds 🪴"),
             default=state.intro,
             required=False,
             max_length=200,
@@ -180,11 +181,11 @@ class RulesModal(MutualsModal):
 
     def __init__(self, cog: WelcomeModerationCog, rules: tuple[str, ...]) -> None:
         super().__init__(
-            title="House norms for newcomers", custom_id="mutuals:wel:rules", timeout=900
+            title=_("House norms for newcomers"), custom_id="mutuals:wel:rules", timeout=900
         )
         self.cog = cog
         self.text: discord.ui.TextInput[RulesModal] = discord.ui.TextInput(
-            label="One norm per line (up to 10)",
+            label=_("One norm per line (up to 10)"),
             custom_id="rules",
             style=discord.TextStyle.paragraph,
             default="\n".join(rules)[:4000],
@@ -225,7 +226,11 @@ def flow_message(
     asks their age group, and the step says why)."""
     guild_id = state.guild_id
     server_md = escape_markdown(server)
-    title = "Welcome preview (only you can see this)" if mode == "p" else f"Welcome to {server}"
+    title = (
+        _("Welcome preview (only you can see this)")
+        if mode == "p"
+        else _("Welcome to {server}", server=server)
+    )
     embed = discord.Embed(title=truncate(title, 256), color=BRAND)
     view = discord.ui.View(timeout=None)
     if state.completed:
@@ -238,8 +243,8 @@ def flow_message(
         )
         options = _niche_options(niches, state.niches)
         if not options:
-            embed.description += (
-                "\n\nThis server has no niches set up yet, so ask a moderator to add some "
+            embed.description += "\n\n" + _(
+                "This server has no niches set up yet, so ask a moderator to add some "
                 "with `/welcome niche add`."
             )
             return embed, None
@@ -248,21 +253,23 @@ def flow_message(
         embed.description = copy_text("step_profile")
         if ask_age:
             embed.description += "\n\n" + copy_text("step_profile_age")
-        embed.add_field(name="Your niche", value=truncate(chosen, 1024))
-        view.add_item(FlowButton("prof", guild_id, mode, label="Add my TikTok + intro", emoji="📱"))
+        embed.add_field(name=_("Your niche"), value=truncate(chosen, 1024))
+        view.add_item(
+            FlowButton("prof", guild_id, mode, label=_("Add my TikTok + intro"), emoji="📱")
+        )
         view.add_item(
             FlowButton(
                 "niches",
                 guild_id,
                 mode,
-                label="Change my niche",
+                label=_("Change my niche"),
                 style=discord.ButtonStyle.secondary,
             )
         )
     else:  # norms
         rules = "\n".join(f"**{i}.** {rule}" for i, rule in enumerate(settings.rules, start=1))
         embed.description = truncate(copy_text("step_norms") + "\n" + rules, 4096)
-        embed.add_field(name="Your niche", value=truncate(chosen, 1024))
+        embed.add_field(name=_("Your niche"), value=truncate(chosen, 1024))
         embed.add_field(
             name="TikTok", value=f"@{state.tiktok_handle}" if state.tiktok_handle else "—"
         )
@@ -271,7 +278,7 @@ def flow_message(
                 "done",
                 guild_id,
                 mode,
-                label="I'll respect the niche",
+                label=_("I'll respect the niche"),
                 style=discord.ButtonStyle.success,
                 emoji="💞",
             )
@@ -281,7 +288,7 @@ def flow_message(
                 "prof",
                 guild_id,
                 mode,
-                label="Edit handle/intro",
+                label=_("Edit handle/intro"),
                 style=discord.ButtonStyle.secondary,
             )
         )
@@ -290,11 +297,11 @@ def flow_message(
                 "niches",
                 guild_id,
                 mode,
-                label="Change my niche",
+                label=_("Change my niche"),
                 style=discord.ButtonStyle.secondary,
             )
         )
-    embed.set_footer(text="Each step saves as you go, and you can redo any of them.")
+    embed.set_footer(text=_("Each step saves as you go, and you can redo any of them."))
     return embed, view
 
 
@@ -305,7 +312,7 @@ def start_view(guild_id: int) -> discord.ui.View:
             "start",
             guild_id,
             "s",
-            label="Start onboarding",
+            label=_("Start onboarding"),
             style=discord.ButtonStyle.success,
             emoji="✨",
         )
@@ -323,7 +330,7 @@ async def server_name(bot: MutualsBot, guild_id: int, told: object = None) -> st
     if stored:
         return stored
     guild = bot.get_guild(guild_id)
-    return guild.name if guild is not None else "the server"
+    return guild.name if guild is not None else _("the server")
 
 
 async def flow_for(

@@ -12,6 +12,7 @@ from sqlalchemy import update
 from core.clock import Clock
 from core.db import Database
 from core.errors import DomainError
+from core.i18n import _
 from models.checkins import CheckinConfig
 from services.checkins.config import (
     CheckinSettings,
@@ -121,7 +122,9 @@ class CheckinAdmin:
             cfg = await load_config(s, guild_id)
             if cfg.paused == paused:
                 raise DomainError(
-                    "Check-ins are already paused." if paused else "Check-ins are already running."
+                    _("Check-ins are already paused.")
+                    if paused
+                    else _("Check-ins are already running.")
                 )
             values: dict[str, Any] = {"paused": paused, "updated_at": now}
             if not paused:  # don't post recaps of the weeks spent paused

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from core.clock import Clock
 from core.db import Database
 from core.errors import DomainError
+from core.i18n import N_, _
 from models.checkins import CheckinAnswer
 from services.checkins.config import load_config, member_tz
 from services.checkins.history import load_streaks
@@ -22,9 +23,9 @@ from services.checkins.periods import MemberPeriod
 from services.checkins.streaks import milestone
 from services.safety import hold_to_rules
 
-PAUSED = "Check-ins are paused in this server right now. 💤"
-#: answers the recap shows publicly, and what the member calls them
-PUBLIC = {WIN: "win", LINK: "TikTok link"}
+PAUSED = N_("Check-ins are paused in this server right now. 💤")
+#: answers the recap shows publicly, and what the member calls them (TextNotAllowed says it)
+PUBLIC = {WIN: N_("win"), LINK: N_("TikTok link")}
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class CheckinAnswers:
         async with self.db.read() as s:
             cfg = await load_config(s, guild_id)
             if cfg.paused:
-                raise DomainError(PAUSED)
+                raise DomainError(_(PAUSED))
             tz = await member_tz(s, guild_id, user_id, cfg.timezone)
             period = cfg.current(now, tz)
             row = await s.scalar(
@@ -112,15 +113,15 @@ class CheckinAnswers:
         ``mood``: what the mood buttons gave (1–5; None: skipped, an edit keeps the saved one).
         A question about the mood still takes 1–5 when a form shows it; the buttons win."""
         if mood is not None and not 1 <= mood <= 5:
-            raise DomainError("Pick your mood with one of the five buttons.")
+            raise DomainError(_("Pick your mood with one of the five buttons."))
         now = self.clock.now()
         async with self.db.write() as s:
             cfg = await load_config(s, guild_id)
             if cfg.paused:
-                raise DomainError(PAUSED)
+                raise DomainError(_(PAUSED))
             asked = list(questions) if questions is not None else [q.text for q in cfg.questions]
             if len(values) != len(asked):
-                raise DomainError("That form doesn't match the questions. Open it again.")
+                raise DomainError(_("That form doesn't match the questions. Open it again."))
             # A question edited while the form was open keeps the kind its text implies.
             current = {q.text: q for q in cfg.questions}
             qs = [current.get(text, Question(text, question_kind(text))) for text in asked]
@@ -131,7 +132,7 @@ class CheckinAnswers:
                     None,
                 )
             if not any(answers) and mood is None:
-                raise DomainError("Answer at least one question to check in. 💞")
+                raise DomainError(_("Answer at least one question to check in. 💞"))
             # wins and links go in the public recap: held to the server's rules now
             for q, a in zip(qs, answers, strict=True):
                 if q.kind in PUBLIC:

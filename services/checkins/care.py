@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.db import Database
 from core.errors import DomainError
+from core.i18n import _
 from core.outbox import CHANNEL, DM, add_message
 from models.checkins import CheckinAnswer, CheckinConfig
 from models.guild import GuildSettings
@@ -102,9 +103,11 @@ class CheckinCare:
             )
             if row is None:
                 raise DomainError(
-                    "I can't find that check-in any more (erased with `/profile delete`?), so I "
-                    "couldn't pass this on. Please message one of the moderators directly: "
-                    "they're there for you. 💛"
+                    _(
+                        "I can't find that check-in any more (erased with `/profile delete`?), "
+                        "so I couldn't pass this on. Please message one of the moderators "
+                        "directly: they're there for you. 💛"
+                    )
                 )
             if row.outreach_at is not None:
                 return Outreach(guild_id, user_id, label, cfg.care, row.outreach_at, None, False)
@@ -151,6 +154,7 @@ class CheckinCare:
         }
         if share:
             payload["mood"] = mood_of(row.mood).text if row.mood else None
+            payload["mood_value"] = row.mood  # the note shows it in the moderators' language
             payload["answers"] = [
                 [str(a.get("q") or ""), str(a.get("a") or "")]
                 for a in row.answers

@@ -11,13 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import DomainError
+from core.i18n import _
 from models.checkins import CheckinConfig, CheckinMember
 from models.guild import GuildSettings
 from models.profile import CreatorProfile
 from services.checkins.inputs import MOOD, Question, default_questions, questions_from
 from services.checkins.moods import CareSettings, care_from
 from services.checkins.periods import (
-    WEEKDAY_NAMES,
     WEEKLY,
     MemberPeriod,
     current_period,
@@ -26,6 +26,7 @@ from services.checkins.periods import (
     summary_at,
     unit_of,
 )
+from services.checkins.wording import weekday_name
 
 CHUNK = 1000  # rows per statement: PostgreSQL allows 32,767 bind parameters per statement
 
@@ -52,13 +53,15 @@ class CheckinSettings:
         return self.care.enabled or any(q.kind == MOOD for q in self.questions)
 
     def describe(self) -> str:
+        """ "every Monday at 18:00, each member's own time", in the current language."""
         at = self.prompt_time.strftime("%H:%M")
-        when = (
-            f"every {WEEKDAY_NAMES[self.prompt_day]} at {at}"
-            if self.period == WEEKLY
-            else f"every day at {at}"
-        )
-        return f"{when}, each member's own time"
+        if self.period == WEEKLY:
+            return _(
+                "every {weekday} at {time}, each member's own time",
+                weekday=weekday_name(self.prompt_day),
+                time=at,
+            )
+        return _("every day at {time}, each member's own time", time=at)
 
     def member_period(self, label: date, tz: str) -> MemberPeriod:
         return member_period(
@@ -130,8 +133,10 @@ async def load_config(s: AsyncSession, guild_id: int) -> CheckinSettings:
     cfg = await find_config(s, guild_id)
     if cfg is None:
         raise DomainError(
-            "Check-ins aren't set up in this server yet. A moderator can start them with "
-            "`/checkin-mod setup`."
+            _(
+                "Check-ins aren't set up in this server yet. A moderator can start them with "
+                "`/checkin-mod setup`."
+            )
         )
     return cfg
 

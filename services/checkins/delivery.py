@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from core.clock import Clock
+from core.i18n import ngettext
 from core.plans import DeliveryPlan, GuildFilter, Occurrence
-from core.text import plural
 from services.checkins.prompts import CheckinPrompts, GuildScan, ZoneDue
 from services.checkins.recap import SUMMARY_GRACE, CheckinRecap, parse_summary_ref, summary_ref
 
@@ -76,9 +76,10 @@ class PromptPlan(DeliveryPlan):
         zone = self._found.pop(occurrence, None)
         tz = occurrence.ref.split(":", 1)[1]
         result = await self.prompts.queue_zone(occurrence.guild_id, tz, self.clock.now(), zone)
-        return (
-            f"{plural(result.prompted, 'member')} prompted ({plural(result.dms, 'DM')}, "
-            f"{plural(result.channel_posts, 'channel post')})"
+        return "{} ({}, {})".format(
+            ngettext("{n} member prompted", "{n} members prompted", result.prompted),
+            ngettext("{n} DM", "{n} DMs", result.dms),
+            ngettext("{n} channel post", "{n} channel posts", result.channel_posts),
         )
 
 
@@ -114,4 +115,4 @@ class RecapPlan(DeliveryPlan):
     async def deliver(self, occurrence: Occurrence) -> str | None:
         guild_id, label = parse_summary_ref(occurrence.ref)
         summary = await self.recap.queue_summary(guild_id, label)
-        return f"{plural(summary.checked_in, 'member')} checked in"
+        return ngettext("{n} member checked in", "{n} members checked in", summary.checked_in)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from services.checkins.streaks import AWAY, DONE, GRACE, MISSED, NONE, OPEN, PeriodMark
+from services.imaging import font_stack
 
 TILE, GAP, PAD = 44, 8, 16
 BACKGROUND = (24, 24, 27)
@@ -38,14 +39,16 @@ LEGEND = (
 
 def render_heatmap(marks: Sequence[PeriodMark], *, title: str, slots: int = 12) -> bytes:
     """PNG bytes: `slots` tiles, oldest left, the current period right."""
-    font = ImageFont.load_default()
+    # names and labels in any script: the stack falls back to CJK and emoji fonts per character
+    font = font_stack(12)
     shown = list(marks)[-slots:]
     padded: list[PeriodMark | None] = [None] * (slots - len(shown)) + list(shown)
     width = PAD * 2 + slots * TILE + (slots - 1) * GAP
     height = PAD * 2 + 18 + TILE + 18 + 18
     image = Image.new("RGB", (width, height), BACKGROUND)
     draw = ImageDraw.Draw(image)
-    draw.text((PAD, PAD), title[:80], fill=TEXT, font=font)
+    heading = font_stack(13, bold=True)
+    heading.draw(image, (PAD, PAD), heading.fit(title[:80], width - 2 * PAD), fill=TEXT)
     top = PAD + 18
     for index, mark in enumerate(padded):
         left = PAD + index * (TILE + GAP)
@@ -61,15 +64,16 @@ def render_heatmap(marks: Sequence[PeriodMark], *, title: str, slots: int = 12) 
         if mark.status == OPEN:
             draw.rounded_rectangle(box, radius=8, outline=TEXT, width=2)
         if mark.status == DONE and mark.mood:
-            draw.text((left + TILE // 2 - 3, top + TILE // 2 - 6), str(mark.mood), fill=TEXT)
+            middle = (left + TILE // 2, top + TILE // 2)
+            font.draw(image, middle, str(mark.mood), fill=TEXT, anchor="mm")
         label = mark.label.strftime("%d/%m")
-        draw.text((left + 6, top + TILE + 3), label, fill=MUTED, font=font)
+        font.draw(image, (left + 6, top + TILE + 3), label, fill=MUTED)
     x = PAD
     y = top + TILE + 20
     for name, colour in LEGEND:
         draw.rectangle((x, y + 2, x + 10, y + 12), fill=colour)
-        draw.text((x + 14, y), name, fill=MUTED, font=font)
-        x += 14 + 8 * len(name) + 16
+        font.draw(image, (x + 14, y), name, fill=MUTED)
+        x += 14 + round(font.length(name)) + 16
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from core.clock import Clock
 from core.db import Database
 from core.errors import DomainError
+from core.i18n import _
 from core.sql import insert_ignore
 from models.checkins import CheckinAway, CheckinMember
 from services.checkins.config import load_config, member_row, member_tz
@@ -94,7 +95,7 @@ class CheckinMembers:
         async with self.db.write() as s:
             row = await member_row(s, guild_id, user_id)
             if row is None or not row.active:
-                raise DomainError("You're not signed up for check-ins here, so nothing to stop.")
+                raise DomainError(_("You're not signed up for check-ins here, so nothing to stop."))
             row.active = False
             row.updated_at = self.clock.now()
 
@@ -117,7 +118,7 @@ class CheckinMembers:
             row = await member_row(s, guild_id, user_id)
             if row is None or not row.active:
                 raise DomainError(
-                    "You're not signed up for check-ins here. Join with `/checkin optin` first."
+                    _("You're not signed up for check-ins here. Join with `/checkin optin` first.")
                 )
             tz = await member_tz(s, guild_id, user_id, cfg.timezone)
             today = local_today(now, tz)
@@ -139,7 +140,7 @@ class CheckinMembers:
             tz = await member_tz(s, guild_id, user_id, cfg.timezone)
             today = local_today(now, tz)
             if row is None or row.away_until is None or row.away_until < today:
-                raise DomainError("You're not marked as away. Welcome back anyway! 💞")
+                raise DomainError(_("You're not marked as away. Welcome back anyway! 💞"))
             row.away_until = None
             row.updated_at = now
             yesterday = today - timedelta(days=1)

@@ -6,14 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.errors import DomainError
-from core.text import clean_line, plural
+from core.i18n import N_, _, ngettext
+from core.text import clean_line
 from models.checkins import CheckinConfig
 
 MAX_RESOURCES = 6
 RESOURCE_MAX = 150
 #: what a member is pointed to until the moderators add their own lines
 DEFAULT_RESOURCES = (
-    "🌍 Anywhere: findahelpline.com lists free, confidential helplines in your country",
+    N_("🌍 Anywhere: findahelpline.com lists free, confidential helplines in your country"),
 )
 
 
@@ -21,19 +22,23 @@ DEFAULT_RESOURCES = (
 class Mood:
     value: int
     emoji: str
-    label: str
+    label: str  # the English source (N_); ``name`` is it in the current language
+
+    @property
+    def name(self) -> str:
+        return _(self.label)
 
     @property
     def text(self) -> str:
-        return f"{self.emoji} {self.label}"
+        return f"{self.emoji} {self.name}"
 
 
 MOODS = (
-    Mood(1, "😣", "Rough"),
-    Mood(2, "😕", "Meh"),
-    Mood(3, "😐", "Okay"),
-    Mood(4, "🙂", "Good"),
-    Mood(5, "🤩", "Thriving"),
+    Mood(1, "😣", N_("Rough")),
+    Mood(2, "😕", N_("Meh")),
+    Mood(3, "😐", N_("Okay")),
+    Mood(4, "🙂", N_("Good")),
+    Mood(5, "🤩", N_("Thriving")),
 )
 LOW_MOODS = frozenset({1, 2})
 
@@ -56,7 +61,8 @@ class CareSettings:
 
     @property
     def shown_resources(self) -> tuple[str, ...]:
-        return self.resources or DEFAULT_RESOURCES
+        """The moderators' own lines as typed, else the default in the current language."""
+        return self.resources or tuple(_(line) for line in DEFAULT_RESOURCES)
 
 
 def care_from(row: CheckinConfig) -> CareSettings:
@@ -73,12 +79,20 @@ def parse_resources(text: str) -> list[str]:
     ping-free, at most MAX_RESOURCES. All empty: back to the default."""
     lines = []
     for number, raw in enumerate(text.splitlines(), start=1):
-        line = clean_line(raw, field=f"line {number}", max_len=RESOURCE_MAX, allow_empty=True)
+        line = clean_line(
+            raw, field=_("line {number}", number=number), max_len=RESOURCE_MAX, allow_empty=True
+        )
         if line:
             lines.append(line)
     if len(lines) > MAX_RESOURCES:
         raise DomainError(
-            f"That's {plural(len(lines), 'line')}; keep it to {MAX_RESOURCES} or fewer (one per "
-            "region or service) so a member on a rough week can take it in at a glance."
+            ngettext(
+                "That's {n} line; keep it to {most} or fewer (one per region or service) so a "
+                "member on a rough week can take it in at a glance.",
+                "That's {n} lines; keep it to {most} or fewer (one per region or service) so a "
+                "member on a rough week can take it in at a glance.",
+                len(lines),
+                most=MAX_RESOURCES,
+            )
         )
     return lines

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.db import Database
 from core.errors import DomainError
+from core.i18n import _
 from core.outbox import CHANNEL, add_message
 from models.checkins import CheckinAnswer, CheckinMember
 from services.checkins.config import CheckinSettings, find_config, load_config
@@ -193,7 +194,7 @@ class CheckinRecap:
         async with self.db.read() as s:
             cfg = await find_config(s, guild_id)
         if cfg is None:
-            raise DomainError("Check-ins aren't set up in this server yet.")
+            raise DomainError(_("Check-ins aren't set up in this server yet."))
         return label_for(local_today(self.clock.now(), cfg.timezone), cfg.period)
 
     # ------------------------------------------------------------------ when it posts

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from core.i18n import _
 from services.checkins.periods import labels_between, length
 
 DONE, OPEN, AWAY, NONE, GRACE, MISSED = "done", "open", "away", "none", "grace", "missed"
@@ -94,7 +95,7 @@ def milestone(count: int) -> int | None:
 def mood_trend(moods: list[int]) -> str:
     """A tiny text sparkline of the last moods (1–5) and which way they're heading."""
     if not moods:
-        return "no moods yet"
+        return _("no moods yet")
     bars = "▁▂▄▆█"
     recent = moods[-12:]
     line = "".join(bars[max(1, min(5, m)) - 1] for m in recent)
@@ -105,4 +106,4 @@ def mood_trend(moods: list[int]) -> str:
         arrow = "↗" if after - before >= 0.5 else "↘" if before - after >= 0.5 else "→"
     else:
         arrow = "→"
-    return f"{line} {arrow} (latest {recent[-1]}/5)"
+    return _("{line} {arrow} (latest {mood}/5)", line=line, arrow=arrow, mood=recent[-1])

@@ -8,8 +8,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from core.errors import Conflict, DomainError
+from core.i18n import N_, _, ngettext
 from core.slots import CLAIMED
-from core.text import plural
 from models.collabs import CollabGroup, CollabRound, CollabSettings
 from models.delivery import ScheduledSlot
 from services.collabs.base import ROUND_NOW_KIND, SLOT_KIND, CollabPart
@@ -18,7 +18,7 @@ from services.collabs.results import RoundSettings, to_settings
 from services.collabs.schedule import next_round_after, round_trigger
 from services.schedules import next_fire_times
 
-NO_SETUP = (
+NO_SETUP = N_(
     "Collab rounds aren't set up here yet. A moderator can start them with `/collab-rounds setup`."
 )
 RUN_NOW_COOLDOWN = timedelta(minutes=10)
@@ -84,10 +84,10 @@ class CollabAdmin(CollabPart):
         async with self.db.write() as s:
             row = await s.get(CollabSettings, guild_id)
             if row is None:
-                raise DomainError(NO_SETUP)
+                raise DomainError(_(NO_SETUP))
             if row.paused == paused:
                 raise Conflict(
-                    "Rounds are already paused." if paused else "Rounds are already running."
+                    _("Rounds are already paused.") if paused else _("Rounds are already running.")
                 )
             row.paused = paused
             row.next_round_at = None if paused else next_round_after(row, now)
@@ -103,7 +103,7 @@ class CollabAdmin(CollabPart):
         async with self.db.read() as s:
             row = await s.get(CollabSettings, guild_id)
             if row is None:
-                raise DomainError(NO_SETUP)
+                raise DomainError(_(NO_SETUP))
             last_id, last = (
                 (
                     await s.execute(
@@ -137,18 +137,29 @@ class CollabAdmin(CollabPart):
             )
         if waiting:
             raise DomainError(
-                f"A round is going out right now: {groups - waiting} of "
-                f"{plural(groups, 'group')} introduced so far. I'll finish it, no need to run "
-                "it again."
+                ngettext(
+                    "A round is going out right now: {done} of {n} group introduced so far. "
+                    "I'll finish it, no need to run it again.",
+                    "A round is going out right now: {done} of {n} groups introduced so far. "
+                    "I'll finish it, no need to run it again.",
+                    groups,
+                    done=groups - waiting,
+                )
             )
         if matching:
             raise DomainError(
-                "A round is being matched right now. I'll post it in a moment, no need to run "
-                "it again."
+                _(
+                    "A round is being matched right now. I'll post it in a moment, no need to "
+                    "run it again."
+                )
             )
         if last is not None and now - last < RUN_NOW_COOLDOWN:
             wait = int((RUN_NOW_COOLDOWN - (now - last)).total_seconds() // 60) + 1
             raise DomainError(
-                f"A round just ran. Give the fam a moment: try again in {plural(wait, 'minute')}."
+                ngettext(
+                    "A round just ran. Give the fam a moment: try again in {n} minute.",
+                    "A round just ran. Give the fam a moment: try again in {n} minutes.",
+                    wait,
+                )
             )
         return to_settings(row)

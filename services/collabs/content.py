@@ -1,5 +1,10 @@
 """The collab copy shipped as data in data/collabs/*.yaml (languages, format aliases, collab
-ideas): loaded once, and checked on load so a broken file says which file and what to fix."""
+ideas): loaded once, and checked on load so a broken file says which file and what to fix.
+
+Collab ideas are copy members read, so each language has its own file
+(data/collabs/<language>/prompts.yaml, English at the top): the same families with as many ideas
+each as the English one, idea for idea, so a round's rotation picks the same idea in any
+language."""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from typing import Any
 import yaml
 
 from core.errors import ContentError
+from core.i18n import LANGUAGES, SOURCE, current
 from services.collabs.scoring import FORMATS
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "collabs"
@@ -43,9 +49,29 @@ def format_aliases() -> dict[str, str]:
     return load_format_aliases(DATA_DIR / "formats.yaml")
 
 
-@lru_cache(maxsize=1)
 def ideas() -> Ideas:
-    return load_ideas(DATA_DIR / "prompts.yaml")
+    """The collab ideas in the current language (English where a language has no file)."""
+    return ideas_in(current())
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def ideas_in(language: str) -> Ideas:
+    english = load_ideas(DATA_DIR / "prompts.yaml")
+    path = DATA_DIR / language / "prompts.yaml"
+    if language == SOURCE or not path.exists():
+        return english
+    translated = load_ideas(path)
+    if _shape(translated) != _shape(english):
+        raise _problem(
+            path,
+            "must have the same families, with as many ideas each (and as many generic ones), "
+            "as data/collabs/prompts.yaml: it is the same list, idea for idea, translated.",
+        )
+    return translated
+
+
+def _shape(found: Ideas) -> tuple[dict[str, int], int]:
+    return {k: len(v) for k, v in found.by_family.items()}, len(found.generic)
 
 
 def load_languages(path: Path) -> Languages:

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
+from core.i18n import ngettext, use_locale
 from core.plans import LATEST, DeliveryPlan, GuildFilter, Occurrence, RetryLater
-from core.text import plural
 from services.collabs.base import FOLLOWUP_KIND, INTRO_KIND, ROUND_NOW_KIND, SLOT_KIND
 from services.collabs.round_text import thread_title
 from services.collabs.schedule import GRACE
+from services.languages import server_language
 from services.safety.age import RoleHoldersUnknown
 
 if TYPE_CHECKING:
@@ -122,18 +123,24 @@ class IntroPlan(DeliveryPlan):
         if work is None:
             return "the round is gone"
         introduced = 0
+        language = await server_language(self.service.db, work.guild_id)  # the thread's name
         for group in work.groups:
             opened = Opened(None, channel_found=work.channel_id is not None)
             if self.port is not None and work.channel_id is not None:
-                opened = await self.port.open_thread(
-                    work.channel_id, thread_title(group.members, work.names), group.members
-                )
+                with use_locale(language):
+                    title = thread_title(group.members, work.names)
+                opened = await self.port.open_thread(work.channel_id, title, group.members)
             introduced += await self.service.queue_intro(
                 group.id,
                 thread_id=opened.thread_id,
                 channel_id=work.channel_id if opened.channel_found else None,
             )
-        return f"{introduced} of {plural(len(work.groups), 'group')} introduced"
+        return ngettext(
+            "{done} of {n} group introduced",
+            "{done} of {n} groups introduced",
+            len(work.groups),
+            done=introduced,
+        )
 
 
 class FollowupPlan(DeliveryPlan):
@@ -158,7 +165,7 @@ class FollowupPlan(DeliveryPlan):
 
     async def deliver(self, occurrence: Occurrence) -> str | None:
         asked = await self.service.queue_followups(occurrence.guild_id, occurrence.at)
-        return f"{plural(asked, 'group')} asked"
+        return ngettext("{n} group asked", "{n} groups asked", asked)
 
 
 def collab_plans(service: CollabService, port: CollabPort | None = None) -> list[DeliveryPlan]:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from rapidfuzz import process
 
 from core.errors import DomainError
+from core.i18n import _
 from services.collabs.content import format_aliases, languages, normalise_format
 from services.collabs.scoring import FORMATS
 from services.profiles import validate_timezone
@@ -34,15 +35,22 @@ def parse_formats(raw: str) -> tuple[str, ...]:
         key = format_aliases().get(item, item)
         if key not in FORMATS:
             guess = process.extractOne(item, list(FORMATS), score_cutoff=60)
-            hint = f" Did you mean **{guess[0]}**?" if guess else ""
+            hint = " " + _("Did you mean **{guess}**?", guess=guess[0]) if guess else ""
             raise DomainError(
-                f"`{item[:30]}` isn't a collab format.{hint} "
-                f"Pick from: {', '.join(FORMATS)} (comma-separated), or `all`."
+                _(
+                    "`{item}` isn't a collab format.{hint} Pick from: {formats} "
+                    "(comma-separated), or `all`.",
+                    item=item[:30],
+                    hint=hint,
+                    formats=", ".join(FORMATS),
+                )
             )
         if key not in chosen:
             chosen.append(key)
     if not chosen:
-        raise DomainError(f"Name at least one format: {', '.join(FORMATS)}, or `all`.")
+        raise DomainError(
+            _("Name at least one format: {formats}, or `all`.", formats=", ".join(FORMATS))
+        )
     return tuple(f for f in FORMATS if f in chosen)
 
 
@@ -58,17 +66,26 @@ def parse_languages(raw: str) -> tuple[str, ...]:
         lang = by_key.get(item) or known.aliases.get(item)
         if lang is None:
             guess = process.extractOne(item, list(known.names), processor=str.casefold)
-            hint = f" Did you mean **{guess[0]}**?" if guess and guess[1] >= 60 else ""
+            hint = (
+                " " + _("Did you mean **{guess}**?", guess=guess[0])
+                if guess and guess[1] >= 60
+                else ""
+            )
             raise DomainError(
-                f"`{part.strip()[:30]}` isn't a language I know.{hint} "
-                "Use names like `English, Spanish`."
+                _(
+                    "`{item}` isn't a language I know.{hint} Use names like `English, Spanish`.",
+                    item=part.strip()[:30],
+                    hint=hint,
+                )
             )
         if lang not in chosen:
             chosen.append(lang)
     if not chosen:
-        raise DomainError("Name at least one language you can collab in, e.g. `English`.")
+        raise DomainError(_("Name at least one language you can collab in, e.g. `English`."))
     if len(chosen) > MAX_LANGUAGES:
-        raise DomainError(f"Pick up to {MAX_LANGUAGES} languages, the ones you create in.")
+        raise DomainError(
+            _("Pick up to {count} languages, the ones you create in.", count=MAX_LANGUAGES)
+        )
     return tuple(chosen)
 
 
@@ -79,19 +96,29 @@ def parse_pause_date(raw: str, *, now: datetime, timezone: str) -> datetime:
         day = date.fromisoformat(text)
     except ValueError:
         raise DomainError(
-            f"`{text[:20]}` isn't a date I can read. Use year-month-day, like `2026-03-01`."
+            _(
+                "`{text}` isn't a date I can read. Use year-month-day, like `2026-03-01`.",
+                text=text[:20],
+            )
         ) from None
     tz = ZoneInfo(timezone)
     today = now.astimezone(tz).date()
     if day <= today:
         raise DomainError(
-            f"{day.isoformat()} isn't in the future. Pick a date after today "
-            f"({today.isoformat()}) and I'll skip you until then."
+            _(
+                "{day} isn't in the future. Pick a date after today ({today}) and I'll skip "
+                "you until then.",
+                day=day.isoformat(),
+                today=today.isoformat(),
+            )
         )
     if day > today + timedelta(days=MAX_PAUSE_DAYS):
         raise DomainError(
-            f"That's more than a year away. Pause up to {MAX_PAUSE_DAYS} days, "
-            "or use `/collab optout` to step out of rounds for now."
+            _(
+                "That's more than a year away. Pause up to {days} days, or use "
+                "`/collab optout` to step out of rounds for now.",
+                days=MAX_PAUSE_DAYS,
+            )
         )
     return datetime.combine(day, time(0, 0), tzinfo=tz).astimezone(UTC)
 
@@ -118,16 +145,16 @@ def parse_schedule(
     followup_days: int | None = None,
 ) -> ScheduleInput:
     if frequency not in FREQUENCIES:
-        raise DomainError(f"Pick a frequency: {', '.join(FREQUENCIES)}.")
+        raise DomainError(_("Pick a frequency: {choices}.", choices=", ".join(FREQUENCIES)))
     weekday = parse_days(day)
     if "," in weekday:
-        raise DomainError("Pick one weekday for rounds, like `mon`.")
+        raise DomainError(_("Pick one weekday for rounds, like `mon`."))
     hour, minute = parse_time(at)
     zone = validate_timezone(timezone)
     if history_rounds is not None and not 0 <= history_rounds <= 52:
-        raise DomainError("Remember between 0 and 52 past rounds when avoiding repeats.")
+        raise DomainError(_("Remember between 0 and 52 past rounds when avoiding repeats."))
     if followup_days is not None and not 1 <= followup_days <= 60:
-        raise DomainError("Follow up between 1 and 60 days after a round.")
+        raise DomainError(_("Follow up between 1 and 60 days after a round."))
     return ScheduleInput(
         frequency, weekday, f"{hour:02d}:{minute:02d}", zone, history_rounds, followup_days
     )

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import DomainError, NotFound
+from core.i18n import N_, _
 from core.sql import insert_ignore
 from core.text import clean_line
 from models.collabs import CollabBlock, CollabGroup, CollabGroupMember, CollabMember, CollabRound
@@ -36,11 +37,15 @@ from services.collabs.results import (
 from services.collabs.scoring import FORMATS, best_partners
 from services.safety.age import age_rule_in
 
-NO_PROFILE = (
+NO_PROFILE = N_(
     "You need a creator profile first so I know your niche, fam size and time zone. "
     "Make one with `/profile set`, then `/collab optin` again!"
 )
-NOT_IN = "You're not in collab rounds yet. Join with `/collab optin`."
+NO_PROFILE_TO_SUGGEST = N_(
+    "You need a creator profile first so I know your niche, fam size and time zone. "
+    "Make one with `/profile set`, then `/collab suggest`!"
+)
+NOT_IN = N_("You're not in collab rounds yet. Join with `/collab optin`.")
 
 
 class CollabMembers(CollabPart):
@@ -70,7 +75,7 @@ class CollabMembers(CollabPart):
         fmts = parse_formats(formats) if formats is not None else None
         langs = parse_languages(languages) if languages is not None else None
         note = (
-            clean_line(availability, field="availability note", max_len=100)
+            clean_line(availability, field=_("availability note"), max_len=100)
             if availability is not None
             else None
         )
@@ -82,9 +87,9 @@ class CollabMembers(CollabPart):
                 )
             )
             if has_profile is None:
-                raise DomainError(NO_PROFILE)
+                raise DomainError(_(NO_PROFILE))
             if await is_removed(s, guild_id, user_id):
-                raise DomainError(REMOVED)
+                raise DomainError(_(REMOVED))
             row = await self._member(s, guild_id, user_id)
             if row is None:
                 row = CollabMember(
@@ -119,7 +124,7 @@ class CollabMembers(CollabPart):
         async with self.db.write() as s:
             row = await self._member(s, guild_id, user_id)
             if row is None or not row.opted_in:
-                raise DomainError("You're not in collab rounds, so there's nothing to leave. 💞")
+                raise DomainError(_("You're not in collab rounds, so there's nothing to leave. 💞"))
             row.opted_in = False
             row.paused_until = None
             row.updated_at = self.clock.now()
@@ -130,7 +135,7 @@ class CollabMembers(CollabPart):
         async with self.db.write() as s:
             row = await self._member(s, guild_id, user_id)
             if row is None or not row.opted_in:
-                raise DomainError(NOT_IN)
+                raise DomainError(_(NOT_IN))
             zone = await s.scalar(
                 select(CreatorProfile.timezone).where(
                     CreatorProfile.guild_id == guild_id, CreatorProfile.user_id == user_id
@@ -145,9 +150,9 @@ class CollabMembers(CollabPart):
         async with self.db.write() as s:
             row = await self._member(s, guild_id, user_id)
             if row is None or not row.opted_in:
-                raise DomainError(NOT_IN)
+                raise DomainError(_(NOT_IN))
             if row.paused_until is None or row.paused_until <= now:
-                raise DomainError("You aren't paused: you're in the next round already. 💞")
+                raise DomainError(_("You aren't paused: you're in the next round already. 💞"))
             row.paused_until = None
             row.updated_at = now
             return to_profile(row)
@@ -157,9 +162,9 @@ class CollabMembers(CollabPart):
     ) -> bool:
         """True if newly blocked (False: already on the list)."""
         if other_id == user_id:
-            raise DomainError("You can't block yourself. 😅 Pick someone else.")
+            raise DomainError(_("You can't block yourself. 😅 Pick someone else."))
         if other_is_bot:
-            raise DomainError("Bots are never matched for collabs, no need to block them.")
+            raise DomainError(_("Bots are never matched for collabs, no need to block them."))
         async with self.db.write() as s:
             row = {
                 "guild_id": guild_id,
@@ -182,7 +187,7 @@ class CollabMembers(CollabPart):
                 )
             )
             if not getattr(result, "rowcount", 0):
-                raise NotFound("That member isn't on your never-pair list.")
+                raise NotFound(_("That member isn't on your never-pair list."))
 
     async def status(self, guild_id: int, user_id: int, *, partners: int = 3) -> MemberStatus:
         async with self.db.read() as s:
@@ -256,9 +261,9 @@ class CollabMembers(CollabPart):
                 )
             )
             if profile is None:
-                raise DomainError(NO_PROFILE.replace("`/collab optin` again", "`/collab suggest`"))
+                raise DomainError(_(NO_PROFILE_TO_SUGGEST))
             if await is_removed(s, guild_id, user_id):
-                raise DomainError(REMOVED)
+                raise DomainError(_(REMOVED))
             mine = await self._member(s, guild_id, user_id)
             ages = await age_rule_in(s, guild_id, role_holders)
             pool = await eligible(s, guild_id, now, niches, ages)
@@ -283,23 +288,28 @@ class CollabMembers(CollabPart):
         others = [c for c in pool if c.user_id not in exclude | {me.user_id}]
         if not found and others and all(c.age_group != me.age_group for c in others):
             raise DomainError(
-                "Nobody in your age group is in collab rounds right now: collabs always keep "
-                "adults and members who aren't confirmed 18+ apart. Try again soon, and if your "
-                "age group looks wrong, update it with `/profile set age:` (only moderators see "
-                "it). 💞"
+                _(
+                    "Nobody in your age group is in collab rounds right now: collabs always keep "
+                    "adults and members who aren't confirmed 18+ apart. Try again soon, and if "
+                    "your age group looks wrong, update it with `/profile set age:` (only "
+                    "moderators see it). 💞"
+                )
             )
         others = [c for c in others if c.age_group == me.age_group]
         if not found and me.languages and others:
             raise DomainError(
-                f"Nobody in collab rounds speaks {either(me.languages)} yet. Invite creators "
-                "who do to `/collab optin`, or add another language you create in with "
-                "`/collab optin languages:`. 💞"
+                _(
+                    "Nobody in collab rounds speaks {languages} yet. Invite creators who do to "
+                    "`/collab optin`, or add another language you create in with "
+                    "`/collab optin languages:`. 💞",
+                    languages=either(me.languages),
+                )
             )
         return [Suggestion(c.user_id, score, explain([me, c])) for c, score in found]
 
     async def answer(self, group_id: int, user_id: int, answer: str) -> AnswerResult:
         if answer not in ANSWERS:
-            raise DomainError("That answer isn't one of the buttons.")
+            raise DomainError(_("That answer isn't one of the buttons."))
         now = self.clock.now()
         async with self.db.write() as s:
             row = await s.scalar(
@@ -308,7 +318,7 @@ class CollabMembers(CollabPart):
                 )
             )
             if row is None:
-                raise DomainError("This check-in is for the collab partners only. 💞")
+                raise DomainError(_("This check-in is for the collab partners only. 💞"))
             changed = row.answer != answer
             row.answer, row.answered_at = answer, now
             partners = (

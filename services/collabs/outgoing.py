@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.i18n import use_locale
 from core.outbox import CHANNEL, DM, add_message, post_or_dm_each
 from models.collabs import CollabGroup, CollabGroupMember, CollabMember, CollabRound, CollabSettings
 from services.collabs.base import (
@@ -27,6 +28,7 @@ from services.collabs.results import GroupInfo, RoundInfo
 from services.collabs.round_text import announcement, left_out_note
 from services.collabs.rounds import load_groups
 from services.directory import FALLBACK_GUILD, FALLBACK_MEMBER, guild_name_in, names_in
+from services.languages import member_language, server_language
 
 INTRODUCED = ("thread", "dm")
 
@@ -53,15 +55,21 @@ def _names(found: dict[int, str], members: list[int]) -> dict[str, str]:
 class CollabOutgoing(CollabPart):
     async def queue_round_messages(self, rnd: RoundInfo) -> int:
         """The public line (when the round made groups and has a channel) and the private note
-        to each member left out, in one transaction; safe to repeat (dedupe keys)."""
+        to each member left out, in one transaction; safe to repeat (dedupe keys). The public
+        line speaks the server's language, each note its member's."""
         now = self.clock.now()
         queued = 0
+        public = await server_language(self.db, rnd.guild_id)
+        spoken = {uid: await member_language(self.db, rnd.guild_id, uid) for uid in rnd.reasons}
         async with self.db.write() as s:
             settings = await s.get(CollabSettings, rnd.guild_id)
             if settings is not None and rnd.groups:
-                content = announcement(
-                    rnd.members - len(rnd.unplaced), len(rnd.groups), rnd.left_out()["language"]
-                )
+                with use_locale(public):
+                    content = announcement(
+                        rnd.members - len(rnd.unplaced),
+                        len(rnd.groups),
+                        rnd.left_out()["language"],
+                    )
                 queued += await add_message(
                     s,
                     kind=CHANNEL,
@@ -83,11 +91,13 @@ class CollabOutgoing(CollabPart):
             )
             languages: dict[int, list[str]] = {uid: langs for uid, langs in rows.all()}
             for uid, why in sorted(rnd.reasons.items()):
+                with use_locale(spoken[uid]):
+                    note = left_out_note(why, guild, languages.get(uid) or [])
                 queued += await add_message(
                     s,
                     kind=DM,
                     target_id=uid,
-                    payload={"content": left_out_note(why, guild, languages.get(uid) or [])},
+                    payload={"content": note},
                     now=now,
                     purpose=LEFT_OUT_PURPOSE,
                     guild_id=rnd.guild_id,

@@ -8,11 +8,12 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from core.i18n import N_
 from core.sql import insert_ignore
 from models.collabs import CollabMember, CollabRemoval
 from services.collabs.base import CollabPart
 
-REMOVED = (
+REMOVED = N_(
     "A moderator has taken you out of collab rounds and suggestions for now. If you think "
     "that's a mistake, have a word with a moderator. 💞"
 )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from core.text import plural
+from babel.dates import get_day_names
+
+from core.i18n import _, current, ngettext
 from models.collabs import CollabMember, CollabSettings
 from services.collabs.scoring import FORMATS
 
@@ -28,7 +30,7 @@ class CollabProfile:
 
     @property
     def format_labels(self) -> str:
-        return ", ".join(FORMATS[f] for f in self.formats if f in FORMATS) or "anything"
+        return ", ".join(_(FORMATS[f]) for f in self.formats if f in FORMATS) or _("anything")
 
 
 @dataclass(frozen=True)
@@ -45,12 +47,23 @@ class RoundSettings:
     next_round_at: datetime | None
 
     def describe(self) -> str:
+        day = _weekday_name(self.day)
         when = {
-            "weekly": f"every {self.day.title()}",
-            "biweekly": f"every other {self.day.title()}",
-            "monthly": f"the first {self.day.title()} of the month",
+            "weekly": _("every {day}", day=day),
+            "biweekly": _("every other {day}", day=day),
+            "monthly": _("the first {day} of the month", day=day),
         }[self.frequency]
-        return f"{when} at {self.time} ({self.timezone})"
+        return _("{when} at {time} ({timezone})", when=when, time=self.time, timezone=self.timezone)
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _weekday_name(day: str) -> str:
+    """ "mon" → "Mon", "lun", "月"… (Babel's short names in the current language)."""
+    if day not in _WEEKDAYS:
+        return day.title()
+    return str(get_day_names("abbreviated", locale=current())[_WEEKDAYS.index(day)])
 
 
 @dataclass(frozen=True)
@@ -99,56 +112,79 @@ class RoundInfo:
         return counts
 
     def summary(self) -> str:
-        told = " I've told each of them privately why." if self.reasons else ""
+        told = " " + _("I've told each of them privately why.") if self.reasons else ""
         out = self.left_out()
         if not self.groups:
             if self.members < 2:
-                return (
-                    f"Only {plural(self.members, 'member')} opted in and "
-                    "active: nobody to pair yet. Invite the fam to `/collab optin`!"
+                return ngettext(
+                    "Only {n} member opted in and active: nobody to pair yet. Invite the fam to "
+                    "`/collab optin`!",
+                    "Only {n} members opted in and active: nobody to pair yet. Invite the fam "
+                    "to `/collab optin`!",
+                    self.members,
                 )
             if out["age"] == len(self.unplaced):
                 return (
-                    "Nobody could be paired: adults and members not confirmed adult are never "
-                    "matched together, and nobody else in their age group was free this round."
+                    _(
+                        "Nobody could be paired: adults and members not confirmed adult are "
+                        "never matched together, and nobody else in their age group was free "
+                        "this round."
+                    )
                     + told
                 )
             if out["language"] == len(self.unplaced):
                 return (
-                    "Nobody could be paired: no two members free this round share a language."
+                    _("Nobody could be paired: no two members free this round share a language.")
                     + told
                 )
-            return "Nobody could be paired (blocks rule out every pair)." + told
+            return _("Nobody could be paired (blocks rule out every pair).") + told
         pairs = len(self.groups) - self.trios
-        parts = [plural(pairs, "pair")] if pairs else []
+        parts = [ngettext("{n} pair", "{n} pairs", pairs)] if pairs else []
         if self.trios:
-            parts.append(plural(self.trios, "trio") + " (the odd one out included)")
-        matched = plural(self.members - len(self.unplaced), "member")
-        text = f"Matched **{matched}**: {' and '.join(parts)}."
+            parts.append(
+                ngettext(
+                    "{n} trio (the odd one out included)",
+                    "{n} trios (the odd one out included)",
+                    self.trios,
+                )
+            )
+        matched = ngettext("{n} member", "{n} members", self.members - len(self.unplaced))
+        text = _("Matched **{matched}**: {parts}.", matched=matched, parts=_(" and ").join(parts))
         if self.repeats:
-            text += (
-                f" {plural(self.repeats, 'group')} repeat a partner from recent rounds: "
-                "no other match was possible for them."
+            text += " " + ngettext(
+                "{n} group repeat a partner from recent rounds: no other match was possible "
+                "for them.",
+                "{n} groups repeat a partner from recent rounds: no other match was possible "
+                "for them.",
+                self.repeats,
             )
         if out["age"]:
-            text += (
-                f" {plural(out['age'], 'member')} had nobody else in their age group this round "
-                "(adults and members not confirmed adult are never matched together)."
+            text += " " + ngettext(
+                "{n} member had nobody else in their age group this round (adults and members "
+                "not confirmed adult are never matched together).",
+                "{n} members had nobody else in their age group this round (adults and "
+                "members not confirmed adult are never matched together).",
+                out["age"],
             )
         if out["language"]:
-            text += (
-                " No shared language with anyone free this round for "
-                f"{plural(out['language'], 'member')}."
+            text += " " + ngettext(
+                "No shared language with anyone free this round for {n} member.",
+                "No shared language with anyone free this round for {n} members.",
+                out["language"],
             )
         if out["blocked"]:
-            text += (
-                f" {plural(out['blocked'], 'member')} could not be placed: blocks rule out "
-                "everyone available for them."
+            text += " " + ngettext(
+                "{n} member could not be placed: blocks rule out everyone available for them.",
+                "{n} members could not be placed: blocks rule out everyone available for them.",
+                out["blocked"],
             )
         if out["full"]:
-            text += (
-                f" No room left for {plural(out['full'], 'member')}: everyone free who speaks "
-                "their languages was already matched."
+            text += " " + ngettext(
+                "No room left for {n} member: everyone free who speaks their languages was "
+                "already matched.",
+                "No room left for {n} members: everyone free who speaks their languages was "
+                "already matched.",
+                out["full"],
             )
         return text + (told if self.unplaced else "")
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.i18n import use_locale
 from core.sql import insert_ignore
 from models.collabs import CollabGroup, CollabGroupMember, CollabRound
 from services.collabs.base import CollabPart
@@ -19,6 +20,7 @@ from services.collabs.matching import MatchResult, match
 from services.collabs.pool import blocked_pairs, eligible, history_settings, recent_pairs
 from services.collabs.results import GroupInfo, RoundInfo
 from services.collabs.scoring import Candidate
+from services.languages import server_language
 from services.safety.age import age_rule_in
 
 
@@ -95,6 +97,9 @@ class CollabRounds(CollabPart):
             candidates = [c for c in candidates if c.user_id in here]
         result = await asyncio.to_thread(match, candidates, blocked=blocks, recent=recent)
         by_id = {c.user_id: c for c in candidates}
+        # the groups' reasons and ideas are stored as text, read in their threads: the
+        # server's language
+        language = await server_language(self.db, guild_id)
         async with self.db.write() as s:
             inserted = await insert_ignore(
                 s,
@@ -116,9 +121,10 @@ class CollabRounds(CollabPart):
                 ["guild_id", "slot_at"],
             )
             if inserted:
-                round_id, groups = await self._store_groups(
-                    s, guild_id, slot_at, result, by_id, now, timedelta(days=followup_days)
-                )
+                with use_locale(language):
+                    round_id, groups = await self._store_groups(
+                        s, guild_id, slot_at, result, by_id, now, timedelta(days=followup_days)
+                    )
         if not inserted:  # another process stored this slot first: theirs is the round
             stored = await self.round_at(guild_id, slot_at)
             assert stored is not None

@@ -11,6 +11,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 
 from core.errors import DomainError
+from core.i18n import _
 from models.collabs import CollabSettings
 from services.collabs.base import CollabPart
 from services.collabs.results import RoundSettings
@@ -40,7 +41,7 @@ def next_round_after(s: CollabSettings, after: datetime) -> datetime:
     for when in next_fire_times(trigger, after, 3):
         if on_schedule(s, when, s.anchor):
             return when
-    raise DomainError("That schedule never fires.")  # unreachable for weekly cron triggers
+    raise DomainError(_("That schedule never fires."))  # unreachable for weekly cron triggers
 
 
 def slots_until(row: CollabSettings, now: datetime) -> list[datetime]:

@@ -10,14 +10,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from core.i18n import N_
+
 # The collab formats (key: label). Kept in code, not data: each is one bit of a uint8 mask.
 FORMATS: dict[str, str] = {
-    "duet": "duets",
-    "stitch": "stitches",
-    "live": "joint LIVEs",
-    "co-post": "co-posts",
-    "voiceover": "voiceovers",
-    "challenge": "challenges",
+    "duet": N_("duets"),
+    "stitch": N_("stitches"),
+    "live": N_("joint LIVEs"),
+    "co-post": N_("co-posts"),
+    "voiceover": N_("voiceovers"),
+    "challenge": N_("challenges"),
 }
 BANDS: tuple[str, ...] = ("under-1k", "1k-10k", "10k-50k", "50k-100k", "100k+")
 

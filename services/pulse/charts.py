@@ -14,13 +14,13 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 from babel.dates import format_date
-from matplotlib import font_manager, rcParams
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from core.i18n import _, current, use_locale
+from services.imaging import use_chart_fonts
 from services.pulse.values import Collabs, Funnel, Pulse, Quizzes, Shoutouts, WeekRate
 from services.pulse.weeks import week_label
 from services.pulse.words import day_names, funnel_steps, pct, stuck_words
@@ -34,14 +34,8 @@ CORAL = "#ff7a59"
 AMBER = "#ffc24b"
 PEACH = "#ffb199"
 PLUM = "#b05c8f"
-#: tried in order for each character: Latin, then kana, kanji and Hangul (Debian's fonts-noto-cjk)
-FONTS = ("DejaVu Sans", "Noto Sans CJK JP", "Noto Sans CJK KR")
-
-
 def warm_up() -> None:
-    """In the worker, once: matplotlib imported, fonts looked up, one picture drawn."""
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    rcParams["font.family"] = [f for f in FONTS if f in installed] or ["DejaVu Sans"]
+    """In the worker, once: matplotlib imported, the fonts registered, one picture drawn."""
     fig = _figure(1, 1)
     fig.add_subplot().bar([0], [1])
     _encode(fig, "png")
@@ -188,6 +182,7 @@ def _encode(fig: Figure, fmt: str) -> bytes:
 
 
 def _figure(width: float = 6.4, height: float = 3.4) -> Figure:
+    use_chart_fonts()  # names and labels in Japanese or Korean draw as glyphs, not boxes
     fig = Figure(figsize=(width, height), dpi=100, facecolor=BG)
     fig.subplots_adjust(left=0.14, right=0.97, top=0.86, bottom=0.14, hspace=0.45, wspace=0.22)
     return fig

@@ -30,16 +30,23 @@ from services.quizzes.packs import (
     MAX_PACK_QUESTIONS,
     PackErrors,
     PackProblem,
-    ShippedPacksMissing,
     check_upload,
     dump_pack,
-    load_builtin,
     parse_pack_bytes,
     validate_pack,
 )
 from services.quizzes.questions import CATEGORIES, DIFFICULTIES, Question, from_snapshot
 from services.quizzes.recording import AnswerResult, DailyCredit
 from services.quizzes.service import QuizService
+from services.quizzes.shipped import (
+    MIN_SHIPPED_QUESTIONS,
+    PackChoice,
+    ShippedPacks,
+    ShippedPacksMissing,
+    fallback_note,
+    load_builtin,
+    load_shipped,
+)
 
 __all__ = [
     "CATEGORIES",
@@ -54,6 +61,7 @@ __all__ = [
     "MAX_QUESTIONS",
     "MAX_TIMER",
     "MIN_QUESTIONS",
+    "MIN_SHIPPED_QUESTIONS",
     "MIN_TIMER",
     "PERIODS",
     "POST_PURPOSE",
@@ -71,6 +79,7 @@ __all__ = [
     "GameInfo",
     "GameService",
     "OpenQuestion",
+    "PackChoice",
     "PackErrors",
     "PackProblem",
     "Question",
@@ -78,6 +87,7 @@ __all__ = [
     "QuizAdmin",
     "QuizService",
     "Reveal",
+    "ShippedPacks",
     "ShippedPacksMissing",
     "SlotPlan",
     "Standing",
@@ -85,9 +95,11 @@ __all__ = [
     "allowed_typos",
     "check_upload",
     "dump_pack",
+    "fallback_note",
     "from_snapshot",
     "hint_for",
     "load_builtin",
+    "load_shipped",
     "matches",
     "normalize",
     "parse_pack_bytes",

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.db import Database
 from core.errors import DomainError, NotFound
+from core.i18n import _
 from core.sql import insert_ignore
 from models.quizzes import QuizDisabledCategory, QuizQuestion
 from services.quizzes.bank import QuestionBank
@@ -30,7 +31,8 @@ class QuizAdmin:
         """{category: (questions, enabled)}."""
         async with self.db.read() as session:
             disabled = await self.bank.disabled(session, guild_id)
-            pool = [*self.bank.builtin, *await self.bank.custom(session, guild_id)]
+            shipped = (await self.bank.choice(session, guild_id)).questions
+            pool = [*shipped, *await self.bank.custom(session, guild_id)]
         return {c: (sum(1 for q in pool if q.category == c), c not in disabled) for c in CATEGORIES}
 
     async def set_category_enabled(self, guild_id: int, category: str, enabled: bool) -> bool:
@@ -46,8 +48,10 @@ class QuizAdmin:
             disabled = await self.bank.disabled(session, guild_id)
             if len(disabled | {category}) == len(CATEGORIES):
                 raise DomainError(
-                    "That would switch off every category and leave no questions. "
-                    "Keep at least one on."
+                    _(
+                        "That would switch off every category and leave no questions. "
+                        "Keep at least one on."
+                    )
                 )
             return (
                 await insert_ignore(
@@ -130,10 +134,14 @@ class QuizAdmin:
     async def export_pack(self, guild_id: int, *, include_builtin: bool) -> tuple[bytes, int]:
         async with self.db.read() as session:
             custom = await self.bank.custom(session, guild_id)
-        questions = [*self.bank.builtin, *custom] if include_builtin else custom
+            shipped = (await self.bank.choice(session, guild_id)).questions
+        questions = [*shipped, *custom] if include_builtin else custom
         if not questions:
             raise NotFound(
-                "This server hasn't added any questions yet. Add one with `/quiz-mod add`, or "
-                "export with `include_builtin:True` to get the shipped packs as a template."
+                _(
+                    "This server hasn't added any questions yet. Add one with `/quiz-mod add`, "
+                    "or export with `include_builtin:True` to get the shipped packs as a "
+                    "template."
+                )
             )
         return dump_pack("mutuals-server-pack", questions), len(questions)

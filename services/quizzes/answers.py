@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from core.errors import DomainError
+from core.i18n import N_
 from services.quizzes.questions import DIFFICULTIES, Question
 
 MAX_POINTS = 1000
@@ -37,5 +38,6 @@ def daily_points(difficulty: str) -> int:
 def grade_option(question: Question, option: int | None) -> tuple[bool, str]:
     """(right?, the option's text) for a multiple-choice pick."""
     if option is None or not 0 <= option < len(question.options):
-        raise DomainError("Pick one of the four answer buttons.")
+        # judged in a batch too (no member's language there): the cog says it in theirs
+        raise DomainError(N_("Pick one of the four answer buttons."))
     return option == question.correct_option, question.options[option]

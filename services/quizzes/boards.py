@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from core.clock import Clock
 from core.db import Database
 from core.errors import DomainError
+from core.i18n import _
 from models.quizzes import QuizAnswer, QuizGameScore, QuizStreak
 from services.quizzes.days import (
     PERIODS,
@@ -55,7 +56,7 @@ class Boards:
         self, guild_id: int, period: str = "all", category: str | None = None, limit: int = 10
     ) -> tuple[list[BoardRow], datetime | None]:
         if period not in PERIODS:
-            raise DomainError("Pick a period: week, month or all.")
+            raise DomainError(_("Pick a period: week, month or all."))
         if category is not None:
             require_category(category)
         async with self.db.read() as session:

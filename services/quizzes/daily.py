@@ -19,6 +19,7 @@ from core.cache import changed
 from core.clock import Clock
 from core.db import Database
 from core.errors import DomainError, NotFound
+from core.i18n import _
 from core.plans import Replan, no_replan
 from core.sql import insert_ignore
 from models.quizzes import QuizDailyConfig, QuizDailyTerm
@@ -171,7 +172,7 @@ class DailyService:
         if found is None:
             pool = await self.bank.pool(session, guild_id, None)
             if not pool:
-                raise NotFound("There are no quiz questions on this server yet.")
+                raise NotFound(_("There are no quiz questions on this server yet."))
             since = (day - timedelta(days=NO_REPEAT_DAYS)).isoformat()
             recent = set(
                 (
@@ -252,7 +253,7 @@ class DailyService:
         today = local_day(now, await self.zone(guild_id))
         if day is not None and day != today:
             raise DomainError(
-                "That term of the day has passed! Today's is waiting: try `/quiz daily`. 🌅"
+                _("That term of the day has passed! Today's is waiting: try `/quiz daily`. 🌅")
             )
         term = await self.term_of(guild_id, today)
         q = term.question
@@ -260,7 +261,7 @@ class DailyService:
             correct, choice = grade_option(q, option)
         else:
             if text is None or not text.strip():
-                raise DomainError("Type your answer, e.g. `/quiz daily answer:hearts`.")
+                raise DomainError(_("Type your answer, e.g. `/quiz daily answer:hearts`."))
             correct = matches(text, q.answers)
             choice = text.strip()[:100]
         points = daily_points(q.difficulty) if correct else 0

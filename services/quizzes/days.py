@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import DomainError
+from core.i18n import _
 from models.guild import GuildSettings
 from models.quizzes import QuizDailyConfig
 
@@ -55,6 +56,6 @@ def period_start(period: str, now: datetime, timezone: str) -> datetime | None:
     elif period == "month":
         day = day.replace(day=1)
     else:
-        raise DomainError("Pick a period: week, month or all.")
+        raise DomainError(_("Pick a period: week, month or all."))
     start = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(timezone))
     return start.astimezone(now.tzinfo)

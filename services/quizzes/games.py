@@ -10,7 +10,7 @@ answer that was credited, whichever process took it.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -20,13 +20,14 @@ from core import outbox
 from core.clock import Clock
 from core.db import Database
 from core.errors import Conflict, DomainError, Forbidden, NotFound
+from core.i18n import _, ngettext
 from core.sql import insert_ignore
-from core.text import plural
 from models.quizzes import QuizAnswer, QuizGame, QuizGameScore
 from services.quizzes.answers import game_round
 from services.quizzes.bank import QuestionBank
 from services.quizzes.questions import Question, from_snapshot
 from services.quizzes.recording import AnswerResult, GameAnswer, record_game_answers
+from services.quizzes.shipped import PackChoice
 
 MIN_QUESTIONS, MAX_QUESTIONS, DEFAULT_QUESTIONS = 5, 20, 10
 MIN_TIMER, MAX_TIMER, DEFAULT_TIMER = 10, 60, 20
@@ -42,6 +43,9 @@ class GameInfo:
     category: str | None
     total: int
     timer_seconds: int
+    #: the game's questions come from this shipped pack ("en" when the server's language has
+    #: none); known when the game starts
+    pack: PackChoice | None = None
 
 
 @dataclass(frozen=True)
@@ -116,18 +120,37 @@ class GameService:
         timer_seconds: int = DEFAULT_TIMER,
     ) -> GameInfo:
         if not MIN_QUESTIONS <= count <= MAX_QUESTIONS:
-            raise DomainError(f"A game has {MIN_QUESTIONS} to {MAX_QUESTIONS} questions.")
+            raise DomainError(
+                _("A game has {min} to {max} questions.", min=MIN_QUESTIONS, max=MAX_QUESTIONS)
+            )
         if not MIN_TIMER <= timer_seconds <= MAX_TIMER:
-            raise DomainError(f"The timer can be {MIN_TIMER} to {MAX_TIMER} seconds.")
+            raise DomainError(
+                _("The timer can be {min} to {max} seconds.", min=MIN_TIMER, max=MAX_TIMER)
+            )
         now = self.clock.now()
         async with self.db.write() as session:
-            pool = await self.bank.pool(session, guild_id, category)
+            pack = await self.bank.choice(session, guild_id)
+            pool = await self.bank.pool(session, guild_id, category, choice=pack)
             if len(pool) < count:
                 if len(pool) < MIN_QUESTIONS:
-                    where = "That category has" if category else "This server has"
                     raise DomainError(
-                        f"{where} only {plural(len(pool), 'question')}; a game needs "
-                        f"{MIN_QUESTIONS}. Pick another category or ask a mod to add some."
+                        ngettext(
+                            "That category has only {n} question; a game needs {min}. Pick "
+                            "another category or ask a mod to add some.",
+                            "That category has only {n} questions; a game needs {min}. Pick "
+                            "another category or ask a mod to add some.",
+                            len(pool),
+                            min=MIN_QUESTIONS,
+                        )
+                        if category
+                        else ngettext(
+                            "This server has only {n} question; a game needs {min}. Pick "
+                            "another category or ask a mod to add some.",
+                            "This server has only {n} questions; a game needs {min}. Pick "
+                            "another category or ask a mod to add some.",
+                            len(pool),
+                            min=MIN_QUESTIONS,
+                        )
                     )
                 count = len(pool)
             picked = self.bank.rng.sample(pool, count)
@@ -146,15 +169,17 @@ class GameService:
             }
             if not await insert_ignore(session, QuizGame, [row], ["active_channel_id"]):
                 raise Conflict(
-                    "A quiz is already running in this channel! Jump in, or start yours in "
-                    "another channel. (The starter or a mod can end it with `/quiz stop`.)"
+                    _(
+                        "A quiz is already running in this channel! Jump in, or start yours in "
+                        "another channel. (The starter or a mod can end it with `/quiz stop`.)"
+                    )
                 )
             game = (
                 await session.scalars(
                     select(QuizGame).where(QuizGame.active_channel_id == channel_id)
                 )
             ).one()
-            return _info(game)
+            return replace(_info(game), pack=pack)
 
     async def _game(self, session: AsyncSession, game_id: int, *, share_lock: bool) -> QuizGame:
         stmt = select(QuizGame).where(QuizGame.id == game_id)
@@ -162,7 +187,7 @@ class GameService:
             stmt = stmt.with_for_update(read=True)
         game = (await session.scalars(stmt)).first()
         if game is None:
-            raise NotFound("I can't find that quiz. Start a new one with `/quiz start`!")
+            raise NotFound(_("I can't find that quiz. Start a new one with `/quiz start`!"))
         return game
 
     async def open_question(self, game_id: int, index: int) -> OpenQuestion | None:
@@ -281,10 +306,13 @@ class GameService:
                 )
             ).first()
             if game is None:
-                raise NotFound("There's no quiz running in this channel.")
+                raise NotFound(_("There's no quiz running in this channel."))
             if game.starter_id != user_id and not is_moderator:
                 raise Forbidden(
-                    f"Only <@{game.starter_id}> (who started it) or a moderator can stop this quiz."
+                    _(
+                        "Only {starter} (who started it) or a moderator can stop this quiz.",
+                        starter=f"<@{game.starter_id}>",
+                    )
                 )
             _end(game, "stopped", self.clock.now())
             return GameEnd(

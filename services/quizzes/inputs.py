@@ -7,6 +7,7 @@ from collections.abc import Collection
 from typing import Any
 
 from core.errors import DomainError
+from core.i18n import _
 from core.text import clean_line
 from services.quizzes.packs import PackErrors, validate_pack
 from services.quizzes.questions import MAX_ANSWER, MAX_EXPLANATION, MAX_PROMPT, Question
@@ -39,13 +40,18 @@ def question_form(
     if wrong:
         if len(wrong) != 3:
             raise DomainError(
-                f"Give exactly 3 wrong options, one per line (you gave {len(wrong)}), "
-                "or leave that box empty for a typed-answer question."
+                _(
+                    "Give exactly 3 wrong options, one per line (you gave {count}), or leave "
+                    "that box empty for a typed-answer question.",
+                    count=len(wrong),
+                )
             )
         if variants:
             raise DomainError(
-                "Other accepted answers are for typed-answer questions. Leave that box "
-                "empty for multiple choice."
+                _(
+                    "Other accepted answers are for typed-answer questions. Leave that box "
+                    "empty for multiple choice."
+                )
             )
         raw.update(type="choice", options=[answer, *wrong])
     else:
@@ -70,6 +76,10 @@ def validate_form(raw: dict[str, Any]) -> Question:
     except PackErrors as exc:
         problem = exc.problems[0]
         raise DomainError(
-            f"That question can't be added: {problem.field or 'it'} {problem.message}"
+            _(
+                "That question can't be added: {field} {problem}",
+                field=problem.field or _("it"),
+                problem=problem.message,
+            )
         ) from None
     return question

@@ -24,14 +24,13 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-from core.errors import ContentError, DomainError
-from core.text import clean_line, plural
+from core.errors import DomainError
+from core.i18n import _, ngettext
+from core.text import clean_line
 from services.quizzes.questions import (
     CATEGORIES,
     DIFFICULTIES,
@@ -44,8 +43,6 @@ from services.quizzes.questions import (
     MAX_PROMPT,
     Question,
 )
-
-DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "quizzes"
 
 MAX_PACK_BYTES = 1024 * 1024  # 1 MB
 MAX_PACK_QUESTIONS = 500
@@ -72,12 +69,16 @@ class PackProblem:
     message: str
 
     def __str__(self) -> str:
-        where = "File"
+        where = _("File")
         if self.number is not None:
-            where = f"Question {self.number}" + (f" (`{self.qid}`)" if self.qid else "")
+            where = (
+                _("Question {number} (`{id}`)", number=self.number, id=self.qid)
+                if self.qid
+                else _("Question {number}", number=self.number)
+            )
         if self.field:
-            where += f", field `{self.field}`"
-        return f"{where}: {self.message}"
+            where = _("{where}, field `{field}`", where=where, field=self.field)
+        return _("{where}: {problem}", where=where, problem=self.message)
 
 
 class PackErrors(DomainError):
@@ -89,13 +90,22 @@ class PackErrors(DomainError):
 
 
 def format_problems(problems: list[PackProblem], limit: int = 1800) -> str:
-    head = f"Nothing was imported: I found {plural(len(problems), 'problem')} in that pack.\n"
+    head = (
+        ngettext(
+            "Nothing was imported: I found {n} problem in that pack.",
+            "Nothing was imported: I found {n} problems in that pack.",
+            len(problems),
+        )
+        + "\n"
+    )
     lines: list[str] = []
     used = len(head)
     for i, problem in enumerate(problems):
         line = f"• {problem}"[:300]
         if used + len(line) + 40 > limit:
-            lines.append(f"…and {len(problems) - i} more. Fix these and import again.")
+            lines.append(
+                _("…and {count} more. Fix these and import again.", count=len(problems) - i)
+            )
             break
         lines.append(line)
         used += len(line) + 1
@@ -111,10 +121,10 @@ def _text(
 ) -> str | None:
     number, qid = where
     if raw is None or (isinstance(raw, str) and not raw.strip()):
-        problems.append(PackProblem(number, qid, fieldname, "is missing."))
+        problems.append(PackProblem(number, qid, fieldname, _("is missing.")))
         return None
     if isinstance(raw, bool) or not isinstance(raw, str | int | float):
-        problems.append(PackProblem(number, qid, fieldname, "must be text."))
+        problems.append(PackProblem(number, qid, fieldname, _("must be text.")))
         return None
     try:
         return clean_line(str(raw), field=fieldname, max_len=max_len)
@@ -129,20 +139,20 @@ def validate_question(
     """One question; appends every problem found (and returns None) when it is invalid."""
     before = len(problems)
     if not isinstance(raw, dict):
-        problems.append(PackProblem(number, None, None, "must be a mapping of fields."))
+        problems.append(PackProblem(number, None, None, _("must be a mapping of fields.")))
         return None
     qid_raw = raw.get("id")
     qid = str(qid_raw).strip() if qid_raw is not None else None
     where = (number, qid)
     if not qid:
-        problems.append(PackProblem(number, None, "id", "is missing."))
+        problems.append(PackProblem(number, None, "id", _("is missing.")))
     elif not ID_RE.match(qid):
         problems.append(
             PackProblem(
                 number,
                 qid,
                 "id",
-                "use 1-40 lowercase letters, digits and dashes (like `hearts-1`).",
+                _("use 1-40 lowercase letters, digits and dashes (like `hearts-1`)."),
             )
         )
     unknown = sorted(str(k) for k in raw if k not in FIELDS)
@@ -152,21 +162,35 @@ def validate_question(
                 number,
                 qid,
                 unknown[0],
-                f"unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(FIELDS))}.",
+                _(
+                    "unknown field(s) {unknown}; known: {known}.",
+                    unknown=", ".join(unknown),
+                    known=", ".join(sorted(FIELDS)),
+                ),
             )
         )
     category = str(raw.get("category", "")).strip().lower()
     if category not in CATEGORIES:
         problems.append(
-            PackProblem(number, qid, "category", f"must be one of {', '.join(CATEGORIES)}.")
+            PackProblem(
+                number,
+                qid,
+                "category",
+                _("must be one of {choices}.", choices=", ".join(CATEGORIES)),
+            )
         )
     kind = str(raw.get("type", "")).strip().lower()
     if kind not in KINDS:
-        problems.append(PackProblem(number, qid, "type", "must be `choice` or `free`."))
+        problems.append(PackProblem(number, qid, "type", _("must be `choice` or `free`.")))
     difficulty = str(raw.get("difficulty", "medium")).strip().lower()
     if difficulty not in DIFFICULTIES:
         problems.append(
-            PackProblem(number, qid, "difficulty", f"must be one of {', '.join(DIFFICULTIES)}.")
+            PackProblem(
+                number,
+                qid,
+                "difficulty",
+                _("must be one of {choices}.", choices=", ".join(DIFFICULTIES)),
+            )
         )
     prompt = _text(raw.get("question"), "question", MAX_PROMPT, problems, where)
     explanation = _text(raw.get("explanation"), "explanation", MAX_EXPLANATION, problems, where)
@@ -177,11 +201,14 @@ def validate_question(
     if kind == "choice":
         raw_options = raw.get("options")
         if not isinstance(raw_options, list):
-            problems.append(PackProblem(number, qid, "options", "needs a list of 4 options."))
+            problems.append(PackProblem(number, qid, "options", _("needs a list of 4 options.")))
         elif len(raw_options) != 4:
             problems.append(
                 PackProblem(
-                    number, qid, "options", f"needs exactly 4 options, got {len(raw_options)}."
+                    number,
+                    qid,
+                    "options",
+                    _("needs exactly 4 options, got {count}.", count=len(raw_options)),
                 )
             )
         else:
@@ -191,31 +218,40 @@ def validate_question(
                     options.append(text)
             folded = [o.casefold() for o in options]
             if len(options) == 4 and len(set(folded)) != 4:
-                problems.append(PackProblem(number, qid, "options", "has the same option twice."))
+                problems.append(
+                    PackProblem(number, qid, "options", _("has the same option twice."))
+                )
             if answer is not None and len(options) == 4 and answer.casefold() not in folded:
                 problems.append(
-                    PackProblem(number, qid, "answer", "must be exactly one of the 4 options.")
+                    PackProblem(number, qid, "answer", _("must be exactly one of the 4 options."))
                 )
             elif answer is not None and answer.casefold() in folded:
                 answer = options[folded.index(answer.casefold())]
         for extra in ("accept", "hint"):
             if raw.get(extra) is not None:
                 problems.append(
-                    PackProblem(number, qid, extra, "only free-answer questions take this field.")
+                    PackProblem(
+                        number, qid, extra, _("only free-answer questions take this field.")
+                    )
                 )
     elif kind == "free":
         if raw.get("options") is not None:
             problems.append(
-                PackProblem(number, qid, "options", "free-answer questions have no options.")
+                PackProblem(number, qid, "options", _("free-answer questions have no options."))
             )
         raw_accept = raw.get("accept") or []
         if isinstance(raw_accept, str):
             raw_accept = [raw_accept]
         if not isinstance(raw_accept, list):
-            problems.append(PackProblem(number, qid, "accept", "needs a list of answers."))
+            problems.append(PackProblem(number, qid, "accept", _("needs a list of answers.")))
         elif len(raw_accept) > MAX_ACCEPTED:
             problems.append(
-                PackProblem(number, qid, "accept", f"keep it to {plural(MAX_ACCEPTED, 'variant')}.")
+                PackProblem(
+                    number,
+                    qid,
+                    "accept",
+                    ngettext("keep it to {n} variant.", "keep it to {n} variants.", MAX_ACCEPTED),
+                )
             )
         else:
             for i, alt in enumerate(raw_accept, start=1):
@@ -246,7 +282,7 @@ def check_upload(size: int, filename: str) -> None:
     """Refuse a file by its name and announced size, before downloading it."""
     if not filename.lower().endswith((".yaml", ".yml", ".json")):
         raise PackErrors(
-            [PackProblem(None, None, None, "must be a `.yaml`, `.yml` or `.json` file.")]
+            [PackProblem(None, None, None, _("must be a `.yaml`, `.yml` or `.json` file."))]
         )
     if size > MAX_PACK_BYTES:
         raise PackErrors(
@@ -255,8 +291,12 @@ def check_upload(size: int, filename: str) -> None:
                     None,
                     None,
                     None,
-                    f"the file is {size / 1024**2:.1f} MB; packs can be up to "
-                    f"{MAX_PACK_BYTES // 1024**2} MB. Split it into smaller packs.",
+                    _(
+                        "the file is {size} MB; packs can be up to {most} MB. Split it into "
+                        "smaller packs.",
+                        size=f"{size / 1024**2:.1f}",
+                        most=MAX_PACK_BYTES // 1024**2,
+                    ),
                 )
             ]
         )
@@ -270,7 +310,7 @@ def parse_pack_bytes(data: bytes, filename: str) -> Any:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise PackErrors(
-            [PackProblem(None, None, None, "isn't UTF-8 text. Save it as UTF-8 and try again.")]
+            [PackProblem(None, None, None, _("isn't UTF-8 text. Save it as UTF-8 and try again."))]
         ) from None
     try:
         if name.endswith(".json"):
@@ -280,15 +320,26 @@ def parse_pack_bytes(data: bytes, filename: str) -> Any:
     except (ValueError, yaml.YAMLError) as exc:
         detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
-            detail = f"{exc.problem} (line {exc.problem_mark.line + 1})"
+            detail = _(
+                "{problem} (line {line})", problem=exc.problem, line=exc.problem_mark.line + 1
+            )
         raise PackErrors(
             [
                 PackProblem(
-                    None, None, None, f"couldn't be read as {name.rsplit('.', 1)[-1]}: {detail}"
+                    None,
+                    None,
+                    None,
+                    _(
+                        "couldn't be read as {format}: {detail}",
+                        format=name.rsplit(".", 1)[-1],
+                        detail=detail,
+                    ),
                 )
             ]
         ) from None
-    raise PackErrors([PackProblem(None, None, None, "must be a `.yaml`, `.yml` or `.json` file.")])
+    raise PackErrors(
+        [PackProblem(None, None, None, _("must be a `.yaml`, `.yml` or `.json` file."))]
+    )
 
 
 def validate_pack(raw: Any, *, key_prefix: str, existing_ids: Iterable[str] = ()) -> list[Question]:
@@ -300,14 +351,17 @@ def validate_pack(raw: Any, *, key_prefix: str, existing_ids: Iterable[str] = ()
         if extra:
             problems.append(
                 PackProblem(
-                    None, None, extra[0], "unknown top-level field; use `pack` and `questions`."
+                    None,
+                    None,
+                    extra[0],
+                    _("unknown top-level field; use `pack` and `questions`."),
                 )
             )
     if not isinstance(items, list) or not items:
         raise PackErrors(
             [
                 *problems,
-                PackProblem(None, None, "questions", "needs a non-empty list of questions."),
+                PackProblem(None, None, "questions", _("needs a non-empty list of questions.")),
             ]
         )
     if len(items) > MAX_PACK_QUESTIONS:
@@ -317,7 +371,12 @@ def validate_pack(raw: Any, *, key_prefix: str, existing_ids: Iterable[str] = ()
                     None,
                     None,
                     "questions",
-                    f"has {plural(len(items), 'question')}; the most is {MAX_PACK_QUESTIONS}.",
+                    ngettext(
+                        "has {n} question; the most is {most}.",
+                        "has {n} questions; the most is {most}.",
+                        len(items),
+                        most=MAX_PACK_QUESTIONS,
+                    ),
                 )
             ]
         )
@@ -329,11 +388,13 @@ def validate_pack(raw: Any, *, key_prefix: str, existing_ids: Iterable[str] = ()
         qid = str(item.get("id", "")).strip() if isinstance(item, dict) else ""
         if qid and qid in seen:
             problems.append(
-                PackProblem(number, qid, "id", f"is a duplicate of question {seen[qid]}.")
+                PackProblem(
+                    number, qid, "id", _("is a duplicate of question {number}.", number=seen[qid])
+                )
             )
         elif qid and qid in taken:
             problems.append(
-                PackProblem(number, qid, "id", "already exists on this server; pick another id.")
+                PackProblem(number, qid, "id", _("already exists on this server; pick another id."))
             )
         if qid:
             seen.setdefault(qid, number)
@@ -342,43 +403,6 @@ def validate_pack(raw: Any, *, key_prefix: str, existing_ids: Iterable[str] = ()
     if problems:
         raise PackErrors(problems)
     return questions
-
-
-PACK_SUFFIXES = (".yaml", ".yml", ".json")
-
-
-class ShippedPacksMissing(ContentError):
-    """The shipped question packs aren't where the bot looks for them: stop, don't run empty."""
-
-
-@lru_cache(maxsize=4)
-def load_builtin(directory: Path = DATA_DIR) -> tuple[Question, ...]:
-    """The shipped packs, validated at load: a missing, empty or broken data folder stops the bot
-    loudly instead of running with no questions."""
-    if not directory.is_dir():
-        raise ShippedPacksMissing(
-            f"the quiz packs folder {directory} is missing; the shipped questions live in "
-            "data/quizzes/ (*.yaml). Restore it, or the quizzes have nothing to ask."
-        )
-    paths = sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in PACK_SUFFIXES)
-    if not paths:
-        raise ShippedPacksMissing(
-            f"the quiz packs folder {directory} holds no pack (.yaml, .yml or .json); the "
-            "shipped questions live in data/quizzes/. Restore them, or the quizzes have "
-            "nothing to ask."
-        )
-    questions: list[Question] = []
-    ids: set[str] = set()
-    for path in paths:
-        try:
-            found = validate_pack(
-                parse_pack_bytes(path.read_bytes(), path.name), key_prefix="b", existing_ids=ids
-            )
-        except PackErrors as exc:
-            raise ContentError(f"quiz pack {path.name} is invalid:\n{exc.message}") from None
-        ids.update(q.id for q in found)
-        questions.extend(found)
-    return tuple(questions)
 
 
 def dump_pack(name: str, questions: Iterable[Question]) -> bytes:

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import DomainError
+from core.i18n import N_, _
 
+#: each category → its name (translated with ``_()`` where shown)
 CATEGORIES: dict[str, str] = {
-    "lingo": "Lingo",
-    "sayings": "Sayings & inside jokes",
-    "rules": "Unwritten rules",
-    "niches": "Niches & microgenres",
+    "lingo": N_("Lingo"),
+    "sayings": N_("Sayings & inside jokes"),
+    "rules": N_("Unwritten rules"),
+    "niches": N_("Niches & microgenres"),
 }
 DIFFICULTIES: dict[str, float] = {"easy": 1.0, "medium": 1.25, "hard": 1.5}
 KINDS = ("choice", "free")
@@ -27,7 +29,9 @@ MAX_HINT = 100
 
 def require_category(category: str) -> None:
     if category not in CATEGORIES:
-        raise DomainError(f"Pick a category from the list: {', '.join(CATEGORIES)}.")
+        raise DomainError(
+            _("Pick a category from the list: {choices}.", choices=", ".join(CATEGORIES))
+        )
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,7 @@ class Question:
 
     @property
     def category_label(self) -> str:
-        return CATEGORIES.get(self.category, self.category)
+        return _(CATEGORIES[self.category]) if self.category in CATEGORIES else self.category
 
     @property
     def correct_option(self) -> int:

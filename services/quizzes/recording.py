@@ -32,6 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from core.errors import Conflict, DomainError, NotFound
+from core.i18n import N_
 from core.sql import Frozen
 from models.quizzes import QuizAnswer, QuizGame, QuizGameScore, QuizStreak
 from services.quizzes.answers import daily_round, game_round, grade_option, points_for
@@ -40,12 +41,14 @@ from services.quizzes.questions import Question, from_snapshot
 
 LATE_GRACE = timedelta(seconds=2)  # a click in flight when the timer ends still counts
 
-GAME_GONE = "I can't find that quiz. Start a new one with `/quiz start`!"
-GAME_ENDED = "This quiz has ended. Start a new one with `/quiz start`! 🎬"
-TOO_LATE = "Too late, that question is closed! Catch the next one. ⏱️"
-TYPED_ONLY = "This one's a typed answer: write it in the chat!"
-ALREADY_GAME = "You already locked in an answer for this question. 🔒"
-ALREADY_DAILY = (
+# Judged in a batch, where no member's language is known: the refusals carry these English
+# messages, and the cog says them in the member's language (``_(message)``).
+GAME_GONE = N_("I can't find that quiz. Start a new one with `/quiz start`!")
+GAME_ENDED = N_("This quiz has ended. Start a new one with `/quiz start`! 🎬")
+TOO_LATE = N_("Too late, that question is closed! Catch the next one. ⏱️")
+TYPED_ONLY = N_("This one's a typed answer: write it in the chat!")
+ALREADY_GAME = N_("You already locked in an answer for this question. 🔒")
+ALREADY_DAILY = N_(
     "You already answered today's term! Come back tomorrow to keep your streak going. 🔥"
 )
 

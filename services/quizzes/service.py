@@ -16,8 +16,8 @@ from services.quizzes.boards import Boards
 from services.quizzes.daily import DailyService
 from services.quizzes.delivery import DailyDelivery
 from services.quizzes.games import GameService
-from services.quizzes.packs import load_builtin
 from services.quizzes.questions import Question
+from services.quizzes.shipped import ShippedPacks, load_shipped
 
 
 class QuizService:
@@ -33,11 +33,14 @@ class QuizService:
         grace: timedelta = timedelta(hours=6),
         replan: Replan = no_replan,
         builtin: Sequence[Question] | None = None,
+        shipped: ShippedPacks | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        self.bank = QuestionBank(
-            builtin if builtin is not None else load_builtin(), rng or random.Random()
-        )
+        """``shipped``: the packs by language (default: ``data/quizzes/``); ``builtin``: only
+        these questions, as the English pack (tests)."""
+        if shipped is None:
+            shipped = ShippedPacks.english_only(builtin) if builtin is not None else load_shipped()
+        self.bank = QuestionBank(shipped, rng or random.Random())
         self.games = GameService(db, clock, self.bank)
         self.admin = QuizAdmin(db, clock, self.bank)
         self.boards = Boards(db, clock)

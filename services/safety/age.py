@@ -13,23 +13,24 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import DomainError
+from core.i18n import N_, _
 from core.sql import upsert_many
 from models.safety import MemberAge, SafetySettings
 
 # A member's own answer (stored value → how it reads).
 ADULT, MINOR, UNSAID = "adult", "minor", "unsaid"
 AGE_ANSWERS: dict[str, str] = {
-    ADULT: "18 or older",
-    MINOR: "13 to 17",
-    UNSAID: "I'd rather not say",
+    ADULT: N_("18 or older"),
+    MINOR: N_("13 to 17"),
+    UNSAID: N_("I'd rather not say"),
 }
 
 # Who counts as an adult (stored value → how moderators read it).
 EITHER, ROLE, SAID = "either", "role", "said"
 ADULTS_BY: dict[str, str] = {
-    EITHER: "the 18+ role, or their own answer",
-    ROLE: "the 18+ role only",
-    SAID: "their own answer only",
+    EITHER: N_("the 18+ role, or their own answer"),
+    ROLE: N_("the 18+ role only"),
+    SAID: N_("their own answer only"),
 }
 
 #: the two groups, as collab matching compares them
@@ -42,8 +43,10 @@ class RoleHoldersUnknown(DomainError):
 
     def __init__(self) -> None:
         super().__init__(
-            "I can't see who holds this server's 18+ role right now (my member list is still "
-            "loading), and I won't guess who's an adult. Try again in a minute. 💞"
+            _(
+                "I can't see who holds this server's 18+ role right now (my member list is "
+                "still loading), and I won't guess who's an adult. Try again in a minute. 💞"
+            )
         )
 
 
@@ -114,7 +117,7 @@ class AgeAnswer:
 
     @property
     def label(self) -> str:
-        return AGE_ANSWERS[self.answer]
+        return _(AGE_ANSWERS[self.answer])
 
 
 def validate_age(raw: str) -> str:
@@ -132,7 +135,10 @@ def validate_age(raw: str) -> str:
     value = aliases.get(value, value)
     if value not in AGE_ANSWERS:
         raise DomainError(
-            "Pick your age group from the list: " + ", ".join(AGE_ANSWERS.values()) + "."
+            _(
+                "Pick your age group from the list: {choices}.",
+                choices=", ".join(_(label) for label in AGE_ANSWERS.values()),
+            )
         )
     return value
 

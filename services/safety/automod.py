@@ -21,10 +21,12 @@ from typing import Any, Protocol
 
 import re2
 
+from core.i18n import N_
+
 KEYWORD = 1
 KEYWORD_PRESET = 4
 MESSAGE_SEND = 1
-PRESET_NAMES = {1: "profanity", 2: "sexual content", 3: "slurs"}
+PRESET_NAMES = {1: N_("profanity"), 2: N_("sexual content"), 3: N_("slurs")}
 BLOCKED_WORDS = "blocked words"
 
 

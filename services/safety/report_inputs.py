@@ -8,25 +8,26 @@ import re
 import unicodedata
 
 from core.errors import DomainError
+from core.i18n import N_, _, ngettext
 from core.text import neutralise
 
 #: where the member pressed Report (stored; never rename a key)
 SOURCES = {
-    "collab": "collab intro",
-    "intro": "welcome intro",
-    "shoutout": "shoutout post",
-    "recap": "check-in recap",
+    "collab": N_("collab intro"),
+    "intro": N_("welcome intro"),
+    "shoutout": N_("shoutout post"),
+    "recap": N_("check-in recap"),
     "command": "/report",
 }
 
 #: what happened, in the member's words (key stored, label shown); the order is the form's
 CATEGORIES = {
-    "uncomfortable": "They made me uncomfortable",
-    "harassment": "Bullying, hate or harassment",
-    "sexual": "Sexual or inappropriate stuff",
-    "contact": "Asked for pics, personal info or to move apps",
-    "spam": "Spam, scams or sketchy links",
-    "other": "Something else",
+    "uncomfortable": N_("They made me uncomfortable"),
+    "harassment": N_("Bullying, hate or harassment"),
+    "sexual": N_("Sexual or inappropriate stuff"),
+    "contact": N_("Asked for pics, personal info or to move apps"),
+    "spam": N_("Spam, scams or sketchy links"),
+    "other": N_("Something else"),
 }
 
 DETAILS_MAX = 1000
@@ -36,7 +37,7 @@ _LINK = re.compile(
     r"^<?https?://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/channels/"
     r"(?P<guild>\d{1,21}|@me)/(?P<channel>\d{1,21})/(?P<message>\d{1,21})/?>?$"
 )
-BAD_LINK = (
+BAD_LINK = N_(
     "That doesn't look like a message link. In Discord, right-click (or long-press) the "
     "message, pick **Copy Message Link**, and paste it here. Or leave it out: your words are "
     "enough. 💞"
@@ -53,7 +54,7 @@ def check_category(category: str | None) -> str | None:
     """None is fine (``/report`` says it in the member's own words)."""
     if category is None or category in CATEGORIES:
         return category
-    raise DomainError("Pick what happened from the list, then send it again.")
+    raise DomainError(_("Pick what happened from the list, then send it again."))
 
 
 def clean_details(text: str | None) -> str | None:
@@ -70,8 +71,14 @@ def clean_details(text: str | None) -> str | None:
         return None
     if len(cleaned) > DETAILS_MAX:
         raise DomainError(
-            f"That's {len(cleaned)} characters; keep it to {DETAILS_MAX} or fewer and send it "
-            "again. The moderators can always ask you for more."
+            ngettext(
+                "That's {n} character; keep it to {most} or fewer and send it again. The "
+                "moderators can always ask you for more.",
+                "That's {n} characters; keep it to {most} or fewer and send it again. The "
+                "moderators can always ask you for more.",
+                len(cleaned),
+                most=DETAILS_MAX,
+            )
         )
     return cleaned
 
@@ -80,11 +87,14 @@ def parse_message_link(link: str, guild_id: int) -> tuple[int, int]:
     """(channel id, message id) of a message link from this server."""
     found = _LINK.match(link.strip())
     if found is None:
-        raise DomainError(BAD_LINK)
+        raise DomainError(_(BAD_LINK))
     if found["guild"] != str(guild_id):
         raise DomainError(
-            "That message link is from somewhere else (another server or a DM). Link a message "
-            "from this server, or leave the link out and tell the moderators in your own words."
+            _(
+                "That message link is from somewhere else (another server or a DM). Link a "
+                "message from this server, or leave the link out and tell the moderators in "
+                "your own words."
+            )
         )
     return int(found["channel"]), int(found["message"])
 

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.db import Database
 from core.errors import DomainError, NotFound
+from core.i18n import N_, _, ngettext
 from core.outbox import CHANNEL, DM, add_message
 from core.sql import insert_ignore
 from models.guild import GuildSettings
@@ -39,11 +40,11 @@ OPEN, DISMISSED, ACTIONED = "open", "dismissed", "actioned"
 #: open reports one member may have waiting at once (each about someone else)
 MAX_OPEN_PER_REPORTER = 10
 
-SELF_REPORT = (
+SELF_REPORT = N_(
     "That's you! 😅 You can't report yourself. If something about your own post feels off, "
     "ask a moderator and they'll sort it out."
 )
-NO_MODERATOR = (
+NO_MODERATOR = N_(
     "I couldn't find a moderator to send this to privately (no mod log channel, and nobody "
     "else who can manage the server). If you feel unsafe, step away, block them, and use "
     "Discord's own report button too. 💞"
@@ -157,9 +158,15 @@ def open_key(guild_id: int, reporter_id: int, target_id: int) -> str:
 
 
 def already_open(name: str | None) -> str:
-    who = f"**{name}**" if name else "them"
-    return (
-        f"You've already reported {who} and it's with the moderators. 💞 No need to send it "
+    if name:
+        return _(
+            "You've already reported **{name}** and it's with the moderators. 💞 No need to "
+            "send it again: they'll take it from here. If something new happened, DM a "
+            "moderator too.",
+            name=name,
+        )
+    return _(
+        "You've already reported them and it's with the moderators. 💞 No need to send it "
         "again: they'll take it from here. If something new happened, DM a moderator too."
     )
 
@@ -239,7 +246,7 @@ class ReportService:
         category = check_category(draft.category)
         details = clean_details(draft.details)
         if draft.target_id == draft.reporter_id:
-            raise DomainError(SELF_REPORT)
+            raise DomainError(_(SELF_REPORT))
         key = open_key(draft.guild_id, draft.reporter_id, draft.target_id)
         now = self.clock.now()
         async with self.db.write() as s:
@@ -258,15 +265,19 @@ class ReportService:
             )
             if int(waiting or 0) >= MAX_OPEN_PER_REPORTER:
                 raise DomainError(
-                    f"You have {MAX_OPEN_PER_REPORTER} reports waiting with the moderators "
-                    "already; they'll get to them, promise. 💞 If something is urgent, DM a "
-                    "moderator directly."
+                    ngettext(
+                        "You have {n} report waiting with the moderators already; they'll get "
+                        "to it, promise. 💞 If something is urgent, DM a moderator directly.",
+                        "You have {n} reports waiting with the moderators already; they'll get "
+                        "to them, promise. 💞 If something is urgent, DM a moderator directly.",
+                        MAX_OPEN_PER_REPORTER,
+                    )
                 )
             settings = await s.get(GuildSettings, draft.guild_id)
             log_channel = settings.log_channel_id if settings is not None else None
             recipients = [m for m in dict.fromkeys(moderators) if m != draft.target_id]
             if log_channel is None and not recipients:
-                raise DomainError(NO_MODERATOR)
+                raise DomainError(_(NO_MODERATOR))
             row = {
                 "guild_id": draft.guild_id,
                 "reporter_id": draft.reporter_id,
@@ -312,7 +323,7 @@ class ReportService:
         async with self.db.read() as s:
             row = await s.get(SafetyReport, report_id)
             if row is None:
-                raise NotFound("I can't find that report any more.")
+                raise NotFound(_("I can't find that report any more."))
             return to_report(row)
 
     async def notice_failed(self, report_id: int, moderators: Sequence[int], why: str) -> int:
@@ -333,7 +344,7 @@ class ReportService:
         async with self.db.write() as s:
             row = await s.get(SafetyReport, report_id)
             if row is None:
-                raise NotFound("I can't find that report any more.")
+                raise NotFound(_("I can't find that report any more."))
             changed = any(getattr(row, k) != v for k, v in changes.items())
             if changed:
                 for k, v in changes.items():

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.db import Database
 from core.errors import DomainError
+from core.i18n import _, ngettext
 from core.sql import insert_ignore
-from core.text import plural
 from models.safety import MemberAge, SafetySettings
 from services.safety.age import (
     ADULTS_BY,
@@ -96,9 +96,11 @@ class AgeGroupService:
             row = await self._row(s, guild_id)
             if role_id is None and row.adults_by == ROLE:
                 raise DomainError(
-                    "Adults are counted by the 18+ role only here, so clearing it would leave "
-                    "nobody counted as an adult. Pick who counts first with `/safety adults-by`, "
-                    "then clear the role."
+                    _(
+                        "Adults are counted by the 18+ role only here, so clearing it would "
+                        "leave nobody counted as an adult. Pick who counts first with "
+                        "`/safety adults-by`, then clear the role."
+                    )
                 )
             row.adult_role_id = role_id
             row.updated_at = self.clock.now()
@@ -106,13 +108,15 @@ class AgeGroupService:
 
     async def set_adults_by(self, guild_id: int, adults_by: str) -> AgeSettings:
         if adults_by not in ADULTS_BY:
-            raise DomainError("Pick who counts as an adult from the list.")
+            raise DomainError(_("Pick who counts as an adult from the list."))
         async with self.db.write() as s:
             row = await self._row(s, guild_id)
             if adults_by == ROLE and row.adult_role_id is None:
                 raise DomainError(
-                    "Name the 18+ role first with `/safety adult-role`, then choose "
-                    '"the 18+ role only".'
+                    _(
+                        'Name the 18+ role first with `/safety adult-role`, then choose "{role}".',
+                        role=_(ADULTS_BY[ROLE]),
+                    )
                 )
             row.adults_by = adults_by
             row.updated_at = self.clock.now()
@@ -177,8 +181,13 @@ async def _refuse_if_minors(
     minors = (await _counts_in(s, guild_id, present)).answers[MINOR]
     if minors:
         raise DomainError(
-            f"{plural(minors, 'member')} told me they're 13 to 17, so this server isn't 18+ "
-            "only and age groups stay on: they're what keeps those members out of adults' "
-            "collabs and intros. If an answer is wrong, that member can fix it with "
-            "`/profile set age:`."
+            ngettext(
+                "{n} member told me they're 13 to 17, so this server isn't 18+ only and age "
+                "groups stay on: they're what keeps those members out of adults' collabs and "
+                "intros. If an answer is wrong, that member can fix it with `/profile set age:`.",
+                "{n} members told me they're 13 to 17, so this server isn't 18+ only and age "
+                "groups stay on: they're what keeps those members out of adults' collabs and "
+                "intros. If an answer is wrong, that member can fix it with `/profile set age:`.",
+                minors,
+            )
         )

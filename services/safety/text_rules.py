@@ -23,18 +23,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.db import Database
 from core.errors import DomainError
+from core.i18n import N_, _, ngettext, use_locale
 from core.outbox import CHANNEL, DM, add_message
 from core.sql import insert_ignore
-from core.text import plural
 from models.guild import GuildSettings
 from models.safety import SafetyAutomodRule, SafetyBlockedWord, SafetyRulesState
+from services.languages import member_language, server_language
 from services.safety.automod import EMPTY, Hit, RuleBook, RuleSpec, parse_rule
 
 NOTICE_PURPOSE = "safety_rules_notice"
 MAX_WORDS = 500
 WORD_LEN = 60
 CACHE_SIZE = 512
-NO_ACCESS_NOTICE = (
+NO_ACCESS_NOTICE = N_(
     "🛡️ Heads up, mods: I can't read this server's AutoMod rules (that needs the **Manage "
     "Server** permission), so member text I re-post here (intros, shoutout blurbs, check-in wins) "
     "is only checked against the words you block with `/safety-words add`. Give Mutuals "
@@ -47,9 +48,14 @@ class TextNotAllowed(DomainError):
     """Member text that meets the server's rules: refused privately, naming the field."""
 
     def __init__(self, field: str, hit: Hit) -> None:
+        # ``field`` is the English name the caller marked with N_ ("intro", "win"…)
         super().__init__(
-            f"Your {field} has a word this server's rules don't allow: `{hit.hint}`. "
-            f"Reword your {field} and try again (nothing was posted). 💞"
+            _(
+                "Your {field} has a word this server's rules don't allow: `{hint}`. "
+                "Reword your {field} and try again (nothing was posted). 💞",
+                field=_(field),
+                hint=hit.hint,
+            )
         )
         self.field = field
         self.hit = hit
@@ -157,18 +163,29 @@ def clean_words(raw: str) -> list[str]:
             continue
         if len(word) > WORD_LEN:
             raise DomainError(
-                f"`{word[:20]}…` is {plural(len(word), 'character')}; keep each word or phrase "
-                f"to {WORD_LEN} or fewer (like AutoMod) and try again."
+                ngettext(
+                    "`{word}…` is {n} character; keep each word or phrase to {most} or fewer "
+                    "(like AutoMod) and try again.",
+                    "`{word}…` is {n} characters; keep each word or phrase to {most} or fewer "
+                    "(like AutoMod) and try again.",
+                    len(word),
+                    word=word[:20],
+                    most=WORD_LEN,
+                )
             )
         if not word.replace("*", "").strip():
             raise DomainError(
-                "A word can't be only `*`. Use `word` (whole word), `word*` (starts with), "
-                "`*word` (ends with) or `*word*` (anywhere)."
+                _(
+                    "A word can't be only `*`. Use `word` (whole word), `word*` (starts with), "
+                    "`*word` (ends with) or `*word*` (anywhere)."
+                )
             )
         if word not in out:
             out.append(word)
     if not out:
-        raise DomainError("Type the words to block, separated by commas, e.g. `cringe, *scam*`. 🛡️")
+        raise DomainError(
+            _("Type the words to block, separated by commas, e.g. `cringe, *scam*`. 🛡️")
+        )
     return out
 
 
@@ -275,6 +292,14 @@ class TextRulesService:
         words alone (rules it can't keep fresh are dropped) and tells the moderators once, in
         the log channel or else by DM to the server's owner. True when it told them now."""
         now = self.clock.now()
+        # written now, in the language of whoever reads it (read before the write transaction)
+        with use_locale(await server_language(self.db, guild_id)):
+            for_channel = _(NO_ACCESS_NOTICE)
+        owner_language = (
+            await member_language(self.db, guild_id, owner_id) if owner_id is not None else None
+        )
+        with use_locale(owner_language):
+            for_owner = _(NO_ACCESS_NOTICE)
         async with self.db.write() as session:
             state = await _state(session, guild_id)
             if state.readable is not False:
@@ -297,7 +322,7 @@ class TextRulesService:
                 session,
                 kind=kind,
                 target_id=target,
-                payload={"content": NO_ACCESS_NOTICE},
+                payload={"content": for_channel if kind == CHANNEL else for_owner},
                 now=now,
                 purpose=NOTICE_PURPOSE,
                 guild_id=guild_id,
@@ -316,8 +341,14 @@ class TextRulesService:
             new = [w for w in words if w not in have]
             if len(have) + len(new) > MAX_WORDS:
                 raise DomainError(
-                    f"That would make {plural(len(have) + len(new), 'word')}; the list holds "
-                    f"{MAX_WORDS}. Remove some with `/safety-words remove` first."
+                    ngettext(
+                        "That would make {n} word; the list holds {most}. Remove some with "
+                        "`/safety-words remove` first.",
+                        "That would make {n} words; the list holds {most}. Remove some with "
+                        "`/safety-words remove` first.",
+                        len(have) + len(new),
+                        most=MAX_WORDS,
+                    )
                 )
             if new:
                 await insert_ignore(
@@ -340,8 +371,12 @@ class TextRulesService:
             if not gone:
                 shown = ", ".join(f"`{w}`" for w in words[:5])
                 raise DomainError(
-                    f"{shown} {'is' if len(words) == 1 else 'are'}n't on this server's list. "
-                    "See it with `/safety-words list`."
+                    ngettext(
+                        "{words} isn't on this server's list. See it with `/safety-words list`.",
+                        "{words} aren't on this server's list. See it with `/safety-words list`.",
+                        len(words),
+                        words=shown,
+                    )
                 )
             await session.execute(
                 delete(SafetyBlockedWord).where(

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select, update
 from core.clock import Clock
 from core.db import Database
 from core.errors import Conflict, DomainError, NotFound
-from core.text import plural
+from core.i18n import N_, _, ngettext
 from models.guild import GuildSettings
 from models.shoutouts import Rotation, RotationFeature, RotationMember, ShoutoutPitch
 from services.schedules import parse_schedule
@@ -43,7 +43,7 @@ class _Unset:
 
 
 #: the pause reason of a rotation a moderator paused (any other reason: it paused itself)
-MODERATOR_PAUSE = "paused by a moderator"
+MODERATOR_PAUSE = N_("paused by a moderator")  # stored as is; translated where shown
 # "leave it as it is", for edit options where None is a value (no ping role, say)
 UNSET: Any = _Unset()
 
@@ -89,8 +89,11 @@ class RotationAdmin:
             count = await s.scalar(select(func.count()).where(Rotation.guild_id == guild_id))
             if (count or 0) >= MAX_ROTATIONS:
                 raise Conflict(
-                    f"This server already has {plural(MAX_ROTATIONS, 'rotation')}. "
-                    "Delete one first."
+                    ngettext(
+                        "This server already has {n} rotation. Delete one first.",
+                        "This server already has {n} rotations. Delete one first.",
+                        MAX_ROTATIONS,
+                    )
                 )
             exists = await s.scalar(
                 select(Rotation.id).where(
@@ -99,8 +102,11 @@ class RotationAdmin:
             )
             if exists is not None:
                 raise Conflict(
-                    f"There's already a rotation called **{clean}**. Pick another name, or "
-                    "change that one with `/rotation edit`."
+                    _(
+                        "There's already a rotation called **{name}**. Pick another name, or "
+                        "change that one with `/rotation edit`.",
+                        name=clean,
+                    )
                 )
             row = Rotation(
                 guild_id=guild_id,
@@ -161,7 +167,7 @@ class RotationAdmin:
                     )
                 )
                 if taken is not None:
-                    raise Conflict(f"There's already a rotation called **{clean}**.")
+                    raise Conflict(_("There's already a rotation called **{name}**.", name=clean))
             if schedule is not None or timezone is not None:
                 parsed = parse_schedule(
                     schedule or row.schedule, timezone or row.timezone, anchor=now
@@ -211,8 +217,11 @@ class RotationAdmin:
         async with self.db.write() as s:
             row = await by_name(s, guild_id, name)
             if row.paused == paused:
-                state = "paused" if paused else "running"
-                raise Conflict(f"**{row.name}** is already {state}.")
+                raise Conflict(
+                    _("**{name}** is already paused.", name=row.name)
+                    if paused
+                    else _("**{name}** is already running.", name=row.name)
+                )
             row.paused = paused
             row.pause_reason = MODERATOR_PAUSE if paused else None
             if not paused:
@@ -234,7 +243,7 @@ class RotationAdmin:
             row = await by_name(s, guild_id, name)
             result = await rounds.skip_head(s, row)
             if result is None:
-                raise DomainError(f"Nobody is waiting in **{row.name}** right now.")
+                raise DomainError(_("Nobody is waiting in **{name}** right now.", name=row.name))
             return result
 
     async def history(self, guild_id: int, name: str, limit: int = 15) -> list[Feature]:
@@ -257,11 +266,11 @@ class RotationAdmin:
             )
             assert member is not None
             if not fresh:
-                raise Conflict(f"They're already in **{rotation.name}**.")
+                raise Conflict(_("They're already in **{name}**.", name=rotation.name))
             return await rounds.membership(s, rotation, member)
 
     async def remove_member(self, guild_id: int, name: str, user_id: int) -> None:
         async with self.db.write() as s:
             left = await rounds.deactivate(s, guild_id, user_id, name, "removed")
         if not left:
-            raise NotFound("They aren't in that rotation.")
+            raise NotFound(_("They aren't in that rotation."))

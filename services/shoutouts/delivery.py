@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from core.i18n import use_locale
 from core.plans import EACH, DeliveryPlan, GuildFilter, HoldRest, Occurrence
+from services.languages import server_language
 from services.schedules import fire_times_between, next_fire_times
 from services.shoutouts.features import RUN_NOW_KIND, SLOT_KIND, Features
 from services.shoutouts.results import RotationInfo, SlotOutcome, no_check
@@ -88,6 +90,12 @@ class RotationPlan(DeliveryPlan):
         rot = await self.rotations.get_by_id(rotation_id)
         if rot is None:
             return "the rotation was deleted"
+        # what the slot writes for people (reasons, the moderators' notice) is the server's to read
+        with use_locale(await server_language(self.features.db, rot.guild_id)):
+            return await self._deliver(rot, occurrence)
+
+    async def _deliver(self, rot: RotationInfo, occurrence: Occurrence) -> str | None:
+        rotation_id = rot.id
         if rot.paused:
             raise HoldRest(rot.pause_reason or "paused")
         port = self.port

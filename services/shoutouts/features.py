@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock, as_utc
 from core.db import Database
+from core.i18n import N_, _
 from core.outbox import CHANNEL, DM, add_message
 from models.delivery import ScheduledSlot
 from models.guild import GuildSettings
@@ -32,13 +33,14 @@ RUN_NOW_KIND = "rotation_now"
 FEATURE_PURPOSE = "shoutouts_feature"
 NOTICE_PURPOSE = "shoutouts_notice"
 MISSED_DETAIL = "the bot was offline past the grace window"
+#: stored in English in the post's payload, translated when the post is rendered
 VOICE_LINES = (
-    "Go leave some hearts 💖",
-    "Stitch this and say hey mutual! 🧵",
-    "Drop a comment, the fam shows up for the fam 💬",
-    "Follow if it's your niche (respect the niche) ✨",
-    "Show the algorithm who's boss: hearts, comments, shares 📈",
-    "Duet it, stitch it, share the sound 🎶",
+    N_("Go leave some hearts 💖"),
+    N_("Stitch this and say hey mutual! 🧵"),
+    N_("Drop a comment, the fam shows up for the fam 💬"),
+    N_("Follow if it's your niche (respect the niche) ✨"),
+    N_("Show the algorithm who's boss: hearts, comments, shares 📈"),
+    N_("Duet it, stitch it, share the sound 🎶"),
 )
 
 
@@ -68,12 +70,14 @@ async def forget_slots(s: AsyncSession, rotation_id: int) -> None:
 
 async def notify_mods(s: AsyncSession, row: Rotation, now: datetime, reason: str) -> None:
     """Tell the moderators a rotation paused itself: in the log channel, else by DM to whoever
-    created it."""
+    created it (in the language of the moment: the callers speak the server's)."""
     settings = await s.get(GuildSettings, row.guild_id)
-    text = (
-        f"⏸️ The **{row.name}** shoutout rotation paused itself: {reason}. "
+    text = _(
+        "⏸️ The **{name}** shoutout rotation paused itself: {reason}. "
         "Nobody lost their place. Fix the channel (or pick another with "
-        f"`/rotation edit name:{row.name} channel:`), then `/rotation resume name:{row.name}`."
+        "`/rotation edit name:{name} channel:`), then `/rotation resume name:{name}`.",
+        name=row.name,
+        reason=reason,
     )
     payload = {"content": text}
     key = f"shoutout-notice:{row.id}:{now.isoformat()}"

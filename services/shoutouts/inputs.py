@@ -8,7 +8,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from core.errors import DomainError
-from core.text import clean_line, plural
+from core.i18n import N_, _, ngettext
+from core.text import clean_line
 from models.profile import CreatorProfile
 
 MAX_ROTATIONS = 10
@@ -19,13 +20,14 @@ MAX_URL = 300
 MAX_EXCLUDED_ROLES = 10
 MAX_MIN_DAYS = 365
 TIKTOK_HOSTS = {"tiktok.com", "www.tiktok.com", "vm.tiktok.com", "m.tiktok.com"}
+#: the profile fields a rotation can require, and their names in words (translated where shown)
 REQUIRED_FIELDS: dict[str, str] = {
-    "niches": "niches",
-    "intro": "intro",
-    "followers": "fam size",
-    "timezone": "time zone",
+    "niches": N_("niches"),
+    "intro": N_("intro"),
+    "followers": N_("fam size"),
+    "timezone": N_("time zone"),
 }
-NO_HANDLE = (
+NO_HANDLE = N_(
     "You need a creator profile with your TikTok handle first: run `/profile set "
     "handle:@yourhandle`, then try again. 💞"
 )
@@ -34,7 +36,7 @@ NO_HANDLE = (
 def validate_name(raw: str) -> str:
     name = clean_line(raw, field="rotation name", max_len=MAX_NAME)
     if "`" in name or "*" in name:
-        raise DomainError("Keep the rotation name to letters, numbers and spaces.")
+        raise DomainError(_("Keep the rotation name to letters, numbers and spaces."))
     return name
 
 
@@ -47,7 +49,11 @@ def validate_tiktok_url(raw: str) -> str:
     value = raw.strip()
     if len(value) > MAX_URL:
         raise DomainError(
-            f"That link is over {plural(MAX_URL, 'character')}. Paste the short TikTok link."
+            ngettext(
+                "That link is over {n} character. Paste the short TikTok link.",
+                "That link is over {n} characters. Paste the short TikTok link.",
+                MAX_URL,
+            )
         )
     if "://" not in value:
         value = "https://" + value
@@ -67,8 +73,12 @@ def validate_tiktok_url(raw: str) -> str:
     ):
         shown = raw.strip()[:60]
         raise DomainError(
-            f"`{shown}` isn't a TikTok link. Paste a video link from tiktok.com or vm.tiktok.com "
-            "(Share → Copy link in the app), e.g. `https://www.tiktok.com/@you/video/123…`."
+            _(
+                "`{link}` isn't a TikTok link. Paste a video link from tiktok.com or "
+                "vm.tiktok.com (Share → Copy link in the app), e.g. "
+                "`https://www.tiktok.com/@you/video/123…`.",
+                link=shown,
+            )
         )
     return urlunsplit(("https", host, parts.path, parts.query, ""))
 
@@ -96,9 +106,11 @@ def validate_required_fields(raw: list[str] | tuple[str, ...]) -> tuple[str, ...
             continue
         if key not in REQUIRED_FIELDS:
             raise DomainError(
-                f"`{key[:20]}` isn't a profile field I can require. Use any of: "
-                + ", ".join(REQUIRED_FIELDS)
-                + "."
+                _(
+                    "`{field}` isn't a profile field I can require. Use any of: {fields}.",
+                    field=key[:20],
+                    fields=", ".join(REQUIRED_FIELDS),
+                )
             )
         if key not in out:
             out.append(key)
@@ -107,13 +119,15 @@ def validate_required_fields(raw: list[str] | tuple[str, ...]) -> tuple[str, ...
 
 def check_min_days(value: int) -> None:
     if not 0 <= value <= MAX_MIN_DAYS:
-        raise DomainError(f"Minimum days between features must be 0–{MAX_MIN_DAYS}.")
+        raise DomainError(_("Minimum days between features must be 0–{most}.", most=MAX_MIN_DAYS))
 
 
 def check_excluded_roles(role_ids: list[int] | tuple[int, ...]) -> list[int]:
     """The excluded roles as stored: ints, each once, in the order given."""
     if len(role_ids) > MAX_EXCLUDED_ROLES:
-        raise DomainError(f"Exclude up to {plural(MAX_EXCLUDED_ROLES, 'role')}.")
+        raise DomainError(
+            ngettext("Exclude up to {n} role.", "Exclude up to {n} roles.", MAX_EXCLUDED_ROLES)
+        )
     return [int(r) for r in dict.fromkeys(role_ids)]
 
 
@@ -128,5 +142,5 @@ def missing_fields(profile: CreatorProfile, required: tuple[str, ...] | list[str
             "timezone": profile.timezone,
         }.get(key)
         if not value:
-            missing.append(REQUIRED_FIELDS[key])
+            missing.append(_(REQUIRED_FIELDS[key]))
     return missing

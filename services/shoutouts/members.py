@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.db import Database
 from core.errors import Conflict, DomainError, NotFound
+from core.i18n import _
 from models.shoutouts import Rotation, RotationMember, ShoutoutPitch
 from services.safety import hold_to_rules
 from services.shoutouts import rounds
@@ -50,8 +51,10 @@ class Members:
             rotation = await named_or_first(s, guild_id, name)
             if rotation is None:
                 raise NotFound(
-                    "There's no shoutout rotation in this server yet. Ask a moderator to set one "
-                    "up with `/rotation create`!"
+                    _(
+                        "There's no shoutout rotation in this server yet. Ask a moderator to set "
+                        "one up with `/rotation create`!"
+                    )
                 )
             await rounds.check_profile(s, rotation, user_id, you=True)
             member, fresh = await rounds.enrol(
@@ -60,8 +63,10 @@ class Members:
             assert member is not None
             if not fresh:
                 raise Conflict(
-                    f"You're already in **{rotation.name}**! Check your place with "
-                    "`/shoutout status`."
+                    _(
+                        "You're already in **{name}**! Check your place with `/shoutout status`.",
+                        name=rotation.name,
+                    )
                 )
             return await rounds.membership(s, rotation, member)
 
@@ -160,14 +165,16 @@ class Members:
         clean_blurb = validate_blurb(blurb)
         now = self.clock.now()
         async with self.db.write() as s:
-            await hold_to_rules(s, guild_id, {"blurb": clean_blurb, "TikTok link": clean_url})
+            await hold_to_rules(s, guild_id, {_("blurb"): clean_blurb, _("TikTok link"): clean_url})
             profile = await profile_of(s, guild_id, user_id)
             if profile is None or not profile.tiktok_handle:
                 if nominated_by is None or nominated_by == user_id:
-                    raise DomainError(NO_HANDLE)
+                    raise DomainError(_(NO_HANDLE))
                 raise DomainError(
-                    "That creator has no TikTok handle on their profile yet, so they can't be "
-                    "featured. Ask them to run `/profile set handle:@theirhandle`."
+                    _(
+                        "That creator has no TikTok handle on their profile yet, so they can't "
+                        "be featured. Ask them to run `/profile set handle:@theirhandle`."
+                    )
                 )
             pitch = ShoutoutPitch(
                 guild_id=guild_id,
@@ -224,13 +231,13 @@ class Members:
                 guild_id,
                 {
                     "content warning": clean_cw,
-                    "blurb": clean_blurb,
-                    "TikTok link": clean_url,
+                    _("blurb"): clean_blurb,
+                    _("TikTok link"): clean_url,
                 },
             )
             profile = await profile_of(s, guild_id, user_id)
             if profile is None or not profile.tiktok_handle:
-                raise DomainError(NO_HANDLE)
+                raise DomainError(_(NO_HANDLE))
             pitch = ShoutoutPitch(
                 guild_id=guild_id,
                 user_id=user_id,
@@ -265,19 +272,28 @@ class Members:
             wanted = await by_name(s, guild_id, name)
             if any(r.id == wanted.id for r in mine):
                 return wanted
-            hint = f" Or pitch for yours: {yours}." if mine else ""
+            hint = " " + _("Or pitch for yours: {rotations}.", rotations=yours) if mine else ""
             raise DomainError(
-                f"You're not in **{wanted.name}**, so a pitch there wouldn't be used. Join it "
-                f"with `/shoutout join rotation:{wanted.name}` first.{hint}"
+                _(
+                    "You're not in **{name}**, so a pitch there wouldn't be used. Join it "
+                    "with `/shoutout join rotation:{name}` first.",
+                    name=wanted.name,
+                )
+                + hint
             )
         if not mine:
             raise DomainError(
-                "You're not in a rotation here yet, so there's nothing to pitch for. Join one "
-                "with `/shoutout join`, then pitch again. 💞"
+                _(
+                    "You're not in a rotation here yet, so there's nothing to pitch for. Join "
+                    "one with `/shoutout join`, then pitch again. 💞"
+                )
             )
         if len(mine) > 1:
             raise DomainError(
-                f"Which rotation is this pitch for? You're in {yours}: run `/shoutout pitch` "
-                "again and pick one in the `rotation` option."
+                _(
+                    "Which rotation is this pitch for? You're in {rotations}: run "
+                    "`/shoutout pitch` again and pick one in the `rotation` option.",
+                    rotations=yours,
+                )
             )
         return mine[0]

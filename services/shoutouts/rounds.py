@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import DomainError
-from core.text import plural
+from core.i18n import _, ngettext
 from models.profile import CreatorProfile
 from models.shoutouts import Rotation, RotationFeature, RotationMember
 from services.shoutouts.inputs import NO_HANDLE, missing_fields
@@ -150,17 +150,30 @@ async def check_profile(s: AsyncSession, rotation: Rotation, user_id: int, *, yo
     profile = await profile_of(s, rotation.guild_id, user_id)
     if profile is None or not profile.tiktok_handle:
         if you:
-            raise DomainError(NO_HANDLE)
+            raise DomainError(_(NO_HANDLE))
         raise DomainError(
-            "They need a creator profile with a TikTok handle first (`/profile set "
-            "handle:@theirhandle`)."
+            _(
+                "They need a creator profile with a TikTok handle first (`/profile set "
+                "handle:@theirhandle`)."
+            )
         )
     missing = missing_fields(profile, rotation.required_fields or [])
     if missing:
-        who = "your" if you else "their"
+        fields = ", ".join(missing)
         raise DomainError(
-            f"**{rotation.name}** needs {who} profile to have: {', '.join(missing)}. "
-            "Add it with `/profile set`, then try again."
+            _(
+                "**{name}** needs your profile to have: {fields}. "
+                "Add it with `/profile set`, then try again.",
+                name=rotation.name,
+                fields=fields,
+            )
+            if you
+            else _(
+                "**{name}** needs their profile to have: {fields}. "
+                "Add it with `/profile set`, then try again.",
+                name=rotation.name,
+                fields=fields,
+            )
         )
 
 
@@ -270,16 +283,17 @@ async def pick_next(
     way are taken out of the queue (with the reason) without moving anyone else."""
     info = rotation_info(rotation)
     cutoff = now - timedelta(days=rotation.min_days_between) if rotation.min_days_between else None
-    for _ in range(MAX_SKIPS_PER_PICK):
+    for _attempt in range(MAX_SKIPS_PER_PICK):
         await advance_round_if_done(s, rotation)
         head = await queue_head(s, rotation, cutoff)
         if head is None:
             if cutoff is not None and await queue_head(s, rotation, None) is not None:
-                return (
-                    "everyone left in this round was featured less than "
-                    f"{plural(rotation.min_days_between, 'day')} ago"
+                return ngettext(
+                    "everyone left in this round was featured less than {n} day ago",
+                    "everyone left in this round was featured less than {n} days ago",
+                    rotation.min_days_between,
                 )
-            return "nobody has joined this rotation yet"
+            return _("nobody has joined this rotation yet")
         reason = check(info, head.user_id)
         profile = await profile_of(s, rotation.guild_id, head.user_id)
         if reason is None and (profile is None or not profile.tiktok_handle):
@@ -295,7 +309,7 @@ async def pick_next(
         head.active = False
         head.inactive_reason = reason
         await s.flush()
-    return "too many creators in a row could not be featured"
+    return _("too many creators in a row could not be featured")
 
 
 def move_featured(

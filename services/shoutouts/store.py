@@ -7,6 +7,7 @@ from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import NotFound
+from core.i18n import _
 from models.profile import CreatorProfile
 from models.shoutouts import Rotation, ShoutoutPitch
 from services.shoutouts.inputs import rotation_key
@@ -21,10 +22,14 @@ async def by_name(s: AsyncSession, guild_id: int, name: str) -> Rotation:
         names = await s.scalars(
             select(Rotation.name).where(Rotation.guild_id == guild_id).order_by(Rotation.id)
         )
-        known = ", ".join(f"**{n}**" for n in names) or "none yet"
+        known = ", ".join(f"**{n}**" for n in names) or _("none yet")
         raise NotFound(
-            f"There's no rotation called `{name[:40]}` here. Rotations: {known}. "
-            "Moderators create one with `/rotation create`."
+            _(
+                "There's no rotation called `{name}` here. Rotations: {known}. "
+                "Moderators create one with `/rotation create`.",
+                name=name[:40],
+                known=known,
+            )
         )
     return row
 

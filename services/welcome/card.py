@@ -11,7 +11,10 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from PIL import Image, ImageDraw, ImageFont, ImageOps
+from PIL import Image, ImageDraw, ImageOps
+
+from core.i18n import _, format_number
+from services.imaging import FontStack, font_stack
 
 WIDTH, HEIGHT = 800, 250
 AVATAR = 170
@@ -29,11 +32,6 @@ class CardInfo:
     member_number: int | None
     server: str
     avatar_png: bytes | None = None
-
-
-@lru_cache(maxsize=8)
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    return ImageFont.load_default(size=size)
 
 
 @lru_cache(maxsize=1)
@@ -54,17 +52,14 @@ def initials(name: str) -> str:
     return picked.upper() or "✦"
 
 
-def _fit(
-    text: str, size: int, max_width: int
-) -> tuple[str, ImageFont.FreeTypeFont | ImageFont.ImageFont]:
-    """Shrink the font, then truncate, until ``text`` fits ``max_width`` pixels."""
-    font = _font(size)
-    while size > 18 and font.getlength(text) > max_width:
+def _fit(text: str, size: int, max_width: int, *, bold: bool = False) -> tuple[str, FontStack]:
+    """Shrink the font, then truncate, until ``text`` fits ``max_width`` pixels (any script:
+    the stack falls back per character to CJK and emoji fonts)."""
+    fonts = font_stack(size, bold=bold)
+    while size > 18 and fonts.length(text) > max_width:
         size -= 4
-        font = _font(size)
-    while len(text) > 1 and font.getlength(text) > max_width:
-        text = text[:-2] + "…"
-    return text, font
+        fonts = font_stack(size, bold=bold)
+    return fonts.fit(text, max_width), fonts
 
 
 def _avatar(png: bytes | None, name: str) -> Image.Image:
@@ -75,8 +70,8 @@ def _avatar(png: bytes | None, name: str) -> Image.Image:
         except (OSError, ValueError):
             pass  # a broken avatar falls back to initials
     img = Image.new("RGB", (AVATAR, AVATAR), (52, 56, 78))
-    draw = ImageDraw.Draw(img)
-    draw.text((AVATAR // 2, AVATAR // 2), initials(name), font=_font(72), fill=TEXT, anchor="mm")
+    centre = (AVATAR // 2, AVATAR // 2)
+    font_stack(72, bold=True).draw(img, centre, initials(name), fill=TEXT, anchor="mm")
     return img
 
 
@@ -88,20 +83,23 @@ def _mask() -> Image.Image:
 
 
 def render_card(info: CardInfo) -> bytes:
-    """PNG bytes of the welcome card."""
+    """PNG bytes of the welcome card (its words in the language of the moment)."""
     img = _background().copy()
     img.paste(_avatar(info.avatar_png, info.name), (40, (HEIGHT - AVATAR) // 2), _mask())
-    draw = ImageDraw.Draw(img)
     left, right = 40 + AVATAR + 40, WIDTH - 30
-    draw.text((left, 38), "HEY MUTUAL!", font=_font(26), fill=CYAN)
-    name, font = _fit(info.name, 54, right - left)
-    draw.text((left, 72), name, font=font, fill=TEXT)
-    niche = f"{info.niche} creator" if info.niche else "new creator in the fam"
-    line, font = _fit(niche, 30, right - left)
-    draw.text((left, 140), line, font=font, fill=BRAND)
-    number = f"member #{info.member_number:,}" if info.member_number else "new member"
-    footer, font = _fit(f"{number} · {info.server}", 24, right - left)
-    draw.text((left, 190), footer, font=font, fill=MUTED)
+    font_stack(26, bold=True).draw(img, (left, 38), _("HEY MUTUAL!"), fill=CYAN)
+    name, fonts = _fit(info.name, 54, right - left, bold=True)
+    fonts.draw(img, (left, 72), name, fill=TEXT)
+    niche = _("{niche} creator", niche=info.niche) if info.niche else _("new creator in the fam")
+    line, fonts = _fit(niche, 30, right - left)
+    fonts.draw(img, (left, 140), line, fill=BRAND)
+    number = (
+        _("member #{number}", number=format_number(info.member_number))
+        if info.member_number
+        else _("new member")
+    )
+    footer, fonts = _fit(f"{number} · {info.server}", 24, right - left)
+    fonts.draw(img, (left, 190), footer, fill=MUTED)
     out = io.BytesIO()
     img.save(out, format="PNG", optimize=False, compress_level=1)
     return out.getvalue()

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import outbox
 from core.clock import Clock
 from core.db import Database
+from core.i18n import ngettext
 from core.plans import DEFAULT_GRACE, EACH, DeliveryPlan, GuildFilter, Occurrence
 from core.slots import RetryLater
-from core.text import plural
 from models.delivery import OutboxMessage
 from models.welcome import Onboarding, WelcomeConfig, WelcomeEvent
 from services.welcome.rows import guild_label, member_row
@@ -299,7 +299,7 @@ class WelcomeBatchPlan(DeliveryPlan):
             count = await self.delivery.flush_batch(guild_id, occurrence.at)
         except Exception as exc:  # rolled back, nothing queued: try again in a few seconds
             raise RetryLater(f"{type(exc).__name__}: {exc}") from exc
-        return f"{plural(count, 'member')} welcomed"
+        return ngettext("{n} member welcomed", "{n} members welcomed", count)
 
     async def missed(self, occurrence: Occurrence) -> None:
         await self.delivery.drop_batch(int(occurrence.ref), occurrence.at)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import string
 
 from core.errors import DomainError
-from core.text import MASS_MENTION, clean_line, plural
+from core.i18n import _, ngettext
+from core.text import MASS_MENTION, clean_line
 
 PLACEHOLDERS = ("member", "server", "count", "niche")
 MAX_RULES = 10
@@ -28,13 +29,16 @@ def validate_template(raw: str) -> str:
     valid = ", ".join(f"`{{{p}}}`" for p in PLACEHOLDERS)
     text = raw.strip().replace("\\n", "\n")
     if not text:
-        raise DomainError(f"The welcome message is empty. Write one using {valid}.")
+        raise DomainError(_("The welcome message is empty. Write one using {valid}.", valid=valid))
     try:
         fields = list(string.Formatter().parse(text))
     except ValueError:
         raise DomainError(
-            "That message has an unmatched `{` or `}`. Placeholders look like `{member}`; "
-            f"valid ones are {valid} (write `{{{{` for a literal brace)."
+            _(
+                "That message has an unmatched `{{` or `}}`. Placeholders look like "
+                "`{{member}}`; valid ones are {valid} (write `{{{{` for a literal brace).",
+                valid=valid,
+            )
         ) from None
     unknown = sorted(
         {
@@ -45,20 +49,31 @@ def validate_template(raw: str) -> str:
     )
     if unknown:
         raise DomainError(
-            f"I don't know {', '.join(f'`{u[:40]}`' for u in unknown[:5])}. "
-            f"Valid placeholders are {valid}."
+            _(
+                "I don't know {unknown}. Valid placeholders are {valid}.",
+                unknown=", ".join(f"`{u[:40]}`" for u in unknown[:5]),
+                valid=valid,
+            )
         )
     if MASS_MENTION.search(text):
         raise DomainError(
-            "A welcome can't ping @everyone or @here: it would ping the whole server on every "
-            f"join. Use {valid} instead."
+            _(
+                "A welcome can't ping @everyone or @here: it would ping the whole server on "
+                "every join. Use {valid} instead.",
+                valid=valid,
+            )
         )
     longest = len(text.format(**_WORST_CASE))
     if longest > 2000:
         raise DomainError(
-            f"With a long server name and niche that welcome could reach "
-            f"{plural(longest, 'character')}; "
-            f"Discord allows 2000. Shorten it (placeholders: {valid})."
+            ngettext(
+                "With a long server name and niche that welcome could reach {n} character; "
+                "Discord allows 2000. Shorten it (placeholders: {valid}).",
+                "With a long server name and niche that welcome could reach {n} characters; "
+                "Discord allows 2000. Shorten it (placeholders: {valid}).",
+                longest,
+                valid=valid,
+            )
         )
     return text
 
@@ -72,27 +87,33 @@ def validate_rules(raw: str) -> tuple[str, ...]:
     lines = [line.strip().lstrip("-•*").strip() for line in raw.splitlines()]
     rules = [clean_line(line, field="rule", max_len=RULE_LEN) for line in lines if line]
     if not rules:
-        raise DomainError("Write at least one rule, one per line.")
+        raise DomainError(_("Write at least one rule, one per line."))
     if len(rules) > MAX_RULES:
-        raise DomainError(f"Keep it to {MAX_RULES} rules or fewer (you wrote {len(rules)}).")
+        raise DomainError(
+            _(
+                "Keep it to {most} rules or fewer (you wrote {count}).",
+                most=MAX_RULES,
+                count=len(rules),
+            )
+        )
     return tuple(rules)
 
 
 def validate_leave_window(minutes: int) -> int:
     if not 0 <= minutes <= 7 * 24 * 60:
-        raise DomainError("The leave window is in minutes: 0 (off) to 10080 (a week).")
+        raise DomainError(_("The leave window is in minutes: 0 (off) to 10080 (a week)."))
     return minutes
 
 
 def validate_raid_joins(joins: int) -> int:
     if not 2 <= joins <= 1000:
-        raise DomainError("The raid threshold must be between 2 and 1000 joins.")
+        raise DomainError(_("The raid threshold must be between 2 and 1000 joins."))
     return joins
 
 
 def validate_raid_window(seconds: int) -> int:
     if not 5 <= seconds <= 3600:
-        raise DomainError("The raid window must be between 5 and 3600 seconds.")
+        raise DomainError(_("The raid window must be between 5 and 3600 seconds."))
     return seconds
 
 

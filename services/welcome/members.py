@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.db import Database
 from core.errors import DomainError
+from core.i18n import _
 from models.profile import CreatorProfile
 from models.welcome import Onboarding, WelcomeEvent
 from services.niches import NicheService, niche_key
@@ -44,8 +45,10 @@ async def _flow_row(
     row = await member_row(session, guild_id, user_id, preview=preview)
     if row is None:
         raise DomainError(
-            "I don't have a welcome in progress for you there. Use **Start onboarding** in "
-            "the server's welcome channel, or set your profile with `/profile set`."
+            _(
+                "I don't have a welcome in progress for you there. Use **Start onboarding** in "
+                "the server's welcome channel, or set your profile with `/profile set`."
+            )
         )
     if row.status == "completed":
         raise DomainError(copy_text("already_done"))
@@ -138,7 +141,7 @@ class OnboardingFlow:
     ) -> OnboardingState:
         available = await self.niches.list_niches(guild_id)
         if not names:
-            raise DomainError("Pick at least one niche from the menu (up to 3).")
+            raise DomainError(_("Pick at least one niche from the menu (up to 3)."))
         chosen = match_niches(list(names), available)
         now = self.clock.now()
         async with self.db.write() as session:
@@ -197,7 +200,7 @@ class OnboardingFlow:
     ) -> OnboardingState:
         """Redo a step (or move on to one already reachable)."""
         if step not in STEPS:
-            raise DomainError("That step doesn't exist.")
+            raise DomainError(_("That step doesn't exist."))
         now = self.clock.now()
         async with self.db.write() as session:
             row = await _flow_row(session, guild_id, user_id, preview)
@@ -225,10 +228,10 @@ class OnboardingFlow:
             row = await _flow_row(session, guild_id, user_id, preview)
             if not row.niches:
                 row.step = "niches"
-                raise DomainError("Pick your niche first (step 1), then come back to the norms.")
+                raise DomainError(_("Pick your niche first (step 1), then come back to the norms."))
             if not row.tiktok_handle:
                 raise DomainError(
-                    "Add your TikTok handle first (step 2), then come back to the norms."
+                    _("Add your TikTok handle first (step 2), then come back to the norms.")
                 )
             # the server's rules may have changed since the intro was typed
             await hold_to_rules(session, guild_id, {"intro": row.intro})

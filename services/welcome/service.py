@@ -16,6 +16,7 @@ from services.welcome.delivery import WelcomeBatchPlan, WelcomeDelivery
 from services.welcome.joins import WelcomeJoins
 from services.welcome.members import OnboardingFlow
 from services.welcome.stats import WelcomeStats
+from services.welcome.wording import check_all_copy
 
 
 class WelcomeService:
@@ -29,6 +30,7 @@ class WelcomeService:
         replan: Replan = no_replan,
         rng: random.Random | None = None,
     ) -> None:
+        check_all_copy()  # a broken translation of the copy stops start-up, naming the file
         admin = WelcomeAdmin(db, clock, replan=replan)
         joins = WelcomeJoins(db, clock, replan=replan)
         flow = OnboardingFlow(db, clock, niches, rng=rng or random.Random())

@@ -57,20 +57,31 @@ def test_shipped_packs_are_valid_and_big_enough() -> None:
         assert term in lingo, term
 
 
+def starter(prefix: str, count: int = 28) -> list[dict[str, Any]]:
+    """A valid language pack's worth of questions, every category with enough for a game."""
+    cats = list(CATEGORIES)
+    return [q(id=f"{prefix}-{i}", category=cats[i % len(cats)]) for i in range(count)]
+
+
 def test_shipped_packs_never_silently_vanish(tmp_path: Path) -> None:
     missing = tmp_path / "quizzes"
     with pytest.raises(ShippedPacksMissing, match=r"quiz packs folder .*quizzes is missing"):
         load_builtin(missing)
     missing.mkdir()
+    with pytest.raises(ShippedPacksMissing, match=r"English quiz packs folder .*en is missing"):
+        load_builtin(missing)
+    english = missing / "en"
+    english.mkdir()
     with pytest.raises(ShippedPacksMissing, match=r"holds no pack \(\.yaml, \.yml or \.json\)"):
         load_builtin(missing)  # an empty folder used to load zero questions quietly
-    (missing / "README.md").write_text("packs go here")
+    (english / "README.md").write_text("packs go here")
     with pytest.raises(ShippedPacksMissing, match="holds no pack"):
         load_builtin(missing)
     # a pack saved as .yml (or .json) is loaded, not skipped
-    (missing / "lingo.yml").write_text(json.dumps({"questions": [q()]}))
-    (missing / "rules.json").write_text(json.dumps([q(id="rules-1", category="rules")]))
-    assert [x.key for x in load_builtin(missing)] == ["b:hearts", "b:rules-1"]
+    (english / "lingo.yml").write_text(json.dumps({"questions": starter("lingo")}))
+    (english / "rules.json").write_text(json.dumps([q(id="rules-1", category="rules")]))
+    keys = [x.key for x in load_builtin(missing)]
+    assert keys[0] == "b:lingo-0" and keys[-1] == "b:rules-1" and len(keys) == 29
 
 
 def test_bad_pack_reports_every_problem_with_number_and_field() -> None:
