@@ -34,6 +34,8 @@ CORAL = "#ff7a59"
 AMBER = "#ffc24b"
 PEACH = "#ffb199"
 PLUM = "#b05c8f"
+
+
 def warm_up() -> None:
     """In the worker, once: matplotlib imported, the fonts registered, one picture drawn."""
     fig = _figure(1, 1)
