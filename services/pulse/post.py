@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -51,7 +51,7 @@ def parse_ref(ref: str) -> tuple[int, str]:
 
 def post_time(monday: date, tz: str) -> datetime:
     """When the week starting ``monday`` is posted: the Monday after, at POST_AT local."""
-    return datetime.combine(monday + timedelta(days=7), POST_AT, ZoneInfo(tz))
+    return datetime.combine(monday + timedelta(days=7), POST_AT, ZoneInfo(tz)).astimezone(UTC)
 
 
 class PulsePosts:
