@@ -33,9 +33,7 @@ async def test_the_embed_fits_discord_in_every_language(
     clock.set(NOW)
     await seed_week(db)
     p = await PulseService(db, clock).week(GUILD_ID)
-    rotations = tuple(
-        RotationWeek(n, LONG, 9999, 9999, 9999, 9999, 9999, False) for n in range(25)
-    )
+    rotations = tuple(RotationWeek(n, LONG, 9999, 9999, 9999, 9999, 9999, False) for n in range(25))
     p = replace(
         p,
         guild_name="ｇ" * 100,
