@@ -18,7 +18,7 @@ from core.outbox import OutboundMessage
 from core.outbox_worker import SendSpec
 from services.container import Services
 from services.pulse import Pulse
-from services.pulse.post import PURPOSE
+from services.pulse.post import PURPOSE, described
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot
@@ -72,25 +72,7 @@ class PulseCog(commands.Cog):
         setting = await self.service.posts.choose(
             interaction.guild.id, enabled=on, channel_id=channel.id if channel else None
         )
-        if not setting.enabled:
-            await reply(interaction, _("Okay, no more weekly pulse posts."))
-        elif setting.channel_id is not None:
-            await reply(
-                interaction,
-                _(
-                    "Done! Every Monday at 09:00 server time I'll post last week's pulse in "
-                    "<#{channel}>. 💓",
-                    channel=setting.channel_id,
-                ),
-            )
-        else:
-            await reply(
-                interaction,
-                _(
-                    "Done! Every Monday at 09:00 server time I'll post last week's pulse in "
-                    "the moderators' log channel. 💓"
-                ),
-            )
+        await reply(interaction, described(setting))
 
     async def render_weekly_post(self, message: OutboundMessage) -> SendSpec:
         """The post, from what was stored when it was queued (the week and the language)."""

@@ -54,6 +54,23 @@ def post_time(monday: date, tz: str) -> datetime:
     return datetime.combine(monday + timedelta(days=7), POST_AT, ZoneInfo(tz)).astimezone(UTC)
 
 
+def described(setting: PostSetting) -> str:
+    """What the setting does now, in the current language (the command's and the page's
+    confirmation)."""
+    if not setting.enabled:
+        return _("Okay, no more weekly pulse posts.")
+    if setting.channel_id is not None:
+        return _(
+            "Done! Every Monday at 09:00 server time I'll post last week's pulse in "
+            "<#{channel}>. 💓",
+            channel=setting.channel_id,
+        )
+    return _(
+        "Done! Every Monday at 09:00 server time I'll post last week's pulse in the "
+        "moderators' log channel. 💓"
+    )
+
+
 class PulsePosts:
     def __init__(self, db: Database, clock: Clock, replan: Replan = no_replan) -> None:
         self.db = db

@@ -11,9 +11,10 @@ from core.bot import AnyBot
 from core.db import Database
 from fakediscord import FakeDiscord
 from services import languages
+from services.container import Services
 from services.pulse import TABLES
 from services.pulse.renderer import CHART_KEYS
-from tests.conftest import ALICE_ID, GUILD_ID, MOD_ID
+from tests.conftest import ALICE_ID, GENERAL_ID, GUILD_ID, MOD_ID
 from tests.pulse.seed import seed_week
 from tests.web.conftest import Visitor
 
@@ -103,3 +104,27 @@ async def test_the_pulse_speaks_the_moderators_language_or_the_servers(
     await visitor.login(MOD_ID)
     await visitor.get(f"{PULSE}?week={WEEK}")
     assert "<h1>コミュニティのパルス</h1>" in visitor.pages[-1]
+
+
+async def test_the_weekly_post_is_set_on_the_pulse_page(
+    visitor: Visitor, web_bot: AnyBot, db: Database
+) -> None:
+    await visitor.login(MOD_ID)
+    save = f"{PULSE}/weekly-post"
+    refused = await visitor.submit(save, PULSE, enabled="on")  # no channel, no log channel
+    assert refused.status == 400
+    assert (
+        "/config log-channel" in visitor.pages[-1] and 'id="error-weekly-post"' in visitor.pages[-1]
+    )
+    forged = await visitor.post(save, {"enabled": "on", "channel": str(GENERAL_ID)})
+    assert forged.status == 403  # no CSRF token: refused
+    ok = await visitor.submit(save, PULSE, enabled="on", channel=str(GENERAL_ID))
+    assert ok.status == 303 and ok.headers["Location"].endswith("/pulse#weekly-post")
+    posts = web_bot.need(Services).pulse.posts
+    setting = await posts.setting(GUILD_ID)
+    assert setting.enabled and setting.channel_id == GENERAL_ID
+    await visitor.get(PULSE)
+    assert "last week&#39;s pulse in" in visitor.pages[-1]  # the note, in the command's words
+    assert 'id="weekly-post-enabled" checked' in visitor.pages[-1]
+    off = await visitor.submit(save, PULSE, channel="")
+    assert off.status == 303 and not (await posts.setting(GUILD_ID)).enabled

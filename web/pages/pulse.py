@@ -1,7 +1,7 @@
 """The community pulse of one server's week: headline numbers, charts (PNG, drawn in the pulse's
 worker process so the bot's event loop and GIL stay free, and kept for the same numbers) and
-each table, also as a CSV download, in the moderator's language. Read-only, for moderators
-(Manage Server), like every page of the dashboard."""
+each table, also as a CSV download, in the moderator's language; and the weekly pulse post's
+setting (the same as /pulse weekly-post). For moderators (Manage Server), like every page."""
 
 from __future__ import annotations
 
@@ -11,11 +11,14 @@ from aiohttp import web
 
 from core.i18n import _, current
 from services.pulse import TABLES, Pulse, following, previous, table_csv
+from services.pulse.post import described
 from services.pulse.renderer import CHART_KEYS
 from services.pulse.weeks import week_label
 from services.pulse.words import charts_of
 from web.access import Refused, guild_page
 from web.context import Page
+from web.forms import Form
+from web.pages._common import pickers, read_form, submit
 
 CONTENT_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 #: a page and its five charts (requested right after it) share one read of the numbers
@@ -48,8 +51,7 @@ def _attachment(filename: str) -> str:
     return f'attachment; filename="{filename}"'
 
 
-@guild_page("pulse")
-async def view(page: Page) -> web.StreamResponse:
+async def show(page: Page, *, form: Form | None = None, status: int = 200) -> web.Response:
     pulse = await read(page)
     # the browser asks for the charts right after the HTML: start drawing them now
     page.services.pulse.charts.prefetch(pulse, current())
@@ -57,6 +59,10 @@ async def view(page: Page) -> web.StreamResponse:
     before, after = previous(pulse.week, now), following(pulse.week, now)
     return await page.render(
         "pulse.html",
+        status=status,
+        form=form,
+        post=await page.services.pulse.posts.setting(page.guild.id),
+        **pickers(page),
         pulse=pulse,
         week_label=week_label(pulse.week),
         charts=charts_of(pulse),
@@ -64,6 +70,26 @@ async def view(page: Page) -> web.StreamResponse:
         before=before,
         after=after,
     )
+
+
+@guild_page("pulse")
+async def view(page: Page) -> web.StreamResponse:
+    return await show(page)
+
+
+@guild_page("pulse")
+async def save_weekly_post(page: Page) -> web.StreamResponse:
+    form = await read_form(page, "weekly-post")
+    enabled = form.flag("enabled")
+    channel = form.channel("channel", page.guild, required=False)
+
+    async def action() -> str:
+        setting = await page.services.pulse.posts.choose(
+            page.guild.id, enabled=enabled, channel_id=channel
+        )
+        return described(setting)
+
+    return await submit(page, form, show, action)
 
 
 @guild_page("pulse")
@@ -92,5 +118,6 @@ async def table(page: Page) -> web.StreamResponse:
 
 def setup(app: web.Application) -> None:
     app.router.add_get("/g/{guild_id}/pulse", view)
+    app.router.add_post("/g/{guild_id}/pulse/weekly-post", save_weekly_post)
     app.router.add_get(r"/g/{guild_id}/pulse/chart/{chart}.{fmt:png|svg}", chart)
     app.router.add_get(r"/g/{guild_id}/pulse/{table}.csv", table)
