@@ -79,6 +79,7 @@ def draw_funnel(ax: Axes, f: Funnel) -> None:
     values = [n for _s, n in steps][::-1]
     colors = [PINK, CORAL, AMBER, PEACH][::-1]
     bars = ax.barh(labels, values, color=colors, height=0.65)
+    ax.set_yticks(range(len(labels)), labels)  # every step named (not 4 ticks, as for counts)
     ax.set_xlim(0, max(values) * 1.3)
     ax.set_xticks([])
     ax.tick_params(axis="y", labelsize=11, colors=TEXT)
@@ -170,6 +171,7 @@ def draw_shoutouts(ax: Axes, s: Shoutouts) -> None:
         values = [int(getattr(r, field)) for r in s.rotations][::-1]
         ax.barh(names, values, left=left, color=color, label=label, height=0.6)
         left = [a + b for a, b in zip(left, values, strict=True)]
+    ax.set_yticks(range(len(names)), names)  # every rotation named
     ax.tick_params(axis="y", labelsize=11, colors=TEXT)
     legend = ax.legend(loc="lower right", frameon=False, fontsize=9)
     for text in legend.get_texts():
