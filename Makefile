@@ -1,7 +1,9 @@
 # Convenience wrappers; dev.py does the work and needs only Python.
 PYTHON ?= python3
 
-.PHONY: run test lint bench install
+.PHONY: demo run test lint bench install
+demo:
+	$(PYTHON) dev.py demo
 run:
 	$(PYTHON) dev.py run
 test:

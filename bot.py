@@ -12,6 +12,7 @@ import logging
 import signal
 import sys
 import tempfile
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core import migrate
 from core.bot import AnyBot, create_bot, discover_extensions, intents
-from core.clock import Clock, ScaledClock
+from core.clock import Clock, ClockControl, ScaledClock, SteeredClock
 from core.command_catalog import command_entries, write_template
 from core.db import Database
 from core.errors import ContentError
@@ -84,6 +85,13 @@ async def serve(bot: AnyBot, token: str, stopping: asyncio.Event) -> None:
         await asyncio.gather(runner, stopper, return_exceptions=True)
 
 
+def steered_clock(settings: Settings, path: Path) -> SteeredClock:
+    """The demo's clock: CLOCK_SPEED/CLOCK_START until whoever owns the file says otherwise."""
+    start = ScaledClock(settings.clock_speed, settings.clock_start, settings.clock_real_start)
+    initial = ClockControl(at=start.now().isoformat(), real=time.time(), speed=start.speed)
+    return SteeredClock(path, initial)
+
+
 async def run(settings: Settings, *, force_sync: bool) -> int:
     db = Database.from_url(settings.database_url)
     try:
@@ -94,7 +102,11 @@ async def run(settings: Settings, *, force_sync: bool) -> int:
         print(f"mutuals: cannot start: DATABASE_URL is not usable ({reason})", file=sys.stderr)
         return 2
     clock: Clock | None = None
-    if settings.clock_speed != 1 or settings.clock_start is not None:
+    if settings.clock_control is not None:
+        steered = steered_clock(settings, settings.clock_control)
+        log.info("clock steered through %s, now %s", settings.clock_control, steered.now())
+        clock = steered
+    elif settings.clock_speed != 1 or settings.clock_start is not None:
         clock = ScaledClock(settings.clock_speed, settings.clock_start, settings.clock_real_start)
         log.info("clock runs at %sx from %s", settings.clock_speed, clock.now().isoformat())
     loop = asyncio.get_running_loop()

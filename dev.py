@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """The project's runner, needing nothing but Python 3.11+ (make is optional: see Makefile).
 
+python3 dev.py demo    create .venv, install, and run the demo: a simulated Discord server with
+                       the real bot and a fam, in your browser (no account, no token)
 python3 dev.py run     create .venv, install, migrate and start the bot
 python3 dev.py test    create .venv, install, run the tests (SQLite and PostgreSQL)
 python3 dev.py lint    ruff (lint + format check), mypy (strict on core, services, models),
@@ -133,6 +135,9 @@ def run(*args: str | Path) -> int:
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "help"
     rest = argv[1:]
+    if command == "demo":
+        ensure_venv()
+        return run(PY, "-m", "demo", *rest)
     if command == "run":
         ensure_venv()
         return run(PY, "bot.py", *rest)

@@ -18,7 +18,7 @@ import yarl
 from discord.ext import commands
 from sqlalchemy import select
 
-from core.clock import Clock, SystemClock
+from core.clock import Clock, SteeredClock, SystemClock
 from core.command_catalog import CatalogTranslator
 from core.db import Database
 from core.deliveries import Deliveries
@@ -105,7 +105,9 @@ class MutualsBot(commands.Bot):
         self.leases = LeaseStore(
             db,
             # liveness is about real seconds whatever the bot's clock says (a fast demo clock)
-            SystemClock() if self.clock.speed != 1 else self.clock,
+            SystemClock()
+            if self.clock.speed != 1 or isinstance(self.clock, SteeredClock)
+            else self.clock,
             lease=timedelta(seconds=settings.claim_lease_seconds),
             shard_count=settings.shard_count,
             shard_ids=settings.shard_ids,

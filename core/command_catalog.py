@@ -22,7 +22,7 @@ from babel.messages.pofile import write_po
 from discord import app_commands
 from discord.app_commands import TranslationContextLocation as Where
 
-from core.i18n import SOURCE, language_of, translations
+from core.i18n import SOURCE, domain_catalog, language_of, translations
 
 COMMAND_NAME = "command name"
 OPTION_NAME = "option name"
@@ -65,13 +65,19 @@ def localize(message: str, locale: object, location: Where) -> str | None:
     language = language_of(locale)
     if language == SOURCE or not message or message == _UNDESCRIBED:
         return None
-    catalog = translations(language)
     name_context = _CONTEXTS.get(location)
-    if name_context is not None:
-        text = str(catalog.pgettext(name_context, message))
-    else:
-        text = catalog.gettext(message)
-    return text if text and text != message else None
+    # the commands' own catalog first: a description may share its English with another
+    # domain's sentence ("Niches") and mean something else there
+    for catalog in (domain_catalog(language, "commands"), translations(language)):
+        if catalog is None:
+            continue
+        if name_context is not None:
+            text = str(catalog.pgettext(name_context, message))
+        else:
+            text = catalog.gettext(message)
+        if text and text != message:
+            return text
+    return None
 
 
 AnyCommand = app_commands.Command[Any, Any, Any] | app_commands.Group | app_commands.ContextMenu

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import sys
 from collections.abc import Iterator
 from contextvars import ContextVar
 from pathlib import Path
@@ -106,47 +107,99 @@ def _load_po(path: Path, domain: str) -> Translations:
     return Translations(buffer, domain=domain)
 
 
+def _load(language: str, domain: str) -> Translations | None:
+    folder = LOCALES_DIR / language / "LC_MESSAGES"
+    po = folder / f"{domain}.po"
+    mo = folder / f"{domain}.mo"
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as handle:
+            return Translations(handle, domain=domain)
+    if po.exists():
+        return _load_po(po, domain)
+    return None
+
+
 @functools.cache
 def translations(language: str) -> NullTranslations:
     """Every domain of ``language`` merged into one catalog (compiled ``.mo`` files when they
-    are up to date, else the ``.po`` compiled in memory, so a fresh checkout works too)."""
-    merged: NullTranslations = NullTranslations()
+    are up to date, else the ``.po`` compiled in memory, so a fresh checkout works too).
+
+    Where two domains translate the same English differently, the earlier domain in
+    ``DOMAINS`` wins here (core, shared and the command names are the canonical words); code
+    inside a capability reads its own domain first (see ``_catalogs``)."""
     if language == SOURCE:
-        return merged
-    folder = LOCALES_DIR / language / "LC_MESSAGES"
-    first: Translations | None = None
-    for domain in DOMAINS:
-        po = folder / f"{domain}.po"
-        mo = folder / f"{domain}.mo"
-        if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
-            with mo.open("rb") as handle:
-                part = Translations(handle, domain=domain)
-        elif po.exists():
-            part = _load_po(po, domain)
-        else:
+        return NullTranslations()
+    merged: Translations | None = None
+    for domain in reversed(DOMAINS):
+        part = _load(language, domain)
+        if part is None:
             continue
-        if first is None:
-            first = part
+        if merged is None:
+            merged = part
         else:
-            first.merge(part)
-    return first if first is not None else merged
+            merged.merge(part)
+    return merged if merged is not None else NullTranslations()
+
+
+@functools.cache
+def domain_catalog(language: str, domain: str) -> NullTranslations | None:
+    return None if language == SOURCE else _load(language, domain)
+
+
+@functools.cache
+def domain_of(module: str) -> str | None:
+    """The catalog a module's strings are extracted to (mirrors dev.py's ``I18N_DOMAINS``):
+    ``cogs.quizzes.views`` → quizzes, ``core.text`` → core, ``services.profiles`` → shared."""
+    parts = module.split(".")
+    if parts[0] in ("core", "bot"):
+        return "core"
+    if parts[0] == "web":
+        return "pulse" if parts[1:] == ["pages", "pulse"] else "web"
+    if parts[0] in ("cogs", "services") and len(parts) > 1:
+        return parts[1] if parts[1] in DOMAINS else "shared"
+    return None
+
+
+def _catalogs(caller: str) -> tuple[NullTranslations | None, NullTranslations]:
+    """The caller's own domain (so "Question {number}" is a quiz's question in quizzes and a
+    check-in's in checkins), then every domain merged (strings marked in one domain with
+    ``N_`` and translated in another)."""
+    language = _current.get()
+    domain = domain_of(caller)
+    own = domain_catalog(language, domain) if domain is not None else None
+    return own, translations(language)
+
+
+def _caller() -> str:
+    return str(sys._getframe(2).f_globals.get("__name__", ""))
 
 
 def _(message: str, /, **fields: Any) -> str:
     """``message`` in the current language, with its ``{named}`` fields filled in."""
-    text = translations(_current.get()).gettext(message)
+    own, merged = _catalogs(_caller())
+    text = own.gettext(message) if own is not None else message
+    if text == message:
+        text = merged.gettext(message)
     return text.format(**fields) if fields else text
 
 
 def ngettext(singular: str, plural: str, n: int, /, **fields: Any) -> str:
     """The form for ``n`` in the current language (``{n}`` is filled in, numbers by locale)."""
-    text = translations(_current.get()).ngettext(singular, plural, n)
+    own, merged = _catalogs(_caller())
+    untranslated = singular if n == 1 else plural
+    text = own.ngettext(singular, plural, n) if own is not None else untranslated
+    if text == untranslated:
+        text = merged.ngettext(singular, plural, n)
     return text.format(n=format_number(n), **fields)
 
 
 def pgettext(context: str, message: str, /) -> str:
     """``message`` in a context (``"command name"``…), for words that differ by use."""
-    return str(translations(_current.get()).pgettext(context, message))
+    own, merged = _catalogs(_caller())
+    text = str(own.pgettext(context, message)) if own is not None else message
+    if text == message:
+        text = str(merged.pgettext(context, message))
+    return text
 
 
 def N_(message: str, /) -> str:

@@ -105,6 +105,8 @@ class Settings:
     clock_speed: float = 1.0
     clock_start: datetime | None = None
     clock_real_start: float | None = None
+    #: a file another process steers the clock through (the demo): see core.clock.SteeredClock
+    clock_control: Path | None = None
     # The moderators' web dashboard (web/): None (off) unless WEB_PORT is set.
     web: WebSettings | None = None
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -260,6 +262,7 @@ def load_settings(
         clock_speed=_float(merged, "CLOCK_SPEED", 1.0),
         clock_start=_when(merged, "CLOCK_START"),
         clock_real_start=_float(merged, "CLOCK_REAL_START", 0.0) or None,
+        clock_control=Path(raw) if (raw := merged.get("CLOCK_CONTROL", "").strip()) else None,
         web=_web_settings(merged),
     )
 

@@ -90,7 +90,7 @@ SELECT_TYPES = (3, 5, 6, 7, 8)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 BODY_KEY: web.RequestKey[Any] = web.RequestKey("fakediscord_body", object)
-FILES_KEY: web.RequestKey[list[tuple[str, int, str | None]]] = web.RequestKey(
+FILES_KEY: web.RequestKey[list[tuple[str, int, str | None, bytes]]] = web.RequestKey(
     "fakediscord_files", list
 )
 REL_KEY = web.RequestKey("fakediscord_rel", str)
@@ -163,6 +163,7 @@ class FakeDiscord:
         heartbeat_interval: int = 41250,
         echo_messages: bool = True,
         host: str = "127.0.0.1",
+        keep_files: bool = False,
     ) -> None:
         self.app_id = app_id
         self.bot_user = FakeUser(bot_user_id or app_id, bot_name, bot=True)
@@ -175,6 +176,9 @@ class FakeDiscord:
         #: send MESSAGE_CREATE/UPDATE/DELETE for the bot's own channel messages, as Discord does
         self.echo_messages = echo_messages
         self.host = host
+        #: keep the bytes of files the bot uploads (images) and serve them at /cdn/ (the demo
+        #: shows them; tests and benchmarks needn't hold them)
+        self.keep_files = keep_files
         self.snowflake = SnowflakeGen()
 
         self.guilds: dict[int, FakeGuild] = {}
@@ -183,6 +187,8 @@ class FakeDiscord:
         self._messages: dict[int, dict[str, Any]] = {}
         self._channel_messages: dict[int, list[int]] = {}
         self._interaction_messages: dict[int, list[int]] = {}
+        #: what members typed (user_message), per channel: not the bot's, so not in messages()
+        self._user_messages: dict[int, list[dict[str, Any]]] = {}
         self.deleted_messages: list[dict[str, Any]] = []
         #: (channel_id, message_id, emoji) for each reaction the bot added
         self.reactions: list[tuple[int, int, str]] = []
@@ -641,6 +647,26 @@ class FakeDiscord:
             ]
             ids.sort()
         return [self._messages[i] for i in ids if i in self._messages]
+
+    def history(self, channel_id: int, *, viewer: int | None = None) -> list[dict[str, Any]]:
+        """What a person in the channel sees, oldest first: the bot's posts, interaction
+        responses (an ephemeral one only when ``viewer`` is whom it answered) and what members
+        typed (``user_message``)."""
+        ids = list(self._channel_messages.get(channel_id, ()))
+        ids += self._interaction_messages.get(channel_id, ())
+        out: list[dict[str, Any]] = []
+        for i in ids:
+            msg = self._messages.get(i)
+            if msg is None:
+                continue
+            if int(msg.get("flags") or 0) & EPHEMERAL:
+                user = (msg.get("interaction_metadata") or {}).get("user") or {}
+                if viewer is None or str(user.get("id")) != str(viewer):
+                    continue
+            out.append(msg)
+        out += self._user_messages.get(channel_id, ())
+        out.sort(key=lambda m: int(m["id"]))
+        return out
 
     def dm_channel_of(self, user_id: int) -> int | None:
         return self._dm_channels.get(user_id)
@@ -1319,10 +1345,18 @@ class FakeDiscord:
         2.6+ ``Label`` (type 18) wrappers with ``component``. Fields not in ``values`` are
         submitted empty; unknown field ids raise. Guild/channel default to the opener's.
         """
-        found = next(((d, h) for cid, d, h in reversed(self._modals) if cid == custom_id), None)
+
+        def opened_for(h: InteractionHandle) -> int:
+            who = (h.payload.get("member") or {}).get("user") or h.payload.get("user") or {}
+            return int(who.get("id") or 0)
+
+        # the form this person has open (Discord shows each person their own), else any
+        opened = [(d, h) for cid, d, h in reversed(self._modals) if cid == custom_id]
+        found = next(((d, h) for d, h in opened if opened_for(h) == user_id), None)
+        found = found or next(iter(opened), None)
         if found is None:
-            opened = [c for c, _, _ in self._modals]
-            raise LookupError(f"the bot never opened modal {custom_id!r}; opened: {opened}")
+            names = [c for c, _, _ in self._modals]
+            raise LookupError(f"the bot never opened modal {custom_id!r}; opened: {names}")
         modal, opener = found
         known: set[str] = set()
 
@@ -1423,17 +1457,20 @@ class FakeDiscord:
         }
 
     def _attachments(
-        self, data: dict[str, Any], files: list[tuple[str, int, str | None]]
+        self, data: dict[str, Any], files: list[tuple[str, int, str | None, bytes]]
     ) -> list[dict[str, Any]]:
         out = []
         declared = {
             str(a.get("id")): a for a in data.get("attachments") or [] if isinstance(a, dict)
         }
-        for index, (filename, size, ctype) in enumerate(files):
+        for index, (filename, size, ctype, raw) in enumerate(files):
             meta = declared.get(str(index), {})
             aid = self.snowflake()
             name = meta.get("filename") or filename
             url = f"https://cdn.discordapp.com/attachments/0/{aid}/{name}"
+            if self.keep_files:  # served at /cdn/ like attachment_option(content=...)
+                self.attachment_files[aid] = raw
+                url = f"http://{self.host}:{self.port}/cdn/attachments/{aid}/{name}"
             out.append(
                 {
                     "id": str(aid),
@@ -1452,7 +1489,7 @@ class FakeDiscord:
         channel: FakeChannel,
         data: dict[str, Any],
         *,
-        files: list[tuple[str, int, str | None]] = (),  # type: ignore[assignment]
+        files: list[tuple[str, int, str | None, bytes]] = (),  # type: ignore[assignment]
         interaction: InteractionHandle | None = None,
         msg_type: int = 0,
         flags: int | None = None,
@@ -1509,7 +1546,10 @@ class FakeDiscord:
         return msg
 
     def _apply_edit(
-        self, msg: dict[str, Any], data: dict[str, Any], files: list[tuple[str, int, str | None]]
+        self,
+        msg: dict[str, Any],
+        data: dict[str, Any],
+        files: list[tuple[str, int, str | None, bytes]],
     ) -> dict[str, Any]:
         for key in ("content", "components"):
             if key in data:
@@ -1584,6 +1624,7 @@ class FakeDiscord:
             **extra,
         }
         guild_id = ch.guild_id
+        self._user_messages.setdefault(channel_id, []).append(msg)
         if guild_id is not None:
             msg["guild_id"] = str(guild_id)
             member = self.guilds[guild_id].members.get(user_id)
@@ -1613,7 +1654,7 @@ class FakeDiscord:
             return error(404, 0, "404: Not Found")
         rel = path[len(API_PREFIX) :]
         body: Any = None
-        files: list[tuple[str, int, str | None]] = []
+        files: list[tuple[str, int, str | None, bytes]] = []
         ctype = request.headers.get("Content-Type", "")
         if ctype.startswith("multipart/"):
             reader = await request.multipart()
@@ -1629,6 +1670,7 @@ class FakeDiscord:
                             part.filename or part.name or "file",
                             len(raw),
                             part.headers.get("Content-Type"),
+                            raw,
                         )
                     )
         elif request.can_read_body and not ctype.startswith("application/x-www-form-urlencoded"):

@@ -15,7 +15,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session
 
-from core.i18n import SOURCE, language_of, set_locale
+from core.i18n import SOURCE, _, language_of, set_locale
 from services.languages import server_language
 from web.context import DASHBOARD, Dashboard, Page, Viewer, base_context
 from web.discord_api import DiscordUnavailable, TokenRejected
@@ -23,6 +23,8 @@ from web.discord_api import DiscordUnavailable, TokenRejected
 log = logging.getLogger("mutuals.web")
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+#: forms a visitor may send before logging in (still with the session's CSRF token)
+OPEN_FORMS = ("/language",)
 PageHandler = Callable[[Page], Awaitable[web.StreamResponse]]
 
 
@@ -75,7 +77,7 @@ async def require_viewer(request: web.Request) -> Viewer:
         session = await get_session(request)
         session["next"] = request.path_qs
         raise web.HTTPSeeOther("/auth/login")
-    raise Refused(401, "Log in first", "Log in with Discord to change Mutuals' settings.")
+    raise Refused(401, _("Log in first"), _("Log in with Discord to change Mutuals' settings."))
 
 
 async def _logged_out(request: web.Request) -> None:
@@ -84,7 +86,8 @@ async def _logged_out(request: web.Request) -> None:
 
 
 async def page_language(dash: Dashboard, viewer: Viewer, guild_id: int) -> str:
-    """The moderator's own Discord language when Mutuals speaks it, else the server's."""
+    """On a server's pages: the language picked in the switcher, or the person's Discord
+    language, when Mutuals speaks it; else the server's language (before their browser's)."""
     if viewer.locale is not None:
         mine = language_of(viewer.locale)
         if mine != SOURCE or viewer.locale.startswith("en"):
@@ -104,7 +107,7 @@ def guild_page(section: str) -> Callable[[PageHandler], Callable[[web.Request], 
             try:
                 guild_id = int(request.match_info["guild_id"])
             except ValueError:
-                raise Refused(404, "No such server", "That isn't a server link.") from None
+                raise Refused(404, _("No such server"), _("That isn't a server link.")) from None
             changing = request.method not in SAFE_METHODS
             try:
                 servers = await dash.servers_of(viewer, fresh=changing)
@@ -112,15 +115,17 @@ def guild_page(section: str) -> Callable[[PageHandler], Callable[[web.Request], 
                 await _logged_out(request)
                 if changing:
                     raise Refused(
-                        401, "Log in again", "Your Discord login ended. Log in again."
+                        401, _("Log in again"), _("Your Discord login ended. Log in again.")
                     ) from None
                 raise web.HTTPSeeOther("/auth/login") from None
             except DiscordUnavailable:
                 raise Refused(
                     503,
-                    "Discord isn't answering",
-                    "I couldn't check your permissions with Discord just now. "
-                    "Nothing was changed; try again in a few seconds.",
+                    _("Discord isn't answering"),
+                    _(
+                        "I couldn't check your permissions with Discord just now. "
+                        "Nothing was changed; try again in a few seconds."
+                    ),
                 ) from None
             entry = next((g for g in servers if g.id == guild_id), None)
             if entry is None or not entry.can_manage:
@@ -129,16 +134,21 @@ def guild_page(section: str) -> Callable[[PageHandler], Callable[[web.Request], 
                 )
                 raise Refused(
                     403,
-                    "Moderators only",
-                    "You need the Manage Server permission in that server to set Mutuals up "
-                    "there. Ask a server admin, or pick one of your servers.",
+                    _("Moderators only"),
+                    _(
+                        "You need the Manage Server permission in that server to set Mutuals up "
+                        "there. Ask a server admin, or pick one of your servers."
+                    ),
                 )
             snap = await dash.guilds.get(guild_id)
             if snap is None:
                 raise Refused(
                     404,
-                    "Mutuals isn't there",
-                    f"Mutuals isn't in {entry.name}. Invite the bot first, then come back.",
+                    _("Mutuals isn't there"),
+                    _(
+                        "Mutuals isn't in {server}. Invite the bot first, then come back.",
+                        server=entry.name,
+                    ),
                 )
             set_locale(await page_language(dash, viewer, guild_id))
             return await handler(Page(request, dash, viewer, snap, section))
@@ -166,14 +176,16 @@ async def csrf_middleware(
         form = await request.post()
         value = form.get("csrf_token", "")
         sent = value if isinstance(value, str) else ""
-    if session.get("uid") is None:
-        raise Refused(401, "Log in first", "Log in with Discord to change Mutuals' settings.")
+    if session.get("uid") is None and request.path not in OPEN_FORMS:
+        raise Refused(401, _("Log in first"), _("Log in with Discord to change Mutuals' settings."))
     if not isinstance(expected, str) or not hmac.compare_digest(expected, sent):
         log.warning("web: refused a form without a valid CSRF token (%s)", request.path)
         raise Refused(
             403,
-            "That form expired",
-            "That form didn't come from this dashboard (or it is older than your login). "
-            "Nothing was changed: reload the page and try again.",
+            _("That form expired"),
+            _(
+                "That form didn't come from this dashboard (or it is older than your login). "
+                "Nothing was changed: reload the page and try again."
+            ),
         )
     return await handler(request)

@@ -18,7 +18,8 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from core import i18n
 from core.errors import DomainError, new_error_id
-from web import auth
+from core.i18n import _
+from web import auth, language
 from web.access import Refused, csrf_middleware, error_page
 from web.context import DASHBOARD, Dashboard
 from web.markup import discordish, local_time
@@ -52,15 +53,18 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
     except Refused as refused:
         return await error_page(request, refused)
     except DomainError as exc:  # a service's friendly refusal outside a form
-        return await error_page(request, Refused(400, "That didn't work", exc.message))
+        return await error_page(request, Refused(400, _("That didn't work"), exc.message))
     except web.HTTPRequestEntityTooLarge:
         return await error_page(
             request,
             Refused(
                 413,
-                "That's too big",
-                f"That upload is over {MAX_BODY // 1024**2} MB, so nothing was changed. "
-                "Question packs can be up to 1 MB: split it into smaller packs.",
+                _("That's too big"),
+                _(
+                    "That upload is over {size} MB, so nothing was changed. "
+                    "Question packs can be up to 1 MB: split it into smaller packs.",
+                    size=MAX_BODY // 1024**2,
+                ),
             ),
         )
     except web.HTTPException:
@@ -72,9 +76,12 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
             request,
             Refused(
                 500,
-                "Something broke on our side",
-                f"Sorry! That didn't work (error id {error_id}; it's logged). "
-                "Nothing else was changed. Try again in a minute.",
+                _("Something broke on our side"),
+                _(
+                    "Sorry! That didn't work (error id {error_id}; it's logged). "
+                    "Nothing else was changed. Try again in a minute.",
+                    error_id=error_id,
+                ),
             ),
         )
 
@@ -110,8 +117,11 @@ def build_app(dash: Dashboard) -> web.Application:
         secure=secure,
     )
     setup_sessions(app, storage)
-    # after the session middleware: errors render with the session, CSRF reads it
-    app.middlewares.extend([headers_middleware, errors_middleware, csrf_middleware])
+    # after the session middleware: errors render with the session, CSRF reads it; the
+    # language first, so error pages and services' refusals speak the viewer's language too
+    app.middlewares.extend(
+        [language.language_middleware, headers_middleware, errors_middleware, csrf_middleware]
+    )
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(str(HERE / "templates")),
@@ -123,6 +133,7 @@ def build_app(dash: Dashboard) -> web.Application:
     # request's language): installed as they are, not "newstyle" (which formats with %).
     env.install_gettext_callables(i18n._, i18n.ngettext, newstyle=False)  # type: ignore[attr-defined]
     env.globals["language"] = i18n.current
+    env.globals["language_choices"] = language.choices
     env.filters["discordish"] = discordish
     env.filters["local"] = local_time
     app[aiohttp_jinja2.static_root_key] = "/static"
@@ -130,6 +141,7 @@ def build_app(dash: Dashboard) -> web.Application:
     app.router.add_get("/auth/login", auth.login)
     app.router.add_get(dash.settings.redirect_path, auth.callback)
     app.router.add_post("/auth/logout", auth.logout)
+    app.router.add_post(language.SWITCH_PATH, language.switch)
     app.router.add_static("/static/", HERE / "static")
     for page in PAGES:
         page.setup(app)

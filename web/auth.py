@@ -11,6 +11,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session, new_session
 
+from core.i18n import _
 from web.access import Refused, current_viewer, ensure_csrf
 from web.context import DASHBOARD, base_context
 from web.discord_api import DiscordUnavailable, PartialGuild, TokenRejected
@@ -45,20 +46,24 @@ async def callback(request: web.Request) -> web.StreamResponse:
         log.warning("web: login callback with a missing or wrong OAuth state; refused")
         raise Refused(
             400,
-            "That login link is stale",
-            "That login didn't start here (or it was already used). Nothing happened: "
-            "log in again from this page.",
+            _("That login link is stale"),
+            _(
+                "That login didn't start here (or it was already used). Nothing happened: "
+                "log in again from this page."
+            ),
         )
     if request.query.get("error"):
         raise Refused(
             403,
-            "Login cancelled",
-            "You didn't let Mutuals see who you are, so I can't show you your servers. "
-            "Log in again whenever you're ready. 💞",
+            _("Login cancelled"),
+            _(
+                "You didn't let Mutuals see who you are, so I can't show you your servers. "
+                "Log in again whenever you're ready. 💞"
+            ),
         )
     code = request.query.get("code", "")
     if not code:
-        raise Refused(400, "Login failed", "Discord sent no login code. Log in again.")
+        raise Refused(400, _("Login failed"), _("Discord sent no login code. Log in again."))
     try:
         token, _ttl = await dash.oauth.exchange(code, dash.redirect_uri)
         person = await dash.oauth.me(token)
@@ -66,8 +71,8 @@ async def callback(request: web.Request) -> web.StreamResponse:
         log.warning("web: login failed: %s", exc)
         raise Refused(
             502,
-            "Login failed",
-            "Discord didn't accept that login (it may have expired). Log in again.",
+            _("Login failed"),
+            _("Discord didn't accept that login (it may have expired). Log in again."),
         ) from None
     go_to = _local(session.get("next"))
     fresh = await new_session(request)  # a new session (and CSRF token) for the logged-in person
@@ -103,7 +108,9 @@ async def home(request: web.Request) -> web.StreamResponse:
         raise web.HTTPSeeOther("/") from None
     except DiscordUnavailable:
         raise Refused(
-            503, "Discord isn't answering", "I couldn't get your servers. Try again in a moment."
+            503,
+            _("Discord isn't answering"),
+            _("I couldn't get your servers. Try again in a moment."),
         ) from None
     managed = [s for s in servers if s.can_manage]
     with_bot: list[tuple[PartialGuild, GuildSnapshot]] = []

@@ -80,6 +80,8 @@ async def base_context(request: web.Request, viewer: Viewer | None) -> dict[str,
         "viewer": viewer,
         "csrf_token": session.get("csrf", ""),
         "flash": session.pop("flash", None),
+        # where the footer's language switcher comes back to
+        "here": request.path_qs,
     }
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from core.errors import DomainError
+from core.i18n import _
 from web.guilds import GuildSnapshot
 
 T = TypeVar("T")
@@ -45,7 +46,7 @@ class Form:
         value = self.raw(name)
         if not value:
             if required:
-                self.fail(name, f"{label} is needed.")
+                self.fail(name, _("{label} is needed.", label=label))
             return None
         return value
 
@@ -55,15 +56,27 @@ class Form:
     def integer(self, name: str, *, label: str, low: int, high: int) -> int | None:
         raw = self.raw(name)
         if not raw:
-            self.fail(name, f"{label} is needed: a whole number from {low} to {high}.")
+            self.fail(
+                name,
+                _(
+                    "{label} is needed: a whole number from {low} to {high}.",
+                    **_range(label, low, high),
+                ),
+            )
             return None
         try:
             value = int(raw)
         except ValueError:
-            self.fail(name, f"{label} must be a whole number from {low} to {high}.")
+            self.fail(
+                name,
+                _(
+                    "{label} must be a whole number from {low} to {high}.",
+                    **_range(label, low, high),
+                ),
+            )
             return None
         if not low <= value <= high:
-            self.fail(name, f"{label} must be from {low} to {high}.")
+            self.fail(name, _("{label} must be from {low} to {high}.", **_range(label, low, high)))
             return None
         return value
 
@@ -71,7 +84,7 @@ class Form:
         """Run a service's validator on one field; its DomainError becomes that field's error."""
         raw = self.raw(name)
         if not raw:
-            self.fail(name, f"{label} is needed.")
+            self.fail(name, _("{label} is needed.", label=label))
             return None
         try:
             return validate(raw)
@@ -85,17 +98,20 @@ class Form:
         raw = self.raw(name)
         if not raw:
             if required:
-                self.fail(name, "Pick a channel.")
+                self.fail(name, _("Pick a channel."))
             return None
         found = guild.channel(int(raw)) if raw.isdigit() else None
         if found is None:
-            self.fail(name, "That channel isn't in this server any more. Pick another one.")
+            self.fail(name, _("That channel isn't in this server any more. Pick another one."))
             return None
         if not found.can_post:
             self.fail(
                 name,
-                f"I can't post in #{found.name}: give me View Channel, Send Messages and "
-                "Embed Links there (or pick another channel), then try again.",
+                _(
+                    "I can't post in #{channel}: give me View Channel, Send Messages and "
+                    "Embed Links there (or pick another channel), then try again.",
+                    channel=found.name,
+                ),
             )
             return None
         return found.id
@@ -109,18 +125,27 @@ class Form:
             return None
         found = guild.role(int(raw)) if raw.isdigit() else None
         if found is None:
-            self.fail(name, "That role isn't in this server any more. Pick another one.")
+            self.fail(name, _("That role isn't in this server any more. Pick another one."))
             return None
         if assignable and not found.assignable:
             self.fail(
                 name,
-                f"I can't give @{found.name}: it must be below my highest role and not managed "
-                "by an integration. Move my role up or pick another.",
+                _(
+                    "I can't give @{role}: it must be below my highest role and not managed "
+                    "by an integration. Move my role up or pick another.",
+                    role=found.name,
+                ),
             )
             return None
         if opt_in and not found.opt_in:
             self.fail(
-                name, "Pick an opt-in role members chose themselves, not @everyone or a bot's role."
+                name,
+                _("Pick an opt-in role members chose themselves, not @everyone or a bot's role."),
             )
             return None
         return found.id
+
+
+def _range(label: str, low: int, high: int) -> dict[str, object]:
+    """A number field's bounds, as digits only (what the field takes: no "1,000")."""
+    return {"label": label, "low": low, "high": high}

@@ -7,8 +7,10 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_skeleton
 from markupsafe import Markup, escape
 
+from core.i18n import current
 from web.guilds import GuildSnapshot
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -30,11 +32,12 @@ def discordish(text: object, guild: GuildSnapshot | None = None) -> Markup:
 
 
 def local_time(moment: datetime | None, zone: str = "UTC") -> str:
-    """A date-time as the server reads it: "Mon 2 Mar, 18:00 (Europe/London)"."""
+    """A date-time as the server reads it, in the viewer's language: "Mon, Mar 2 18:00
+    (Europe/London)", "3月2日(月) 18:00 (Asia/Tokyo)"."""
     if moment is None:
         return "—"
     try:
         here = moment.astimezone(ZoneInfo(zone))
     except (ZoneInfoNotFoundError, ValueError):
         here, zone = moment, "UTC"
-    return f"{here:%a} {here.day} {here:%b}, {here:%H:%M} ({zone})"
+    return f"{format_skeleton('MMMEd', here, locale=current())} {here:%H:%M} ({zone})"

@@ -7,7 +7,7 @@ import random
 from collections.abc import Sequence
 from datetime import timedelta
 
-from core.clock import Clock
+from core.clock import Clock, SystemClock
 from core.db import Database
 from core.plans import Replan, no_replan
 from services.quizzes.admin import QuizAdmin
@@ -41,7 +41,9 @@ class QuizService:
         if shipped is None:
             shipped = ShippedPacks.english_only(builtin) if builtin is not None else load_shipped()
         self.bank = QuestionBank(shipped, rng or random.Random())
-        self.games = GameService(db, clock, self.bank)
+        # A game's timer is real seconds (the cog sleeps for it): on a fast clock (the demo)
+        # judging answers by that clock would make every answer late.
+        self.games = GameService(db, clock if clock.speed == 1 else SystemClock(), self.bank)
         self.admin = QuizAdmin(db, clock, self.bank)
         self.boards = Boards(db, clock)
         self.daily = DailyService(db, clock, self.bank, replan)

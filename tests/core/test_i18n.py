@@ -3,6 +3,7 @@ and members reading their own language while public posts follow the server's.""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -137,9 +138,10 @@ def test_plural_forms_follow_the_language(language: str, one: str, two: str, fiv
 
 def test_numbers_follow_the_language() -> None:
     with use_locale("pt_BR"):
-        assert ngettext("{n} day", "{n} days", 12345) == "12.345 days"  # no entry: English words
+        # no entry: English words, Brazilian digits
+        assert ngettext("{n} widget", "{n} widgets", 12345) == "12.345 widgets"
     with use_locale("en"):
-        assert ngettext("{n} day", "{n} days", 12345) == "12,345 days"
+        assert ngettext("{n} widget", "{n} widgets", 12345) == "12,345 widgets"
 
 
 async def test_japanese_member_in_a_korean_server_reads_japanese(
@@ -224,3 +226,27 @@ async def test_erasing_a_member_erases_their_language(db: Database) -> None:
     profiles = ProfileService(db, ManualClock(), NicheService(db))
     assert await profiles.delete(GUILD_ID, ALICE_ID) >= 1
     assert await languages.member_language(db, GUILD_ID, ALICE_ID) == "en"
+
+
+def test_code_reads_the_catalog_its_strings_are_extracted_to() -> None:
+    """core.i18n.domain_of mirrors dev.py's extraction map, so a capability's own translation
+    of a shared English sentence ("Question {number}") is the one its code reads."""
+    import dev
+    from core.i18n import domain_of
+
+    root = Path(dev.__file__).resolve().parent
+    for domain, paths in dev.I18N_DOMAINS.items():
+        for path in paths:
+            files = [root / path] if path.endswith(".py") else (root / path).rglob("*.py")
+            for file in files:
+                module = ".".join(file.relative_to(root).with_suffix("").parts)
+                assert domain_of(module) == domain, module
+
+
+def test_a_capability_reads_its_own_words_first() -> None:
+    from core.i18n import domain_catalog
+
+    checkins = domain_catalog("ko", "checkins")
+    quizzes = domain_catalog("ko", "quizzes")
+    assert checkins is not None and quizzes is not None
+    assert checkins.gettext("Question {number}") != quizzes.gettext("Question {number}")

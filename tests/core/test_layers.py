@@ -48,6 +48,8 @@ def test_a_violation_is_caught(tmp_path: Path) -> None:
     # the web dashboard sits beside cogs: it goes through services, never through a cog
     _package(tmp_path, "web", {"pages": "import services.deals\nimport cogs.deals\n"})
     _package(tmp_path, "fakediscord", {"server": "import aiohttp\n"})
+    # the demo acts through the fake only, never on the bot's services
+    _package(tmp_path, "demo", {"life": "import fakediscord.server\nimport services.deals\n"})
     result = _lint(tmp_path)
     assert result.returncode != 0
     assert "Layers: cogs | web -> services -> core -> models BROKEN" in result.stdout
@@ -55,3 +57,4 @@ def test_a_violation_is_caught(tmp_path: Path) -> None:
     assert "core.bad -> services.deals" in result.stdout
     assert "The domain never imports Discord BROKEN" in result.stdout
     assert "services.deals -> discord" in result.stdout
+    assert "demo.life -> services.deals" in result.stdout

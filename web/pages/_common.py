@@ -12,6 +12,7 @@ from zoneinfo import available_timezones
 from aiohttp import web
 
 from core.errors import DomainError
+from core.i18n import _
 from services.profiles import search_timezones
 from web.context import Page
 from web.forms import Form, Invalid
@@ -29,7 +30,10 @@ def all_zones() -> tuple[str, ...]:
 def pickers(page: Page) -> dict[str, Any]:
     return {
         "channel_options": [
-            (c.id, f"#{c.name}" + ("" if c.can_post else " (I can't post here)"))
+            (
+                c.id,
+                f"#{c.name}" if c.can_post else _("#{channel} (I can't post here)", channel=c.name),
+            )
             for c in page.guild.channels
         ],
         "role_options": [(r.id, f"@{r.name}") for r in page.guild.roles],

@@ -4,19 +4,25 @@ time), the questions, the recap's time, pause and resume."""
 from __future__ import annotations
 
 from aiohttp import web
+from babel.dates import get_day_names
 
 from core.errors import DomainError
+from core.i18n import N_, _, current, ngettext
 from services.checkins.inputs import MAX_QUESTIONS, clean_questions
-from services.checkins.periods import WEEKDAY_NAMES, WEEKDAYS
+from services.checkins.periods import WEEKDAYS
 from services.schedules import parse_time
 from web.access import guild_page
 from web.context import Page
 from web.forms import Form
 from web.pages._common import pickers, read_form, submit
 
-PERIODS = [("weekly", "weekly"), ("daily", "daily")]
-DAYS = list(zip(WEEKDAYS, WEEKDAY_NAMES, strict=True))
-NOT_SET_UP = "Set check-ins up first (the form above), then change this."
+PERIODS = [("weekly", N_("weekly")), ("daily", N_("daily"))]
+
+
+def day_options() -> list[tuple[str, str]]:
+    """("mon", "Monday"), ("mon", "月曜日")… in the viewer's language (Babel's names)."""
+    names = get_day_names("wide", locale=current())
+    return [(key, str(names[i])) for i, key in enumerate(WEEKDAYS)]
 
 
 async def show(page: Page, *, form: Form | None = None, status: int = 200) -> web.Response:
@@ -28,9 +34,9 @@ async def show(page: Page, *, form: Form | None = None, status: int = 200) -> we
         form=form,
         settings=settings,
         questions=questions + [""] * (MAX_QUESTIONS - len(questions)),
-        periods=PERIODS,
-        days=DAYS,
-        weekday_names=WEEKDAY_NAMES,
+        periods=[(key, _(label)) for key, label in PERIODS],
+        days=day_options(),
+        weekdays=WEEKDAYS,
         **pickers(page),
     )
 
@@ -51,22 +57,25 @@ async def save_setup(page: Page) -> web.StreamResponse:
     channel = form.channel("channel", page.guild)
     period = form.raw("period") or "weekly"
     if period not in dict(PERIODS):
-        form.fail("period", "Pick weekly or daily.")
+        form.fail("period", _("Pick weekly or daily."))
     day = form.raw("day") or "sun"
     if day not in WEEKDAYS:
-        form.fail("day", "Pick a day.")
-    at = form.check("time", _time, label="The time")
+        form.fail("day", _("Pick a day."))
+    at = form.check("time", _time, label=_("The time"))
 
     async def action() -> str:
         assert channel is not None and at is not None
         s = await page.services.checkins.setup(
             page.guild.id, channel_id=channel, day=day, at=at, period=period, by=page.viewer.id
         )
-        return (
-            f"Check-ins are on! 💞 Members who `/checkin optin` are asked {s.describe()} "
-            f"(server zone **{s.timezone}** for anyone without one). The recap posts in "
-            f"<#{s.channel_id}> at {s.summary_time.strftime('%H:%M')} server time after each "
-            "period."
+        return _(
+            "Check-ins are on! 💞 Members who `/checkin optin` are asked {when} (server zone "
+            "**{timezone}** for anyone without one). The recap posts in {channel} at {time} "
+            "server time after each period.",
+            when=s.describe(),
+            timezone=s.timezone,
+            channel=f"<#{s.channel_id}>",
+            time=s.summary_time.strftime("%H:%M"),
         )
 
     return await submit(page, form, show, action)
@@ -80,7 +89,7 @@ async def save_questions(page: Page) -> web.StreamResponse:
 
         async def reset() -> str:
             await svc.reset_questions(page.guild.id)
-            return "Back to the default questions."
+            return _("Back to the default questions.")
 
         return await submit(page, form, show, reset)
     texts = [form.raw(f"q{i}") for i in range(1, MAX_QUESTIONS + 1)]
@@ -93,7 +102,7 @@ async def save_questions(page: Page) -> web.StreamResponse:
 
     async def action() -> str:
         s = await svc.set_questions(page.guild.id, texts)
-        return f"Saved {len(s.questions)} question{'s' if len(s.questions) != 1 else ''}. 💞"
+        return ngettext("Saved {n} question. 💞", "Saved {n} questions. 💞", len(s.questions))
 
     return await submit(page, form, show, action)
 
@@ -101,14 +110,15 @@ async def save_questions(page: Page) -> web.StreamResponse:
 @guild_page("checkins")
 async def save_summary(page: Page) -> web.StreamResponse:
     form = await read_form(page, "summary")
-    at = form.check("summary_time", _time, label="The recap time")
+    at = form.check("summary_time", _time, label=_("The recap time"))
 
     async def action() -> str:
         assert at is not None
         s = await page.services.checkins.set_summary_time(page.guild.id, at)
-        return (
-            f"The recap now posts at **{s.summary_time.strftime('%H:%M')}** ({s.timezone}) "
-            "the day after each period."
+        return _(
+            "The recap now posts at **{time}** ({timezone}) the day after each period.",
+            time=s.summary_time.strftime("%H:%M"),
+            timezone=s.timezone,
         )
 
     return await submit(page, form, show, action)
@@ -122,8 +132,8 @@ async def pause_or_resume(page: Page) -> web.StreamResponse:
     async def action() -> str:
         s = await page.services.checkins.set_paused(page.guild.id, pause)
         if pause:
-            return "Check-ins paused. 💤 Nobody's streak breaks meanwhile."
-        return f"Check-ins are back! Members are asked {s.describe()}."
+            return _("Check-ins paused. 💤 Nobody's streak breaks meanwhile.")
+        return _("Check-ins are back! Members are asked {when}.", when=s.describe())
 
     return await submit(page, form, show, action)
 

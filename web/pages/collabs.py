@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from aiohttp import web
+from babel.dates import get_day_names
 
-from core.text import plural
+from core.i18n import N_, _, current, ngettext
 from services.profiles import validate_timezone
 from services.schedules import parse_time
 from web.access import guild_page
@@ -13,14 +14,17 @@ from web.forms import Form
 from web.pages._common import pickers, read_form, submit
 
 FREQUENCIES = [
-    ("weekly", "weekly"),
-    ("biweekly", "every other week"),
-    ("monthly", "monthly (first chosen weekday)"),
+    ("weekly", N_("weekly")),
+    ("biweekly", N_("every other week")),
+    ("monthly", N_("monthly (first chosen weekday)")),
 ]
-DAYS = [
-    (name[:3].lower(), name)
-    for name in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-]
+DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def day_options() -> list[tuple[str, str]]:
+    """("mon", "Monday"), ("mon", "lunes"), ("mon", "月曜日")… in the viewer's language."""
+    names = get_day_names("wide", locale=current())
+    return [(key, str(names[i])) for i, key in enumerate(DAYS)]
 
 
 async def show(page: Page, *, form: Form | None = None, status: int = 200) -> web.Response:
@@ -32,8 +36,8 @@ async def show(page: Page, *, form: Form | None = None, status: int = 200) -> we
         form=form,
         settings=settings,
         server_zone=cfg.timezone,
-        frequencies=FREQUENCIES,
-        days=DAYS,
+        frequencies=[(key, _(label)) for key, label in FREQUENCIES],
+        days=day_options(),
         **pickers(page),
     )
 
@@ -49,18 +53,18 @@ async def save(page: Page) -> web.StreamResponse:
     channel = form.channel("channel", page.guild)
     frequency = form.raw("frequency")
     if frequency not in dict(FREQUENCIES):
-        form.fail("frequency", "Pick how often rounds run.")
+        form.fail("frequency", _("Pick how often rounds run."))
     day = form.raw("day")
-    if day not in dict(DAYS):
-        form.fail("day", "Pick a weekday.")
-    at = form.check("time", lambda raw: (parse_time(raw), raw)[1], label="The time")
+    if day not in DAYS:
+        form.fail("day", _("Pick a weekday."))
+    at = form.check("time", lambda raw: (parse_time(raw), raw)[1], label=_("The time"))
     zone = (
-        form.check("timezone", validate_timezone, label="Time zone")
+        form.check("timezone", validate_timezone, label=_("Time zone"))
         if form.raw("timezone")
         else (await page.services.guild_config.get(page.guild.id)).timezone
     )
-    history = form.integer("history", label="Rounds without repeat partners", low=0, high=52)
-    followup = form.integer("followup_days", label="Days until the follow-up", low=1, high=60)
+    history = form.integer("history", label=_("Rounds without repeat partners"), low=0, high=52)
+    followup = form.integer("followup_days", label=_("Days until the follow-up"), low=1, high=60)
 
     async def action() -> str:
         assert channel is not None and at is not None and zone is not None
@@ -78,16 +82,23 @@ async def save(page: Page) -> web.StreamResponse:
         found = page.guild.channel(channel)
         warning = ""
         if found is not None and not found.can_thread:
-            warning = (
-                " ⚠️ I can't create private threads there (I need **Create Private Threads** "
+            warning = " " + _(
+                "⚠️ I can't create private threads there (I need **Create Private Threads** "
                 "and **Send Messages in Threads**), so I'll introduce pairs by DM until that's "
                 "fixed."
             )
-        nxt = " Rounds are paused: resume them below to start." if cfg.paused else ""
+        nxt = " " + _("Rounds are paused: resume them below to start.") if cfg.paused else ""
         return (
-            f"Collab rounds run {cfg.describe()} in <#{cfg.channel_id}>.{nxt} Follow-ups after "
-            f"{plural(cfg.followup_days, 'day')}; no repeat partners within "
-            f"{plural(cfg.history_rounds, 'round')}." + warning
+            _(
+                "Collab rounds run {when} in {channel}.{paused} Follow-ups after {days}; "
+                "no repeat partners within {rounds}.",
+                when=cfg.describe(),
+                channel=f"<#{cfg.channel_id}>",
+                paused=nxt,
+                days=ngettext("{n} day", "{n} days", cfg.followup_days),
+                rounds=ngettext("{n} round", "{n} rounds", cfg.history_rounds),
+            )
+            + warning
         )
 
     return await submit(page, form, show, action)
@@ -100,7 +111,7 @@ async def pause_or_resume(page: Page) -> web.StreamResponse:
 
     async def action() -> str:
         await page.services.collabs.set_paused(page.guild.id, pause)
-        return "Collab rounds paused." if pause else "Collab rounds are back on! 💞"
+        return _("Collab rounds paused.") if pause else _("Collab rounds are back on! 💞")
 
     return await submit(page, form, show, action)
 

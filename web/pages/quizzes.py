@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from core.errors import DomainError
-from core.text import plural
+from core.errors import DomainError, NotFound
+from core.i18n import _, ngettext
 from services.profiles import validate_timezone
 from services.quizzes import CATEGORIES, PackErrors, check_upload
 from services.schedules import parse_time
@@ -30,7 +30,9 @@ async def show(
         form=form,
         daily=daily,
         next_post=daily.next_post(page.now) if daily and daily.enabled else None,
-        categories=[(key, label, *counts.get(key, (0, True))) for key, label in CATEGORIES.items()],
+        categories=[
+            (key, _(label), *counts.get(key, (0, True))) for key, label in CATEGORIES.items()
+        ],
         server_zone=cfg.timezone,
         problems=problems or [],
         **pickers(page),
@@ -51,16 +53,16 @@ async def save_daily(page: Page) -> web.StreamResponse:
         async def off() -> str:
             changed = await daily.disable(page.guild.id)
             return (
-                "The term of the day is paused. Set it up again here whenever you like."
+                _("The term of the day is paused. Set it up again here whenever you like.")
                 if changed
-                else "The term of the day wasn't being posted here."
+                else _("The term of the day wasn't being posted here.")
             )
 
         return await submit(page, form, show, off)
     channel = form.channel("channel", page.guild)
-    at = form.check("time", lambda raw: (parse_time(raw), raw)[1], label="The time")
+    at = form.check("time", lambda raw: (parse_time(raw), raw)[1], label=_("The time"))
     zone = (
-        form.check("timezone", validate_timezone, label="Time zone")
+        form.check("timezone", validate_timezone, label=_("Time zone"))
         if form.raw("timezone")
         else None
     )
@@ -68,9 +70,11 @@ async def save_daily(page: Page) -> web.StreamResponse:
     async def action() -> str:
         assert channel is not None and at is not None
         cfg = await daily.setup(page.guild.id, channel, at, zone)
-        return (
-            f"🌅 The term of the day will post in <#{cfg.channel_id}> at **{cfg.post_time}** "
-            f"({cfg.timezone}), once a day."
+        return _(
+            "🌅 The term of the day will post in {channel} at **{time}** ({timezone}), once a day.",
+            channel=f"<#{cfg.channel_id}>",
+            time=cfg.post_time,
+            timezone=cfg.timezone,
         )
 
     return await submit(page, form, show, action)
@@ -82,14 +86,18 @@ async def toggle_category(page: Page) -> web.StreamResponse:
     key = form.raw("category")
     on = form.raw("do") == "on"
     if key not in CATEGORIES:
-        form.fail("_form", "Pick one of the categories listed.")
+        form.fail("_form", _("Pick one of the categories listed."))
 
     async def action() -> str:
-        label = CATEGORIES[key]
+        label = _(CATEGORIES[key])
         changed = await page.services.quizzes.admin.set_category_enabled(page.guild.id, key, on)
         if on:
-            return f"**{label}** is back on. 🎉" if changed else f"**{label}** was already on."
-        return f"**{label}** is off." if changed else f"**{label}** was already off."
+            if changed:
+                return _("**{category}** is back on. 🎉", category=label)
+            return _("**{category}** was already on.", category=label)
+        if changed:
+            return _("**{category}** is off.", category=label)
+        return _("**{category}** was already off.", category=label)
 
     return await submit(page, form, show, action)
 
@@ -100,7 +108,7 @@ async def import_pack(page: Page) -> web.StreamResponse:
     form = Form(data, name="import")
     upload = data.get("pack")
     if not isinstance(upload, web.FileField) or not upload.filename:
-        form.fail("pack", "Choose a .yaml, .yml or .json pack to import.")
+        form.fail("pack", _("Choose a .yaml, .yml or .json pack to import."))
         return await show(page, form=form, status=400)
     content = upload.file.read()
     try:
@@ -118,7 +126,14 @@ async def import_pack(page: Page) -> web.StreamResponse:
     for q in questions:
         by_category[q.category_label] = by_category.get(q.category_label, 0) + 1
     summary = ", ".join(f"{n} {label}" for label, n in by_category.items())
-    return await page.saved(f"Imported {plural(len(questions), 'question')}: {summary}. 🎉")
+    return await page.saved(
+        ngettext(
+            "Imported {n} question: {summary}. 🎉",
+            "Imported {n} questions: {summary}. 🎉",
+            len(questions),
+            summary=summary,
+        )
+    )
 
 
 @guild_page("quizzes")
@@ -128,12 +143,14 @@ async def export_pack(page: Page) -> web.StreamResponse:
         data, _count = await page.services.quizzes.admin.export_pack(
             page.guild.id, include_builtin=builtin
         )
-    except DomainError as exc:
+    except NotFound:  # nothing of the server's own: the slash command's advice, for this page
         form = Form({}, name="export")
         form.fail(
             "_form",
-            exc.message.replace("`/quiz-mod add`", "`/quiz-mod add` in Discord").replace(
-                "export with `include_builtin:True`", "tick “include the shipped questions”"
+            _(
+                "This server hasn't added any questions yet. Add one with `/quiz-mod add` in "
+                "Discord, or tick “include the shipped questions” to get the shipped packs as "
+                "a template."
             ),
         )
         return await show(page, form=form, status=404)

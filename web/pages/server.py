@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from core.i18n import _
 from services.profiles import validate_timezone
 from web.access import guild_page
 from web.context import Page
@@ -27,7 +28,7 @@ async def view(page: Page) -> web.StreamResponse:
 @guild_page("server")
 async def save(page: Page) -> web.StreamResponse:
     form = await read_form(page, "server")
-    zone = form.check("timezone", validate_timezone, label="Time zone")
+    zone = form.check("timezone", validate_timezone, label=_("Time zone"))
     log_channel = form.channel("log_channel", page.guild, required=False)
 
     async def action() -> str:
@@ -35,8 +36,12 @@ async def save(page: Page) -> web.StreamResponse:
         cfg = await page.services.guild_config.update(
             page.guild.id, timezone=zone, log_channel_id=log_channel
         )
-        where = f"<#{cfg.log_channel_id}>" if cfg.log_channel_id else "a DM to whoever set it up"
-        return f"Saved! Server time zone **{cfg.timezone}**; moderator notices go to {where}."
+        where = f"<#{cfg.log_channel_id}>" if cfg.log_channel_id else _("a DM to whoever set it up")
+        return _(
+            "Saved! Server time zone **{timezone}**; moderator notices go to {where}.",
+            timezone=cfg.timezone,
+            where=where,
+        )
 
     return await submit(page, form, show, action)
 

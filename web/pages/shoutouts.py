@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from core.i18n import _
 from services.profiles import validate_timezone
 from services.schedules import parse_schedule
 from services.shoutouts import REQUIRED_FIELDS, RotationInfo
@@ -39,7 +40,7 @@ async def show(page: Page, *, form: Form | None = None, status: int = 200) -> we
         form=form,
         cards=cards,
         server_zone=cfg.timezone,
-        required_fields=REQUIRED_FIELDS,
+        required_fields={key: _(label) for key, label in REQUIRED_FIELDS.items()},
         **pickers(page),
     )
 
@@ -51,20 +52,22 @@ async def rotation_of(page: Page) -> RotationInfo:
         rid = 0
     rot = await page.services.shoutouts.rotations.get_by_id(rid)
     if rot is None or rot.guild_id != page.guild.id:
-        raise Refused(404, "No such rotation", "That rotation is gone (deleted?). Pick another.")
+        raise Refused(
+            404, _("No such rotation"), _("That rotation is gone (deleted?). Pick another.")
+        )
     return rot
 
 
 def _schedule_fields(page: Page, form: Form, zone_default: str) -> tuple[str | None, str | None]:
     zone = (
-        form.check("timezone", validate_timezone, label="Time zone")
+        form.check("timezone", validate_timezone, label=_("Time zone"))
         if form.raw("timezone")
         else None
     )
     schedule = form.check(
         "schedule",
         lambda raw: parse_schedule(raw, zone or zone_default, anchor=page.now).text,
-        label="The schedule",
+        label=_("The schedule"),
     )
     return schedule, zone
 
@@ -87,7 +90,7 @@ def _pick_roles(form: Form, page: Page, raws: list[str]) -> list[int]:
     for raw in raws:
         role = page.guild.role(int(raw)) if raw.isdigit() else None
         if role is None:
-            form.fail("exclude_roles", "One of those roles isn't in this server any more.")
+            form.fail("exclude_roles", _("One of those roles isn't in this server any more."))
         else:
             chosen.append(role.id)
     return chosen
@@ -96,7 +99,13 @@ def _pick_roles(form: Form, page: Page, raws: list[str]) -> list[int]:
 def _required(form: Form, raws: list[str]) -> list[str]:
     unknown = [r for r in raws if r not in REQUIRED_FIELDS]
     if unknown:
-        form.fail("require", "Pick from niches, intro, fam size and time zone.")
+        form.fail(
+            "require",
+            _(
+                "Pick from {fields}.",
+                fields=", ".join(_(label) for label in REQUIRED_FIELDS.values()),
+            ),
+        )
     return [r for r in raws if r in REQUIRED_FIELDS]
 
 
@@ -105,12 +114,12 @@ async def create(page: Page) -> web.StreamResponse:
     form = await read_form(page, "create")
     multi = await _multi(page)
     cfg = await page.services.guild_config.get(page.guild.id)
-    name = form.check("name", validate_name, label="A name")
+    name = form.check("name", validate_name, label=_("A name"))
     channel = form.channel("channel", page.guild)
     schedule, zone = _schedule_fields(page, form, cfg.timezone)
     ping_role = form.role("ping_role", page.guild, opt_in=True)
     excluded = _pick_roles(form, page, multi["exclude_roles"])
-    min_days = form.integer("min_days", label="Days between features", low=0, high=365)
+    min_days = form.integer("min_days", label=_("Days between features"), low=0, high=365)
     required = _required(form, multi["require"])
 
     async def action() -> str:
@@ -128,9 +137,13 @@ async def create(page: Page) -> web.StreamResponse:
             min_days_between=min_days or 0,
             required_fields=required,
         )
-        return (
-            f"📣 **{rot.name}** is set up in <#{rot.channel_id}>, `{rot.schedule}` "
-            f"({rot.timezone}). Creators join with `/shoutout join`."
+        return _(
+            "📣 **{rotation}** is set up in {channel}, `{schedule}` ({timezone}). "
+            "Creators join with `/shoutout join`.",
+            rotation=rot.name,
+            channel=f"<#{rot.channel_id}>",
+            schedule=rot.schedule,
+            timezone=rot.timezone,
         )
 
     return await submit(page, form, show, action)
@@ -142,7 +155,7 @@ async def edit(page: Page) -> web.StreamResponse:
     form = await read_form(page, f"edit-{rot.id}")
     multi = await _multi(page)
     changes: dict[str, Any] = {}
-    name = form.check("name", validate_name, label="A name")
+    name = form.check("name", validate_name, label=_("A name"))
     if name is not None and name != rot.name:
         changes["new_name"] = name
     channel = form.channel("channel", page.guild)
@@ -162,18 +175,18 @@ async def edit(page: Page) -> web.StreamResponse:
     excluded = _pick_roles(form, page, multi["exclude_roles"])
     if sorted(excluded) != sorted(rot.exclude_role_ids):
         changes["exclude_role_ids"] = excluded
-    min_days = form.integer("min_days", label="Days between features", low=0, high=365)
+    min_days = form.integer("min_days", label=_("Days between features"), low=0, high=365)
     if min_days is not None and min_days != rot.min_days_between:
         changes["min_days_between"] = min_days
     required = _required(form, multi["require"])
     if sorted(required) != sorted(rot.required_fields):
         changes["required_fields"] = required
     if not changes and not form.errors:
-        form.fail("_form", "Nothing changed: edit a field, then save.")
+        form.fail("_form", _("Nothing changed: edit a field, then save."))
 
     async def action() -> str:
         new = await page.services.shoutouts.admin.edit(page.guild.id, rot.name, **changes)
-        return f"Saved **{new.name}**. 💞"
+        return _("Saved **{rotation}**. 💞", rotation=new.name)
 
     return await submit(page, form, show, action)
 
@@ -186,24 +199,31 @@ async def pause_or_resume(page: Page) -> web.StreamResponse:
     if not pause and rot.paused:
         found = page.guild.channel(rot.channel_id)
         problem = (
-            f"its channel (id {rot.channel_id}) was deleted"
+            _("its channel (id {channel_id}) was deleted", channel_id=rot.channel_id)
             if found is None
             else None
             if found.can_post
-            else f"I can't post in <#{rot.channel_id}> any more (missing permissions)"
+            else _(
+                "I can't post in {channel} any more (missing permissions)",
+                channel=f"<#{rot.channel_id}>",
+            )
         )
         if problem:
             form.fail(
                 "_form",
-                f"I can't resume **{rot.name}**: {problem}. Pick a channel I can post in "
-                "(edit the rotation), then resume it.",
+                _(
+                    "I can't resume **{rotation}**: {problem}. Pick a channel I can post in "
+                    "(edit the rotation), then resume it.",
+                    rotation=rot.name,
+                    problem=problem,
+                ),
             )
 
     async def action() -> str:
         new = await page.services.shoutouts.admin.set_paused(page.guild.id, rot.name, pause)
         if pause:
-            return f"⏸️ **{new.name}** is paused. Everyone keeps their place."
-        return f"▶️ **{new.name}** is back on."
+            return _("⏸️ **{rotation}** is paused. Everyone keeps their place.", rotation=new.name)
+        return _("▶️ **{rotation}** is back on.", rotation=new.name)
 
     return await submit(page, form, show, action)
 
@@ -213,11 +233,17 @@ async def delete(page: Page) -> web.StreamResponse:
     rot = await rotation_of(page)
     form = await read_form(page, f"delete-{rot.id}")
     if not form.flag("confirm"):
-        form.fail("confirm", f"Tick the box to confirm: **{rot.name}**'s queue and history go too.")
+        form.fail(
+            "confirm",
+            _(
+                "Tick the box to confirm: **{rotation}**'s queue and history go too.",
+                rotation=rot.name,
+            ),
+        )
 
     async def action() -> str:
         info = await page.services.shoutouts.admin.delete(page.guild.id, rot.name)
-        return f"🗑️ Deleted **{info.name}** and its queue."
+        return _("🗑️ Deleted **{rotation}** and its queue.", rotation=info.name)
 
     return await submit(page, form, show, action)
 
@@ -232,24 +258,34 @@ async def queue_change(page: Page) -> web.StreamResponse:
     if what in ("add", "remove"):
         member = page.guild.find_member(form.raw("member")) if form.raw("member") else None
         if member is None:
-            form.fail("member", "I can't find that member here. Use their @name or user id.")
+            form.fail("member", _("I can't find that member here. Use their @name or user id."))
         elif member.bot and what == "add":
-            form.fail("member", "Bots don't get shoutouts. Pick a creator.")
+            form.fail("member", _("Bots don't get shoutouts. Pick a creator."))
     elif what != "skip":
-        form.fail("_form", "Pick add, remove or skip.")
+        form.fail("_form", _("Pick add, remove or skip."))
 
     async def action() -> str:
         if what == "skip":
             result = await admin.skip(page.guild.id, rot.name)
+            who = f"<@{result.user_id}>"
             if result.moved:
-                return f"⏭️ Skipped <@{result.user_id}>: they go to the end of this round."
-            return f"<@{result.user_id}> is the last one left in this round, so they stay up next."
+                return _("⏭️ Skipped {member}: they go to the end of this round.", member=who)
+            return _(
+                "{member} is the last one left in this round, so they stay up next.", member=who
+            )
         assert member is not None
         if what == "add":
             m = await admin.add_member(page.guild.id, rot.name, member.id)
-            return f"Added <@{member.id}> to **{m.rotation_name}** (#{m.place})."
+            return _(
+                "Added {member} to **{rotation}** (#{place}).",
+                member=f"<@{member.id}>",
+                rotation=m.rotation_name,
+                place=m.place,
+            )
         await admin.remove_member(page.guild.id, rot.name, member.id)
-        return f"Took <@{member.id}> out of **{rot.name}**."
+        return _(
+            "Took {member} out of **{rotation}**.", member=f"<@{member.id}>", rotation=rot.name
+        )
 
     return await submit(page, form, show, action)
 

@@ -12,7 +12,8 @@ from aiohttp import web
 from markupsafe import escape
 
 from core.errors import Conflict, DomainError
-from core.text import clean_line, plural
+from core.i18n import _, format_number, ngettext
+from core.text import clean_line
 from services.niches import update_niche
 from services.welcome import PLACEHOLDERS, render_template, validate_rules, validate_template
 from web.access import guild_page
@@ -36,8 +37,11 @@ def validate_emoji(raw: str | None) -> str | None:
     elif len(value) <= EMOJI_MAX and not any(ch.isascii() and ch.isalnum() for ch in value):
         return value
     raise DomainError(
-        f"`{value[:20]}` isn't an emoji I can put in a menu. "
-        "Use one emoji like 🪴 (or leave it out)."
+        _(
+            "`{value}` isn't an emoji I can put in a menu. "
+            "Use one emoji like 🪴 (or leave it out).",
+            value=value[:20],
+        )
     )
 
 
@@ -47,7 +51,7 @@ def sample(page: Page, template: str) -> str:
         template,
         member=f"@{page.viewer.name}",
         server=page.guild.name,
-        count=f"{page.guild.member_count or 1:,}",
+        count=format_number(page.guild.member_count or 1),
         niche=SAMPLE_NICHE,
     )
 
@@ -93,13 +97,19 @@ async def save_basics(page: Page) -> web.StreamResponse:
             changes["channel_id"] = channel
         s = await page.services.welcome.configure(page.guild.id, **changes)
         dm_text = (
-            "newcomers get the onboarding DM 📬"
+            _("newcomers get the onboarding DM 📬")
             if s.dm_enabled
-            else ("no DMs: newcomers use **Start onboarding** on their welcome post")
+            else _("no DMs: newcomers use **Start onboarding** on their welcome post")
         )
-        where = f"<#{s.channel_id}>" if s.channel_id else "no channel yet"
-        role = f"onboarded members get <@&{s.autorole_id}>" if s.autorole_id else "no autorole"
-        return f"Saved! Welcomes go to {where}; {dm_text}; {role}. 💞"
+        where = f"<#{s.channel_id}>" if s.channel_id else _("no channel yet")
+        role = (
+            _("onboarded members get {role}", role=f"<@&{s.autorole_id}>")
+            if s.autorole_id
+            else _("no autorole")
+        )
+        return _(
+            "Saved! Welcomes go to {where}; {dm}; {role}. 💞", where=where, dm=dm_text, role=role
+        )
 
     return await submit(page, form, show, action)
 
@@ -109,13 +119,13 @@ async def save_message(page: Page) -> web.StreamResponse:
     form = await read_form(page, "message")
     reset = form.flag("reset")
     if form.raw("do") == "preview":  # shown, not saved (without JavaScript too)
-        form.check("template", validate_template, label="The welcome message")
+        form.check("template", validate_template, label=_("The welcome message"))
         return await show(page, form=form, status=400 if form.errors else 200)
-    template = None if reset else form.check("template", validate_template, label="The message")
+    template = None if reset else form.check("template", validate_template, label=_("The message"))
 
     async def action() -> str:
         await page.services.welcome.configure(page.guild.id, template=template)
-        return "Back to the default welcome." if reset else "Welcome message saved. 💞"
+        return _("Back to the default welcome.") if reset else _("Welcome message saved. 💞")
 
     return await submit(page, form, show, action)
 
@@ -137,15 +147,15 @@ async def live_preview(page: Page) -> web.StreamResponse:
 async def save_rules(page: Page) -> web.StreamResponse:
     form = await read_form(page, "rules")
     reset = form.flag("reset")
-    rules = None if reset else form.check("rules", validate_rules, label="The norms")
+    rules = None if reset else form.check("rules", validate_rules, label=_("The norms"))
 
     async def action() -> str:
         s = await page.services.welcome.configure(
             page.guild.id, rules="\n".join(rules) if rules is not None else None
         )
         if reset:
-            return "Default norms restored."
-        return f"Norms saved 💞 ({plural(len(s.rules), 'norm')})."
+            return _("Default norms restored.")
+        return ngettext("Norms saved 💞 ({n} norm).", "Norms saved 💞 ({n} norms).", len(s.rules))
 
     return await submit(page, form, show, action)
 
@@ -153,9 +163,9 @@ async def save_rules(page: Page) -> web.StreamResponse:
 @guild_page("welcome")
 async def save_tuning(page: Page) -> web.StreamResponse:
     form = await read_form(page, "tuning")
-    joins = form.integer("raid_joins", label="Raid threshold", low=2, high=1000)
-    seconds = form.integer("raid_seconds", label="Raid window", low=5, high=3600)
-    minutes = form.integer("leave_minutes", label="Leave clean-up", low=0, high=10080)
+    joins = form.integer("raid_joins", label=_("Raid threshold"), low=2, high=1000)
+    seconds = form.integer("raid_seconds", label=_("Raid window"), low=5, high=3600)
+    minutes = form.integer("leave_minutes", label=_("Leave clean-up"), low=0, high=10080)
 
     async def action() -> str:
         assert joins is not None and seconds is not None and minutes is not None
@@ -165,11 +175,12 @@ async def save_tuning(page: Page) -> web.StreamResponse:
             raid_window_seconds=seconds,
             leave_window_minutes=minutes,
         )
-        return (
-            f"More than **{plural(s.raid_joins, 'join')}** in "
-            f"**{plural(s.raid_window_seconds, 'second')}** turn into one batched welcome per "
-            f"window; members leaving within **{plural(s.leave_window_minutes, 'minute')}** "
-            "have their welcome removed."
+        return _(
+            "More than **{joins}** in **{window}** turn into one batched welcome per window; "
+            "members leaving within **{leave}** have their welcome removed.",
+            joins=ngettext("{n} join", "{n} joins", s.raid_joins),
+            window=ngettext("{n} second", "{n} seconds", s.raid_window_seconds),
+            leave=ngettext("{n} minute", "{n} minutes", s.leave_window_minutes),
         )
 
     return await submit(page, form, show, action)
@@ -179,20 +190,22 @@ async def save_tuning(page: Page) -> web.StreamResponse:
 async def save_niche(page: Page) -> web.StreamResponse:
     form = await read_form(page, "niche")
     name = form.check(
-        "name", lambda raw: clean_line(raw, field="niche name", max_len=40), label="Niche name"
+        "name",
+        lambda raw: clean_line(raw, field=_("niche name"), max_len=40),
+        label=_("Niche name"),
     )
     emoji = None
     if form.raw("emoji"):
-        emoji = form.check("emoji", validate_emoji, label="Emoji")
+        emoji = form.check("emoji", validate_emoji, label=_("Emoji"))
     role = form.role("role", page.guild, assignable=True)
     description = form.raw("description") or None
     if description is not None and len(description) > 100:
-        form.fail("description", "Keep the description to 100 characters.")
+        form.fail("description", _("Keep the description to 100 characters."))
     niches = page.services.niches
 
     async def action() -> str:
         assert name is not None
-        extra = f" (gives <@&{role}>)" if role is not None else ""
+        extra = _(" (gives {role})", role=f"<@&{role}>") if role is not None else ""
         try:
             added = await niches.add(
                 page.guild.id, name, emoji=emoji, role_id=role, description=description
@@ -200,13 +213,16 @@ async def save_niche(page: Page) -> web.StreamResponse:
         except Conflict as exc:
             if emoji is None and role is None and description is None:
                 raise Conflict(
-                    f"{exc.message} To change it, save it again with an emoji, role or description."
+                    _(
+                        "{problem} To change it, save it again with an emoji, role or description.",
+                        problem=exc.message,
+                    )
                 ) from None
             updated = await update_niche(
                 niches, page.guild.id, name, emoji=emoji, role_id=role, description=description
             )
-            return f"Updated **{escape(updated.label)}**{extra}. 💞"
-        return f"Added **{escape(added.label)}**{extra}. 💞"
+            return _("Updated **{niche}**{extra}. 💞", niche=escape(updated.label), extra=extra)
+        return _("Added **{niche}**{extra}. 💞", niche=escape(added.label), extra=extra)
 
     return await submit(page, form, show, action)
 
@@ -215,13 +231,13 @@ async def save_niche(page: Page) -> web.StreamResponse:
 async def remove_niche(page: Page) -> web.StreamResponse:
     form = await read_form(page, "niche-remove")
     name = form.check(
-        "name", lambda raw: clean_line(raw, field="niche name", max_len=40), label="Niche"
+        "name", lambda raw: clean_line(raw, field=_("niche name"), max_len=40), label=_("Niche")
     )
 
     async def action() -> str:
         assert name is not None
         removed = await page.services.niches.remove(page.guild.id, name)
-        return f"Removed **{escape(removed.name)}** from the list."
+        return _("Removed **{niche}** from the list.", niche=escape(removed.name))
 
     return await submit(page, form, show, action)
 
