@@ -14,13 +14,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.clock import ScaledClock, as_utc
 from core.db import Database
 from fakediscord import FakeDiscord
 from models.delivery import OutboxMessage, ScheduledSlot
-from models.shoutouts import Rotation, RotationFeature
+from models.shoutouts import Rotation, RotationFeature, RotationMember
 from services.shoutouts import SLOT_KIND
 from tests.chaos.harness import BotProcess
 from tests.conftest import ALICE_ID, BOB_ID, MOD_ID
@@ -186,10 +186,19 @@ async def set_welcome(fake: FakeDiscord, guild_id: int, channel_id: int) -> None
 
 
 async def active_from(db: Database, rotation_id: int) -> datetime:
+    """Where the test starts holding the rotation to a post per slot: its start, or the last
+    creator's join when the joins ran past a slot (a loaded machine on a fast clock) — a slot
+    before anyone joined rightly features nobody."""
     async with db.read() as s:
         value = await s.scalar(select(Rotation.active_from).where(Rotation.id == rotation_id))
+        last_join = await s.scalar(
+            select(func.max(RotationMember.joined_at)).where(
+                RotationMember.rotation_id == rotation_id
+            )
+        )
     assert value is not None
-    return as_utc(value)
+    start = as_utc(value)
+    return max(start, as_utc(last_join)) if last_join is not None else start
 
 
 # ---------------------------------------------------------------- what came out
@@ -229,6 +238,7 @@ class Ledger:
     async def read(
         cls, db: Database, fake: FakeDiscord, rotation_id: int, channel_id: int
     ) -> Ledger:
+        start = await active_from(db, rotation_id)
         async with db.read() as s:
             claims = (
                 await s.execute(
@@ -265,6 +275,8 @@ class Ledger:
         posts = []
         for at, status, owner in claims:
             slot_at = as_utc(at)
+            if slot_at <= start:  # see active_from
+                continue
             row = by_slot.get(slot_at)
             posts.append(
                 Post(

@@ -132,7 +132,11 @@ def browse(url: str) -> list[Path]:
 
         # a check-in: opt in, then open it, pick a mood and answer the form (from #general:
         # #check-ins is busy with everyone's prompts)
+        # (the clock paused while she fills it in, as a person would: at a day a minute, a
+        # slow form on a busy machine could outlive the day's check-in)
         open_channel(driver, "general")
+        driver.find_element(By.CSS_SELECTOR, "[data-clock='pause']").click()
+        wait(driver).until(ec.text_to_be_present_in_element((By.ID, "clock-mode"), "paused"))
         run_command(driver, "checkin optin", how="DM me")
         wait(driver).until(ec.text_to_be_present_in_element((By.ID, "feed"), "Only you"))
         run_command(driver, "checkin now")
@@ -151,6 +155,8 @@ def browse(url: str) -> list[Path]:
         driver.find_element(By.ID, "modal-submit").click()
         wait(driver).until(ec.text_to_be_present_in_element((By.ID, "feed"), "Checked in!"))
         shots.append(screenshot(driver, "demo_checkin"))
+        driver.find_element(By.CSS_SELECTOR, "[data-clock='run']").click()
+        wait(driver).until(ec.text_to_be_present_in_element((By.ID, "clock-mode"), "×"))
 
         # what the week made: a shoutout, and (as a moderator) the collab threads
         open_channel(driver, "shoutouts")
