@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.cache import changed
 from core.db import Database
@@ -98,11 +99,7 @@ async def choose_server_language(db: Database, guild_id: int, language: str | No
             )
         )
     async with db.write() as session:
-        changed(session, CACHE, guild_id)
-        row = await session.get(GuildLanguage, guild_id)
-        if row is None:
-            row = GuildLanguage(guild_id=guild_id)
-            session.add(row)
+        row = await _setting_row(session, guild_id)
         row.chosen = language
         setting = ServerLanguage(row.chosen, row.discord_locale)
     return setting.language
@@ -114,9 +111,15 @@ async def record_discord_locale(db: Database, guild_id: int, discord_locale: str
     if current.discord_locale == discord_locale:
         return
     async with db.write() as session:
-        changed(session, CACHE, guild_id)
-        row = await session.get(GuildLanguage, guild_id)
-        if row is None:
-            row = GuildLanguage(guild_id=guild_id)
-            session.add(row)
+        row = await _setting_row(session, guild_id)
         row.discord_locale = discord_locale
+
+
+async def _setting_row(session: AsyncSession, guild_id: int) -> GuildLanguage:
+    """The server's row inside a write (made if missing); its cached value goes at commit."""
+    changed(session, CACHE, guild_id)
+    row = await session.get(GuildLanguage, guild_id)
+    if row is None:
+        row = GuildLanguage(guild_id=guild_id)
+        session.add(row)
+    return row
