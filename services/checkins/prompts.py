@@ -11,23 +11,38 @@ asked twice, and prompts missed while the bot was down still go out while the pe
 from __future__ import annotations
 
 import secrets
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import (
+    JSON,
+    Date,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.clock import Clock, as_utc
+from core.clock import Clock
 from core.db import Database
 from core.outbox import CHANNEL, DM, add_message, outbox_row
 from core.sql import insert_ignore_fast
+from models.base import UTCDateTime
 from models.checkins import CheckinAnswer, CheckinConfig, CheckinMember, CheckinPrompt
 from models.delivery import OutboxMessage
+from models.profile import CreatorProfile
 from services.checkins.config import CheckinSettings, find_config
-from services.checkins.config import profile_zones as load_profile_zones
 from services.checkins.periods import MemberPeriod, unit_of
 from services.directory import FALLBACK_GUILD, guild_name_in
 
@@ -57,26 +72,24 @@ NOTHING = QueueResult(0, 0, 0)
 
 
 @dataclass(frozen=True)
-class DueMember:
-    user_id: int
-    mode: str  # dm | channel
-    period: MemberPeriod
-
-
-@dataclass(frozen=True)
 class ZoneDue:
-    """The members of one guild and zone whose prompt has come and who weren't asked yet."""
+    """One guild and zone whose prompt has come, with ``count`` members not asked yet."""
 
     guild_id: int
     tz: str
-    prompt_at: datetime
-    members: tuple[DueMember, ...]
+    period: MemberPeriod
+    count: int
+
+    @property
+    def prompt_at(self) -> datetime:
+        return self.period.prompt_at
 
 
 @dataclass(frozen=True)
 class GuildScan:
-    """One read of a guild's check-ins at one moment: the zones its members are in, and who in
-    which zone is due and not yet asked. Nothing when check-ins aren't set up or are paused."""
+    """One read of a guild's check-ins at one moment: the zones its members are in, and which
+    zones have members due and not yet asked. Nothing when check-ins aren't set up or are
+    paused."""
 
     guild_id: int
     settings: CheckinSettings | None
@@ -91,16 +104,54 @@ class GuildScan:
         return min((cfg.next_prompt(now, tz) for tz in self.zones), default=None)
 
 
-def _prompt_times(cfg: CheckinSettings, now: datetime, zones: Iterable[str]) -> list[datetime]:
-    """The current period's prompt time in each zone (one a stored profile can't name is
-    skipped here: it is the scan's to report for the members who have it)."""
-    out = []
-    for tz in zones:
-        try:
-            out.append(cfg.current(now, tz).prompt_at)
-        except (KeyError, ValueError):
-            continue
-    return out
+def _period(cfg: CheckinSettings, now: datetime, tz: str) -> MemberPeriod | None:
+    """The current period in a zone (None for a name zoneinfo doesn't know)."""
+    try:
+        return cfg.current(now, tz)
+    except (KeyError, ValueError):
+        return None
+
+
+def _member_zone(cfg: CheckinSettings) -> Any:
+    """A member's zone in SQL: their profile's, else the server's."""
+    return func.coalesce(func.nullif(CreatorProfile.timezone, ""), cfg.timezone)
+
+
+def _members(cfg: CheckinSettings) -> Any:
+    """The guild's active members with their profiles (outer join: most have none)."""
+    profile = and_(
+        CreatorProfile.guild_id == CheckinMember.guild_id,
+        CreatorProfile.user_id == CheckinMember.user_id,
+    )
+    return (
+        select(CheckinMember.user_id)
+        .select_from(CheckinMember)
+        .outerjoin(CreatorProfile, profile)
+        .where(CheckinMember.guild_id == cfg.guild_id, CheckinMember.active.is_(True))
+    )
+
+
+def _not_asked(guild_id: int, label: Any) -> list[Any]:
+    """No prompt and no answer yet for the period ``label`` (a value or an SQL expression)."""
+    return [
+        ~exists().where(
+            model.guild_id == guild_id,
+            model.user_id == CheckinMember.user_id,
+            model.period == label,
+        )
+        for model in (CheckinPrompt, CheckinAnswer)
+    ]
+
+
+def _due_in(cfg: CheckinSettings, tz: str, mp: MemberPeriod) -> list[Any]:
+    """Who in zone ``tz`` is due for the period ``mp``: not away on the prompt day, opted in by
+    the prompt time (no surprise DM the minute you join), not asked or answered yet."""
+    return [
+        _member_zone(cfg) == tz,
+        or_(CheckinMember.away_until.is_(None), CheckinMember.away_until < mp.prompt_day),
+        CheckinMember.joined_at <= mp.prompt_at,
+        *_not_asked(cfg.guild_id, mp.label),
+    ]
 
 
 class CheckinPrompts:
@@ -115,20 +166,13 @@ class CheckinPrompts:
     # ------------------------------------------------------------------ who is due
 
     async def scan(self, guild_id: int, now: datetime) -> GuildScan:
-        """Who is due at ``now`` in each zone, and the zones in use (reads only)."""
+        """Which zones are due at ``now``, and the zones in use (reads only)."""
         async with self.db.read() as s:
             cfg = await find_config(s, guild_id)
             if cfg is None or cfg.paused:
                 return GuildScan(guild_id, None, (), ())
             zones, due = await self._due_members(s, cfg, now)
-        by_zone: dict[str, list[DueMember]] = defaultdict(list)
-        for member in due:
-            by_zone[member.period.tz].append(member)
-        pending = tuple(
-            ZoneDue(guild_id, tz, members[0].period.prompt_at, tuple(members))
-            for tz, members in sorted(by_zone.items())
-        )
-        return GuildScan(guild_id, cfg, zones, pending)
+        return GuildScan(guild_id, cfg, zones, tuple(due))
 
     async def pending(self, guild_id: int, now: datetime) -> list[ZoneDue]:
         """Every zone of this guild with members due at ``now`` and not yet asked."""
@@ -140,69 +184,54 @@ class CheckinPrompts:
 
     async def _due_members(
         self, s: AsyncSession, cfg: CheckinSettings, now: datetime
-    ) -> tuple[tuple[str, ...], list[DueMember]]:
-        """The zones of the active members, and every member due now and not yet prompted for
-        their current period."""
-        # Plain indexed scans and the arithmetic in Python: no join plan to go wrong on a
-        # table the planner hasn't analysed yet (measured: 6 s vs 0.1 s at 10k on PostgreSQL).
-        conn = await s.connection()  # plain rows, not ORM loading: 100k members
-        zones = await load_profile_zones(s, cfg.guild_id)
-        # Whoever opted in before the earliest prompt of every zone in use can't have joined
-        # after their own: only the others' times are read (parsing 100k datetimes is most of
-        # a scan).
-        earliest = min(_prompt_times(cfg, now, {cfg.timezone, *zones.values()}), default=now)
-        active = (CheckinMember.guild_id == cfg.guild_id, CheckinMember.active.is_(True))
-        members = (
-            await conn.execute(
-                select(
-                    CheckinMember.user_id,
-                    CheckinMember.mode,
-                    CheckinMember.away_until,
-                    CheckinMember.joined_at > earliest,
-                ).where(*active)
-            )
-        ).all()
-        if not members:
-            return (), []
-        late = [uid for uid, _mode, _away, after in members if after]
-        joined_at: dict[int, datetime] = {}
-        for i in range(0, len(late), 5000):
-            found = await conn.execute(
-                select(CheckinMember.user_id, CheckinMember.joined_at).where(
-                    *active, CheckinMember.user_id.in_(late[i : i + 5000])
-                )
-            )
-            joined_at.update((uid, as_utc(joined)) for uid, joined in found)
-        by_zone: dict[str, MemberPeriod] = {}
-        due: list[DueMember] = []
-        for uid, mode, away, _after in members:
-            tz = zones.get(uid) or cfg.timezone
-            mp = by_zone.get(tz)
-            if mp is None:
-                mp = by_zone[tz] = cfg.current(now, tz)
-            if not mp.prompt_at <= now < mp.closes_at:
-                continue
-            if away is not None and away >= mp.prompt_day:
-                continue  # on vacation when the prompt is due
-            # Nobody is asked about a period whose prompt time came before they opted in
-            # (or before check-ins were set up): no surprise DM the minute you join.
-            joined = joined_at.get(uid)
-            if cfg.created_at > mp.prompt_at or (joined is not None and joined > mp.prompt_at):
-                continue
-            due.append(DueMember(uid, mode, mp))
-        in_use = tuple(sorted(by_zone))
-        labels = {m.period.label for m in due}
-        if not labels:
+    ) -> tuple[tuple[str, ...], list[ZoneDue]]:
+        """The zones of the active members, and how many in each are due now and not yet
+        prompted for their current period.
+
+        Counted in the database (two grouped reads), not member by member in Python: 100k
+        members never leave it. The periods are computed per zone (a handful), and passed in
+        as CASE expressions over the member's zone.
+        """
+        conn = await s.connection()
+        await _hash_joins(conn)
+        zone = _member_zone(cfg)
+        rows = await conn.execute(_members(cfg).with_only_columns(zone).group_by(zone))
+        periods = {tz: mp for (tz,) in rows.all() if (mp := _period(cfg, now, tz)) is not None}
+        in_use = tuple(sorted(periods))
+        # Nobody is asked about a period whose prompt time came before check-ins were set up
+        open_now = {
+            tz: mp
+            for tz, mp in periods.items()
+            if mp.prompt_at <= now < mp.closes_at and cfg.created_at <= mp.prompt_at
+        }
+        if not open_now:
             return in_use, []
-        handled: set[tuple[int, date]] = set()
-        for model in (CheckinPrompt, CheckinAnswer):
-            rows = await conn.execute(
-                select(model.user_id, model.period).where(
-                    model.guild_id == cfg.guild_id, model.period.in_(labels)
-                )
+
+        def per_zone(attr: str, type_: Any) -> Any:
+            return case(
+                {tz: literal(getattr(mp, attr), type_) for tz, mp in open_now.items()},
+                value=zone,
             )
-            handled.update((uid, label) for uid, label in rows.all())
-        return in_use, [m for m in due if (m.user_id, m.period.label) not in handled]
+
+        label = per_zone("label", Date())
+        counted = await conn.execute(
+            _members(cfg)
+            .with_only_columns(zone, func.count())
+            .where(
+                zone.in_(list(open_now)),
+                or_(
+                    CheckinMember.away_until.is_(None),
+                    CheckinMember.away_until < per_zone("prompt_day", Date()),
+                ),
+                CheckinMember.joined_at <= per_zone("prompt_at", UTCDateTime()),
+                *_not_asked(cfg.guild_id, label),
+            )
+            .group_by(zone)
+        )
+        due = [
+            ZoneDue(cfg.guild_id, tz, open_now[tz], int(n)) for tz, n in sorted(counted.all()) if n
+        ]
+        return in_use, due
 
     # ------------------------------------------------------------------ queueing
 
@@ -211,19 +240,22 @@ class CheckinPrompts:
     ) -> QueueResult:
         """Queue the prompts of one guild and zone that are due at ``now`` (idempotent).
 
-        ``due`` is what ``scan`` just found (saves reading every member again); without it,
-        or when it is for another zone, the members are read afresh.
+        ``due`` is what ``scan`` just found (its period saves a read); without it, or when it
+        is for another zone, the zone's period is worked out afresh.
         """
         async with self.db.read() as s:
             cfg = await find_config(s, guild_id)
             if cfg is None or cfg.paused:
                 return NOTHING
-            if due is None or (due.guild_id, due.tz) != (guild_id, tz):
-                _zones, found = await self._due_members(s, cfg, now)
-                members = [m for m in found if m.period.tz == tz]
-            else:
-                members = list(due.members)
-        return await self._queue(cfg, members, now)
+        if due is not None and (due.guild_id, due.tz) == (guild_id, tz):
+            mp: MemberPeriod | None = due.period
+        else:
+            mp = _period(cfg, now, tz)
+        if mp is None or not (mp.prompt_at <= now < mp.closes_at):
+            return NOTHING
+        if cfg.created_at > mp.prompt_at:
+            return NOTHING
+        return await self._queue(cfg, tz, mp, now)
 
     async def queue_due(self, now: datetime, guild_ids: Iterable[int] | None = None) -> QueueResult:
         """Queue every prompt due at ``now`` in every zone (what the delivery plan does zone by
@@ -238,103 +270,140 @@ class CheckinPrompts:
         return total
 
     async def _queue(
-        self, cfg: CheckinSettings, members: Sequence[DueMember], now: datetime
+        self, cfg: CheckinSettings, tz: str, mp: MemberPeriod, now: datetime
     ) -> QueueResult:
-        """Queue in short write transactions, QUEUE_CHUNK members each.
+        """Queue in short write transactions, QUEUE_CHUNK members each on SQLite.
 
         Each chunk inserts its prompt rows and their outbox rows together, so a crash can't
         leave a prompt without its message or the reverse; short transactions keep SQLite's
-        single write lock free for commands while 100k prompts are being queued.
+        single write lock free for commands while 100k prompts are being queued. PostgreSQL
+        locks only the new rows: one transaction. The chunks walk the members in id order,
+        each from where the last one stopped.
         """
         total = NOTHING
-        for i in range(0, len(members), QUEUE_CHUNK):
-            total += await self._queue_chunk(cfg, members[i : i + QUEUE_CHUNK], now)
-        return total
+        after: int | None = None
+        while True:
+            done, after = await self._queue_chunk(cfg, tz, mp, now, after)
+            total += done
+            if after is None:
+                return total
 
     async def _queue_chunk(
-        self, cfg: CheckinSettings, due: Sequence[DueMember], now: datetime
-    ) -> QueueResult:
+        self,
+        cfg: CheckinSettings,
+        tz: str,
+        mp: MemberPeriod,
+        now: datetime,
+        after: int | None,
+    ) -> tuple[QueueResult, int | None]:
+        """One chunk: INSERT … SELECT of the prompt rows, then of their DMs (the members never
+        come to Python); only the channel mentions are read back to be grouped in posts.
+        Returns what was queued and the last member id of a full chunk (None when done)."""
         guild_id = cfg.guild_id
         batch = secrets.token_hex(16)
-        periods = {m.user_id: m.period for m in due}
-        rows = [
-            {
-                "guild_id": guild_id,
-                "user_id": m.user_id,
-                "period": m.period.label,
-                "prompt_at": m.period.prompt_at,
-                "mode": m.mode,
-                "batch": batch,
-                "created_at": now,
-            }
-            for m in due
-        ]
         async with self.db.write() as s:
-            await insert_ignore_fast(s, CheckinPrompt, rows, ["guild_id", "user_id", "period"])
-            # Only the rows this run inserted: another process may have won some of them.
             conn = await s.connection()
-            mine = (
-                await conn.execute(
-                    select(CheckinPrompt.user_id, CheckinPrompt.mode).where(
-                        CheckinPrompt.batch == batch
-                    )
-                )
-            ).all()
+            sqlite_db = conn.dialect.name == "sqlite"
+            await _hash_joins(conn)
+            members = _members(cfg).where(*_due_in(cfg, tz, mp))
+            if after is not None:
+                members = members.where(CheckinMember.user_id > after)
+            if sqlite_db:
+                members = members.order_by(CheckinMember.user_id).limit(QUEUE_CHUNK)
+            chosen = members.with_only_columns(
+                CheckinMember.guild_id,
+                CheckinMember.user_id,
+                literal(mp.label, Date()),
+                literal(mp.prompt_at, UTCDateTime()),
+                CheckinMember.mode,
+                literal(batch, String()),
+                literal(now, UTCDateTime()),
+            )
+            prompt_columns = ["guild_id", "user_id", "period", "prompt_at", "mode", "batch"]
+            inserted = await conn.execute(
+                _insert(conn, CheckinPrompt)
+                .from_select([*prompt_columns, "created_at"], chosen)
+                .on_conflict_do_nothing()
+            )
+            prompted = int(inserted.rowcount or 0)
+            if not prompted:
+                return NOTHING, None
             # The name as stored from the gateway, in the payload: whichever process sends the
             # DM (it may not hold this guild in its cache) shows the same thing.
             server = await guild_name_in(s, guild_id) or FALLBACK_GUILD
-            outbox: list[dict[str, Any]] = []
-            channel: dict[date, list[int]] = defaultdict(list)
-            # One payload per period (the same object in every row: converted once)
-            payloads: dict[date, dict[str, Any]] = {}
-            for uid, mode in mine:
-                mp = periods[uid]
-                if mode == "channel":
-                    channel[mp.label].append(uid)
-                    continue
-                payload = payloads.get(mp.label)
-                if payload is None:
-                    payload = payloads[mp.label] = {
+            label = mp.label.isoformat()
+            payload = {
+                "guild_id": str(guild_id),
+                "guild_name": server,
+                "period": label,
+                "unit": cfg.unit,
+                "closes_at": mp.closes_at.isoformat(),
+            }
+            # Only the rows this run inserted: another process may have won some of them.
+            mine = CheckinPrompt.batch == batch
+            dm_rows = select(
+                literal(DM, String()),
+                CheckinPrompt.user_id,
+                CheckinPrompt.guild_id,
+                literal(PURPOSE_PROMPT_DM, String()),
+                literal(payload, JSON()),
+                literal(f"checkin:prompt:{guild_id}:", String())
+                + cast(CheckinPrompt.user_id, String())
+                + literal(f":{label}", String()),
+                literal("pending", String()),
+                literal(0, Integer()),
+                literal(now, UTCDateTime()),
+                literal(now, UTCDateTime()),
+            ).where(mine, CheckinPrompt.mode == "dm")
+            outbox_columns = [
+                "kind",
+                "target_id",
+                "guild_id",
+                "purpose",
+                "payload",
+                "dedupe_key",
+                "status",
+                "attempts",
+                "next_attempt_at",
+                "created_at",
+            ]
+            queued = await conn.execute(
+                _insert(conn, OutboxMessage)
+                .from_select(outbox_columns, dm_rows)
+                .on_conflict_do_nothing()
+            )
+            dms = int(queued.rowcount or 0)
+            uids = list(
+                (
+                    await conn.execute(
+                        select(CheckinPrompt.user_id)
+                        .where(mine, CheckinPrompt.mode == "channel")
+                        .order_by(CheckinPrompt.user_id)
+                    )
+                ).scalars()
+            )
+            posts = [
+                outbox_row(
+                    kind=CHANNEL,
+                    target_id=cfg.channel_id,
+                    guild_id=guild_id,
+                    purpose=PURPOSE_PROMPT_CHANNEL,
+                    payload={
                         "guild_id": str(guild_id),
-                        "guild_name": server,
-                        "period": mp.label.isoformat(),
+                        "period": label,
                         "unit": cfg.unit,
-                        "closes_at": mp.closes_at.isoformat(),
-                    }
-                outbox.append(
-                    outbox_row(
-                        kind=DM,
-                        target_id=uid,
-                        guild_id=guild_id,
-                        purpose=PURPOSE_PROMPT_DM,
-                        payload=payload,
-                        dedupe_key=f"checkin:prompt:{guild_id}:{uid}:{mp.label.isoformat()}",
-                        now=now,
-                    )
+                        "user_ids": [str(u) for u in uids[i : i + MENTIONS_PER_POST]],
+                    },
+                    dedupe_key=f"checkin:prompt-ch:{guild_id}:{batch}:{label}:{n}",
+                    now=now,
                 )
-            dms = len(outbox)
-            posts = 0
-            for label, uids in channel.items():
-                for n, i in enumerate(range(0, len(uids), MENTIONS_PER_POST)):
-                    posts += 1
-                    outbox.append(
-                        outbox_row(
-                            kind=CHANNEL,
-                            target_id=cfg.channel_id,
-                            guild_id=guild_id,
-                            purpose=PURPOSE_PROMPT_CHANNEL,
-                            payload={
-                                "guild_id": str(guild_id),
-                                "period": label.isoformat(),
-                                "unit": cfg.unit,
-                                "user_ids": [str(u) for u in uids[i : i + MENTIONS_PER_POST]],
-                            },
-                            dedupe_key=f"checkin:prompt-ch:{guild_id}:{batch}:{label}:{n}",
-                            now=now,
-                        )
-                    )
-            await insert_ignore_fast(s, OutboxMessage, outbox, ["dedupe_key"])
-            return QueueResult(len(mine), dms, posts)
+                for n, i in enumerate(range(0, len(uids), MENTIONS_PER_POST))
+            ]
+            await insert_ignore_fast(s, OutboxMessage, posts, ["dedupe_key"])
+            last = None
+            if sqlite_db and prompted == QUEUE_CHUNK:
+                last = await conn.scalar(select(func.max(CheckinPrompt.user_id)).where(mine))
+            return QueueResult(prompted, dms, len(posts)), last
 
     async def fallback_to_channel(self, guild_id: int, user_id: int, label: date) -> bool:
         """The prompt DM bounced (DMs closed): mention the member in the channel instead."""
@@ -368,3 +437,16 @@ class CheckinPrompts:
                 now=now,
                 dedupe_key=f"checkin:fallback:{guild_id}:{user_id}:{label.isoformat()}",
             )
+
+
+async def _hash_joins(conn: Any) -> None:
+    """On PostgreSQL, no nested loops for the rest of this transaction: its statements join
+    every member of the guild, which hash joins do in one pass, while tables just filled and
+    not analysed yet make the planner expect a few rows and pick a nested loop over sequential
+    scans (measured: 6 minutes instead of 0.3 s for 100k prompts)."""
+    if conn.dialect.name == "postgresql":
+        await conn.exec_driver_sql("SET LOCAL enable_nestloop = off")
+
+
+def _insert(conn: Any, model: Any) -> Any:
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(model.__table__)

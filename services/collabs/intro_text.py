@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
-from core.i18n import N_, _
+from core import i18n
+from core.i18n import N_
 from core.text import truncate
 from services.collabs.content import ideas as collab_ideas
 from services.collabs.scoring import BANDS, FORMATS, Candidate
 from services.profiles import FOLLOWER_BANDS
+
+
+@lru_cache(maxsize=1024)
+def _translated(language: str, message: str) -> str:
+    return i18n._(message)
+
+
+def _(message: str, /, **fields: str) -> str:
+    """core.i18n's ``_`` with each text looked up once per language: a 10k-member round
+    explains 5,000 groups, some 50,000 look-ups (a fifth of the round)."""
+    text = _translated(i18n.current(), message)
+    return text.format(**fields) if fields else text
 
 
 def _hours(value: float) -> str:

@@ -86,7 +86,7 @@ def solve_exact(
     graph.extend_from_weighted_edge_list(
         list(zip(edges_u.tolist(), edges_v.tolist(), w.tolist(), strict=True))
     )
-    found = rx.max_weight_matching(graph, max_cardinality=True, weight_fn=lambda x: int(x))
+    found = rx.max_weight_matching(graph, max_cardinality=True, weight_fn=int)
     return sorted((min(int(a), int(b)), max(int(a), int(b))) for a, b in found)
 
 

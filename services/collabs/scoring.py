@@ -70,8 +70,17 @@ class _Vocab:
 
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
+        # members share a few label lists: each distinct one is masked once (10k members)
+        self._masks: dict[tuple[str, ...], int] = {}
 
     def mask(self, labels: Iterable[str]) -> int:
+        key = tuple(labels)
+        found = self._masks.get(key)
+        if found is None:
+            found = self._masks[key] = self._mask(key)
+        return found
+
+    def _mask(self, labels: Iterable[str]) -> int:
         value = 0
         for label in labels:
             bit = self.ids.setdefault(label.casefold(), len(self.ids))
