@@ -13,15 +13,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
-
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from typing import TYPE_CHECKING
 
 from core.errors import NotFound
 from services.imaging import use_chart_fonts
 from services.pulse.values import Collabs, Funnel, Pulse, Quizzes, Shoutouts, WeekRate
+
+if TYPE_CHECKING:  # matplotlib (with numpy, ~45 MB resident) loads on the first chart drawn
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 BG = "#2b2d31"
 TEXT = "#f2f3f5"
@@ -47,6 +47,8 @@ def _style(ax: Axes, title: str) -> None:
     ax.set_facecolor(BG)
     # a fixed y: matplotlib skips measuring every tick label to place the title
     ax.set_title(title, color=TEXT, fontsize=13, fontweight="bold", loc="left", y=1.04)
+    from matplotlib.ticker import MaxNLocator
+
     ax.yaxis.set_major_locator(MaxNLocator(4, integer=True))
     ax.tick_params(colors=MUTED, labelsize=10, length=0)
     for side in ("top", "right", "left"):
@@ -185,6 +187,8 @@ def draw_shoutouts(ax: Axes, s: Shoutouts) -> None:
 
 
 def _encode(fig: Figure, fmt: str) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt, facecolor=BG)
@@ -192,6 +196,8 @@ def _encode(fig: Figure, fmt: str) -> bytes:
 
 
 def _figure(width: float = 6.4, height: float = 3.4) -> Figure:
+    from matplotlib.figure import Figure
+
     use_chart_fonts()  # names and labels in Japanese or Korean draw as glyphs, not boxes
     fig = Figure(figsize=(width, height), dpi=100, facecolor=BG)
     fig.subplots_adjust(left=0.14, right=0.97, top=0.86, bottom=0.14, hspace=0.45, wspace=0.22)
