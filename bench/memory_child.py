@@ -75,7 +75,7 @@ async def mutuals(rest: str, gateway: str, guild_id: int, members: int) -> dict[
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         db = Database.from_url(url)
-        await migrate.upgrade(db.engine)
+        await migrate.upgrade_in_child(url)  # as bot.run does
         settings = Settings(
             discord_token=Secret("bench"),
             database_url=url,
