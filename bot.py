@@ -29,7 +29,6 @@ from core.errors import ContentError
 from core.logs import setup_logging
 from core.settings import Secret, Settings, SettingsError, load_settings
 from services.container import build_services
-from web import DashboardServer
 
 log = logging.getLogger("mutuals")
 
@@ -48,6 +47,9 @@ def build_bot(
     )
     bot.provide(services)
     if settings.web is not None:  # the moderators' dashboard, on the bot's own loop
+        # imported only when it is served: Jinja2, cryptography and the pages are ~16 MB
+        from web import DashboardServer
+
         bot.web = DashboardServer(bot, services, settings.web)
     return bot
 

@@ -66,7 +66,6 @@ async def bare(guild_id: int, members: int) -> dict[str, Any]:
 
 
 async def mutuals(rest: str, gateway: str, guild_id: int, members: int) -> dict[str, Any]:
-    from bench.harness import settled
     from bot import build_bot
     from core import migrate
     from core.db import Database
@@ -95,7 +94,10 @@ async def mutuals(rest: str, gateway: str, guild_id: int, members: int) -> dict[
         try:
             await asyncio.wait_for(bot.wait_until_ready(), 120)
             await asyncio.wait_for(_members_cached(bot, guild_id, members), 120)
-            await settled(bot)
+            # start-up's one-off work is over (bench.harness.settled, without importing the
+            # harness and its fake Discord into the measured process)
+            while bot.deliveries.last_sweep is None or gc.get_freeze_count() == 0:
+                await asyncio.sleep(0.05)
             await asyncio.sleep(3)  # a few delivery sweeps and outbox polls: the steady state
             gc.collect()
             guild = bot.get_guild(guild_id)
