@@ -110,6 +110,8 @@ class CheckinAnswer(Base):
     __table_args__ = (
         UniqueConstraint("guild_id", "user_id", "period"),
         Index("ix_checkin_answer_guild_period", "guild_id", "period"),
+        # covers the pulse's runs of answered periods (no table lookups): migration 0070
+        Index("ix_checkin_answer_guild_period_user", "guild_id", "period", "user_id"),
     )
     __member_data__ = ("guild_id", "user_id")
 

@@ -66,9 +66,11 @@ def build_services(
         text_rules=TextRulesService(db, clock),
         age_groups=AgeGroupService(db, clock),
         safety_reports=ReportService(db, clock, collabs),
-        pulse=PulseService(db, clock),
+        pulse=PulseService(db, clock, replan=replan),
     )
     # Check-ins run in members' own zones: a zone changed anywhere moves their wake-ups.
     services.profiles.zone_listeners.append(services.checkins.zones_changed)
     services.guild_config.zone_listeners.append(services.checkins.zones_changed)
+    # the weekly pulse post is at Monday 09:00 server time
+    services.guild_config.zone_listeners.append(services.pulse.zone_changed)
     return services

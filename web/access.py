@@ -15,8 +15,9 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session
 
-from core.i18n import _
-from web.context import DASHBOARD, Page, Viewer, base_context
+from core.i18n import SOURCE, _, language_of, set_locale
+from services.languages import server_language
+from web.context import DASHBOARD, Dashboard, Page, Viewer, base_context
 from web.discord_api import DiscordUnavailable, TokenRejected
 
 log = logging.getLogger("mutuals.web")
@@ -50,7 +51,14 @@ async def current_viewer(request: web.Request) -> Viewer | None:
     token = session.get("token")
     if not isinstance(uid, int) or not isinstance(token, str):
         return None
-    return Viewer(uid, str(session.get("name", uid)), session.get("avatar"), token)
+    locale = session.get("locale")
+    return Viewer(
+        uid,
+        str(session.get("name", uid)),
+        session.get("avatar"),
+        token,
+        locale if isinstance(locale, str) else None,
+    )
 
 
 async def ensure_csrf(request: web.Request) -> str:
@@ -75,6 +83,16 @@ async def require_viewer(request: web.Request) -> Viewer:
 async def _logged_out(request: web.Request) -> None:
     session = await get_session(request)
     session.invalidate()
+
+
+async def page_language(dash: Dashboard, viewer: Viewer, guild_id: int) -> str:
+    """On a server's pages: the language picked in the switcher, or the person's Discord
+    language, when Mutuals speaks it; else the server's language (before their browser's)."""
+    if viewer.locale is not None:
+        mine = language_of(viewer.locale)
+        if mine != SOURCE or viewer.locale.startswith("en"):
+            return mine
+    return await server_language(dash.bot.db, guild_id)
 
 
 def guild_page(section: str) -> Callable[[PageHandler], Callable[[web.Request], Awaitable[Any]]]:
@@ -132,6 +150,7 @@ def guild_page(section: str) -> Callable[[PageHandler], Callable[[web.Request], 
                         server=entry.name,
                     ),
                 )
+            set_locale(await page_language(dash, viewer, guild_id))
             return await handler(Page(request, dash, viewer, snap, section))
 
         return run

@@ -32,6 +32,8 @@ class Viewer:
     name: str
     avatar_url: str | None
     token: str
+    #: their Discord client language at login (None: not known)
+    locale: str | None = None
 
 
 @dataclass
@@ -44,8 +46,9 @@ class Dashboard:
     public_url: str = ""
     #: user id -> (when fetched, their servers as Discord said)
     access: dict[int, tuple[float, list[PartialGuild]]] = field(default_factory=dict)
-    #: (guild id, week asked for) -> (when read, the pulse): a page and its charts share a read
-    pulse_reads: dict[tuple[int, str], tuple[float, Pulse]] = field(default_factory=dict)
+    #: (guild id, week asked for, language) -> (when read, the pulse): a page and its charts
+    #: share a read
+    pulse_reads: dict[tuple[int, str, str], tuple[float, Pulse]] = field(default_factory=dict)
 
     @property
     def redirect_uri(self) -> str:

@@ -438,3 +438,17 @@ class ResourcesModal(MutualsModal):
         )
         head = _("Saved! 💛") if care.resources else _("Back to the default resources.")
         await reply(interaction, head, embeds=care_embed(care, log_channel))
+
+
+def care_off_question() -> str:
+    return _(
+        "Switch care off? Members who pick a low mood would no longer see your support "
+        "lines, nor be able to ask a moderator to reach out."
+    )
+
+
+def care_off_done() -> str:
+    return _(
+        "Care is off. A member with a rough week now gets a quiet thank-you only "
+        "(their words still stay out of the recap). `/checkin-mod care on` brings it back."
+    )

@@ -217,20 +217,7 @@ class CheckinCog(commands.Cog):
             ),
             nominated_by=interaction.user.id,
         )
-        if nomination.rotation_name:
-            text = _(
-                "Nominated **{name}**'s best TikTok for a shoutout! 🎬 They're in the "
-                "**{rotation}** rotation.",
-                name=names[0],
-                rotation=nomination.rotation_name,
-            )
-        else:
-            text = _(
-                "Nominated **{name}**'s best TikTok for a shoutout! 🎬 (No shoutout rotation is "
-                "running yet: it's saved for when one starts.)",
-                name=names[0],
-            )
-        await reply(interaction, text)
+        await reply(interaction, render.nominated(names[0], nomination.rotation_name))
 
     # ------------------------------------------------------------ member commands
 
@@ -472,17 +459,11 @@ class CheckinCog(commands.Cog):
 
         async def switch_off() -> str:
             await self.service.set_care_enabled(guild_id, False, by=user_id)
-            return _(
-                "Care is off. A member with a rough week now gets a quiet thank-you only "
-                "(their words still stay out of the recap). `/checkin-mod care on` brings it back."
-            )
+            return care.care_off_done()
 
         await reply(
             interaction,
-            _(
-                "Switch care off? Members who pick a low mood would no longer see your support "
-                "lines, nor be able to ask a moderator to reach out."
-            ),
+            care.care_off_question(),
             view=ConfirmView(
                 user_id=user_id,
                 on_confirm=switch_off,

@@ -236,3 +236,19 @@ def streak_embed(report: StreakReport) -> discord.Embed:
         )
     )
     return embed
+
+
+def nominated(name: str, rotation: str | None) -> str:
+    """A moderator nominated a member's best TikTok from the recap."""
+    if rotation:
+        return _(
+            "Nominated **{name}**'s best TikTok for a shoutout! 🎬 They're in the "
+            "**{rotation}** rotation.",
+            name=name,
+            rotation=rotation,
+        )
+    return _(
+        "Nominated **{name}**'s best TikTok for a shoutout! 🎬 (No shoutout rotation is "
+        "running yet: it's saved for when one starts.)",
+        name=name,
+    )

@@ -1,11 +1,16 @@
-"""The pulse as a Discord embed: the same numbers as the dashboard's page, in a few lines."""
+"""The pulse as a Discord embed: the same numbers as the dashboard's page, in a few lines, in
+the current language (the moderator's for /pulse show, the server's for the weekly post)."""
 
 from __future__ import annotations
 
 import discord
 
 from cogs._common import BRAND
+from core.i18n import _, ngettext
+from core.text import truncate
 from services.pulse import Pulse
+from services.pulse.funnel import step_name
+from services.pulse.weeks import week_label
 
 IMAGE = "pulse.png"
 
@@ -16,53 +21,79 @@ def _pct(part: int, whole: int) -> str:
 
 def pulse_embed(p: Pulse) -> discord.Embed:
     f, k, c, s, q = p.funnel, p.checkins, p.collabs, p.shoutouts, p.quizzes
-    so_far = " (so far)" if p.week.in_progress else ""
+    label = week_label(p.week)
+    title = (
+        _("💓 Pulse · {week} (so far)", week=label)
+        if p.week.in_progress
+        else _("💓 Pulse · {week}", week=label)
+    )
     embed = discord.Embed(
-        title=f"💓 Pulse · {p.week.label}{so_far}",
-        description=f"{p.week.key} · {p.week.timezone}",
-        color=BRAND,
+        title=truncate(title, 256), description=f"{p.week.key} · {p.week.timezone}", color=BRAND
     )
-    stuck = ", ".join(f"{step} {n}" for step, n in f.stuck_at)
-    embed.add_field(
-        name="👋 Onboarding",
-        value=(
-            f"**{f.finished}** of {f.joined} newcomers finished ({_pct(f.finished, f.joined)})\n"
-            f"{f.started} started · {f.dm_closed} DMs closed"
-            + (f"\nStopped at: {stuck}" if stuck else "")
-        ),
+    stuck = ", ".join(f"{step_name(step)} {n}" for step, n in f.stuck_at)
+    onboarding = ngettext(
+        "**{finished}** of {n} newcomer finished ({rate})",
+        "**{finished}** of {n} newcomers finished ({rate})",
+        f.joined,
+        finished=f.finished,
+        rate=_pct(f.finished, f.joined),
     )
+    onboarding += "\n" + _(
+        "{started} started · {closed} DMs closed", started=f.started, closed=f.dm_closed
+    )
+    if stuck:
+        onboarding += "\n" + _("Stopped at: {steps}", steps=stuck)
+    embed.add_field(name=_("👋 Onboarding"), value=truncate(onboarding, 1024))
     embed.add_field(
-        name="📝 Check-ins",
+        name=_("📝 Check-ins"),
         value=(
-            f"**{_pct(k.answered, k.prompted)}** answered ({k.answered} of {k.prompted})\n"
-            f"{k.on_streak} on a streak of 3+"
+            _(
+                "**{rate}** answered ({answered} of {asked})",
+                rate=_pct(k.answered, k.prompted),
+                answered=k.answered,
+                asked=k.prompted,
+            )
+            + "\n"
+            + ngettext("{n} on a streak of 3+", "{n} on a streak of 3+", k.on_streak)
             if k.set_up
-            else "Not set up yet"
+            else _("Not set up yet")
         ),
     )
     embed.add_field(
-        name="🤝 Collabs",
-        value=f"**{c.collabed}** of {c.groups} groups said we collabed\n"
-        f"{c.not_yet} not yet · {c.unanswered} no answer",
+        name=_("🤝 Collabs"),
+        value=ngettext(
+            "**{collabed}** of {n} group said we collabed",
+            "**{collabed}** of {n} groups said we collabed",
+            c.groups,
+            collabed=c.collabed,
+        )
+        + "\n"
+        + _(
+            "{not_yet} not yet · {unanswered} no answer", not_yet=c.not_yet, unanswered=c.unanswered
+        ),
     )
     featured = sum(r.featured for r in s.rotations)
     missed = sum(r.missed for r in s.rotations)
-    waiting = f"\nWaiting longest: {s.waiting[0].name}" if s.waiting else ""
+    shoutouts = _("**{featured}** featured · {missed} missed", featured=featured, missed=missed)
+    if s.waiting:
+        shoutouts += "\n" + _("Waiting longest: {name}", name=s.waiting[0].name)
     embed.add_field(
-        name="📣 Shoutouts",
-        value=f"**{featured}** featured · {missed} missed{waiting}"
-        if s.rotations
-        else "No rotations yet",
+        name=_("📣 Shoutouts"),
+        value=truncate(shoutouts, 1024) if s.rotations else _("No rotations yet"),
     )
-    streak = (
-        f"\nLongest streak: {q.streaks[0].name} ({q.streaks[0].current} days)" if q.streaks else ""
+    quizzes = _(
+        "**{players}** players · {rate} right", players=q.players, rate=_pct(q.correct, q.answers)
     )
-    embed.add_field(
-        name="🧠 Quizzes",
-        value=f"**{q.players}** players · {_pct(q.correct, q.answers)} right" + streak,
-    )
+    if q.streaks:
+        quizzes += "\n" + ngettext(
+            "Longest streak: {name} ({n} day)",
+            "Longest streak: {name} ({n} days)",
+            q.streaks[0].current,
+            name=q.streaks[0].name,
+        )
+    embed.add_field(name=_("🧠 Quizzes"), value=truncate(quizzes, 1024))
     if p.wins:
         lines = [f"• {w.name + ': ' if w.name else ''}{w.text}" for w in p.wins[:6]]
-        embed.add_field(name="🏆 Wins", value="\n".join(lines)[:1024], inline=False)
+        embed.add_field(name=_("🏆 Wins"), value=truncate("\n".join(lines), 1024), inline=False)
     embed.set_image(url=f"attachment://{IMAGE}")
     return embed

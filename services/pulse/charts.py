@@ -2,26 +2,28 @@
 global state, so charts can be drawn in worker threads). Warm colours on the dashboard's dark
 panel, big labels, every bar's number written on it, and alt text saying the same in words.
 
-Drawing is CPU-bound (tens of milliseconds a chart): callers run it off the event loop
-(``asyncio.to_thread``). The same numbers draw the same picture, so recent ones are cached.
+Drawing is CPU-bound (tens of milliseconds a chart): it runs in the worker process of
+``services.pulse.renderer`` (which also keeps the pictures), in the viewer's language, with
+fonts that have kana, kanji and Hangul when the machine has them.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from functools import lru_cache
-from typing import TYPE_CHECKING
+from datetime import date
 
-from core.errors import NotFound
+from babel.dates import format_date
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from core.i18n import _, current, use_locale
 from services.imaging import use_chart_fonts
 from services.pulse.values import Collabs, Funnel, Pulse, Quizzes, Shoutouts, WeekRate
-
-if TYPE_CHECKING:  # matplotlib (with numpy, ~45 MB resident) loads on the first chart drawn
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
+from services.pulse.weeks import week_label
+from services.pulse.words import day_names, funnel_steps, pct, stuck_words
 
 BG = "#2b2d31"
 TEXT = "#f2f3f5"
@@ -32,23 +34,23 @@ CORAL = "#ff7a59"
 AMBER = "#ffc24b"
 PEACH = "#ffb199"
 PLUM = "#b05c8f"
-EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-@dataclass(frozen=True)
-class Chart:
-    key: str
-    title: str
-    alt: str
+def warm_up() -> None:
+    """In the worker, once: matplotlib imported, the fonts registered, one picture drawn."""
+    fig = _figure(1, 1)
+    fig.add_subplot().bar([0], [1])
+    _encode(fig, "png")
+
+
+def short_date(day: date) -> str:
+    return format_date(day, "MMM d", locale=current())
 
 
 def _style(ax: Axes, title: str) -> None:
     ax.set_facecolor(BG)
     # a fixed y: matplotlib skips measuring every tick label to place the title
     ax.set_title(title, color=TEXT, fontsize=13, fontweight="bold", loc="left", y=1.04)
-    from matplotlib.ticker import MaxNLocator
-
     ax.yaxis.set_major_locator(MaxNLocator(4, integer=True))
     ax.tick_params(colors=MUTED, labelsize=10, length=0)
     for side in ("top", "right", "left"):
@@ -66,30 +68,18 @@ def _empty(ax: Axes, text: str) -> None:
     ax.set_yticks([])
 
 
-def _pct(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.0f}%" if whole else "–"
-
-
-def funnel_steps(f: Funnel) -> list[tuple[str, int]]:
-    return [
-        ("Joined", f.joined),
-        ("Got the DM", f.dm_sent),
-        ("Started", f.started),
-        ("Finished", f.finished),
-    ]
-
-
 def draw_funnel(ax: Axes, f: Funnel) -> None:
-    _style(ax, "Onboarding: joined → finished")
+    _style(ax, _("Onboarding: joined → finished"))
     ax.grid(False)
     if not f.joined:
-        _empty(ax, "Nobody joined this week")
+        _empty(ax, _("Nobody joined this week"))
         return
     steps = funnel_steps(f)
-    labels = [s for s, _ in steps][::-1]
-    values = [n for _, n in steps][::-1]
+    labels = [s for s, _n in steps][::-1]
+    values = [n for _s, n in steps][::-1]
     colors = [PINK, CORAL, AMBER, PEACH][::-1]
     bars = ax.barh(labels, values, color=colors, height=0.65)
+    ax.set_yticks(range(len(labels)), labels)  # every step named (not 4 ticks, as for counts)
     ax.set_xlim(0, max(values) * 1.3)
     ax.set_xticks([])
     ax.tick_params(axis="y", labelsize=11, colors=TEXT)
@@ -97,14 +87,13 @@ def draw_funnel(ax: Axes, f: Funnel) -> None:
         ax.text(
             bar.get_width() + max(values) * 0.02,
             bar.get_y() + bar.get_height() / 2,
-            f"{n}  ({_pct(n, f.joined)})",
+            f"{n}  ({pct(n, f.joined)})",
             va="center",
             color=TEXT,
             fontsize=11,
         )
     if f.stuck_at:
-        stuck = ", ".join(f"{step} {n}" for step, n in f.stuck_at)
-        ax.set_xlabel(f"Stopped at: {stuck}", color=MUTED, fontsize=10)
+        ax.set_xlabel(_("Stopped at: {steps}", steps=stuck_words(f)), color=MUTED, fontsize=10)
 
 
 def _rate_bars(
@@ -112,7 +101,7 @@ def _rate_bars(
 ) -> None:
     _style(ax, title)
     if not any(r.total for r in trend):
-        _empty(ax, "Nothing yet in these weeks")
+        _empty(ax, _("Nothing yet in these weeks"))
         return
     xs = list(range(len(trend)))
     width = 0.38
@@ -128,35 +117,37 @@ def _rate_bars(
             ax.text(
                 bar.get_x() + bar.get_width() / 2,
                 bar.get_height() + top * 0.03,
-                _pct(r.done, r.total),
+                pct(r.done, r.total),
                 ha="center",
                 color=TEXT,
                 fontsize=9,
             )
     ax.set_ylim(0, top * 1.25)
-    ax.set_xticks(xs, [f"{r.week:%b} {r.week.day}" for r in trend])
+    ax.set_xticks(xs, [short_date(r.week) for r in trend])
     legend = ax.legend(loc="upper left", frameon=False, fontsize=10, ncols=2)
     for text in legend.get_texts():
         text.set_color(TEXT)
 
 
 def draw_checkins(ax: Axes, trend: Sequence[WeekRate]) -> None:
-    _rate_bars(ax, trend, "Check-ins: asked vs answered", "asked", "answered")
+    _rate_bars(ax, trend, _("Check-ins: asked vs answered"), _("asked"), _("answered"))
 
 
 def draw_collabs(ax: Axes, c: Collabs) -> None:
-    _rate_bars(ax, c.trend, "Collab groups vs “we collabed”", "groups formed", "we collabed")
+    _rate_bars(
+        ax, c.trend, _("Collab groups vs “we collabed”"), _("groups formed"), _("we collabed")
+    )
 
 
 def draw_quizzes(ax: Axes, q: Quizzes) -> None:
-    _style(ax, "Term of the day: players")
+    _style(ax, _("Term of the day: players"))
     if not any(d.players for d in q.days):
-        _empty(ax, "Nobody played the term of the day")
+        _empty(ax, _("Nobody played the term of the day"))
         return
     xs = list(range(7))
-    ax.bar(xs, [d.players for d in q.days], 0.65, color=AMBER, label="played")
-    ax.bar(xs, [d.correct for d in q.days], 0.65, color=PINK, label="got it right")
-    ax.set_xticks(xs, list(DAYS))
+    ax.bar(xs, [d.players for d in q.days], 0.65, color=AMBER, label=_("played"))
+    ax.bar(xs, [d.correct for d in q.days], 0.65, color=PINK, label=_("got it right"))
+    ax.set_xticks(xs, day_names())
     legend = ax.legend(loc="upper left", frameon=False, fontsize=10, ncols=2)
     for text in legend.get_texts():
         text.set_color(TEXT)
@@ -164,22 +155,23 @@ def draw_quizzes(ax: Axes, q: Quizzes) -> None:
 
 
 def draw_shoutouts(ax: Axes, s: Shoutouts) -> None:
-    _style(ax, "Shoutouts per rotation")
+    _style(ax, _("Shoutouts per rotation"))
     ax.grid(False)
     if not s.rotations:
-        _empty(ax, "No rotations yet")
+        _empty(ax, _("No rotations yet"))
         return
     names = [r.name for r in s.rotations][::-1]
     left = [0] * len(names)
     for label, color, field in (
-        ("featured", PINK, "featured"),
-        ("missed", AMBER, "missed"),
-        ("nobody to feature", PLUM, "empty"),
-        ("failed", MUTED, "failed"),
+        (_("featured"), PINK, "featured"),
+        (_("missed"), AMBER, "missed"),
+        (_("nobody to feature"), PLUM, "empty"),
+        (_("failed"), MUTED, "failed"),
     ):
         values = [int(getattr(r, field)) for r in s.rotations][::-1]
         ax.barh(names, values, left=left, color=color, label=label, height=0.6)
         left = [a + b for a, b in zip(left, values, strict=True)]
+    ax.set_yticks(range(len(names)), names)  # every rotation named
     ax.tick_params(axis="y", labelsize=11, colors=TEXT)
     legend = ax.legend(loc="lower right", frameon=False, fontsize=9)
     for text in legend.get_texts():
@@ -187,8 +179,6 @@ def draw_shoutouts(ax: Axes, s: Shoutouts) -> None:
 
 
 def _encode(fig: Figure, fmt: str) -> bytes:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt, facecolor=BG)
@@ -196,45 +186,10 @@ def _encode(fig: Figure, fmt: str) -> bytes:
 
 
 def _figure(width: float = 6.4, height: float = 3.4) -> Figure:
-    from matplotlib.figure import Figure
-
     use_chart_fonts()  # names and labels in Japanese or Korean draw as glyphs, not boxes
     fig = Figure(figsize=(width, height), dpi=100, facecolor=BG)
     fig.subplots_adjust(left=0.14, right=0.97, top=0.86, bottom=0.14, hspace=0.45, wspace=0.22)
     return fig
-
-
-def charts_of(p: Pulse) -> list[Chart]:
-    """The charts the pulse page shows, with what each says in words (the alt text)."""
-    f, c, k, q = p.funnel, p.collabs, p.checkins, p.quizzes
-    steps = ", ".join(f"{label} {n}" for label, n in funnel_steps(f))
-    stuck = "; stopped at " + ", ".join(f"{s} {n}" for s, n in f.stuck_at) if f.stuck_at else ""
-    week_k = k.trend[-1]
-    days = ", ".join(f"{DAYS[i]} {d.players}" for i, d in enumerate(q.days))
-    rot = "; ".join(
-        f"{r.name}: {r.featured} featured, {r.missed} missed" for r in p.shoutouts.rotations
-    )
-    return [
-        Chart("funnel", "Onboarding funnel", f"Onboarding funnel this week: {steps}{stuck}."),
-        Chart(
-            "checkins",
-            "Check-ins",
-            f"Check-ins over {len(k.trend)} weeks; this week {week_k.done} of {week_k.total} "
-            f"answered ({_pct(week_k.done, week_k.total)}).",
-        ),
-        Chart(
-            "collabs",
-            "Collabs",
-            f"Collab groups over {len(c.trend)} weeks; this week {c.groups} formed, "
-            f"{c.collabed} said we collabed.",
-        ),
-        Chart("quizzes", "Quizzes", f"Term of the day players by day: {days}."),
-        Chart(
-            "shoutouts",
-            "Shoutouts",
-            f"Shoutouts this week per rotation: {rot}." if rot else "No shoutout rotations.",
-        ),
-    ]
 
 
 DRAW: dict[str, Callable[[Axes, Pulse], None]] = {
@@ -248,20 +203,7 @@ CHART_KEYS = tuple(DRAW)
 
 
 def render_chart(p: Pulse, key: str, fmt: str = "png") -> bytes:
-    """One chart as PNG or SVG bytes (``key`` in CHART_KEYS)."""
-    if key not in DRAW or fmt not in ("png", "svg"):
-        raise NotFound(f"The pulse has no chart called `{key[:40]}.{fmt[:5]}`.")
-    return _render_cached(_without_time(p), key, fmt)
-
-
-def _without_time(p: Pulse) -> Pulse:
-    """The cache key: the numbers without the moment they were read, so a reload of the same
-    numbers reuses the picture."""
-    return replace(p, generated_at=EPOCH)
-
-
-@lru_cache(maxsize=64)
-def _render_cached(p: Pulse, key: str, fmt: str) -> bytes:
+    """One chart as PNG or SVG bytes (``key`` in CHART_KEYS), in the current language."""
     fig = _figure()
     ax = fig.add_subplot()
     DRAW[key](ax, p)
@@ -270,14 +212,12 @@ def _render_cached(p: Pulse, key: str, fmt: str) -> bytes:
 
 def render_summary(p: Pulse) -> bytes:
     """The week on one PNG, for Discord: funnel, check-ins, collabs and quizzes, 2 × 2."""
-    return _summary_cached(_without_time(p))
-
-
-@lru_cache(maxsize=16)
-def _summary_cached(p: Pulse) -> bytes:
     fig = _figure(12, 7)
     fig.suptitle(
-        f"Pulse of {p.guild_name} · {p.week.label}", color=TEXT, fontsize=16, fontweight="bold"
+        _("Pulse of {server} · {week}", server=p.guild_name, week=week_label(p.week)),
+        color=TEXT,
+        fontsize=16,
+        fontweight="bold",
     )
     grid = fig.subplots(2, 2)
     draw_funnel(grid[0][0], p.funnel)
@@ -285,3 +225,13 @@ def _summary_cached(p: Pulse) -> bytes:
     draw_collabs(grid[1][0], p.collabs)
     draw_quizzes(grid[1][1], p.quizzes)
     return _encode(fig, "png")
+
+
+def draw_many(p: Pulse, names: Sequence[str], fmt: str, language: str) -> dict[str, bytes]:
+    """The worker's job: several pictures of one pulse in ``language`` ("summary" is the
+    Discord image)."""
+    with use_locale(language):
+        return {
+            name: render_summary(p) if name == "summary" else render_chart(p, name, fmt)
+            for name in names
+        }

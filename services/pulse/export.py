@@ -1,5 +1,6 @@
 """The pulse's tables: one definition each, shown on the page and downloaded as CSV (written
-by the csv module; a cell that a spreadsheet would run as a formula is quoted first)."""
+by the csv module; a cell that a spreadsheet would run as a formula is quoted first), titles
+and headers in the current language."""
 
 from __future__ import annotations
 
@@ -9,9 +10,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.errors import NotFound
+from core.i18n import N_, _
+from services.pulse.funnel import step_name
 from services.pulse.values import Pulse, StreakRow, WeekRate
 
 Cell = str | int | float
+
+WIN_KINDS = {
+    "welcome": N_("welcome"),
+    "shoutout": N_("shoutout"),
+    "collab": N_("collab"),
+    "checkin": N_("check-in"),
+    "quiz": N_("quiz"),
+}
 
 
 @dataclass(frozen=True)
@@ -37,23 +48,28 @@ def _streaks(rows: tuple[StreakRow, ...]) -> tuple[tuple[Cell, ...], ...]:
 def funnel(p: Pulse) -> Table:
     f = p.funnel
     steps: list[tuple[Cell, ...]] = [
-        ("Joined", f.joined, _percent(f.joined, f.joined)),
-        ("Got the welcome DM", f.dm_sent, _percent(f.dm_sent, f.joined)),
-        ("Started onboarding", f.started, _percent(f.started, f.joined)),
-        ("Finished", f.finished, _percent(f.finished, f.joined)),
-        ("DMs closed", f.dm_closed, _percent(f.dm_closed, f.joined)),
-        ("Never started", f.never_started, _percent(f.never_started, f.joined)),
+        (_("Joined"), f.joined, _percent(f.joined, f.joined)),
+        (_("Got the welcome DM"), f.dm_sent, _percent(f.dm_sent, f.joined)),
+        (_("Started onboarding"), f.started, _percent(f.started, f.joined)),
+        (_("Finished"), f.finished, _percent(f.finished, f.joined)),
+        (_("DMs closed"), f.dm_closed, _percent(f.dm_closed, f.joined)),
+        (_("Never started"), f.never_started, _percent(f.never_started, f.joined)),
     ]
-    steps += [(f"Stopped at: {step}", n, _percent(n, f.joined)) for step, n in f.stuck_at]
-    steps.append(("Left the server again", f.left, _percent(f.left, f.joined)))
-    return Table("funnel", "Onboarding funnel", ("Step", "People", "Of joined"), tuple(steps))
+    steps += [
+        (_("Stopped at: {steps}", steps=step_name(step)), n, _percent(n, f.joined))
+        for step, n in f.stuck_at
+    ]
+    steps.append((_("Left the server again"), f.left, _percent(f.left, f.joined)))
+    return Table(
+        "funnel", _("Onboarding funnel"), (_("Step"), _("People"), _("Of joined")), tuple(steps)
+    )
 
 
 def checkins(p: Pulse) -> Table:
     return Table(
         "checkins",
-        "Check-ins answered, week by week",
-        ("Week of", "Asked", "Answered", "Answer rate"),
+        _("Check-ins answered, week by week"),
+        (_("Week of"), _("Asked"), _("Answered"), _("Answer rate")),
         _rates(p.checkins.trend),
     )
 
@@ -61,8 +77,8 @@ def checkins(p: Pulse) -> Table:
 def checkin_streaks(p: Pulse) -> Table:
     return Table(
         "checkin-streaks",
-        "Longest check-in runs (last 12 weeks)",
-        ("Member", "User id", "In a row", "Best"),
+        _("Longest check-in runs (last 12 weeks)"),
+        (_("Member"), _("User id"), _("In a row"), _("Best")),
         _streaks(p.checkins.streaks),
     )
 
@@ -70,8 +86,8 @@ def checkin_streaks(p: Pulse) -> Table:
 def collabs(p: Pulse) -> Table:
     return Table(
         "collabs",
-        "Collab groups formed vs “we collabed”",
-        ("Week of", "Groups formed", "We collabed", "Rate"),
+        _("Collab groups formed vs “we collabed”"),
+        (_("Week of"), _("Groups formed"), _("We collabed"), _("Rate")),
         _rates(p.collabs.trend),
     )
 
@@ -79,10 +95,26 @@ def collabs(p: Pulse) -> Table:
 def shoutouts(p: Pulse) -> Table:
     return Table(
         "shoutouts",
-        "Shoutouts per rotation",
-        ("Rotation", "Featured", "Missed", "Nobody to feature", "Failed", "In queue", "Paused"),
+        _("Shoutouts per rotation"),
+        (
+            _("Rotation"),
+            _("Featured"),
+            _("Missed"),
+            _("Nobody to feature"),
+            _("Failed"),
+            _("In queue"),
+            _("Paused"),
+        ),
         tuple(
-            (r.name, r.featured, r.missed, r.empty, r.failed, r.queue, "yes" if r.paused else "no")
+            (
+                r.name,
+                r.featured,
+                r.missed,
+                r.empty,
+                r.failed,
+                r.queue,
+                _("yes") if r.paused else _("no"),
+            )
             for r in p.shoutouts.rotations
         ),
     )
@@ -91,8 +123,8 @@ def shoutouts(p: Pulse) -> Table:
 def waiting(p: Pulse) -> Table:
     return Table(
         "waiting",
-        "Waiting longest for a shoutout",
-        ("Member", "User id", "Rotation", "Waiting since", "Times featured"),
+        _("Waiting longest for a shoutout"),
+        (_("Member"), _("User id"), _("Rotation"), _("Waiting since"), _("Times featured")),
         tuple(
             (w.name, str(w.user_id), w.rotation, w.since.date().isoformat(), w.times_featured)
             for w in p.shoutouts.waiting
@@ -103,8 +135,8 @@ def waiting(p: Pulse) -> Table:
 def quizzes(p: Pulse) -> Table:
     return Table(
         "quizzes",
-        "Term of the day, day by day",
-        ("Day", "Players", "Got it right"),
+        _("Term of the day, day by day"),
+        (_("Day"), _("Players"), _("Got it right")),
         tuple((d.day.isoformat(), d.players, d.correct) for d in p.quizzes.days),
     )
 
@@ -112,8 +144,8 @@ def quizzes(p: Pulse) -> Table:
 def quiz_streaks(p: Pulse) -> Table:
     return Table(
         "quiz-streaks",
-        "Term-of-the-day streaks alive now",
-        ("Member", "User id", "Days in a row", "Best"),
+        _("Term-of-the-day streaks alive now"),
+        (_("Member"), _("User id"), _("Days in a row"), _("Best")),
         _streaks(p.quizzes.streaks),
     )
 
@@ -121,9 +153,9 @@ def quiz_streaks(p: Pulse) -> Table:
 def wins(p: Pulse) -> Table:
     return Table(
         "wins",
-        "The week's wins",
-        ("Kind", "Member", "Win"),
-        tuple((w.kind, w.name, w.text) for w in p.wins),
+        _("The week's wins"),
+        (_("Kind"), _("Member"), _("Win")),
+        tuple((_(WIN_KINDS.get(w.kind, w.kind)), w.name, w.text) for w in p.wins),
     )
 
 
@@ -155,7 +187,7 @@ def table_csv(pulse: Pulse, key: str) -> tuple[str, str]:
     """(file name, CSV text) of one table; an unknown table is a NotFound."""
     make = TABLES.get(key)
     if make is None:
-        raise NotFound(f"The pulse has no table called `{key[:40]}`.")
+        raise NotFound(_("The pulse has no table called `{table}`.", table=key[:40]))
     table = make(pulse)
     out = io.StringIO()
     writer = csv.writer(out)

@@ -6,11 +6,18 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.i18n import N_, _
 from models.welcome import Onboarding
 from services.pulse.sql import count_if
 from services.pulse.values import Funnel, Week
 
 STEPS = ("niches", "profile", "norms")
+STEP_NAMES = {"niches": N_("niches"), "profile": N_("profile"), "norms": N_("norms")}
+
+
+def step_name(step: str) -> str:
+    """An onboarding step as moderators read it, in the current language."""
+    return _(STEP_NAMES[step]) if step in STEP_NAMES else step
 
 
 async def read_funnel(session: AsyncSession, guild_id: int, week: Week) -> Funnel:

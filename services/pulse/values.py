@@ -22,13 +22,6 @@ class Week:
         year, week, _ = self.start.isocalendar()
         return f"{year}-W{week:02d}"
 
-    @property
-    def label(self) -> str:
-        end = date.fromordinal(self.start.toordinal() + 6)
-        if end.month == self.start.month:
-            return f"{self.start:%b} {self.start.day}–{end.day}, {end.year}"
-        return f"{self.start:%b} {self.start.day} – {end:%b} {end.day}, {end.year}"
-
 
 @dataclass(frozen=True)
 class Funnel:

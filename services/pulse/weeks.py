@@ -6,10 +6,18 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_interval
+
 from core.errors import DomainError
+from core.i18n import _, current
 from services.pulse.values import Week
 
 WEEK_KEY = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+def week_label(week: Week) -> str:
+    """ "Jun 15 – 21, 2026", "2026年6月15日～21日"…: Monday to Sunday in the current language."""
+    return format_interval(week.start, week.start + timedelta(days=6), "yMMMd", locale=current())
 
 
 def monday_of(day: date) -> date:
@@ -38,14 +46,20 @@ def parse_week(key: str | None, now: datetime, tz: str) -> Week:
         return current_week(now, tz)
     found = WEEK_KEY.match(key.strip())
     if found is None:
-        raise DomainError(f"`{key[:20]}` isn't a week I know. Use the form 2026-W14 (year, week).")
+        raise DomainError(
+            _("`{week}` isn't a week I know. Use the form 2026-W14 (year, week).", week=key[:20])
+        )
     try:
         start = date.fromisocalendar(int(found[1]), int(found[2]), 1)
     except ValueError:
-        raise DomainError(f"{key} doesn't exist: that year has no week {found[2]}.") from None
+        raise DomainError(
+            _("{week} doesn't exist: that year has no week {number}.", week=key, number=found[2])
+        ) from None
     week = week_of(start, tz, now)
     if week.starts_at > now:
-        raise DomainError(f"The week {week.key} hasn't started yet, so it has no pulse.")
+        raise DomainError(
+            _("The week {week} hasn't started yet, so it has no pulse.", week=week.key)
+        )
     return week
 
 

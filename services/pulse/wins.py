@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.i18n import ngettext
 from models.checkins import CheckinAnswer
 from models.quizzes import QuizAnswer
 from services.checkins.moods import LOW_MOODS
@@ -30,17 +31,47 @@ async def read_wins(
 ) -> tuple[Win, ...]:
     wins: list[Win] = []
     if funnel.finished:
-        newcomers = "newcomer" if funnel.finished == 1 else "newcomers"
-        wins.append(Win("welcome", None, "", f"{funnel.finished} {newcomers} finished onboarding"))
+        wins.append(
+            Win(
+                "welcome",
+                None,
+                "",
+                ngettext(
+                    "{n} newcomer finished onboarding",
+                    "{n} newcomers finished onboarding",
+                    funnel.finished,
+                ),
+            )
+        )
     featured = sum(r.featured for r in shoutouts.rotations)
     if featured:
-        wins.append(Win("shoutout", None, "", f"{featured} creators got their spotlight"))
+        wins.append(
+            Win(
+                "shoutout",
+                None,
+                "",
+                ngettext(
+                    "{n} creator got their spotlight", "{n} creators got their spotlight", featured
+                ),
+            )
+        )
     if collabs.collabed:
-        groups = "group" if collabs.collabed == 1 else "groups"
-        wins.append(Win("collab", None, "", f"{collabs.collabed} collab {groups} said we collabed"))
+        wins.append(
+            Win(
+                "collab",
+                None,
+                "",
+                ngettext(
+                    "{n} collab group said we collabed",
+                    "{n} collab groups said we collabed",
+                    collabs.collabed,
+                ),
+            )
+        )
     if checkins.streaks and checkins.streaks[0].current >= 2:
         best = checkins.streaks[0]
-        wins.append(Win("checkin", best.user_id, best.name, f"{best.current} check-ins in a row"))
+        text = ngettext("{n} check-in in a row", "{n} check-ins in a row", best.current)
+        wins.append(Win("checkin", best.user_id, best.name, text))
     top = (
         await session.execute(
             select(QuizAnswer.user_id, func.sum(QuizAnswer.points).label("points"))
@@ -60,7 +91,9 @@ async def read_wins(
     )
     if top is not None and int(top[1] or 0) > 0:
         uid = int(top[0])
-        wins.append(Win("quiz", uid, names[uid], f"top of the quiz board, {int(top[1])} pts"))
+        points = int(top[1])
+        text = ngettext("top of the quiz board, {n} pt", "top of the quiz board, {n} pts", points)
+        wins.append(Win("quiz", uid, names[uid], text))
     wins.extend(Win("checkin", uid, names[uid], text) for uid, text in member_wins)
     return tuple(wins)
 

@@ -23,10 +23,10 @@ async def test_a_moderator_gets_the_weeks_pulse_privately(
     fake: FakeDiscord, bot: AnyBot, db: Database
 ) -> None:
     await seed_week(db, guild_name=False)
-    h = await answered(await fake.slash(GUILD_ID, MOD_ID, "pulse", {"week": "2026-W02"}))
+    h = await answered(await fake.slash(GUILD_ID, MOD_ID, "pulse show", {"week": "2026-W02"}))
     assert h.ephemeral
     (embed,) = h.embeds
-    assert embed["title"].startswith("💓 Pulse · Jan 5–11, 2026")
+    assert embed["title"].startswith("💓 Pulse · Jan 5\u2009–\u200911, 2026")
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert fields["👋 Onboarding"].startswith("**2** of 5 newcomers finished (40%)")
     assert "Stopped at: profile 1" in fields["👋 Onboarding"]
@@ -48,11 +48,11 @@ async def test_members_cant_see_or_run_it_and_bad_weeks_are_explained(
     assert int(synced["pulse"]["default_member_permissions"]) == 1 << 5
     assert not fake.command_visible_to(GUILD_ID, ALICE_ID, "pulse")
     assert fake.command_visible_to(GUILD_ID, MOD_ID, "pulse")
-    refused = await answered(await fake.slash(GUILD_ID, ALICE_ID, "pulse"))
+    refused = await answered(await fake.slash(GUILD_ID, ALICE_ID, "pulse show"))
     assert refused.ephemeral and "moderators only" in (refused.content or "")
     assert not refused.embeds
 
-    bad = await answered(await fake.slash(GUILD_ID, MOD_ID, "pulse", {"week": "someday"}))
+    bad = await answered(await fake.slash(GUILD_ID, MOD_ID, "pulse show", {"week": "someday"}))
     assert bad.ephemeral and "2026-W14" in (bad.content or "")
-    this_week = await answered(await fake.slash(GUILD_ID, MOD_ID, "pulse"))
+    this_week = await answered(await fake.slash(GUILD_ID, MOD_ID, "pulse show"))
     assert "(so far)" in this_week.embeds[0]["title"]

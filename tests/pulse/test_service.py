@@ -13,7 +13,9 @@ from core.clock import ManualClock
 from core.db import Database
 from core.errors import DomainError, NotFound
 from services.pulse import TABLES, PulseService, table_csv
-from services.pulse.charts import CHART_KEYS, charts_of, render_chart, render_summary
+from services.pulse.charts import render_chart
+from services.pulse.renderer import CHART_KEYS
+from services.pulse.words import charts_of
 from tests.pulse import seed
 from tests.pulse.seed import AMINA, JO, MARCUS, NOW, OTHER_G, PAT, WEEK, seed_week
 
@@ -107,14 +109,25 @@ async def test_csv_tables_are_formula_safe(pulse_service: PulseService) -> None:
 
 async def test_charts_are_images_with_words(pulse_service: PulseService) -> None:
     p = await pulse_service.week(seed.G)
-    for key in CHART_KEYS:
-        assert render_chart(p, key, "png").startswith(PNG)
-    assert b"<svg" in render_chart(p, "funnel", "svg")
-    assert render_summary(p).startswith(PNG)
+    charts = pulse_service.charts  # the real worker process
+    try:
+        await charts.prefetch(p, "en")
+        assert charts.drawn == len(CHART_KEYS)
+        for key in CHART_KEYS:  # kept: the page's chart requests draw nothing again
+            assert (await charts.chart(p, key, "png", "en")).startswith(PNG)
+        assert charts.drawn == len(CHART_KEYS)
+        assert b"<svg" in await charts.chart(p, "funnel", "svg", "en")
+        assert (await charts.summary(p, "en")).startswith(PNG)
+        korean = await charts.chart(p, "funnel", "png", "ko")  # another language, another picture
+        assert korean.startswith(PNG) and korean != await charts.chart(p, "funnel", "png", "en")
+        assert charts.drawn == len(CHART_KEYS) + 3
+        with pytest.raises(NotFound):
+            await charts.chart(p, "funnel", "exe", "en")
+    finally:
+        charts.close()
+    assert render_chart(p, "quizzes", "png").startswith(PNG)  # the same drawing, in process
     alt = {c.key: c.alt for c in charts_of(p)}
     assert "Joined 5" in alt["funnel"] and "Finished 2" in alt["funnel"]
     assert "3 of 4 answered (75%)" in alt["checkins"]
     assert "Spotlight: 2 featured, 1 missed" in alt["shoutouts"]
-    with pytest.raises(NotFound):
-        render_chart(p, "funnel", "exe")
     assert WEEK + timedelta(days=6) == p.quizzes.days[-1].day
