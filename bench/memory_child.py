@@ -40,6 +40,15 @@ async def _members_cached(client: discord.Client, guild_id: int, members: int) -
         await asyncio.sleep(0.05)
 
 
+async def _settled(bot: Any) -> None:
+    """Start-up's one-off work is over (as bench.harness.settled, without importing the harness
+    and its fake Discord into the measured process)."""
+    while True:
+        if bot.deliveries.last_sweep is not None and gc.get_freeze_count() > 0:
+            return
+        await asyncio.sleep(0.05)
+
+
 def _intents() -> discord.Intents:
     """Mutuals' intents (core.bot.intents), spelled out: the bare side imports nothing of
     Mutuals, so its memory is discord.py's alone."""
@@ -94,10 +103,7 @@ async def mutuals(rest: str, gateway: str, guild_id: int, members: int) -> dict[
         try:
             await asyncio.wait_for(bot.wait_until_ready(), 120)
             await asyncio.wait_for(_members_cached(bot, guild_id, members), 120)
-            # start-up's one-off work is over (bench.harness.settled, without importing the
-            # harness and its fake Discord into the measured process)
-            while bot.deliveries.last_sweep is None or gc.get_freeze_count() == 0:
-                await asyncio.sleep(0.05)
+            await asyncio.wait_for(_settled(bot), 60)
             await asyncio.sleep(3)  # a few delivery sweeps and outbox polls: the steady state
             gc.collect()
             guild = bot.get_guild(guild_id)
