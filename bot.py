@@ -29,7 +29,6 @@ from core.errors import ContentError
 from core.logs import setup_logging
 from core.settings import Secret, Settings, SettingsError, load_settings
 from services.container import build_services
-from web import DashboardServer
 
 log = logging.getLogger("mutuals")
 
@@ -48,6 +47,9 @@ def build_bot(
     )
     bot.provide(services)
     if settings.web is not None:  # the moderators' dashboard, on the bot's own loop
+        # imported only when it is served: Jinja2, cryptography and the pages are ~16 MB
+        from web import DashboardServer
+
         bot.web = DashboardServer(bot, services, settings.web)
     return bot
 
@@ -94,9 +96,9 @@ def steered_clock(settings: Settings, path: Path) -> SteeredClock:
 
 async def run(settings: Settings, *, force_sync: bool) -> int:
     db = Database.from_url(settings.database_url)
-    try:
-        await migrate.upgrade(db.engine)
-    except (OSError, SQLAlchemyError) as exc:
+    try:  # in a child process: Alembic never loads into the bot (~11 MB resident)
+        await migrate.upgrade_in_child(settings.database_url)
+    except (OSError, SQLAlchemyError, migrate.MigrationFailed) as exc:
         await db.dispose()
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
         print(f"mutuals: cannot start: DATABASE_URL is not usable ({reason})", file=sys.stderr)

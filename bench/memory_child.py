@@ -40,6 +40,15 @@ async def _members_cached(client: discord.Client, guild_id: int, members: int) -
         await asyncio.sleep(0.05)
 
 
+async def _settled(bot: Any) -> None:
+    """Start-up's one-off work is over (as bench.harness.settled, without importing the harness
+    and its fake Discord into the measured process)."""
+    while True:
+        if bot.deliveries.last_sweep is not None and gc.get_freeze_count() > 0:
+            return
+        await asyncio.sleep(0.05)
+
+
 def _intents() -> discord.Intents:
     """Mutuals' intents (core.bot.intents), spelled out: the bare side imports nothing of
     Mutuals, so its memory is discord.py's alone."""
@@ -66,7 +75,6 @@ async def bare(guild_id: int, members: int) -> dict[str, Any]:
 
 
 async def mutuals(rest: str, gateway: str, guild_id: int, members: int) -> dict[str, Any]:
-    from bench.harness import settled
     from bot import build_bot
     from core import migrate
     from core.db import Database
@@ -75,7 +83,7 @@ async def mutuals(rest: str, gateway: str, guild_id: int, members: int) -> dict[
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         db = Database.from_url(url)
-        await migrate.upgrade(db.engine)
+        await migrate.upgrade_in_child(url)  # as bot.run does
         settings = Settings(
             discord_token=Secret("bench"),
             database_url=url,
@@ -95,7 +103,7 @@ async def mutuals(rest: str, gateway: str, guild_id: int, members: int) -> dict[
         try:
             await asyncio.wait_for(bot.wait_until_ready(), 120)
             await asyncio.wait_for(_members_cached(bot, guild_id, members), 120)
-            await settled(bot)
+            await asyncio.wait_for(_settled(bot), 60)
             await asyncio.sleep(3)  # a few delivery sweeps and outbox polls: the steady state
             gc.collect()
             guild = bot.get_guild(guild_id)

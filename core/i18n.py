@@ -211,7 +211,21 @@ def format_number(value: float) -> str:
     return format_decimal(value, locale=_current.get())
 
 
+#: each language's name in itself, as CLDR (babel) spells it — tests/core/test_i18n.py checks
+#: they agree — so that naming them (the /config choices, built at start-up) doesn't load
+#: every language's locale data (~7 MB resident) before anyone speaks it
+ENDONYMS: dict[str, str] = {
+    "en": "English",
+    "es": "español",
+    "pt_BR": "português (Brasil)",
+    "ja": "日本語",
+    "ko": "한국어",
+}
+
+
 def language_name(language: str, *, in_language: str | None = None) -> str:
     """ "日本語", "한국어", "Español"… (in that language itself unless told otherwise)."""
+    if in_language in (None, language) and language in ENDONYMS:
+        return ENDONYMS[language]
     locale = Locale.parse(language)
     return locale.get_display_name(in_language or language) or language

@@ -40,6 +40,9 @@ class MemberAge(Base):
 
     __tablename__ = "safety_member_age"
     __member_data__ = ("guild_id", "user_id")
+    #: the core.cache namespace its rows are read through (by (guild_id, user_id)): erasing a
+    #: member's data drops it there too
+    __member_cache__ = "safety.member_age"
     __table_args__ = (UniqueConstraint("guild_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -372,6 +372,9 @@ class ProfileService:
                 if model is CreatorProfile or columns is None:
                     continue
                 guild_col, user_col = columns
+                namespace = getattr(model, "__member_cache__", None)
+                if namespace is not None:
+                    changed(session, namespace, (guild_id, user_id))
                 result = await session.execute(
                     delete(model).where(
                         getattr(model, guild_col) == guild_id, getattr(model, user_col) == user_id

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageDraw
-
+from core.lazy_import import lazy_module
 from services.checkins.streaks import AWAY, DONE, GRACE, MISSED, NONE, OPEN, PeriodMark
 from services.imaging import font_stack
+
+if TYPE_CHECKING:
+    from PIL import Image, ImageDraw
+else:  # Pillow loads when the first picture is drawn, not at start-up
+    Image = lazy_module("PIL.Image")
+    ImageDraw = lazy_module("PIL.ImageDraw")
 
 TILE, GAP, PAD = 44, 8, 16
 BACKGROUND = (24, 24, 27)

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
-import rustworkx as rx
-
+from core.lazy_import import lazy_module
 from services.collabs.pairs import PairSet, index_pairs
 from services.collabs.scoring import Candidate, Features, scores, speak_together
 from services.collabs.trios import TrioPlacer
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    import rustworkx as rx
+else:  # loaded when a round is matched, not at start-up
+    np = lazy_module("numpy")
+    rx = lazy_module("rustworkx")
 
 SCALE = 1000  # rustworkx wants integer weights
 AUGMENT_MAX_LEFT = 200  # leftovers re-solved with their neighbourhood (a rare, small step)

@@ -4,9 +4,15 @@ into one round's candidate list, testable in bulk."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
+from core.lazy_import import lazy_module
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+else:  # loaded when a round is matched, not at start-up
+    np = lazy_module("numpy")
 
 
 class PairSet:

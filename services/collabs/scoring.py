@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any
 
 from core.i18n import N_
+from core.lazy_import import lazy_module
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+else:  # loaded when a round is matched, not at start-up
+    np = lazy_module("numpy")
 
 # The collab formats (key: label). Kept in code, not data: each is one bit of a uint8 mask.
 FORMATS: dict[str, str] = {

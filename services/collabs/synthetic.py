@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
 
+from core.lazy_import import lazy_module
 from services.collabs.scoring import BANDS, FORMATS, Candidate
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # loaded when a round is matched, not at start-up
+    np = lazy_module("numpy")
 
 
 def synthetic_candidates(n: int, seed: int = 0) -> list[Candidate]:

@@ -3,13 +3,17 @@ open to them, others are reshuffled a few steps deep to make room."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
-
+from core.lazy_import import lazy_module
 from services.collabs.pairs import PairSet
 from services.collabs.scoring import MAX_SCORE, Features, scores, speak_together
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+else:  # loaded when a round is matched, not at start-up
+    np = lazy_module("numpy")
 
 PLACE_DEPTH = 3  # how far an odd one out may push others around to fit in
 PLACE_TRIES = 8

@@ -17,11 +17,19 @@ import subprocess
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING, TypeAlias
 
-from fontTools.ttLib import TTFont
-from PIL import Image, ImageDraw, ImageFont
+from core.lazy_import import lazy_module
 
-Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+if TYPE_CHECKING:
+    from PIL import Image, ImageDraw, ImageFont
+else:  # Pillow loads when the first picture is drawn, not at start-up
+    Image = lazy_module("PIL.Image")
+    ImageDraw = lazy_module("PIL.ImageDraw")
+    ImageFont = lazy_module("PIL.ImageFont")
+
+
+Font: TypeAlias = "ImageFont.FreeTypeFont | ImageFont.ImageFont"
 RGB = tuple[int, int, int]
 
 #: where Debian puts the fonts (first found wins), then what to ask fontconfig for
@@ -110,6 +118,8 @@ def font_files(bold: bool = False) -> tuple[FontFile, ...]:
 @lru_cache(maxsize=8)
 def coverage(file: FontFile) -> frozenset[int]:
     """The code points ``file`` has a glyph for."""
+    from fontTools.ttLib import TTFont
+
     with TTFont(file.path, fontNumber=file.index, lazy=True) as font:
         cmap = font.getBestCmap() or {}
         return frozenset(cmap)

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.cache import changed
 from core.errors import DomainError
 from core.i18n import N_, _
 from core.sql import upsert_many
@@ -171,6 +172,10 @@ async def age_rule_in(
     return AgeRule(True, frozenset(adults))
 
 
+#: where ``AgeGroups.answer`` keeps answers in memory (every write of one names it)
+ANSWER_CACHE = MemberAge.__member_cache__
+
+
 async def answer_in(session: AsyncSession, guild_id: int, user_id: int) -> AgeAnswer | None:
     row = await session.scalar(
         select(MemberAge).where(MemberAge.guild_id == guild_id, MemberAge.user_id == user_id)
@@ -182,6 +187,7 @@ async def save_answer_in(
     session: AsyncSession, guild_id: int, user_id: int, answer: str, *, source: str, now: datetime
 ) -> None:
     """Store (or replace) a member's answer in the caller's transaction (one atomic upsert)."""
+    changed(session, ANSWER_CACHE, (guild_id, user_id))
     await upsert_many(
         session,
         MemberAge,

@@ -18,6 +18,7 @@ from models.safety import MemberAge, SafetySettings
 from services.safety.age import (
     ADULTS_BY,
     AGE_ANSWERS,
+    ANSWER_CACHE,
     MINOR,
     ROLE,
     AgeAnswer,
@@ -72,7 +73,13 @@ class AgeGroupService:
             return await settings_in(s, guild_id)
 
     async def answer(self, guild_id: int, user_id: int) -> AgeAnswer | None:
-        """A member's own answer: for moderators' eyes (and the onboarding flow) only."""
+        """A member's own answer: for moderators' eyes (and the onboarding flow) only. From
+        memory when it can be (``core.cache``: never a second staler than the database)."""
+        return await self.db.cache.fetch(
+            ANSWER_CACHE, (guild_id, user_id), lambda: self._load_answer(guild_id, user_id)
+        )
+
+    async def _load_answer(self, guild_id: int, user_id: int) -> AgeAnswer | None:
         async with self.db.read() as s:
             return await answer_in(s, guild_id, user_id)
 

@@ -10,11 +10,18 @@ import io
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-
-from PIL import Image, ImageDraw, ImageOps
+from typing import TYPE_CHECKING
 
 from core.i18n import _, format_number
+from core.lazy_import import lazy_module
 from services.imaging import FontStack, font_stack
+
+if TYPE_CHECKING:
+    from PIL import Image, ImageDraw, ImageOps
+else:  # Pillow loads when the first picture is drawn, not at start-up
+    Image = lazy_module("PIL.Image")
+    ImageDraw = lazy_module("PIL.ImageDraw")
+    ImageOps = lazy_module("PIL.ImageOps")
 
 WIDTH, HEIGHT = 800, 250
 AVATAR = 170

@@ -21,6 +21,7 @@ from core.db import Database
 from services.guild_config import GuildConfigService
 from services.niches import NicheService
 from services.profiles import ProfileService
+from services.safety.settings import AgeGroupService
 from tests import dbutil
 from tests.util import eventually
 
@@ -111,8 +112,18 @@ async def test_writes_drop_what_they_change(db: Database) -> None:
         assert "Cooking" not in [n.name for n in await niches.list_niches(G)]
         await niches.add(G, "Cooking")
         assert "Cooking" in [n.name for n in await niches.list_niches(G)]
+        ages = AgeGroupService(db, clock)
+        assert await ages.answer(G, ALICE) is None
+        await ages.set_answer(G, ALICE, "adult")
+        assert (await ages.answer(G, ALICE)).answer == "adult"  # type: ignore[union-attr]
+        hits = db.cache.hits
+        await ages.set_answer(G, ALICE, "unsaid")
+        assert (await ages.answer(G, ALICE)).answer == "unsaid"  # type: ignore[union-attr]
+        assert (await ages.answer(G, ALICE)).answer == "unsaid"  # type: ignore[union-attr]
+        assert db.cache.hits == hits + 1  # read once, then from memory
         await profiles.delete(G, ALICE)
         assert await profiles.get(G, ALICE) is None
+        assert await ages.answer(G, ALICE) is None  # erasing a member drops their answer too
     finally:
         await db.stop_listening()
 

@@ -250,3 +250,16 @@ def test_a_capability_reads_its_own_words_first() -> None:
     quizzes = domain_catalog("ko", "quizzes")
     assert checkins is not None and quizzes is not None
     assert checkins.gettext("Question {number}") != quizzes.gettext("Question {number}")
+
+
+def test_language_names_in_themselves_are_cldrs() -> None:
+    """The endonyms kept as constants (no locale data loaded at start-up) are babel's own."""
+    from babel import Locale
+
+    from core.i18n import ENDONYMS, LANGUAGES, language_name
+
+    assert set(ENDONYMS) == set(LANGUAGES)
+    for code in LANGUAGES:
+        assert ENDONYMS[code] == Locale.parse(code).get_display_name(code)
+        assert language_name(code) == ENDONYMS[code]
+    assert language_name("ja", in_language="en") == "Japanese"

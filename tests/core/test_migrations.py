@@ -74,3 +74,22 @@ async def test_processes_starting_together_migrate_one_at_a_time(tmp_path: Path)
         for d in dbs:
             await d.dispose()
         await dbutil._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def test_the_bot_migrates_in_a_child_process_and_says_why_it_could_not(
+    fresh_db: Database, tmp_path: Path
+) -> None:
+    """bot.run migrates through upgrade_in_child: the schema is there afterwards (no drift),
+    Alembic stays out of the calling process, and a database it can't use is one clear line."""
+    import sys
+
+    loaded_before = "alembic.command" in sys.modules
+    await migrate.upgrade_in_child(fresh_db.engine.url.render_as_string(hide_password=False))
+    async with fresh_db.engine.connect() as conn:
+        assert await conn.run_sync(_diff) == []
+    assert ("alembic.command" in sys.modules) == loaded_before
+
+    with pytest.raises(migrate.MigrationFailed) as failed:
+        await migrate.upgrade_in_child(f"sqlite+aiosqlite:///{tmp_path}")  # a folder
+    assert "Traceback" not in str(failed.value) and "\n" not in str(failed.value)
+    assert str(failed.value)
