@@ -22,19 +22,17 @@ group that does, which must be none). ``python -m bench.run collabs`` (``--quick
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import gc
 import random
 import statistics
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from bench.harness import fresh_database_url
 from core import migrate
 from core.clock import ManualClock
 from core.db import Database
@@ -53,7 +51,6 @@ from services.collabs import (
     upper_bound,
 )
 from services.niches import NicheService
-from tests import dbutil
 
 GUILD = 7_000_000_000_000_000_001
 ZONES = {
@@ -225,13 +222,7 @@ def _age_rows(n: int, share: float, seeds: int) -> list[dict[str, Any]]:
 async def _round_row(n: int, backend: str = "sqlite") -> dict[str, Any]:
     """The whole round through the service on a fresh database."""
     candidates = synthetic_candidates(n, seed=n + 1)
-    pg_name: str | None = None
-    with tempfile.TemporaryDirectory() as tmp:
-        if backend == "sqlite":
-            url = dbutil.sqlite_url(Path(tmp) / "bench.db")
-        else:
-            pg_name = await asyncio.to_thread(dbutil.create_pg_database)
-            url = dbutil.pg_url(pg_name)
+    async with fresh_database_url(backend) as url:
         db = Database.from_url(url)
         try:
             await migrate.upgrade(db.engine)
@@ -295,8 +286,6 @@ async def _round_row(n: int, backend: str = "sqlite") -> dict[str, Any]:
             gc.unfreeze()
         finally:
             await db.dispose()
-            if pg_name is not None:
-                await asyncio.to_thread(dbutil.drop_pg_database, pg_name)
     limit = {10_000: " (target 0.5 s)", 50_000: " (target 3 s)"}.get(n, "")
     return {
         "bench": "collabs",

@@ -9,17 +9,15 @@ It must not grow linearly with the rotation's size; the head query alone is time
 
 from __future__ import annotations
 
-import asyncio
 import random
 import statistics
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, text
 
+from bench.harness import fresh_database_url
 from core import migrate
 from core.clock import ManualClock
 from core.db import Database
@@ -30,7 +28,6 @@ from core.slots import SlotStore
 from models.profile import CreatorProfile
 from models.shoutouts import Rotation, RotationMember
 from services.shoutouts import POSITION_SPACE, SLOT_KIND, ShoutoutService, queue_head
-from tests import dbutil
 
 GUILD = 1_610_000_000_000_000_001
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -75,13 +72,7 @@ async def _fill(db: Database, rotation_id: int, size: int, rng: random.Random) -
 
 
 async def _one_size(backend: str, size: int, picks: int) -> dict[str, Any]:
-    pg_name: str | None = None
-    with tempfile.TemporaryDirectory() as tmp:
-        if backend == "sqlite":
-            url = dbutil.sqlite_url(Path(tmp) / "bench.db")
-        else:
-            pg_name = await asyncio.to_thread(dbutil.create_pg_database)
-            url = dbutil.pg_url(pg_name)
+    async with fresh_database_url(backend) as url:
         db = Database.from_url(url)
         try:
             if backend == "sqlite":
@@ -153,8 +144,6 @@ async def _one_size(backend: str, size: int, picks: int) -> dict[str, Any]:
             }
         finally:
             await db.dispose()
-            if pg_name:
-                await asyncio.to_thread(dbutil.drop_pg_database, pg_name)
 
 
 async def run(quick: bool) -> list[dict[str, Any]]:

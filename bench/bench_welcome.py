@@ -10,18 +10,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import statistics
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
+from bench.harness import fresh_database_url
 from core import migrate
 from core.db import Database
 from core.outbox import DM
 from fakediscord import FakeDiscord
 from services.container import Services
 from services.welcome import CardInfo, render_card
-from tests import dbutil
 from tests.conftest import bot_settings, start_bot, stop_bot
 
 GUILD = 1_500_000_000_000_000_001
@@ -52,18 +50,8 @@ def card_times(n: int) -> list[float]:
 
 
 async def raid(n: int, backend: str) -> dict[str, float]:
-    pg_name: str | None = None
-    with tempfile.TemporaryDirectory() as tmp:
-        if backend == "sqlite":
-            url = dbutil.sqlite_url(Path(tmp) / "bench.db")
-        else:
-            pg_name = await asyncio.to_thread(dbutil.create_pg_database)
-            url = dbutil.pg_url(pg_name)
-        try:
-            return await _raid(n, url)
-        finally:
-            if pg_name is not None:
-                await asyncio.to_thread(dbutil.drop_pg_database, pg_name)
+    async with fresh_database_url(backend) as url:
+        return await _raid(n, url)
 
 
 async def _raid(n: int, url: str) -> dict[str, float]:

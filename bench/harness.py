@@ -45,13 +45,7 @@ async def running_bot(
 ) -> AsyncIterator[Running]:
     """A fake guild (a moderator, a member, a channel) and the bot on a fresh database;
     ``web`` makes the dashboard's settings once the fake is listening (its OAuth is the fake's)."""
-    pg_name: str | None = None
-    with tempfile.TemporaryDirectory() as tmp:
-        if backend == "sqlite":
-            url = dbutil.sqlite_url(Path(tmp) / "bench.db")
-        else:
-            pg_name = await asyncio.to_thread(dbutil.create_pg_database)
-            url = dbutil.pg_url(pg_name)
+    async with fresh_database_url(backend) as url:
         db = Database.from_url(url)
         await migrate.upgrade(db.engine)
         fake = FakeDiscord(interaction_deadline=None)
@@ -89,8 +83,21 @@ async def running_bot(
                 await asyncio.wait_for(task, 10)
             await fake.stop()
             await db.dispose()
-            if pg_name:
-                await asyncio.to_thread(dbutil.drop_pg_database, pg_name)
+
+
+@contextlib.asynccontextmanager
+async def fresh_database_url(backend: str) -> AsyncIterator[str]:
+    """A new, empty database for one measurement: a SQLite file in a temporary folder, or a
+    PostgreSQL database of its own, dropped afterwards."""
+    with tempfile.TemporaryDirectory() as tmp:
+        if backend == "sqlite":
+            yield dbutil.sqlite_url(Path(tmp) / "bench.db")
+            return
+        name = await asyncio.to_thread(dbutil.create_pg_database)
+        try:
+            yield dbutil.pg_url(name)
+        finally:
+            await asyncio.to_thread(dbutil.drop_pg_database, name)
 
 
 async def settled(bot: AnyBot) -> None:
