@@ -176,20 +176,24 @@ def _caller() -> str:
 
 def _(message: str, /, **fields: Any) -> str:
     """``message`` in the current language, with its ``{named}`` fields filled in."""
-    own, merged = _catalogs(_caller())
-    text = own.gettext(message) if own is not None else message
-    if text == message:
-        text = merged.gettext(message)
+    text = message
+    if _current.get() != SOURCE:  # English is the source: nothing to look up
+        own, merged = _catalogs(_caller())
+        text = own.gettext(message) if own is not None else message
+        if text == message:
+            text = merged.gettext(message)
     return text.format(**fields) if fields else text
 
 
 def ngettext(singular: str, plural: str, n: int, /, **fields: Any) -> str:
     """The form for ``n`` in the current language (``{n}`` is filled in, numbers by locale)."""
-    own, merged = _catalogs(_caller())
     untranslated = singular if n == 1 else plural
-    text = own.ngettext(singular, plural, n) if own is not None else untranslated
-    if text == untranslated:
-        text = merged.ngettext(singular, plural, n)
+    text = untranslated
+    if _current.get() != SOURCE:
+        own, merged = _catalogs(_caller())
+        text = own.ngettext(singular, plural, n) if own is not None else untranslated
+        if text == untranslated:
+            text = merged.ngettext(singular, plural, n)
     return text.format(n=format_number(n), **fields)
 
 
