@@ -32,7 +32,7 @@ from cogs.checkins.views import (
 from core.components import ConfirmView
 from core.errors import DomainError
 from core.i18n import _, format_number, ngettext
-from core.interactions import ModGroup, ModSubGroup, is_moderator, reply
+from core.interactions import ModGroup, ModSubGroup, is_moderator, outcome_within, reply
 from core.outbox import OutboundMessage
 from core.outbox_worker import DeliveryResult
 from core.text import truncate
@@ -44,7 +44,6 @@ from services.checkins import (
     WEEKDAY_NAMES,
     WEEKDAYS,
     AnswerForm,
-    MemberPeriod,
     render_heatmap,
 )
 from services.checkins.wording import count_of
@@ -56,10 +55,6 @@ if TYPE_CHECKING:
 
 #: how long a member who asked for a moderator waits to hear that the note really went out
 NOTE_WAIT = 8.0
-
-
-def unit_name(period: MemberPeriod) -> str:
-    return "week" if (period.closes_at - period.opens_at).days >= 6 else "day"
 
 
 class CheckinCog(commands.Cog):
@@ -119,7 +114,7 @@ class CheckinCog(commands.Cog):
         if form.asks_mood:
             await reply(
                 interaction,
-                care.mood_question(form, unit_name(form.period)),
+                care.mood_question(form, render.unit_name(form.period)),
                 view=care.mood_view(form),
             )
             return
@@ -157,13 +152,17 @@ class CheckinCog(commands.Cog):
         mood: int | None,
     ) -> None:
         try:
-            result = await self.service.submit(
-                form.guild_id,
-                interaction.user.id,
-                values,
-                questions=asked,
-                label=form.period.label,
-                mood=mood,
+            # a write that may wait on a busy database: acknowledged in time, answered when saved
+            result = await outcome_within(
+                interaction,
+                self.service.submit(
+                    form.guild_id,
+                    interaction.user.id,
+                    values,
+                    questions=asked,
+                    label=form.period.label,
+                    mood=mood,
+                ),
             )
         except TextNotAllowed as exc:  # nothing lost: one tap reopens the form as they typed it
             typed = list(form.existing or ("",) * len(form.questions))
@@ -176,7 +175,7 @@ class CheckinCog(commands.Cog):
                 view=EditAnswersView(self, retry, await self.title(form), mood),
             )
             return
-        text, view = care.saved_reply(result, unit_name(result.period))
+        text, view = care.saved_reply(result, render.unit_name(result.period))
         await reply(interaction, text, view=view)
 
     async def reach_out(

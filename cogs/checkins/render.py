@@ -15,7 +15,7 @@ from core.i18n import _, ngettext, use_locale
 from core.outbox import OutboundMessage
 from core.outbox_worker import SendSpec
 from core.text import truncate
-from services.checkins import StreakReport, Summary, unit_of
+from services.checkins import MemberPeriod, StreakReport, Summary, unit_of
 from services.checkins.wording import count_of
 from services.checkins.wording import period_name as period_name
 from services.directory import FALLBACK_GUILD
@@ -252,3 +252,8 @@ def nominated(name: str, rotation: str | None) -> str:
         "running yet: it's saved for when one starts.)",
         name=name,
     )
+
+
+def unit_name(period: MemberPeriod) -> str:
+    """ "week" or "day", from how long a member's period is open."""
+    return "week" if (period.closes_at - period.opens_at).days >= 6 else "day"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -379,3 +380,31 @@ async def test_prompts_and_the_recap_show_the_stored_names_not_this_process_cach
     assert "**Carol 🌱**: first brand deal!" in fields["Wins 🏆"]
     select_menu = recaps()[0]["components"][0]["components"][0]
     assert [o["label"] for o in select_menu["options"]] == ["Carol 🌱's best TikTok"]
+
+
+async def test_a_slow_save_is_acknowledged_in_time_and_answered_once_saved(
+    fake: FakeDiscord, bot_factory: BotFactory
+) -> None:
+    """A crowded database must not turn a check-in into "This interaction failed": the form
+    is acknowledged within Discord's 3 s, and "Checked in" comes only once it is saved."""
+    bot = await bot_factory(clock=ManualClock(MONDAY_MORNING))
+    await set_up(fake)
+    await ok(await fake.slash(GUILD_ID, ALICE_ID, "checkin optin"))
+    cog = cog_of(bot)
+    real_submit = cog.service.submit
+    release = asyncio.Event()
+
+    async def crowded(*args: Any, **kwargs: Any) -> Any:
+        await release.wait()
+        return await real_submit(*args, **kwargs)
+
+    cog.service.submit = crowded  # type: ignore[method-assign]
+    opened = await fake.slash(GUILD_ID, ALICE_ID, "checkin now")
+    await pick_mood(fake, ALICE_ID, opened, 4)
+    done = await fake.submit_modal(ALICE_ID, MODAL, {"q0": "2", "q1": LINK})
+    ack = await done.response()
+    assert ack["type"] == 5 and done.ephemeral  # a private "thinking…", in time
+    assert not done.edits
+    release.set()
+    await done.wait_edit()
+    assert "Checked in" in str(done.content)
