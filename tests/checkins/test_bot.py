@@ -398,7 +398,7 @@ async def test_a_slow_save_is_acknowledged_in_time_and_answered_once_saved(
         await release.wait()
         return await real_submit(*args, **kwargs)
 
-    cog.service.submit = crowded  # type: ignore[method-assign]
+    cog.service.submit = crowded
     opened = await fake.slash(GUILD_ID, ALICE_ID, "checkin now")
     await pick_mood(fake, ALICE_ID, opened, 4)
     done = await fake.submit_modal(ALICE_ID, MODAL, {"q0": "2", "q1": LINK})
