@@ -95,7 +95,9 @@ class CollabRounds(CollabPart):
         if present is not None:
             here = set(present)
             candidates = [c for c in candidates if c.user_id in here]
-        result = await asyncio.to_thread(match, candidates, blocked=blocks, recent=recent)
+        result = await asyncio.to_thread(
+            match, candidates, blocked=blocks, recent=recent, workers=self.workers
+        )
         by_id = {c.user_id: c for c in candidates}
         # the groups' reasons and ideas are stored as text, read in their threads: the
         # server's language
