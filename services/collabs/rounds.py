@@ -215,7 +215,7 @@ class CollabRounds(CollabPart):
             )
             for row, gid in zip(rows, ids, strict=True):
                 row["id"] = gid
-            await insert_ignore_fast(s, CollabGroup, rows, ())  # fresh ids: nothing conflicts
+            await insert_ignore_fast(s, CollabGroup, rows, (), fresh=True)  # fresh ids
         else:
             await insert_ignore_fast(s, CollabGroup, rows, ())
             # SQLite's executemany inserts row after row: the i-th id of this round is the i-th
@@ -233,7 +233,9 @@ class CollabRounds(CollabPart):
             for pos, uid in enumerate(g.members)
         ]
         # driver-level bulk insert (COPY on PostgreSQL): a fresh round's groups hold nobody yet
-        await insert_ignore_fast(s, CollabGroupMember, member_rows, ["group_id", "user_id"])
+        await insert_ignore_fast(
+            s, CollabGroupMember, member_rows, ["group_id", "user_id"], fresh=True
+        )
         return round_id, [
             GroupInfo(
                 id=gid,
