@@ -129,6 +129,8 @@ async def insert_ignore_fast(
     model: type[DeclarativeBase],
     rows: Sequence[dict[str, Any]],
     conflict_columns: Sequence[str],
+    *,
+    fresh: bool = False,
 ) -> None:
     """insert_ignore_many for tens of thousands of rows: one driver-level executemany.
 
@@ -138,7 +140,9 @@ async def insert_ignore_fast(
     one payload dict shared by every row), and the rows go to the driver as plain tuples.
     Every row must have the same keys; no ``conflict_columns``: any unique conflict skips the
     row. On PostgreSQL, from ``COPY_FROM`` rows on, they are COPied (asyncpg) into a scratch
-    table dropped at commit, then inserted from it with ON CONFLICT DO NOTHING.
+    table dropped at commit, then inserted from it with ON CONFLICT DO NOTHING; ``fresh``
+    rows, which can't conflict with anything (new ids, a parent row made in this transaction),
+    are COPied straight into the table.
     """
     if not rows:
         return
@@ -158,6 +162,16 @@ async def insert_ignore_fast(
     if conflict_columns:
         on_conflict = f"ON CONFLICT ({', '.join(quote(c) for c in conflict_columns)}) DO NOTHING"
     target = dialect.identifier_preparer.format_table(table)
+    if dialect.name == "postgresql" and len(tuples) >= COPY_FROM and fresh:
+        raw = await conn.get_raw_connection()
+        copier: Any = raw.driver_connection
+        await copier.copy_records_to_table(
+            table.name,
+            records=tuples,
+            columns=[column.name for column in columns],
+            schema_name=table.schema,
+        )
+        return
     if dialect.name == "postgresql" and len(tuples) >= COPY_FROM:
         # COPY into a scratch table, then one INSERT … SELECT that skips what exists
         scratch = f"bulk_{secrets.token_hex(6)}"

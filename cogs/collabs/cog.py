@@ -66,6 +66,7 @@ class CollabsCog(
     async def cog_unload(self) -> None:
         for plan in self.plans:
             self.bot.deliveries.remove(plan.kind)
+        self.service.close()
 
     @commands.Cog.listener()
     async def on_member_remove(self, member: discord.Member) -> None:

@@ -2,6 +2,7 @@
 who fits (a trio for an odd one out; a shared language always), introduces them and later asks
 "did you collab?"."""
 
+from core.max_matching import solve_exact
 from services.collabs.base import (
     ANNOUNCE_PURPOSE,
     FOLLOWUP_KIND,
@@ -22,7 +23,7 @@ from services.collabs.delivery import (
 )
 from services.collabs.inputs import FREQUENCIES, parse_formats, parse_languages, parse_pause_date
 from services.collabs.intro_text import either, explain, prompts_for
-from services.collabs.matching import Group, MatchResult, match, solve_exact
+from services.collabs.matching import Group, MatchResult, match
 from services.collabs.results import (
     ANSWERS,
     LEFT_OUT_REASONS,

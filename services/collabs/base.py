@@ -7,6 +7,7 @@ from __future__ import annotations
 from core.clock import Clock
 from core.db import Database
 from core.plans import Replan, no_replan
+from core.worker_pool import WorkerPool
 from services.niches import NicheService
 
 # The delivery kinds (core.deliveries): the stored claim kinds of rounds keep their names.
@@ -31,3 +32,9 @@ class CollabPart:
         self.niches = niches
         #: who is due or when changed for a collab delivery kind: re-plan it now
         self.replan = replan
+        #: processes that solve a big round's blocks, started by the first one (close())
+        self.workers = WorkerPool()
+
+    def close(self) -> None:
+        """Stop the matching workers (the bot closing); a later round would match in-process."""
+        self.workers.close()

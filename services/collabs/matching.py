@@ -3,11 +3,15 @@ members' features and constraints (blocks, recent partners) in, groups out."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from core.lazy_import import lazy_module
+from core.max_matching import solve_exact
+from core.worker_pool import WorkerPool
 from services.collabs.pairs import PairSet, index_pairs
 from services.collabs.scoring import Candidate, Features, scores, speak_together
 from services.collabs.trios import TrioPlacer
@@ -15,12 +19,12 @@ from services.collabs.trios import TrioPlacer
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
-    import rustworkx as rx
 else:  # loaded when a round is matched, not at start-up
     np = lazy_module("numpy")
-    rx = lazy_module("rustworkx")
 
-SCALE = 1000  # rustworkx wants integer weights
+#: rounds this big send their blocks to worker processes (smaller: pickling costs more)
+PARALLEL_FROM = 2000
+log = logging.getLogger(__name__)
 AUGMENT_MAX_LEFT = 200  # leftovers re-solved with their neighbourhood (a rare, small step)
 AUGMENT_PARTNERS = 20
 AUGMENT_DEPTH = 4
@@ -77,42 +81,43 @@ def _partition(
     return [order[i : i + size] for i in range(0, n, size)]
 
 
-def solve_exact(
-    edges_u: npt.NDArray[np.int64],
-    edges_v: npt.NDArray[np.int64],
-    weights: npt.NDArray[np.float32],
-    m: int,
-) -> list[tuple[int, int]]:
-    """Exact max-cardinality, max-weight matching on one (sparse) graph; local indexes."""
-    if not len(edges_u):
-        return []
-    graph: rx.PyGraph = rx.PyGraph(multigraph=False)
-    graph.add_nodes_from(range(m))
-    w = np.maximum(1, np.rint(weights * SCALE)).astype(np.int64)
-    graph.extend_from_weighted_edge_list(
-        list(zip(edges_u.tolist(), edges_v.tolist(), w.tolist(), strict=True))
-    )
-    found = rx.max_weight_matching(graph, max_cardinality=True, weight_fn=int)
-    return sorted((min(int(a), int(b)), max(int(a), int(b))) for a, b in found)
+@dataclass(frozen=True)
+class _Graph:
+    """One block's candidate edges (local indexes, sorted by u·m+v) and their scores."""
+
+    idx: npt.NDArray[np.int64]  # global index of each local node
+    u: npt.NDArray[np.int64]
+    v: npt.NDArray[np.int64]
+    weights: npt.NDArray[np.float32]
+
+    def pairs(self, local: list[tuple[int, int]]) -> list[tuple[int, int, float]]:
+        """Solved local pairs → (global i, global j, score)."""
+        if not local:
+            return []
+        m = len(self.idx)
+        a = np.array([x for x, _y in local], np.int64)
+        b = np.array([y for _x, y in local], np.int64)
+        at = np.searchsorted(self.u * m + self.v, a * m + b)
+        ga, gb, w = self.idx[a].tolist(), self.idx[b].tolist(), self.weights[at].tolist()
+        return list(zip(ga, gb, w, strict=True))
 
 
-def _match_block(
+def _block_graph(
     f: Features,
     idx: npt.NDArray[np.int64],
     forbidden: PairSet,
     *,
     k: int,
     exact_up_to: int,
-    extra_forbidden: PairSet | None = None,
-) -> list[tuple[int, int, float]]:
-    """Pairs (global i, global j, score) for one block."""
+) -> _Graph:
+    """The edges to solve for one block: every allowed pair when small, else each member's
+    ``k`` best candidates."""
     m = len(idx)
     if m < 2:
-        return []
+        empty = np.zeros(0, np.int64)
+        return _Graph(idx, empty, empty, np.zeros(0, np.float32))
     s = scores(f, idx, idx)
     banned = forbidden.mask(idx)
-    if extra_forbidden is not None:
-        banned |= extra_forbidden.mask(idx)
     np.fill_diagonal(banned, True)
     s[banned] = -np.inf
     if m <= exact_up_to:
@@ -129,8 +134,68 @@ def _match_block(
         lo, hi = np.minimum(rows, cols), np.maximum(rows, cols)
         key = np.unique(lo * m + hi)
         u, v = (key // m).astype(np.int64), (key % m).astype(np.int64)
-    pairs = solve_exact(u, v, s[u, v], m)
-    return [(int(idx[a]), int(idx[b]), float(s[a, b])) for a, b in pairs]
+    return _Graph(idx, u, v, s[u, v])
+
+
+def _match_block(
+    f: Features,
+    idx: npt.NDArray[np.int64],
+    forbidden: PairSet,
+    *,
+    k: int,
+    exact_up_to: int,
+) -> list[tuple[int, int, float]]:
+    """Pairs (global i, global j, score) for one block, solved here."""
+    g = _block_graph(f, idx, forbidden, k=k, exact_up_to=exact_up_to)
+    return g.pairs(solve_exact(g.u, g.v, g.weights, len(g.idx)))
+
+
+def _match_blocks(
+    f: Features,
+    blocks: list[npt.NDArray[np.int64]],
+    forbidden: PairSet,
+    *,
+    k: int,
+    exact_up_to: int,
+    workers: WorkerPool | None,
+) -> tuple[list[tuple[int, int, float]], int]:
+    """Every block's pairs, in block order, and how many blocks worker processes solved.
+
+    With ``workers``, each block's graph is sent to the pool as soon as it is built (the
+    next block's scores are computed here meanwhile); a block the pool fails to solve is
+    solved here. The solver is deterministic, so the pairs are the same either way.
+    """
+    executor = workers.executor() if workers is not None else None
+    jobs: list[tuple[_Graph, Future[list[tuple[int, int]]] | None]] = []
+    for idx in blocks:
+        g = _block_graph(f, idx, forbidden, k=k, exact_up_to=exact_up_to)
+        job = None
+        if executor is not None and len(g.u):
+            try:
+                job = executor.submit(solve_exact, g.u, g.v, g.weights, len(g.idx))
+            except Exception:  # broken or shut down: the rest is solved here
+                log.warning("worker pool failed: matching in-process", exc_info=True)
+                assert workers is not None
+                workers.broken(executor)
+                executor = None
+        jobs.append((g, job))
+    pairs: list[tuple[int, int, float]] = []
+    remote = 0
+    for g, job in jobs:
+        local: list[tuple[int, int]] | None = None
+        if job is not None:
+            try:
+                local = job.result()
+                remote += 1
+            except Exception:  # a worker died or the pool was closed under us
+                log.warning("worker pool failed: matching in-process", exc_info=True)
+                if workers is not None and executor is not None:
+                    workers.broken(executor)
+                    executor = None
+        if local is None:
+            local = solve_exact(g.u, g.v, g.weights, len(g.idx))
+        pairs += g.pairs(local)
+    return pairs, remote
 
 
 def match(
@@ -141,6 +206,7 @@ def match(
     block_size: int = 500,
     k: int = 10,
     exact_up_to: int = 300,
+    workers: WorkerPool | None = None,
 ) -> MatchResult:
     """Pair everyone (a trio for an odd one out), maximising the total fit score.
 
@@ -160,6 +226,8 @@ def match(
        pairs from the last K rounds are left out.
     4. ``rustworkx.max_weight_matching`` (Edmonds' blossom algorithm, exact) with max cardinality
        solves each block: the best total score among the matchings that leave the fewest out.
+       With ``workers`` (core.worker_pool) and at least ``PARALLEL_FROM`` members, the blocks
+       are solved in its processes (rustworkx holds the GIL), with the same pairs as here.
     5. Members left over (odd blocks, a sparse candidate list) are matched among themselves, first
        without repeats, then allowing a repeat when nothing else exists (flagged).
     6. A last odd one out joins the pair it fits best as a trio (all three share a language and
@@ -175,9 +243,15 @@ def match(
     recent_set = PairSet(index_pairs(recent, index), n)
     both = PairSet(np.concatenate([blocked_set.pairs, recent_set.pairs]), n)
 
-    pairs: list[tuple[int, int, float]] = []
-    for block in _partition(f, block_size):
-        pairs += _match_block(f, block, both, k=k, exact_up_to=exact_up_to)
+    blocks = _partition(f, block_size)
+    pairs, remote = _match_blocks(
+        f,
+        blocks,
+        both,
+        k=k,
+        exact_up_to=exact_up_to,
+        workers=workers if n >= PARALLEL_FROM and len(blocks) > 1 else None,
+    )
 
     matched = np.zeros(n, bool)
     for a, b, _s in pairs:
@@ -281,7 +355,7 @@ def match(
         unplaced=tuple(int(f.user_ids[i]) for i in unplaced),
         pair_total=pair_total,
         repeats=sum(1 for g in out if g.repeat),
-        stats={"blocks": float(len(_partition(f, block_size)))},
+        stats={"blocks": float(len(blocks)), "solved_in_workers": float(remote)},
         reasons=reasons,
     )
 

@@ -107,7 +107,7 @@ async def eligible(
     as text and decoded once per distinct value, see ``_Decoded``)."""
     decoded = _Decoded({n.name.casefold(): n.family for n in niches})
     conn = await s.connection()  # plain rows: no ORM loading for 50k members
-    rows = await conn.execute(
+    result = await conn.execute(
         select(
             CollabMember.user_id,
             cast(CreatorProfile.niches, Text),
@@ -131,6 +131,7 @@ async def eligible(
         )
         .order_by(CollabMember.id)
     )
+    rows = result.all()  # one fetchall: iterating the result fetches row by row
     offsets: dict[str, float | None] = {}
     every_format = frozenset(FORMATS)
     none: frozenset[str] = frozenset()
@@ -190,7 +191,7 @@ async def recent_pairs(s: AsyncSession, guild_id: int, rounds: int) -> list[tupl
         .join(CollabGroup, CollabGroup.id == CollabGroupMember.group_id)
         .where(CollabGroup.round_id.in_(round_ids))
     )
-    return [(a, b) for a, b in rows]
+    return [(a, b) for a, b in rows.all()]  # one fetchall, not a fetch per row
 
 
 async def history_settings(s: AsyncSession, guild_id: int) -> tuple[int, int]:

@@ -95,11 +95,14 @@ class CollabRounds(CollabPart):
         if present is not None:
             here = set(present)
             candidates = [c for c in candidates if c.user_id in here]
-        result = await asyncio.to_thread(match, candidates, blocked=blocks, recent=recent)
-        by_id = {c.user_id: c for c in candidates}
         # the groups' reasons and ideas are stored as text, read in their threads: the
         # server's language
         language = await server_language(self.db, guild_id)
+        by_id = {c.user_id: c for c in candidates}
+        # matching and the groups' texts are pure CPU work: off the event loop, together
+        result, texts = await asyncio.to_thread(
+            self._match_and_explain, candidates, blocks, recent, by_id, language, slot_at
+        )
         async with self.db.write() as s:
             inserted = await insert_ignore(
                 s,
@@ -121,10 +124,9 @@ class CollabRounds(CollabPart):
                 ["guild_id", "slot_at"],
             )
             if inserted:
-                with use_locale(language):
-                    round_id, groups = await self._store_groups(
-                        s, guild_id, slot_at, result, by_id, now, timedelta(days=followup_days)
-                    )
+                round_id, groups = await self._store_groups(
+                    s, guild_id, slot_at, result, texts, now, timedelta(days=followup_days)
+                )
         if not inserted:  # another process stored this slot first: theirs is the round
             stored = await self.round_at(guild_id, slot_at)
             assert stored is not None
@@ -142,13 +144,32 @@ class CollabRounds(CollabPart):
             reasons=dict(result.reasons),
         )
 
+    def _match_and_explain(
+        self,
+        candidates: list[Candidate],
+        blocks: list[tuple[int, int]],
+        recent: list[tuple[int, int]],
+        by_id: dict[int, Candidate],
+        language: str,
+        slot_at: datetime,
+    ) -> tuple[MatchResult, list[tuple[str, tuple[str, ...]]]]:
+        """The round's groups, and each one's reason and collab ideas in ``language``."""
+        result = match(candidates, blocked=blocks, recent=recent, workers=self.workers)
+        seed = int(slot_at.timestamp()) // 60
+        with use_locale(language):
+            texts = []
+            for i, g in enumerate(result.groups):
+                members = [by_id[u] for u in g.members]
+                texts.append((explain(members), prompts_for(members, i + seed)))
+        return result, texts
+
     async def _store_groups(
         self,
         s: AsyncSession,
         guild_id: int,
         slot_at: datetime,
         result: MatchResult,
-        by_id: dict[int, Candidate],
+        texts: list[tuple[str, tuple[str, ...]]],
         now: datetime,
         followup: timedelta,
     ) -> tuple[int, list[GroupInfo]]:
@@ -160,22 +181,22 @@ class CollabRounds(CollabPart):
         assert round_id is not None
         if not result.groups:
             return round_id, []
-        rows: list[dict[str, Any]] = []
-        for i, g in enumerate(result.groups):
-            members = [by_id[u] for u in g.members]
-            rows.append(
-                {
-                    "round_id": round_id,
-                    "guild_id": guild_id,
-                    "score": g.score,
-                    "repeat": g.repeat,
-                    "reason": explain(members),
-                    "prompts": list(prompts_for(members, i + int(slot_at.timestamp()) // 60)),
-                    "intro": "pending",
-                    "followup_at": now + followup,
-                    "created_at": now,
-                }
-            )
+        followup_at = now + followup
+        rows: list[dict[str, Any]] = [
+            {
+                "round_id": round_id,
+                "guild_id": guild_id,
+                "score": g.score,
+                "repeat": g.repeat,
+                "reason": reason,
+                # a tuple (hashable): the stored JSON is dumped once per distinct pair of ideas
+                "prompts": prompts,
+                "intro": "pending",
+                "followup_at": followup_at,
+                "created_at": now,
+            }
+            for g, (reason, prompts) in zip(result.groups, texts, strict=True)
+        ]
         conn = await s.connection()
         ids: Sequence[int]
         if conn.dialect.name == "postgresql":
@@ -194,7 +215,7 @@ class CollabRounds(CollabPart):
             )
             for row, gid in zip(rows, ids, strict=True):
                 row["id"] = gid
-            await insert_ignore_fast(s, CollabGroup, rows, ())  # fresh ids: nothing conflicts
+            await insert_ignore_fast(s, CollabGroup, rows, (), fresh=True)  # fresh ids
         else:
             await insert_ignore_fast(s, CollabGroup, rows, ())
             # SQLite's executemany inserts row after row: the i-th id of this round is the i-th
@@ -212,7 +233,9 @@ class CollabRounds(CollabPart):
             for pos, uid in enumerate(g.members)
         ]
         # driver-level bulk insert (COPY on PostgreSQL): a fresh round's groups hold nobody yet
-        await insert_ignore_fast(s, CollabGroupMember, member_rows, ["group_id", "user_id"])
+        await insert_ignore_fast(
+            s, CollabGroupMember, member_rows, ["group_id", "user_id"], fresh=True
+        )
         return round_id, [
             GroupInfo(
                 id=gid,
