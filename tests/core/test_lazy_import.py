@@ -29,7 +29,7 @@ from cogs.admin import LANGUAGE_CHOICES
 before = {m: m in sys.modules for m in json.loads(sys.argv[1])}
 import babel.localedata
 locale_data = sorted(babel.localedata._cache)
-from services.collabs.matching import rx
+from core.max_matching import rx
 from services.imaging.fonts import Image
 after = [rx.PyGraph().num_nodes(), Image.new("RGB", (2, 2)).size[0]]
 import PIL.Image

@@ -8,7 +8,7 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ec
@@ -67,6 +67,29 @@ def run_command(driver: WebDriver, path: str, **options: str) -> None:
         else:
             field.send_keys(value)
     driver.find_element(By.ID, "command-send").click()
+
+
+def check_in(driver: WebDriver) -> None:
+    """/checkin now, a mood, the form filled and sent; its reply seen."""
+    run_command(driver, "checkin now")
+    click_button(driver, "Good")
+    wait(driver).until(ec.visibility_of_element_located((By.ID, "modal-form")))
+    for label in driver.find_elements(By.CSS_SELECTOR, "#modal-form label"):
+        fields = label.find_elements(By.CSS_SELECTOR, "input, textarea")
+        if fields:
+            text = label.text.lower()
+            fields[0].clear()
+            if "how many" in text:
+                fields[0].send_keys("2")
+            elif "link" in text:
+                fields[0].send_keys("https://www.tiktok.com/@ivy.and.leaves/video/7400")
+            else:
+                fields[0].send_keys("Posted my first time-lapse!")
+    driver.find_element(By.ID, "modal-submit").click()
+    # "Checked in!", or "Updated" when the first try was saved but its reply never came
+    wait(driver, 45).until(
+        lambda d: any(t in d.find_element(By.ID, "feed").text for t in ("Checked in!", "Updated"))
+    )
 
 
 def open_channel(driver: WebDriver, name: str) -> None:
@@ -139,21 +162,16 @@ def browse(url: str) -> list[Path]:
         wait(driver).until(ec.text_to_be_present_in_element((By.ID, "clock-mode"), "paused"))
         run_command(driver, "checkin optin", how="DM me")
         wait(driver).until(ec.text_to_be_present_in_element((By.ID, "feed"), "Only you"))
-        run_command(driver, "checkin now")
-        click_button(driver, "Good")
-        wait(driver).until(ec.visibility_of_element_located((By.ID, "modal-form")))
-        for label in driver.find_elements(By.CSS_SELECTOR, "#modal-form label"):
-            fields = label.find_elements(By.CSS_SELECTOR, "input, textarea")
-            if fields:
-                text = label.text.lower()
-                if "how many" in text:
-                    fields[0].send_keys("2")
-                elif "link" in text:
-                    fields[0].send_keys("https://www.tiktok.com/@ivy.and.leaves/video/7400")
-                else:
-                    fields[0].send_keys("Posted my first time-lapse!")
-        driver.find_element(By.ID, "modal-submit").click()
-        wait(driver).until(ec.text_to_be_present_in_element((By.ID, "feed"), "Checked in!"))
+        for attempt in range(2):
+            try:
+                check_in(driver)
+                break
+            except TimeoutException:
+                if attempt:
+                    raise
+                # a member whose answer got no reply opens the check-in again (seen once in a
+                # while on a loaded machine: the bot's gateway fell tens of seconds behind)
+                print("the check-in got no answer; opening it again, as a member would")
         shots.append(screenshot(driver, "demo_checkin"))
         driver.find_element(By.CSS_SELECTOR, "[data-clock='run']").click()
         wait(driver).until(ec.text_to_be_present_in_element((By.ID, "clock-mode"), "×"))
