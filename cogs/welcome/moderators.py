@@ -13,6 +13,7 @@ from discord.utils import escape_markdown
 from cogs._common import BRAND, niche_choices
 from cogs.welcome.render import rules_embed
 from cogs.welcome.views import RulesModal, flow_for
+from core.emoji import validate_emoji
 from core.errors import Conflict, DomainError
 from core.i18n import _, format_number, ngettext
 from core.interactions import ModGroup, ModSubGroup, reply
@@ -23,27 +24,6 @@ from services.welcome import PLACEHOLDERS, render_template
 
 if TYPE_CHECKING:
     from core.bot import MutualsBot
-
-EMOJI_MAX = 8
-
-
-def validate_emoji(raw: str | None) -> str | None:
-    """A unicode emoji (or a custom one like <:name:id>) for a select option."""
-    if raw is None or not raw.strip():
-        return None
-    value = raw.strip()
-    if value.startswith("<") and value.endswith(">"):
-        if discord.PartialEmoji.from_str(value).id:
-            return value
-    elif len(value) <= EMOJI_MAX and not any(ch.isascii() and ch.isalnum() for ch in value):
-        return value
-    raise DomainError(
-        _(
-            "`{value}` isn't an emoji I can put in a menu. "
-            "Use one emoji like 🪴 (or leave it out).",
-            value=value[:20],
-        )
-    )
 
 
 class WelcomeModerationCog(commands.Cog, name="WelcomeModeration"):

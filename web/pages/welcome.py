@@ -7,10 +7,10 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-import discord
 from aiohttp import web
 from markupsafe import escape
 
+from core.emoji import validate_emoji
 from core.errors import Conflict, DomainError
 from core.i18n import _, format_number, ngettext
 from core.text import clean_line
@@ -22,27 +22,7 @@ from web.forms import Form
 from web.markup import discordish
 from web.pages._common import pickers, read_form, submit
 
-EMOJI_MAX = 8
 SAMPLE_NICHE = "PlantTok"
-
-
-def validate_emoji(raw: str | None) -> str | None:
-    """The same rule as /welcome niche add's emoji (one emoji, or a custom <:name:id>)."""
-    if raw is None or not raw.strip():
-        return None
-    value = raw.strip()
-    if value.startswith("<") and value.endswith(">"):
-        if discord.PartialEmoji.from_str(value).id:
-            return value
-    elif len(value) <= EMOJI_MAX and not any(ch.isascii() and ch.isalnum() for ch in value):
-        return value
-    raise DomainError(
-        _(
-            "`{value}` isn't an emoji I can put in a menu. "
-            "Use one emoji like 🪴 (or leave it out).",
-            value=value[:20],
-        )
-    )
 
 
 def sample(page: Page, template: str) -> str:
