@@ -40,7 +40,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from bench.harness import settled
-from bench.ping_baseline import run_ping_baseline
+from bench.ping_baseline import FAKE_REMEMBERS, run_ping_baseline
 from bot import build_bot
 from core import migrate
 from core.bot import AnyBot
@@ -211,7 +211,7 @@ class QuizRig:
 
 @asynccontextmanager
 async def quiz_rig(backend: str, members: int) -> AsyncIterator[QuizRig]:
-    fake = FakeDiscord(bot_name="Mutuals", interaction_deadline=None)
+    fake = FakeDiscord(bot_name="Mutuals", interaction_deadline=None, remember=FAKE_REMEMBERS)
     fake.add_guild(GUILD, name="Bench", owner_id=STARTER)
     fake.add_channel(GUILD, CHANNEL, name="quiz")
     member_ids = [MEMBER_BASE + i for i in range(members)]

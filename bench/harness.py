@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.ping_baseline import FAKE_REMEMBERS
 from bot import build_bot
 from core import migrate
 from core.bot import AnyBot
@@ -48,7 +49,7 @@ async def running_bot(
     async with fresh_database_url(backend) as url:
         db = Database.from_url(url)
         await migrate.upgrade(db.engine)
-        fake = FakeDiscord(interaction_deadline=None)
+        fake = FakeDiscord(interaction_deadline=None, remember=FAKE_REMEMBERS)
         fake.add_guild(GUILD, name="Bench Fam", owner_id=MOD)
         fake.add_channel(GUILD, CHANNEL, name="general")
         fake.add_member(GUILD, MOD, "mod", permissions=1 << 5, dispatch=False)

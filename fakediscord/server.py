@@ -132,6 +132,15 @@ class _FailRule:
     is_global: bool
 
 
+def _overflow(items: list[Any], keep: int) -> list[Any]:
+    """Cut the oldest entries once ``items`` holds twice ``keep`` (amortised): the cut ones."""
+    if len(items) < 2 * keep:
+        return []
+    cut = items[:-keep]
+    del items[:-keep]
+    return cut
+
+
 def _public(msg: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in msg.items() if k not in INTERNAL_KEYS}
 
@@ -164,6 +173,7 @@ class FakeDiscord:
         echo_messages: bool = True,
         host: str = "127.0.0.1",
         keep_files: bool = False,
+        remember: int | None = None,
     ) -> None:
         self.app_id = app_id
         self.bot_user = FakeUser(bot_user_id or app_id, bot_name, bot=True)
@@ -179,6 +189,13 @@ class FakeDiscord:
         #: keep the bytes of files the bot uploads (images) and serve them at /cdn/ (the demo
         #: shows them; tests and benchmarks needn't hold them)
         self.keep_files = keep_files
+        #: how many of the newest messages, requests and interactions the fake remembers (None:
+        #: all, as tests read them). Benchmarks cap it: Discord's history isn't in a real bot's
+        #: heap, and a fake sharing the bot's process would otherwise make every full
+        #: collection of the bot's garbage collector rescan a growing store of JSON
+        self.remember = remember
+        self._message_order: list[int] = []
+        self._interaction_order: list[int] = []
         self.snowflake = SnowflakeGen()
 
         self.guilds: dict[int, FakeGuild] = {}
@@ -1063,6 +1080,12 @@ class FakeDiscord:
         handle._fake = self
         self.interactions[iid] = handle
         self._by_token[handle.token] = handle
+        if self.remember is not None:
+            self._interaction_order.append(iid)
+            for old in _overflow(self._interaction_order, self.remember):
+                forgotten = self.interactions.pop(old, None)
+                if forgotten is not None:
+                    self._by_token.pop(forgotten.token, None)
         handle.sent_at = loop.time()
         self._dispatch("INTERACTION_CREATE", payload, intent=None, guild_id=guild_id)
         return handle
@@ -1540,6 +1563,15 @@ class FakeDiscord:
             if ip["type"] == 2:
                 msg["interaction_metadata"]["name"] = ip["data"]["name"]
         self._messages[mid] = msg
+        if self.remember is not None:
+            self._message_order.append(mid)
+            forgotten = set(_overflow(self._message_order, self.remember))
+            if forgotten:
+                for old in forgotten:
+                    self._messages.pop(old, None)
+                for store in (self._channel_messages, self._interaction_messages):
+                    for ids in store.values():
+                        ids[:] = [i for i in ids if i not in forgotten]
         channel.last_message_id = mid
         if channel.is_thread:
             channel.message_count += 1
@@ -1690,6 +1722,8 @@ class FakeDiscord:
             files=[(f[0], f[1]) for f in files],
         )
         self.requests.append(rec)
+        if self.remember is not None:
+            _overflow(self.requests, self.remember)
         request[BODY_KEY] = body
         request[FILES_KEY] = files
         request[REL_KEY] = rel

@@ -573,3 +573,21 @@ async def test_automod_events_need_the_intent(fake: FakeDiscord) -> None:
         await c.close()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(task, 5)
+
+
+async def test_a_fake_that_remembers_little_forgets_the_oldest(
+    fake: FakeDiscord, client: BareClient
+) -> None:
+    """Benchmarks cap what the fake keeps; the newest messages, requests and interactions
+    stay usable (a callback still finds its interaction by token)."""
+    fake.remember = 3
+    handles = []
+    for _ in range(10):
+        h = await fake.slash(GUILD, ALICE, "ping")
+        await h.response(timeout=5)
+        handles.append(h)
+    kept = fake.messages(WELCOME, include_interactions=True)
+    assert 3 <= len(kept) < 6 and kept[-1]["content"] == "pong"
+    assert 3 <= len(fake.requests) < 6
+    assert handles[-1].id in fake.interactions
+    assert handles[0].id not in fake.interactions

@@ -8,16 +8,18 @@ from collections.abc import Iterator
 
 import pytest
 
-from core.bot import AnyBot, MutualsBot
+from core.bot import GC_THRESHOLDS, AnyBot, MutualsBot
 from tests.conftest import BotFactory
 from tests.util import eventually
 
 
 @pytest.fixture
 def unfrozen() -> Iterator[None]:
+    thresholds = gc.get_threshold()
     gc.unfreeze()
     yield
     gc.unfreeze()
+    gc.set_threshold(*thresholds)
 
 
 async def test_a_ready_bot_freezes_what_start_up_built(
@@ -31,8 +33,10 @@ async def test_a_ready_bot_freezes_what_start_up_built(
 
     await eventually(frozen, what="the start-up heap frozen")
     assert bot.is_ready()
+    assert gc.get_threshold() == GC_THRESHOLDS  # a crowd's garbage is collected in bulk
 
 
 async def test_tests_leave_the_heap_alone(bot_factory: BotFactory, unfrozen: None) -> None:
     await bot_factory()
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() != GC_THRESHOLDS
