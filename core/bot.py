@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from core.clock import Clock, SteeredClock, SystemClock
 from core.command_catalog import CatalogTranslator
+from core.components import DirectButtons, PersistentButton
 from core.db import Database
 from core.deliveries import Deliveries
 from core.health import HealthServer, Probe
@@ -110,6 +111,7 @@ class MutualsBot(commands.Bot):
         self.clock: Clock = clock or SystemClock()
         self.scheduler = Scheduler()
         self.background = Background()
+        self.direct_buttons = DirectButtons()
         self.leases = LeaseStore(
             db,
             # liveness is about real seconds whatever the bot's clock says (a fast demo clock)
@@ -215,6 +217,23 @@ class MutualsBot(commands.Bot):
         self.background.spawn(self._start_deliveries(), name="deliveries-start")
         if self.freeze_heap_when_ready:
             self.background.spawn(self._freeze_heap(), name="freeze-heap")
+
+    def add_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
+        """Persistent buttons marked ``direct`` are routed by the bot itself (on_interaction);
+        the others by discord.py."""
+        routed = [i for i in items if issubclass(i, PersistentButton) and i.direct]
+        for item in routed:
+            self.direct_buttons.add(item)
+        super().add_dynamic_items(*(i for i in items if i not in routed))
+
+    def remove_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
+        routed = [i for i in items if issubclass(i, PersistentButton) and i in self.direct_buttons]
+        for item in routed:
+            self.direct_buttons.remove(item)
+        super().remove_dynamic_items(*(i for i in items if i not in routed))
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        await self.direct_buttons.dispatch(interaction)
 
     async def recover_outbox(self) -> None:
         """Sends a dead process left half-done go back to the queue (a live one's never do)."""

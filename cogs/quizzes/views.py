@@ -63,6 +63,8 @@ class ChoiceButton(
 ):
     """One answer button of a game question."""
 
+    direct = True  # a crowd's hot path
+
     def __init__(self, game_id: int, index: int, option: int, *, label: str = "?") -> None:
         super().__init__(
             custom_id=f"mutuals:qz:{game_id}:{index}:{option}", label=truncate(label, 80)
@@ -110,6 +112,8 @@ class DailyOpenButton(PersistentButton, template=r"mutuals:qd:(?P<day>\d{8})"):
 
 
 class DailyChoiceButton(PersistentButton, template=r"mutuals:qdc:(?P<day>\d{8}):(?P<option>[0-3])"):
+    direct = True  # everyone answers the term of the day when it's posted
+
     def __init__(self, day: date, option: int, *, label: str = "?") -> None:
         super().__init__(
             custom_id=f"mutuals:qdc:{_day_token(day)}:{option}", label=truncate(label, 80)

@@ -83,6 +83,28 @@ async def test_a_slow_commit_is_acknowledged_first_and_locked_in_only_once_commi
     assert await stored(db) == (1, {MEMBERS[0]: 1000})
 
 
+
+async def test_an_answer_click_is_handled_once_by_the_bots_own_router(
+    fake: FakeDiscord, bot_factory: BotFactory, clock: ManualClock, db: Database
+) -> None:
+    """Answer buttons skip discord.py rebuilding the message's view (a crowd's hot path): the
+    bot routes the click itself, so it must be answered exactly once, and discord.py keeps no
+    view object per question message."""
+    bot, mid, right = await first_question(fake, bot_factory, clock)
+    click = await fake.click(MEMBERS[0], right, message_id=mid)
+    await click.response()
+    if not str(click.content).startswith("Locked in"):
+        await click.wait_edit()
+    await bot.db.writes.flush()
+    for _ in range(20):  # a second handler would answer within a few loop turns
+        await asyncio.sleep(0)
+    callbacks = fake.requests_to("POST", rf"/interactions/{click.id}/")
+    assert len(callbacks) == 1 and callbacks[0].status in (200, 204)
+    assert not [r for r in fake.requests if r.status == 400]
+    assert str(click.content).startswith("Locked in **A**! 🔒")
+    assert await stored(db) == (1, {MEMBERS[0]: 1000})
+    assert not bot.persistent_views and not bot._connection._view_store._synced_message_views
+
 async def test_a_quick_commit_answers_with_the_outcome_at_once(
     fake: FakeDiscord,
     bot_factory: BotFactory,
