@@ -83,7 +83,6 @@ async def test_a_slow_commit_is_acknowledged_first_and_locked_in_only_once_commi
     assert await stored(db) == (1, {MEMBERS[0]: 1000})
 
 
-
 async def test_an_answer_click_is_handled_once_by_the_bots_own_router(
     fake: FakeDiscord, bot_factory: BotFactory, clock: ManualClock, db: Database
 ) -> None:
@@ -104,6 +103,7 @@ async def test_an_answer_click_is_handled_once_by_the_bots_own_router(
     assert str(click.content).startswith("Locked in **A**! 🔒")
     assert await stored(db) == (1, {MEMBERS[0]: 1000})
     assert not bot.persistent_views and not bot._connection._view_store._synced_message_views
+
 
 async def test_a_quick_commit_answers_with_the_outcome_at_once(
     fake: FakeDiscord,
