@@ -7,6 +7,7 @@ from typing import Any
 
 from bench.harness import GUILD, MEMBER, Running, running_bot, time_sequential
 from bench.ping_baseline import run_ping_baseline
+from fakediscord.handles import InteractionHandle
 from services.container import Services
 
 
@@ -29,14 +30,18 @@ async def run(quick: bool) -> list[dict[str, Any]]:
             )
             handles = itertools.count()
 
-            async def show(r: Running = r) -> None:
+            async def show(r: Running = r) -> InteractionHandle:
                 h = await r.fake.slash(GUILD, MEMBER, "profile show")
                 await h.response(timeout=10)
+                return h
 
-            async def set_(r: Running = r, handles: itertools.count[int] = handles) -> None:
+            async def set_(
+                r: Running = r, handles: itertools.count[int] = handles
+            ) -> InteractionHandle:
                 handle = f"@fam{next(handles)}"
                 h = await r.fake.slash(GUILD, MEMBER, "profile set", {"handle": handle})
                 await h.response(timeout=10)
+                return h
 
             for name, one in (("/profile show", show), ("/profile set", set_)):
                 for _ in range(30):
