@@ -103,7 +103,7 @@ class Frozen:
         self.build = build
         self.keys = tuple(keys)
         self.returning = tuple(returning)
-        self._by_dialect: dict[str, Any] = {}
+        self._by_dialect: dict[Any, Any] = {}
 
     def on(self, bind: Any) -> Any:
         """The compiled text for the dialect of ``bind`` (a connection or session)."""
@@ -113,13 +113,31 @@ class Frozen:
             found = self._by_dialect[name] = self._compile(name)
         return found
 
-    def _compile(self, name: str) -> Any:
+    def within(self, bind: Any, template: str, *extra: str) -> Any:
+        """The statement placed in ``template`` (its ``{statement}``), with ``extra`` bind
+        parameters of the template's own; the same result columns. Compiled once."""
+        name = str(bind.dialect.name if hasattr(bind, "dialect") else bind.bind.dialect.name)
+        found = self._by_dialect.get((name, template))
+        if found is None:
+            sql, binds = self._text(name)
+            clause: Any = text(template.format(statement=sql)).bindparams(
+                *binds, *(bindparam(key) for key in extra)
+            )
+            found = self._by_dialect[(name, template)] = (
+                clause.columns(*self.returning) if self.returning else clause
+            )
+        return found
+
+    def _text(self, name: str) -> tuple[str, list[Any]]:
         module: Any = postgresql if name == "postgresql" else sqlite
         dialect = module.dialect(paramstyle="named")
         compiled = self.build(name).compile(dialect=dialect, column_keys=list(self.keys))
         binds = [bindparam(key, type_=bp.type) for key, bp in compiled.binds.items()]
         # text() reads ":name::JSON" as no parameter at all: spell PostgreSQL's casts out
-        sql = _CAST.sub(r"CAST(:\1 AS \2)", compiled.string)
+        return _CAST.sub(r"CAST(:\1 AS \2)", compiled.string), binds
+
+    def _compile(self, name: str) -> Any:
+        sql, binds = self._text(name)
         clause: Any = text(sql).bindparams(*binds)
         return clause.columns(*self.returning) if self.returning else clause
 

@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.batcher import Statement
 from core.cache import changed
 from core.clock import Clock
 from core.db import Database
@@ -260,28 +261,45 @@ def _upsert(columns: frozenset[str]) -> Frozen:
     )
 
 
-def save_profiles(conn: Connection, items: Sequence[ProfileChange]) -> list[Profile]:
+class _SaveProfiles:
     """Batched write (``core.batcher``): each member's row created or changed in one statement
     (saving the same changes twice gives the same profile)."""
-    saved: list[Profile] = []
-    for item in items:
+
+    __name__ = "save_profiles"
+
+    def __call__(self, conn: Connection, items: Sequence[ProfileChange]) -> list[Profile]:
+        saved: list[Profile] = []
+        for item in items:
+            one = self.statement(conn, item)
+            row = conn.execute(one.frozen.on(conn), one.params).one()
+            changed(conn, CACHE, (item.guild_id, item.user_id))
+            saved.append(_saved(row))
+        return saved
+
+    def statement(self, conn: Connection, item: ProfileChange) -> Statement:
+        """One member's save alone: the batcher runs it as one statement on PostgreSQL."""
         values: dict[str, Any] = {c: None for c in _COLUMNS} | {"niches": []}
         values.update(item.changes)
-        stmt = _upsert(frozenset(k for k, _ in item.changes)).on(conn)
-        row = conn.execute(
-            stmt,
-            {
-                **values,
-                "guild_id": item.guild_id,
-                "user_id": item.user_id,
-                "created_at": item.now,
-                "updated_at": item.now,
-            },
-        ).one()
-        changed(conn, CACHE, (item.guild_id, item.user_id))
-        fields = dict(row._mapping)
-        saved.append(Profile(**{**fields, "niches": tuple(fields["niches"] or ())}))
-    return saved
+        values |= {
+            "guild_id": item.guild_id,
+            "user_id": item.user_id,
+            "created_at": item.now,
+            "updated_at": item.now,
+        }
+        return Statement(
+            frozen=_upsert(frozenset(k for k, _ in item.changes)),
+            params=values,
+            keys=[(CACHE, (item.guild_id, item.user_id))],
+            outcome=_saved,
+        )
+
+
+def _saved(row: Any) -> Profile:
+    fields = dict(row._mapping)
+    return Profile(**{**fields, "niches": tuple(fields["niches"] or ())})
+
+
+save_profiles = _SaveProfiles()
 
 
 class ProfileService:

@@ -12,15 +12,22 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
+import asyncpg
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import event, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
+from core.cache import CHANNEL
+from core.clock import ManualClock
 from core.db import Database
 from core.errors import DomainError
 from models.guild import BotState
 from models.profile import CreatorProfile
+from services.niches import NicheService
+from services.profiles import ProfileService
+from tests import dbutil
+from tests.util import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -164,3 +171,40 @@ async def test_nothing_said_saved_is_lost_when_the_process_is_killed(
         rows = {int(user): handle for user, handle in found.all()}
     missing = [u for u in saved if rows.get(u) != f"fam{u}"]
     assert not missing, f"told saved but not in the database: {missing[:10]}"
+
+
+async def test_a_lone_profile_save_on_postgresql_is_one_statement_that_announces_itself(
+    pg_database: str,
+) -> None:
+    """Alone in its batch, a profile save is one round trip: the upsert with the cache's
+    NOTIFY inside it, in autocommit (no BEGIN, no separate NOTIFY, no COMMIT)."""
+    db = Database.from_url(dbutil.pg_url(pg_database))
+    await dbutil.truncate_all(db)
+    heard: list[str] = []
+    listener = await asyncpg.connect(dbutil.pg_url(pg_database).replace("+asyncpg", ""))
+    await listener.add_listener(CHANNEL, lambda *args: heard.append(str(args[-1])))
+    sent: list[str] = []
+
+    def record(_c: object, _cur: object, statement: str, *_rest: object) -> None:
+        sent.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        profiles = ProfileService(db, ManualClock(), NicheService(db))
+        saved = await profiles.update(7, 8, handle="@lone_save")
+        assert saved.tiktok_handle == "lone_save"
+        assert len(sent) == 1 and "pg_notify" in sent[0] and "INSERT INTO" in sent[0]
+        await eventually(lambda: _true(bool(heard)), what="the NOTIFY heard")
+        assert '"profile"' in heard[0] and "[7,8]" in heard[0]
+        sent.clear()
+        await profiles.update(7, 8, handle="@again")  # and again: the same one statement
+        assert len(sent) == 1
+        assert (await profiles.get(7, 8)).tiktok_handle == "again"  # type: ignore[union-attr]
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+        await listener.close()
+        await db.dispose()
+
+
+async def _true(value: bool) -> bool:
+    return value
