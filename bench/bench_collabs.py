@@ -34,6 +34,7 @@ import numpy as np
 
 from bench.harness import fresh_database_url
 from core import migrate
+from core.bot import GC_THRESHOLDS
 from core.clock import ManualClock
 from core.db import Database
 from core.text import plural
@@ -281,13 +282,17 @@ async def _round_row(n: int, backend: str = "sqlite") -> dict[str, Any]:
             service = CollabService(db, clock, NicheService(db))
             for week in range(6, 0, -1):  # six rounds of history to avoid
                 await service.create_round(GUILD, now - timedelta(days=7 * week))
-            # The bot freezes its start-up heap (core.bot, gc.freeze): the cycle collector
-            # doesn't rescan it during a round; here the same, with the bench's own objects.
+            # The bot freezes its start-up heap and then collects in bulk (core.bot): the
+            # cycle collector doesn't rescan it during a round; here the same, with the
+            # bench's own objects.
             gc.collect()
             gc.freeze()
+            thresholds = gc.get_threshold()
+            gc.set_threshold(*GC_THRESHOLDS)
             started = time.perf_counter()
             rnd = await service.create_round(GUILD, now)
             took = time.perf_counter() - started
+            gc.set_threshold(*thresholds)
             gc.unfreeze()
             service.close()
         finally:
