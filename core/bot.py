@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import discord
 import yarl
@@ -23,7 +23,6 @@ from core.clock import Clock, SteeredClock, SystemClock
 from core.command_catalog import CatalogTranslator
 from core.db import Database
 from core.deliveries import Deliveries
-from core.health import HealthServer, Probe
 from core.heap import release_free_memory
 from core.interactions import MutualsTree, OwedOutcomes
 from core.leases import LeaseStore
@@ -35,6 +34,9 @@ from core.settings import Settings
 from core.slots import SlotStore
 from core.tasks import Background
 from models.guild import BotState
+
+if TYPE_CHECKING:
+    from core.health import HealthServer
 
 log = logging.getLogger("mutuals")
 T = TypeVar("T")
@@ -331,6 +333,9 @@ class MutualsBot(commands.Bot):
     async def start_health(self) -> None:
         if self.settings.health_port is None:
             return
+        # only here: aiohttp's server side (~1.8 MB resident) loads when HEALTH_PORT is set
+        from core.health import HealthServer, Probe
+
         probe = Probe(
             db=self.db,
             deliveries=self.deliveries,

@@ -22,6 +22,7 @@ LOADED_BY = {
     "rapidfuzz": "rapidfuzz.process",
     "RE2": "re2",
     "PostgreSQL's dialect (on SQLite)": "sqlalchemy.dialects.postgresql.base",
+    "aiohttp's server (no HEALTH_PORT)": "aiohttp.web",
 }
 
 PROBE = """
