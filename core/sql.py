@@ -5,12 +5,19 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
+
+from core.lazy_import import lazy_module
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql
+else:  # loaded by the first statement for PostgreSQL: a SQLite bot never needs its ~2 MB
+    postgresql = lazy_module("sqlalchemy.dialects.postgresql")
 
 
 async def insert_ignore(

@@ -7,12 +7,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from rapidfuzz import process
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +21,7 @@ from core.clock import Clock
 from core.db import Database
 from core.errors import DomainError
 from core.i18n import N_, _, ngettext
+from core.lazy_import import lazy_module
 from core.sql import Frozen
 from core.text import clean_line
 from models import load_all
@@ -30,6 +30,11 @@ from services.languages import MEMBER_CACHE as MEMBER_LANGUAGE_CACHE
 from services.niches import Niche, NicheService, niche_key
 from services.safety import hold_to_rules
 from services.safety.age import save_answer_in, validate_age
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql
+else:  # loaded by the first statement for PostgreSQL: a SQLite bot never needs its ~2 MB
+    postgresql = lazy_module("sqlalchemy.dialects.postgresql")
 
 HANDLE_RE = re.compile(r"^@?([A-Za-z0-9_.]{2,24})$")
 MAX_PROFILE_NICHES = 3
@@ -127,6 +132,9 @@ def search_timezones(query: str, limit: int = 25) -> list[str]:
     hits = [z for z in zones if q in z.casefold()]
     hits.sort(key=lambda z: (not z.casefold().startswith(q), "/" + q not in z.casefold(), z))
     if len(hits) < limit:
+        # rapidfuzz (~2.6 MB resident) loads with the first fuzzy search, not at start-up
+        from rapidfuzz import process
+
         fuzzy = process.extract(q, zones, limit=limit, processor=str.casefold)
         hits += [z for z, _score, _i in fuzzy if z not in hits]
     return hits[:limit]
@@ -181,6 +189,8 @@ def match_niches(raw: list[str], available: list[Niche]) -> tuple[str, ...]:
             continue
         niche = by_key.get(niche_key(item))
         if niche is None:
+            from rapidfuzz import process  # on first use, as in search_timezones
+
             names = [n.name for n in available]
             guess = process.extractOne(item, names, processor=str.casefold, score_cutoff=60)
             text = _("`{niche}` isn't one of this server's niches.", niche=item[:40])

@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -31,11 +31,12 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.db import Database
+from core.lazy_import import lazy_module
 from core.outbox import CHANNEL, DM, add_message, outbox_row
 from core.sql import insert_ignore_fast
 from models.base import UTCDateTime
@@ -45,6 +46,11 @@ from models.profile import CreatorProfile
 from services.checkins.config import CheckinSettings, find_config
 from services.checkins.periods import MemberPeriod, unit_of
 from services.directory import FALLBACK_GUILD, guild_name_in
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql
+else:  # loaded by the first statement for PostgreSQL: a SQLite bot never needs its ~2 MB
+    postgresql = lazy_module("sqlalchemy.dialects.postgresql")
 
 PURPOSE_PROMPT_DM = "checkin_prompt"
 PURPOSE_PROMPT_CHANNEL = "checkin_prompt_ch"

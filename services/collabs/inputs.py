@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from rapidfuzz import process
-
 from core.errors import DomainError
 from core.i18n import _
 from services.collabs.content import format_aliases, languages, normalise_format
@@ -34,6 +32,9 @@ def parse_formats(raw: str) -> tuple[str, ...]:
             return tuple(FORMATS)
         key = format_aliases().get(item, item)
         if key not in FORMATS:
+            # rapidfuzz (~2.6 MB resident) loads with the first typo, not at start-up
+            from rapidfuzz import process
+
             guess = process.extractOne(item, list(FORMATS), score_cutoff=60)
             hint = " " + _("Did you mean **{guess}**?", guess=guess[0]) if guess else ""
             raise DomainError(
@@ -65,6 +66,8 @@ def parse_languages(raw: str) -> tuple[str, ...]:
             continue
         lang = by_key.get(item) or known.aliases.get(item)
         if lang is None:
+            from rapidfuzz import process  # on first use, as in parse_formats
+
             guess = process.extractOne(item, list(known.names), processor=str.casefold)
             hint = (
                 " " + _("Did you mean **{guess}**?", guess=guess[0])

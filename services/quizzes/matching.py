@@ -12,8 +12,6 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from rapidfuzz.distance import OSA
-
 _NON_WORD = re.compile(r"[^\w\s]|_")
 ARTICLES = {"the", "a", "an"}
 EXTRA_WORDS = 4  # "i think it's hearts" is fine; a whole dictionary pasted in is not
@@ -45,6 +43,10 @@ def matches(guess: str, answers: Iterable[str]) -> bool:
     guess_words = normalize(guess).split()
     if not guess_words:
         return False
+    # rapidfuzz (~2.6 MB resident) loads with the first typed answer, not at start-up; a
+    # plain import (not core.lazy_import): answers are judged on the database writer's thread
+    from rapidfuzz.distance import OSA
+
     for answer in answers:
         target_words = _words(answer)
         if not target_words:

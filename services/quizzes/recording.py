@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BigInteger,
@@ -23,21 +24,28 @@ from sqlalchemy import (
     DateTime,
     Integer,
     String,
+    TextClause,
     bindparam,
     select,
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
 
 from core.errors import Conflict, DomainError, NotFound
 from core.i18n import N_
+from core.lazy_import import lazy_module
 from core.sql import Frozen
 from models.quizzes import QuizAnswer, QuizGame, QuizGameScore, QuizStreak
 from services.quizzes.answers import daily_round, game_round, grade_option, points_for
 from services.quizzes.matching import matches
 from services.quizzes.questions import Question, from_snapshot
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql
+else:  # loaded by the first statement for PostgreSQL: a SQLite bot never needs its ~2 MB
+    postgresql = lazy_module("sqlalchemy.dialects.postgresql")
 
 LATE_GRACE = timedelta(seconds=2)  # a click in flight when the timer ends still counts
 
@@ -139,13 +147,18 @@ _ARRAYS: dict[str, Any] = {
     "points": Integer,
     "answered_at": DateTime(timezone=True),
 }
-#: PostgreSQL: every row of a batch in one round trip, as arrays unnested (compiled once)
-_PG_NEW_ANSWERS = text(
-    f"INSERT INTO quiz_answer ({', '.join(_ARRAYS)}) "
-    f"SELECT * FROM unnest({', '.join(f':{k}' for k in _ARRAYS)}) "
-    "ON CONFLICT (guild_id, round_key, user_id) DO NOTHING "
-    "RETURNING guild_id, round_key, user_id"
-).bindparams(*(bindparam(k, type_=postgresql.ARRAY(t)) for k, t in _ARRAYS.items()))
+
+
+@cache
+def _pg_new_answers() -> TextClause:
+    """PostgreSQL: every row of a batch in one round trip, as arrays unnested (compiled once;
+    built on first use, the dialect's ARRAY loading PostgreSQL's dialect)."""
+    return text(
+        f"INSERT INTO quiz_answer ({', '.join(_ARRAYS)}) "
+        f"SELECT * FROM unnest({', '.join(f':{k}' for k in _ARRAYS)}) "
+        "ON CONFLICT (guild_id, round_key, user_id) DO NOTHING "
+        "RETURNING guild_id, round_key, user_id"
+    ).bindparams(*(bindparam(k, type_=postgresql.ARRAY(t)) for k, t in _ARRAYS.items()))
 
 
 def _insert_answers(conn: Connection, rows: list[dict[str, Any]]) -> set[tuple[int, str, int]]:
@@ -155,7 +168,7 @@ def _insert_answers(conn: Connection, rows: list[dict[str, Any]]) -> set[tuple[i
     rows.sort(key=lambda r: (r["guild_id"], r["round_key"], r["user_id"]))  # one lock order
     if conn.dialect.name == "postgresql":
         columns = {k: [row[k] for row in rows] for k in _ARRAYS}
-        found = list(conn.execute(_PG_NEW_ANSWERS, columns).all())
+        found = list(conn.execute(_pg_new_answers(), columns).all())
     elif len(rows) <= _ROW_BY_ROW:
         one = _ONE_ANSWER.on(conn)
         found = [r for row in rows for r in conn.execute(one, row).all()]

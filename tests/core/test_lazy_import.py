@@ -19,6 +19,10 @@ LOADED_BY = {
     "matplotlib": "matplotlib",
     "Alembic": "alembic",
     "the dashboard (Jinja2)": "jinja2",
+    "rapidfuzz": "rapidfuzz.process",
+    "RE2": "re2",
+    "PostgreSQL's dialect (on SQLite)": "sqlalchemy.dialects.postgresql.base",
+    "aiohttp's server (no HEALTH_PORT)": "aiohttp.web",
 }
 
 PROBE = """
@@ -31,7 +35,11 @@ import babel.localedata
 locale_data = sorted(babel.localedata._cache)
 from core.max_matching import rx
 from services.imaging.fonts import Image
-after = [rx.PyGraph().num_nodes(), Image.new("RGB", (2, 2)).size[0]]
+from services.quizzes.matching import matches
+from services.safety.automod import compile_pattern
+from services.profiles import postgresql
+after = [rx.PyGraph().num_nodes(), Image.new("RGB", (2, 2)).size[0], matches("hearst", ["hearts"]),
+         compile_pattern("a+") is not None, postgresql.insert.__name__]
 import PIL.Image
 print(json.dumps({"before": before, "locale_data": locale_data, "after": after,
                   "parent": PIL.Image is Image}))
@@ -51,5 +59,5 @@ def test_the_bot_loads_big_libraries_on_first_use() -> None:
     loaded = [name for name, module in LOADED_BY.items() if result["before"][module]]
     assert loaded == [], f"imported at start-up: {loaded}"
     assert result["locale_data"] == [], "the language choices loaded CLDR data"
-    assert result["after"] == [0, 2]  # used, they work
+    assert result["after"] == [0, 2, True, True, "insert"]  # used, they work
     assert result["parent"]  # and `import PIL.Image` elsewhere gets the same module
