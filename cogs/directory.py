@@ -36,6 +36,8 @@ class DirectoryCog(commands.Cog):
         self.bot = bot
         self.directory = bot.need(Services).directory
         self._pending: dict[tuple[int, int], str] = {}
+        #: guilds whose every member's name is to be stored, read from the cache when written
+        self._pending_guilds: set[int] = set()
         self._languages: dict[tuple[int, int], str] = {}  # what was written (or is pending)
         self._pending_languages: dict[tuple[int, int], str] = {}
         self._wake = asyncio.Event()
@@ -64,15 +66,27 @@ class DirectoryCog(commands.Cog):
                 await self.flush()
             except Exception as exc:  # the database is away: keep the names for the next try
                 waiting = len(self._pending) + len(self._pending_languages)
-                log.warning("could not store %s names and languages yet: %s", waiting, exc)
+                log.warning(
+                    "could not store %s names and languages (and %s servers' members) yet: %s",
+                    waiting,
+                    len(self._pending_guilds),
+                    exc,
+                )
                 await asyncio.sleep(2)
                 self._wake.set()
 
     async def flush(self) -> None:
+        for guild_id in sorted(self._pending_guilds):
+            guild = self.bot.get_guild(guild_id)
+            if guild is not None:
+                await self.directory.remember_members(
+                    (guild_id, m.id, m.display_name) for m in guild.members if not m.bot
+                )
+            self._pending_guilds.discard(guild_id)
         if self._pending:
             batch, self._pending = self._pending, {}
             try:
-                await self.directory.remember_members([(g, u, n) for (g, u), n in batch.items()])
+                await self.directory.remember_members((g, u, n) for (g, u), n in batch.items())
             except Exception:
                 self._pending = {**batch, **self._pending}
                 raise
@@ -111,8 +125,8 @@ class DirectoryCog(commands.Cog):
             return
         await self.directory.remember_guild(guild.id, guild.name)
         await languages.record_discord_locale(self.bot.db, guild.id, str(guild.preferred_locale))
-        for member in guild.members:
-            self.note(member)
+        self._pending_guilds.add(guild.id)  # not a name per member here: 100k at once
+        self._wake.set()
 
     @commands.Cog.listener()
     async def on_guild_available(self, guild: discord.Guild) -> None:

@@ -3,7 +3,8 @@ stored data when it is queued, whichever process queues or sends it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from itertools import islice
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,20 +52,23 @@ class DirectoryService:
         async with self.db.write() as session:
             await upsert_many(session, GuildName, [row], ["guild_id"], ["name", "updated_at"])
 
-    async def remember_members(self, members: Sequence[tuple[int, int, str]]) -> None:
-        """(guild id, user id, display name) for many members, in chunked transactions."""
+    async def remember_members(self, members: Iterable[tuple[int, int, str]]) -> None:
+        """(guild id, user id, display name) for many members, in chunked transactions, taken
+        from ``members`` a chunk at a time (a big server's 100k rows never all exist at once:
+        their peak stayed resident as fragmented heap); a later name for a member wins."""
         now = self.clock.now()
-        latest = {(g, u): n for g, u, n in members}  # the last name given wins
-        rows = [
-            {"guild_id": g, "user_id": u, "display_name": n[:100], "updated_at": now}
-            for (g, u), n in latest.items()
-        ]
-        for i in range(0, len(rows), CHUNK):
+        it = iter(members)
+        while chunk := list(islice(it, CHUNK)):
+            latest = {(g, u): n for g, u, n in chunk}  # one statement can't change a row twice
+            rows = [
+                {"guild_id": g, "user_id": u, "display_name": n[:100], "updated_at": now}
+                for (g, u), n in latest.items()
+            ]
             async with self.db.write() as session:
                 await upsert_many(
                     session,
                     MemberName,
-                    rows[i : i + CHUNK],
+                    rows,
                     ["guild_id", "user_id"],
                     ["display_name", "updated_at"],
                 )
