@@ -26,7 +26,7 @@ COPY --chown=root:root . .
 RUN for po in locales/*/LC_MESSAGES/*.po; do \
       [ -e "$po" ] || continue; \
       dir=$(dirname "$po"); domain=$(basename "$po" .po); \
-      pybabel compile -i "$po" -o "$dir/$domain.mo"; \
+      pybabel compile -f -i "$po" -o "$dir/$domain.mo"; \
     done
 
 USER mutuals
