@@ -25,6 +25,7 @@ from core.components import DirectButtons, PersistentButton
 from core.db import Database
 from core.deliveries import Deliveries
 from core.heap import release_free_memory
+from core.i18n import forget_catalogs
 from core.interactions import MutualsTree, OwedOutcomes
 from core.leases import LeaseStore
 from core.metrics import Metrics, shard_label
@@ -219,6 +220,7 @@ class MutualsBot(commands.Bot):
         log.info("loaded %s extensions", len(self.extensions))
         await self.tree.set_translator(CatalogTranslator())  # localized names at sync
         await self.sync_commands()
+        forget_catalogs()
         self.outbox.start()
         self.background.spawn(self._start_deliveries(), name="deliveries-start")
         if self.freeze_heap_when_ready:

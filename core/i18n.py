@@ -146,6 +146,13 @@ def domain_catalog(language: str, domain: str) -> NullTranslations | None:
     return None if language == SOURCE else _load(language, domain)
 
 
+def forget_catalogs() -> None:
+    """Drop the loaded catalogs: the command sync reads every language's, but until somebody
+    speaks one it is only memory (a language loads again on its first use)."""
+    translations.cache_clear()
+    domain_catalog.cache_clear()
+
+
 @functools.cache
 def domain_of(module: str) -> str | None:
     """The catalog a module's strings are extracted to (mirrors dev.py's ``I18N_DOMAINS``):

@@ -15,7 +15,7 @@ from discord.app_commands import TranslationContextLocation as Where
 from core.bot import AnyBot
 from core.command_catalog import CHOICE_NAME, COMMAND_NAME, OPTION_NAME, command_entries, localize
 from core.db import Database
-from core.i18n import LOCALES_DIR, ngettext, use_locale
+from core.i18n import LOCALES_DIR, ngettext, translations, use_locale
 from core.i18n_check import problems
 from fakediscord import FakeDiscord
 from services import languages
@@ -263,3 +263,17 @@ def test_language_names_in_themselves_are_cldrs() -> None:
         assert ENDONYMS[code] == Locale.parse(code).get_display_name(code)
         assert language_name(code) == ENDONYMS[code]
     assert language_name("ja", in_language="en") == "Japanese"
+
+
+async def test_catalogs_read_for_the_command_sync_are_let_go_until_someone_speaks(
+    fake: FakeDiscord, bot_factory: BotFactory
+) -> None:
+    """The sync localizes every command into every language; those catalogs are dropped after
+    it and a language loads again when a member speaks it."""
+    fake.users[ALICE_ID].locale = "ja"
+    await bot_factory()
+    assert fake.guild_commands[GUILD_ID][0].get("name_localizations")  # the sync localized
+    assert translations.cache_info().currsize == 0
+    shown = await fake.slash(GUILD_ID, ALICE_ID, "profile show")
+    await shown.response()
+    assert translations.cache_info().currsize == 1  # Japanese, loaded on first use
