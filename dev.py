@@ -159,6 +159,7 @@ def main(argv: list[str]) -> int:
         return max(run(*step) for step in steps)
     if command == "bench":
         ensure_venv()
+        i18n("compile", [])  # as the image ships them: the bot reads no .po at start-up
         return run(PY, "-m", "bench.run", *rest)
     if command == "i18n":
         ensure_venv()
