@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+import aiohttp
 import discord
 import yarl
 from discord.ext import commands
@@ -49,6 +50,8 @@ log = logging.getLogger("mutuals")
 #: full collection paused the bot ~0.1 s. Young objects mostly die by reference counting
 #: before any collection, so collecting rarely finds the same cycles for far less work.
 GC_THRESHOLDS = (50_000, 20, 100)
+#: connections to Discord's HTTP API at most (see ``login``)
+HTTP_CONNECTIONS = 100
 T = TypeVar("T")
 
 COGS_DIR = Path(__file__).resolve().parent.parent / "cogs"
@@ -225,6 +228,14 @@ class MutualsBot(commands.Bot):
         self.background.spawn(self._start_deliveries(), name="deliveries-start")
         if self.freeze_heap_when_ready:
             self.background.spawn(self._freeze_heap(), name="freeze-heap")
+
+    async def login(self, token: str) -> None:
+        # discord.py opens as many connections to Discord as requests are in flight: a crowd
+        # of 500 clicks opened 500 (each a handshake, then idle), and answering the first
+        # crowd took three times as long as the next. A pool of HTTP_CONNECTIONS (aiohttp's
+        # own default) is reused by everyone's answers instead.
+        self.http.connector = aiohttp.TCPConnector(limit=HTTP_CONNECTIONS)
+        await super().login(token)
 
     def add_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
         """Persistent buttons marked ``direct`` are routed by the bot itself (on_interaction);

@@ -26,6 +26,8 @@ class RecordedRequest:
     time: float
     files: list[tuple[str, int]] = field(default_factory=list)
     status: int = 0
+    #: the client's end of the connection it came on (host, port): how many it opened
+    peer: tuple[str, int] | None = None
 
 
 @dataclass

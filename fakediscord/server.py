@@ -132,6 +132,11 @@ class _FailRule:
     is_global: bool
 
 
+def _peer(request: web.Request) -> tuple[str, int] | None:
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    return (str(peer[0]), int(peer[1])) if isinstance(peer, tuple) else None
+
+
 def _overflow(items: list[Any], keep: int) -> list[Any]:
     """Cut the oldest entries once ``items`` holds twice ``keep`` (amortised): the cut ones."""
     if len(items) < 2 * keep:
@@ -1720,6 +1725,7 @@ class FakeDiscord:
             headers=dict(request.headers),
             time=time.monotonic(),
             files=[(f[0], f[1]) for f in files],
+            peer=_peer(request),
         )
         self.requests.append(rec)
         if self.remember is not None:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
+import core.bot
 from core import interactions
 from core.clock import ManualClock
 from core.db import Database
@@ -149,6 +150,24 @@ async def test_a_database_blip_mid_crowd_credits_every_click_once(
     assert sum(t.startswith("Locked in") for t in texts) == len(MEMBERS)
     assert sum("already locked in" in t for t in texts) == len(MEMBERS)
     assert await stored(db) == (len(MEMBERS), dict.fromkeys(MEMBERS, 1000))
+
+
+async def test_a_crowd_is_answered_over_a_bounded_pool_of_connections(
+    fake: FakeDiscord,
+    bot_factory: BotFactory,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """However many click at once, the bot reuses a few connections to Discord instead of
+    opening one per click (a handshake each, then idle)."""
+    monkeypatch.setattr(core.bot, "HTTP_CONNECTIONS", 4)
+    _bot, mid, right = await first_question(fake, bot_factory, clock)
+    before = len(fake.requests)
+    clicks = await asyncio.gather(*(fake.click(m, right, message_id=mid) for m in MEMBERS))
+    texts = await asyncio.gather(*(outcome(c, timeout=30) for c in clicks))
+    assert all(t.startswith("Locked in") for t in texts)
+    peers = {r.peer for r in fake.requests[before:]}
+    assert None not in peers and len(peers) <= 4
 
 
 async def test_a_clean_stop_locks_in_every_click_it_acknowledged(
