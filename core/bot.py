@@ -35,7 +35,7 @@ from core.outbox_worker import DeliveryResult, OutboxWorker
 from core.scheduler import Scheduler
 from core.settings import Settings
 from core.slots import SlotStore
-from core.tasks import Background
+from core.tasks import Background, spawn
 from models.guild import BotState
 
 if TYPE_CHECKING:
@@ -103,6 +103,8 @@ class MutualsBot(commands.Bot):
     freeze_heap_when_ready = False
     #: how long after ready start-up's one-off work is taken to be over (see ``_freeze_heap``)
     heap_settle_seconds = 5.0
+    #: the start-up heap is frozen and the collector tuned (benchmarks wait for it)
+    heap_settled = False
 
     def __init__(
         self,
@@ -238,8 +240,8 @@ class MutualsBot(commands.Bot):
         await super().login(token)
 
     def add_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
-        """Persistent buttons marked ``direct`` are routed by the bot itself (on_interaction);
-        the others by discord.py."""
+        """Persistent buttons marked ``direct`` are routed by the bot itself (as the interaction
+        arrives, see ``_interaction_received``); the others by discord.py."""
         routed = [i for i in items if issubclass(i, PersistentButton) and i.direct]
         for item in routed:
             self.direct_buttons.add(item)
@@ -250,9 +252,6 @@ class MutualsBot(commands.Bot):
         for item in routed:
             self.direct_buttons.remove(item)
         super().remove_dynamic_items(*(i for i in items if i not in routed))
-
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
-        await self.direct_buttons.dispatch(interaction)
 
     async def recover_outbox(self) -> None:
         """Sends a dead process left half-done go back to the queue (a live one's never do)."""
@@ -280,6 +279,7 @@ class MutualsBot(commands.Bot):
         gc.freeze()
         gc.set_threshold(*GC_THRESHOLDS)
         release_free_memory()
+        self.heap_settled = True
 
     async def _start_deliveries(self) -> None:
         """Schedules start once the guild cache is there (deliveries may consult it)."""
@@ -343,6 +343,9 @@ class MutualsBot(commands.Bot):
         counter.inc()
         for observe in self.interaction_observers:
             observe(interaction)
+        press = self.direct_buttons.route(interaction)
+        if press is not None:  # a task only for the clicks that need one
+            spawn(press, name="direct-button")
         if interaction.type is discord.InteractionType.application_command:
             if len(self._received) > 10_000:  # commands that never finished (token expired)
                 self._received.clear()

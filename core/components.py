@@ -4,7 +4,7 @@ reach the member like a command's, and a typed way to reach another capability's
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, ClassVar, Self, TypeVar
 
 import discord
@@ -140,20 +140,19 @@ class DirectButtons:
     def __contains__(self, cls: object) -> bool:
         return cls in self._templates
 
-    async def dispatch(self, interaction: discord.Interaction) -> bool:
-        """Handle the click if it is on a direct button; whether it was."""
+    def route(self, interaction: discord.Interaction) -> Coroutine[Any, Any, None] | None:
+        """The handling of the click if it is on a direct button (to be run as a task)."""
         if interaction.type is not discord.InteractionType.component or not interaction.data:
-            return False
+            return None
         data: Any = interaction.data
         if data.get("component_type") != discord.ComponentType.button.value:
-            return False
+            return None
         custom_id = str(data.get("custom_id", ""))
         for cls, template in self._templates.items():
             match = template.fullmatch(custom_id)
             if match is not None:
-                await cls.from_match(match, None).run(interaction)
-                return True
-        return False
+                return cls.from_match(match, None).run(interaction)
+        return None
 
 
 def cog_of(client: discord.Client, kind: type[CogT]) -> CogT:
