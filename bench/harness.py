@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import statistics
 import tempfile
 import time
@@ -107,7 +106,7 @@ async def settled(bot: AnyBot) -> None:
     collected and frozen) is over."""
 
     async def over() -> bool:
-        return bot.deliveries.last_sweep is not None and gc.get_freeze_count() > 0
+        return bot.deliveries.last_sweep is not None and bot.heap_settled
 
     await eventually(over, timeout=30, what="start-up settling")
 
@@ -130,9 +129,26 @@ async def time_sequential(
         assert handle.responded_at is not None
         latencies.append((handle.responded_at - handle.sent_at) * 1000)
     elapsed = time.perf_counter() - started
-    latencies.sort()
+    return summary(n, elapsed, latencies)
+
+
+def summary(n: int, elapsed: float, latencies: list[float]) -> dict[str, Any]:
+    """Throughput and latency percentiles (``elapsed`` and ``latencies`` kept for pooling)."""
+    ordered = sorted(latencies)
     return {
         "per_sec": n / elapsed,
-        "p50_ms": statistics.median(latencies),
-        "p99_ms": quantile(latencies, 0.99),
+        "p50_ms": statistics.median(ordered),
+        "p99_ms": quantile(ordered, 0.99),
+        "n": n,
+        "elapsed": elapsed,
+        "latencies": ordered,
     }
+
+
+def pooled(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Rounds measured apart, as one measurement."""
+    return summary(
+        sum(p["n"] for p in parts),
+        sum(p["elapsed"] for p in parts),
+        [ms for p in parts for ms in p["latencies"]],
+    )

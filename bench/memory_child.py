@@ -44,7 +44,7 @@ async def _settled(bot: Any) -> None:
     """Start-up's one-off work is over (as bench.harness.settled, without importing the harness
     and its fake Discord into the measured process)."""
     while True:
-        if bot.deliveries.last_sweep is not None and gc.get_freeze_count() > 0:
+        if bot.deliveries.last_sweep is not None and bot.heap_settled:
             return
         await asyncio.sleep(0.05)
 
