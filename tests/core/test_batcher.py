@@ -11,6 +11,7 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -208,3 +209,27 @@ async def test_a_lone_profile_save_on_postgresql_is_one_statement_that_announces
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_a_blip_under_a_lone_profile_save_is_retried_on_a_new_connection(
+    pg_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = Database.from_url(dbutil.pg_url(pg_database))
+    await dbutil.truncate_all(db)
+    failures: list[str] = []
+    real = db.writes._run_alone
+
+    def flaky(conn: Connection, entry: Any) -> Any:
+        if not failures:
+            failures.append("dropped")
+            raise OperationalError("INSERT", {}, ConnectionResetError("connection reset"))
+        return real(conn, entry)
+
+    monkeypatch.setattr(db.writes, "_run_alone", flaky)
+    try:
+        profiles = ProfileService(db, ManualClock(), NicheService(db))
+        saved = await profiles.update(7, 9, handle="@after_a_blip")
+        assert saved.tiktok_handle == "after_a_blip" and failures == ["dropped"]
+        assert (await profiles.get(7, 9)).tiktok_handle == "after_a_blip"  # type: ignore[union-attr]
+    finally:
+        await db.dispose()
