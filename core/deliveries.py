@@ -84,6 +84,9 @@ class Deliveries:
         self._plans: dict[str, DeliveryPlan] = {}
         self._state: dict[str, PlanState] = {}
         self._in_flight: set[tuple[str, str, datetime]] = set()
+        #: claims this process recently finished (done or failed): a run that read the open
+        #: claims just before one was finished must not deliver it again (late)
+        self._finished: dict[tuple[str, str, datetime], None] = {}
         self._trouble: dict[tuple[str, str, datetime], Trouble] = {}
         #: failures whose "failed" mark couldn't be written yet (the next run writes it)
         self._unrecorded_failures: dict[tuple[str, str, datetime], str] = {}
@@ -254,6 +257,8 @@ class Deliveries:
             ):
                 blocked.add(occurrence.ref)  # backing off after failures; later ones wait too
                 continue
+            if claim is not None and _key(occurrence) in self._finished:
+                continue  # finished by a run-now while this run read the claims
             outcome = await self._handle(plan, occurrence, claim, now, occurrence in superseded)
             outcomes.append(outcome)
             if outcome.status in ("held", "retry", "taken", "busy"):
@@ -277,9 +282,10 @@ class Deliveries:
                 continue
             occurrence = Occurrence(claim.slot_at, claim.ref, claim.kind, guild_id or 0)
             if claim.owner == self.owner:
-                if (claim.kind, claim.ref, claim.slot_at) in self._in_flight:
+                key = (claim.kind, claim.ref, claim.slot_at)
+                if key in self._in_flight:
                     blocked.add(claim.ref)
-                else:
+                elif key not in self._finished:
                     items.append((occurrence, claim))
                 continue
             abandoned = (
@@ -362,6 +368,7 @@ class Deliveries:
                 await self.slots.finish(
                     occurrence.kind, occurrence.ref, occurrence.at, DONE, detail
                 )
+                self._finish(key)
             except Exception as exc:  # delivered but not recorded: the next run re-delivers
                 self._log_failure(plan, occurrence, exc)  # idempotently and records it
         return self._tell(Outcome(occurrence, status, detail, late=late))
@@ -382,12 +389,18 @@ class Deliveries:
                 await self.slots.finish(
                     occurrence.kind, occurrence.ref, occurrence.at, FAILED, detail
                 )
+                self._finish(_key(occurrence))
             except Exception:
                 # The claim stays open: this process must not deliver late what crashed (a
                 # moderator was told it failed); the failure is marked when a run can write.
                 trouble.retry_at = float("inf")
                 self._unrecorded_failures[_key(occurrence)] = detail
         return self._tell(Outcome(occurrence, "failed", detail, error_id))
+
+    def _finish(self, key: tuple[str, str, datetime]) -> None:
+        self._finished[key] = None
+        if len(self._finished) > 1000:  # the oldest are long past any run's read
+            del self._finished[next(iter(self._finished))]
 
     def _log_failure(
         self,
