@@ -233,6 +233,9 @@ class Ledger:
     messages: list[tuple[int, str | None]]
     #: POSTs that reached the fake for the channel, by nonce (a resend after a kill shows here)
     sends: Counter[str]
+    #: how many messages each slot before the held stretch has (see active_from): rightly
+    #: posted, featuring an early joiner, but at most once
+    early: list[int] = field(default_factory=list)
 
     @classmethod
     async def read(
@@ -273,9 +276,13 @@ class Ledger:
         for mid, nonce in messages:
             by_nonce.setdefault(str(nonce), []).append(mid)
         posts = []
+        early: dict[str, int] = {}
         for at, status, owner in claims:
             slot_at = as_utc(at)
             if slot_at <= start:  # see active_from
+                before = by_slot.get(slot_at)
+                if before is not None:
+                    early[f"mo{before.id}"] = len(by_nonce.get(f"mo{before.id}", ()))
                 continue
             row = by_slot.get(slot_at)
             posts.append(
@@ -296,7 +303,8 @@ class Ledger:
             for r in fake.requests_to("POST", rf"/channels/{channel_id}/messages$")
             if isinstance(r.json, dict) and r.status == 200
         )
-        return cls(rotation_id, channel_id, posts, messages, sends)
+        held = [(mid, nonce) for mid, nonce in messages if str(nonce) not in early]
+        return cls(rotation_id, channel_id, posts, held, sends, list(early.values()))
 
     def slot_times(self) -> list[datetime]:
         return [p.slot_at for p in self.posts]
@@ -334,6 +342,7 @@ class Ledger:
         ]
         problems += [p for p in self.posts if p.slot_at > through and len(p.message_ids) > 1]
         assert not problems, f"slots not posted exactly once: {problems}"
+        assert all(count <= 1 for count in self.early), f"an early slot posted twice: {self.early}"
         ids = [mid for p in self.posts for mid in p.message_ids]
         assert len(self.messages) == len(ids), (
             f"{len(self.messages)} messages in the channel for {len(ids)} posted slots"
