@@ -23,7 +23,6 @@ group that does, which must be none). ``python -m bench.run collabs`` (``--quick
 from __future__ import annotations
 
 import dataclasses
-import gc
 import random
 import statistics
 import time
@@ -34,9 +33,9 @@ import numpy as np
 
 from bench.harness import fresh_database_url
 from core import migrate
-from core.bot import GC_THRESHOLDS
 from core.clock import ManualClock
 from core.db import Database
+from core.heap import collector_as_the_bot_leaves_it
 from core.text import plural
 from core.worker_pool import WorkerPool
 from models.collabs import CollabBlock, CollabMember
@@ -285,15 +284,10 @@ async def _round_row(n: int, backend: str = "sqlite") -> dict[str, Any]:
             # The bot freezes its start-up heap and then collects in bulk (core.bot): the
             # cycle collector doesn't rescan it during a round; here the same, with the
             # bench's own objects.
-            gc.collect()
-            gc.freeze()
-            thresholds = gc.get_threshold()
-            gc.set_threshold(*GC_THRESHOLDS)
-            started = time.perf_counter()
-            rnd = await service.create_round(GUILD, now)
-            took = time.perf_counter() - started
-            gc.set_threshold(*thresholds)
-            gc.unfreeze()
+            with collector_as_the_bot_leaves_it():
+                started = time.perf_counter()
+                rnd = await service.create_round(GUILD, now)
+                took = time.perf_counter() - started
             service.close()
         finally:
             await db.dispose()

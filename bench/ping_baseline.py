@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import statistics
 import sys
 import time
@@ -21,7 +20,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from core.bot import GC_THRESHOLDS
+from core.heap import collector_as_the_bot_leaves_it
 from fakediscord import FakeDiscord
 
 GUILD = 1410000000000000001
@@ -65,22 +64,17 @@ async def run_ping_baseline(n: int = 2000) -> dict[str, Any]:
         await client.tree.sync()
         for _ in range(min(50, n)):  # warm-up: imports, first TCP connections
             await (await fake.slash(GUILD, USER, "ping")).response()
-        # the process's collector as Mutuals leaves it (core.bot): the fake shares the process
+        # the process's collector as Mutuals leaves it (core.heap): the fake shares the process
         # and gains from it as much as the bot, so the baseline runs under it too
-        gc.collect()
-        gc.freeze()
-        thresholds = gc.get_threshold()
-        gc.set_threshold(*GC_THRESHOLDS)
-        latencies: list[float] = []
-        started = time.perf_counter()
-        for _ in range(n):
-            h = await fake.slash(GUILD, USER, "ping")
-            await h.response(timeout=10)
-            assert h.responded_at is not None
-            latencies.append((h.responded_at - h.sent_at) * 1000)
-        elapsed = time.perf_counter() - started
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        with collector_as_the_bot_leaves_it():
+            latencies: list[float] = []
+            started = time.perf_counter()
+            for _ in range(n):
+                h = await fake.slash(GUILD, USER, "ping")
+                await h.response(timeout=10)
+                assert h.responded_at is not None
+                latencies.append((h.responded_at - h.sent_at) * 1000)
+            elapsed = time.perf_counter() - started
     finally:
         await client.close()
         with contextlib.suppress(Exception):

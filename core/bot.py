@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import hashlib
 import json
 import logging
@@ -25,7 +24,7 @@ from core.command_catalog import CatalogTranslator
 from core.components import DirectButtons, PersistentButton
 from core.db import Database
 from core.deliveries import Deliveries
-from core.heap import release_free_memory
+from core.heap import freeze_and_collect_in_bulk, release_free_memory
 from core.i18n import forget_catalogs
 from core.interactions import MutualsTree, OwedOutcomes
 from core.leases import LeaseStore
@@ -43,13 +42,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mutuals")
 
-#: the cycle collector's thresholds once the start-up heap is frozen. Python's (700, 10, 10)
-#: collects the young generation every 700 net allocations and rescans the whole heap every
-#: hundred of those: a crowd's clicks (each interaction allocates a few hundred objects: its
-#: payload, a Message, a View) then spent about a third of the CPU in the collector, and each
-#: full collection paused the bot ~0.1 s. Young objects mostly die by reference counting
-#: before any collection, so collecting rarely finds the same cycles for far less work.
-GC_THRESHOLDS = (50_000, 20, 100)
 #: connections to Discord's HTTP API at most (see ``login``)
 HTTP_CONNECTIONS = 100
 T = TypeVar("T")
@@ -275,9 +267,7 @@ class MutualsBot(commands.Bot):
         # ready is not the end of start-up: the guilds' member names are stored and the first
         # delivery sweep runs in the seconds after it, and their garbage is what to give back
         await asyncio.sleep(self.heap_settle_seconds)
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(*GC_THRESHOLDS)
+        freeze_and_collect_in_bulk()
         release_free_memory()
         self.heap_settled = True
 

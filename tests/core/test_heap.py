@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from core.bot import GC_THRESHOLDS, AnyBot, MutualsBot
-from core.heap import release_free_memory
+from core.bot import AnyBot, MutualsBot
+from core.heap import GC_THRESHOLDS, release_free_memory
 from tests.conftest import BotFactory
 from tests.util import eventually
 
