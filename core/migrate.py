@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 URL_VARIABLE = "MUTUALS_MIGRATE_URL"
+#: marks the child's reason on stderr: a library thread may still print its own traceback after it
+REASON_PREFIX = "migration failed: "
 
 
 class MigrationFailed(Exception):
@@ -83,8 +85,14 @@ async def upgrade_in_child(url: str, target: str = "heads") -> None:
     )
     _, err = await proc.communicate()
     if proc.returncode != 0:
-        lines = [line for line in err.decode(errors="replace").splitlines() if line.strip()]
-        raise MigrationFailed(lines[-1] if lines else f"migration exited {proc.returncode}")
+        raise MigrationFailed(child_reason(err.decode(errors="replace"), proc.returncode))
+
+
+def child_reason(stderr: str, returncode: int | None) -> str:
+    """The child's marked reason, wherever other output put it; else its last line."""
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    reasons = [line.partition(REASON_PREFIX)[2] for line in lines if REASON_PREFIX in line]
+    return reasons[-1] if reasons else lines[-1] if lines else f"migration exited {returncode}"
 
 
 async def _child(url: str, target: str) -> None:
@@ -106,8 +114,12 @@ def main(argv: list[str]) -> int:
         asyncio.run(_child(url, argv[0] if argv else "heads"))
     except Exception as exc:  # the parent shows the reason in one line, not a traceback
         reason = str(getattr(exc, "orig", None) or exc).splitlines()
-        print(reason[0][:200] if reason else type(exc).__name__, file=sys.stderr)
-        return 1
+        # one write, so that a library thread's output can't land inside the line
+        sys.stderr.write(f"{REASON_PREFIX}{reason[0][:200] if reason else type(exc).__name__}\n")
+        sys.stderr.flush()
+        # Leave at once: aiosqlite's worker thread, whose connect failed, may raise once the
+        # loop is closed and print a traceback; the parent looks for the marked line anyway.
+        os._exit(1)
     return 0
 
 

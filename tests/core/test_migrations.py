@@ -93,3 +93,16 @@ async def test_the_bot_migrates_in_a_child_process_and_says_why_it_could_not(
         await migrate.upgrade_in_child(f"sqlite+aiosqlite:///{tmp_path}")  # a folder
     assert "Traceback" not in str(failed.value) and "\n" not in str(failed.value)
     assert str(failed.value)
+
+
+def test_the_reason_is_found_when_a_library_thread_prints_around_it() -> None:
+    """aiosqlite's worker thread can print a traceback after (or into) the child's reason when
+    its connect failed; the parent still shows the reason, not 'Traceback (…):'."""
+    noisy = (
+        f"{migrate.REASON_PREFIX}unable to open database file\n"
+        "Exception in thread Thread-1 (_connection_worker_thread):\n"
+        "Traceback (most recent call last):\n"
+    )
+    assert migrate.child_reason(noisy, 1) == "unable to open database file"
+    assert migrate.child_reason("plain last words\n", 1) == "plain last words"
+    assert migrate.child_reason("", 3) == "migration exited 3"
