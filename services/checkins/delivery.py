@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from core.clock import Clock
 from core.i18n import ngettext
 from core.plans import DeliveryPlan, GuildFilter, Occurrence
-from services.checkins.prompts import CheckinPrompts, GuildScan, ZoneDue
+from services.checkins.prompts import NOTHING, CheckinPrompts, GuildScan, QueueResult, ZoneDue
 from services.checkins.recap import SUMMARY_GRACE, CheckinRecap, parse_summary_ref, summary_ref
 
 #: prompts are exactly-once by their own unique rows, so this kind is never stored as a claim
@@ -30,7 +30,11 @@ def zone_ref(guild_id: int, tz: str) -> str:
 
 class PromptPlan(DeliveryPlan):
     """An occurrence per (guild, zone) whose period is open and has members due and not yet
-    prompted, at that zone's prompt time; delivering it queues those members in bulk."""
+    prompted, at that zone's prompt time; delivering it queues those members in bulk.
+
+    When a run finds several zones of a guild due (after downtime, or times that coincide),
+    delivering the first queues them all in one pass over the guild's members, and the others
+    report what it queued for them: each pass over 100k members costs as much as the next."""
 
     kind = PROMPT_KIND
     claimed = False  # the unique (member, period) prompt row is what makes it exactly once
@@ -45,6 +49,7 @@ class PromptPlan(DeliveryPlan):
         # re-plans, which makes core run the plan again.
         self._found: dict[Occurrence, ZoneDue] = {}
         self._scans: list[GuildScan] | None = None
+        self._queued: dict[Occurrence, QueueResult] = {}  # delivered with another zone
 
     async def due(self, now: datetime, owns: GuildFilter) -> Sequence[Occurrence]:
         self._scans = None
@@ -58,7 +63,7 @@ class PromptPlan(DeliveryPlan):
             for zone in scan.due:
                 ref = zone_ref(zone.guild_id, zone.tz)
                 found[Occurrence(zone.prompt_at, ref, self.kind, zone.guild_id)] = zone
-        self._found, self._scans = found, scans
+        self._found, self._scans, self._queued = found, scans, {}
         return list(found)
 
     async def next_at(self, now: datetime, owns: GuildFilter) -> datetime | None:
@@ -73,14 +78,29 @@ class PromptPlan(DeliveryPlan):
         return min((t for t in times if t is not None), default=None)
 
     async def deliver(self, occurrence: Occurrence) -> str | None:
-        zone = self._found.pop(occurrence, None)
-        tz = occurrence.ref.split(":", 1)[1]
-        result = await self.prompts.queue_zone(occurrence.guild_id, tz, self.clock.now(), zone)
+        result = self._queued.pop(occurrence, None)
+        if result is None:
+            result = await self._queue_with_the_guilds_others(occurrence)
         return "{} ({}, {})".format(
             ngettext("{n} member prompted", "{n} members prompted", result.prompted),
             ngettext("{n} DM", "{n} DMs", result.dms),
             ngettext("{n} channel post", "{n} channel posts", result.channel_posts),
         )
+
+    async def _queue_with_the_guilds_others(self, occurrence: Occurrence) -> QueueResult:
+        tz = occurrence.ref.split(":", 1)[1]
+        together = {
+            o: zone for o, zone in self._found.items() if zone.guild_id == occurrence.guild_id
+        }
+        mine = together.get(occurrence)
+        zones: list[ZoneDue | str] = [mine if mine is not None else tz]
+        zones += [zone for o, zone in together.items() if o != occurrence]
+        done = await self.prompts.queue_zones(occurrence.guild_id, self.clock.now(), zones)
+        for o in together:  # only once it worked: a failure leaves each to be tried on its own
+            self._found.pop(o, None)
+            if o != occurrence:
+                self._queued[o] = done.get(together[o].tz, NOTHING)
+        return done.get(tz, NOTHING)
 
 
 class RecapPlan(DeliveryPlan):

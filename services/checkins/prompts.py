@@ -11,7 +11,7 @@ asked twice, and prompts missed while the bot was down still go out while the pe
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -137,26 +137,69 @@ def _members(cfg: CheckinSettings) -> Any:
     )
 
 
-def _not_asked(guild_id: int, label: Any) -> list[Any]:
-    """No prompt and no answer yet for the period ``label`` (a value or an SQL expression)."""
+def _not_asked(guild_id: int, label: Any, tables: Iterable[Any]) -> list[Any]:
+    """No prompt and no answer yet for the period ``label`` (a value or an SQL expression), in
+    each of ``tables`` (CheckinPrompt, CheckinAnswer)."""
     return [
         ~exists().where(
             model.guild_id == guild_id,
             model.user_id == CheckinMember.user_id,
             model.period == label,
         )
-        for model in (CheckinPrompt, CheckinAnswer)
+        for model in tables
     ]
 
 
-def _due_in(cfg: CheckinSettings, tz: str, mp: MemberPeriod) -> list[Any]:
-    """Who in zone ``tz`` is due for the period ``mp``: not away on the prompt day, opted in by
-    the prompt time (no surprise DM the minute you join), not asked or answered yet."""
+async def _tables_with_rows(
+    conn: Any,
+    guild_id: int,
+    zones: dict[str, MemberPeriod],
+    tables: Iterable[Any] = (CheckinPrompt, CheckinAnswer),
+) -> list[Any]:
+    """Which of ``tables`` (prompts, answers) hold a row of this guild for these periods.
+
+    The first pass of a period finds none, and then skips two lookups per member: it can't
+    ask anyone twice all the same, since the unique prompt row refuses a second one."""
+    labels = sorted({mp.label for mp in zones.values()})
+    found = []
+    for model in tables:
+        hit = await conn.scalar(
+            select(literal(1)).where(model.guild_id == guild_id, model.period.in_(labels)).limit(1)
+        )
+        if hit is not None:
+            found.append(model)
+    return found
+
+
+def _by_zone(zone: Any, values: dict[str, Any], type_: Any) -> Any:
+    """A value for each member's zone, in SQL: a literal for one zone, else a CASE over the
+    member's zone ``zone`` (one pass over the members then serves every zone due)."""
+    chosen = {tz: literal(value, type_) for tz, value in values.items()}
+    if len(chosen) == 1:
+        return next(iter(chosen.values()))
+    return case(chosen, value=zone)
+
+
+def _per_zone(zone: Any, zones: dict[str, MemberPeriod], attr: str, type_: Any) -> Any:
+    """The period's ``attr`` in each member's zone."""
+    return _by_zone(zone, {tz: getattr(mp, attr) for tz, mp in zones.items()}, type_)
+
+
+def _due_in(
+    cfg: CheckinSettings, zones: dict[str, MemberPeriod], asked_in: Iterable[Any]
+) -> list[Any]:
+    """Who is due in ``zones``, for their zone's period: not away on the prompt day, opted in
+    by the prompt time (no surprise DM the minute you join), not asked or answered yet (looked
+    up in the tables ``asked_in``: those that hold any row for these periods)."""
+    zone = _member_zone(cfg)
     return [
-        _member_zone(cfg) == tz,
-        or_(CheckinMember.away_until.is_(None), CheckinMember.away_until < mp.prompt_day),
-        CheckinMember.joined_at <= mp.prompt_at,
-        *_not_asked(cfg.guild_id, mp.label),
+        zone.in_(list(zones)),
+        or_(
+            CheckinMember.away_until.is_(None),
+            CheckinMember.away_until < _per_zone(zone, zones, "prompt_day", Date()),
+        ),
+        CheckinMember.joined_at <= _per_zone(zone, zones, "prompt_at", UTCDateTime()),
+        *_not_asked(cfg.guild_id, _per_zone(zone, zones, "label", Date()), asked_in),
     ]
 
 
@@ -213,25 +256,10 @@ class CheckinPrompts:
         if not open_now:
             return in_use, []
 
-        def per_zone(attr: str, type_: Any) -> Any:
-            return case(
-                {tz: literal(getattr(mp, attr), type_) for tz, mp in open_now.items()},
-                value=zone,
-            )
-
-        label = per_zone("label", Date())
         counted = await conn.execute(
             _members(cfg)
             .with_only_columns(zone, func.count())
-            .where(
-                zone.in_(list(open_now)),
-                or_(
-                    CheckinMember.away_until.is_(None),
-                    CheckinMember.away_until < per_zone("prompt_day", Date()),
-                ),
-                CheckinMember.joined_at <= per_zone("prompt_at", UTCDateTime()),
-                *_not_asked(cfg.guild_id, label),
-            )
+            .where(*_due_in(cfg, open_now, await _tables_with_rows(conn, cfg.guild_id, open_now)))
             .group_by(zone)
         )
         due = [
@@ -249,35 +277,51 @@ class CheckinPrompts:
         ``due`` is what ``scan`` just found (its period saves a read); without it, or when it
         is for another zone, the zone's period is worked out afresh.
         """
+        found = [due] if due is not None and (due.guild_id, due.tz) == (guild_id, tz) else []
+        done = await self.queue_zones(guild_id, now, found or [tz])
+        return done.get(tz, NOTHING)
+
+    async def queue_zones(
+        self, guild_id: int, now: datetime, zones: Sequence[ZoneDue | str]
+    ) -> dict[str, QueueResult]:
+        """Queue the prompts due at ``now`` in several zones of one guild, in one pass over its
+        members (idempotent); what was queued, per zone.
+
+        A zone is what ``scan`` found (its period saves a read) or a name (worked out afresh).
+        Zones come due together after downtime, or when a moderator's time suits several.
+        """
         async with self.db.read() as s:
             cfg = await find_config(s, guild_id)
             if cfg is None or cfg.paused:
-                return NOTHING
-        if due is not None and (due.guild_id, due.tz) == (guild_id, tz):
-            mp: MemberPeriod | None = due.period
-        else:
-            mp = _period(cfg, now, tz)
-        if mp is None or not (mp.prompt_at <= now < mp.closes_at):
-            return NOTHING
-        if cfg.created_at > mp.prompt_at:
-            return NOTHING
-        return await self._queue(cfg, tz, mp, now)
+                return {}
+        periods: dict[str, MemberPeriod] = {}
+        for zone in zones:
+            mp = zone.period if isinstance(zone, ZoneDue) else _period(cfg, now, zone)
+            tz = zone.tz if isinstance(zone, ZoneDue) else zone
+            # Nobody is asked about a period whose prompt time came before check-ins were set up
+            if mp is not None and cfg.created_at <= mp.prompt_at <= now < mp.closes_at:
+                periods[tz] = mp
+        if not periods:
+            return {}
+        return await self._queue(cfg, periods, now)
 
     async def queue_due(self, now: datetime, guild_ids: Iterable[int] | None = None) -> QueueResult:
-        """Queue every prompt due at ``now`` in every zone (what the delivery plan does zone by
-        zone, in one call: for tests and benchmarks)."""
+        """Queue every prompt due at ``now`` in every zone (what the delivery plan does, in one
+        call: for tests and benchmarks)."""
         wanted = set(guild_ids) if guild_ids is not None else None
         total = NOTHING
         for guild_id in await self.guild_ids():
             if wanted is not None and guild_id not in wanted:
                 continue
-            for zone in await self.pending(guild_id, now):
-                total += await self.queue_zone(guild_id, zone.tz, now, zone)
+            due = await self.pending(guild_id, now)
+            if due:
+                for result in (await self.queue_zones(guild_id, now, due)).values():
+                    total += result
         return total
 
     async def _queue(
-        self, cfg: CheckinSettings, tz: str, mp: MemberPeriod, now: datetime
-    ) -> QueueResult:
+        self, cfg: CheckinSettings, zones: dict[str, MemberPeriod], now: datetime
+    ) -> dict[str, QueueResult]:
         """Queue in short write transactions, QUEUE_CHUNK members each on SQLite.
 
         Each chunk inserts its prompt rows and their outbox rows together, so a crash can't
@@ -285,44 +329,57 @@ class CheckinPrompts:
         single write lock free for commands while 100k prompts are being queued. PostgreSQL
         locks only the new rows: one transaction. The chunks walk the members in id order,
         each from where the last one stopped.
+
+        Whether anyone was already asked this period is read once, before the first chunk:
+        the chunks' own rows don't count. If another process queues at the same time, the
+        unique prompt row refuses the second prompt, and a chunk that met the other's rows
+        stops this run (the other goes on; a member left over is the next sweep's).
         """
-        total = NOTHING
+        async with self.db.read() as s:
+            conn = await s.connection()
+            asked_before = bool(await _tables_with_rows(conn, cfg.guild_id, zones, [CheckinPrompt]))
+        total = dict.fromkeys(zones, NOTHING)
         after: int | None = None
         while True:
-            done, after = await self._queue_chunk(cfg, tz, mp, now, after)
-            total += done
+            done, after = await self._queue_chunk(cfg, zones, now, after, asked_before)
+            for tz, result in done.items():
+                total[tz] += result
             if after is None:
-                return total
+                return {tz: result for tz, result in total.items() if result.prompted}
 
     async def _queue_chunk(
         self,
         cfg: CheckinSettings,
-        tz: str,
-        mp: MemberPeriod,
+        zones: dict[str, MemberPeriod],
         now: datetime,
         after: int | None,
-    ) -> tuple[QueueResult, int | None]:
+        asked_before: bool,
+    ) -> tuple[dict[str, QueueResult], int | None]:
         """One chunk: INSERT … SELECT of the prompt rows, then of their DMs (the members never
         come to Python); only the channel mentions are read back to be grouped in posts.
-        Returns what was queued and the last member id of a full chunk (None when done)."""
-        guild_id = cfg.guild_id
-        batch = secrets.token_hex(16)
+        Returns what was queued per zone and the last member id of a full chunk (None when
+        done). Each zone's rows carry their own batch token: its DMs say its period."""
+        batches = {tz: secrets.token_hex(16) for tz in zones}
         async with self.db.write() as s:
             conn = await s.connection()
             sqlite_db = conn.dialect.name == "sqlite"
             await _hash_joins(conn)
-            members = _members(cfg).where(*_due_in(cfg, tz, mp))
+            asked_in = await _tables_with_rows(conn, cfg.guild_id, zones, [CheckinAnswer])
+            if asked_before:
+                asked_in.append(CheckinPrompt)
+            members = _members(cfg).where(*_due_in(cfg, zones, asked_in))
             if after is not None:
                 members = members.where(CheckinMember.user_id > after)
             if sqlite_db:
                 members = members.order_by(CheckinMember.user_id).limit(QUEUE_CHUNK)
+            zone = _member_zone(cfg)
             chosen = members.with_only_columns(
                 CheckinMember.guild_id,
                 CheckinMember.user_id,
-                literal(mp.label, Date()),
-                literal(mp.prompt_at, UTCDateTime()),
+                _per_zone(zone, zones, "label", Date()),
+                _per_zone(zone, zones, "prompt_at", UTCDateTime()),
                 CheckinMember.mode,
-                literal(batch, String()),
+                _by_zone(zone, batches, String()),
                 literal(now, UTCDateTime()),
             )
             prompt_columns = ["guild_id", "user_id", "period", "prompt_at", "mode", "batch"]
@@ -333,83 +390,134 @@ class CheckinPrompts:
             )
             prompted = int(inserted.rowcount or 0)
             if not prompted:
-                return NOTHING, None
-            # The name as stored from the gateway, in the payload: whichever process sends the
-            # DM (it may not hold this guild in its cache) shows the same thing.
-            server = await guild_name_in(s, guild_id) or FALLBACK_GUILD
-            label = mp.label.isoformat()
-            payload = {
+                return {}, None
+            # Per zone (its batch) and mode: how many this run inserted (another process may have
+            # won some), and the last member of the chunk.
+            stats = (
+                await conn.execute(
+                    select(
+                        CheckinPrompt.batch,
+                        CheckinPrompt.mode,
+                        func.count(),
+                        func.max(CheckinPrompt.user_id),
+                    )
+                    .where(CheckinPrompt.batch.in_(list(batches.values())))
+                    .group_by(CheckinPrompt.batch, CheckinPrompt.mode)
+                )
+            ).all()
+            counts: dict[tuple[str, str], int] = {(b, m): int(n) for b, m, n, _ in stats}
+            done = await self._queue_messages(s, cfg, zones, batches, now)
+            result = {
+                tz: QueueResult(
+                    counts.get((batch, "dm"), 0) + counts.get((batch, "channel"), 0),
+                    counts.get((batch, "dm"), 0),
+                    done.get(tz, 0),
+                )
+                for tz, batch in batches.items()
+                if counts.get((batch, "dm")) or counts.get((batch, "channel"))
+            }
+            last = max(top for *_, top in stats) if sqlite_db and prompted == QUEUE_CHUNK else None
+            return result, last
+
+    async def _queue_messages(
+        self,
+        s: AsyncSession,
+        cfg: CheckinSettings,
+        zones: dict[str, MemberPeriod],
+        batches: dict[str, str],
+        now: datetime,
+    ) -> dict[str, int]:
+        """The DMs and channel posts of the prompt rows each zone's batch just inserted (only
+        those: another process may have won some); how many channel posts, per zone."""
+        conn = await s.connection()
+        guild_id = cfg.guild_id
+        # The name as stored from the gateway, in the payload: whichever process sends the DM
+        # (it may not hold this guild in its cache) shows the same thing.
+        server = await guild_name_in(s, guild_id) or FALLBACK_GUILD
+
+        def per_batch(values: dict[str, Any], type_: Any) -> Any:
+            """A value for each zone's rows, chosen by their batch token."""
+            chosen = {batches[tz]: literal(value, type_) for tz, value in values.items()}
+            if len(chosen) == 1:
+                return next(iter(chosen.values()))
+            return case(chosen, value=CheckinPrompt.batch)
+
+        payloads = {
+            tz: {
                 "guild_id": str(guild_id),
                 "guild_name": server,
-                "period": label,
+                "period": mp.label.isoformat(),
                 "unit": cfg.unit,
                 "closes_at": mp.closes_at.isoformat(),
             }
-            # Only the rows this run inserted: another process may have won some of them.
-            mine = CheckinPrompt.batch == batch
-            dm_rows = select(
-                literal(DM, String()),
-                CheckinPrompt.user_id,
-                CheckinPrompt.guild_id,
-                literal(PURPOSE_PROMPT_DM, String()),
-                literal(payload, JSON()),
-                literal(f"checkin:prompt:{guild_id}:", String())
-                + cast(CheckinPrompt.user_id, String())
-                + literal(f":{label}", String()),
-                literal("pending", String()),
-                literal(0, Integer()),
-                literal(now, UTCDateTime()),
-                literal(now, UTCDateTime()),
-            ).where(mine, CheckinPrompt.mode == "dm")
-            outbox_columns = [
-                "kind",
-                "target_id",
-                "guild_id",
-                "purpose",
-                "payload",
-                "dedupe_key",
-                "status",
-                "attempts",
-                "next_attempt_at",
-                "created_at",
-            ]
-            queued = await conn.execute(
-                _insert(conn, OutboxMessage)
-                .from_select(outbox_columns, dm_rows)
-                .on_conflict_do_nothing()
+            for tz, mp in zones.items()
+        }
+        suffixes = {tz: f":{mp.label.isoformat()}" for tz, mp in zones.items()}
+        mine = CheckinPrompt.batch.in_(list(batches.values()))
+        dm_rows = select(
+            literal(DM, String()),
+            CheckinPrompt.user_id,
+            CheckinPrompt.guild_id,
+            literal(PURPOSE_PROMPT_DM, String()),
+            per_batch(payloads, JSON()),
+            literal(f"checkin:prompt:{guild_id}:", String())
+            + cast(CheckinPrompt.user_id, String())
+            + per_batch(suffixes, String()),
+            literal("pending", String()),
+            literal(0, Integer()),
+            literal(now, UTCDateTime()),
+            literal(now, UTCDateTime()),
+        ).where(mine, CheckinPrompt.mode == "dm")
+        outbox_columns = [
+            "kind",
+            "target_id",
+            "guild_id",
+            "purpose",
+            "payload",
+            "dedupe_key",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "created_at",
+        ]
+        await conn.execute(
+            _insert(conn, OutboxMessage)
+            .from_select(outbox_columns, dm_rows)
+            .on_conflict_do_nothing()
+        )
+        channel = await conn.execute(
+            select(CheckinPrompt.batch, CheckinPrompt.user_id)
+            .where(mine, CheckinPrompt.mode == "channel")
+            .order_by(CheckinPrompt.user_id)
+        )
+        mentioned: dict[str, list[int]] = {}
+        for batch, uid in channel.tuples():
+            mentioned.setdefault(batch, []).append(uid)
+        posts = [
+            outbox_row(
+                kind=CHANNEL,
+                target_id=cfg.channel_id,
+                guild_id=guild_id,
+                purpose=PURPOSE_PROMPT_CHANNEL,
+                payload={
+                    "guild_id": str(guild_id),
+                    "period": mp.label.isoformat(),
+                    "unit": cfg.unit,
+                    "user_ids": [str(u) for u in uids[i : i + MENTIONS_PER_POST]],
+                },
+                dedupe_key=f"checkin:prompt-ch:{guild_id}:{batch}:{mp.label.isoformat()}:{n}",
+                now=now,
             )
-            dms = int(queued.rowcount or 0)
-            uids = list(
-                (
-                    await conn.execute(
-                        select(CheckinPrompt.user_id)
-                        .where(mine, CheckinPrompt.mode == "channel")
-                        .order_by(CheckinPrompt.user_id)
-                    )
-                ).scalars()
-            )
-            posts = [
-                outbox_row(
-                    kind=CHANNEL,
-                    target_id=cfg.channel_id,
-                    guild_id=guild_id,
-                    purpose=PURPOSE_PROMPT_CHANNEL,
-                    payload={
-                        "guild_id": str(guild_id),
-                        "period": label,
-                        "unit": cfg.unit,
-                        "user_ids": [str(u) for u in uids[i : i + MENTIONS_PER_POST]],
-                    },
-                    dedupe_key=f"checkin:prompt-ch:{guild_id}:{batch}:{label}:{n}",
-                    now=now,
-                )
-                for n, i in enumerate(range(0, len(uids), MENTIONS_PER_POST))
-            ]
-            await insert_ignore_fast(s, OutboxMessage, posts, ["dedupe_key"])
-            last = None
-            if sqlite_db and prompted == QUEUE_CHUNK:
-                last = await conn.scalar(select(func.max(CheckinPrompt.user_id)).where(mine))
-            return QueueResult(prompted, dms, len(posts)), last
+            for tz, mp in zones.items()
+            for batch in [batches[tz]]
+            for uids in [mentioned.get(batch, [])]
+            for n, i in enumerate(range(0, len(uids), MENTIONS_PER_POST))
+        ]
+        await insert_ignore_fast(s, OutboxMessage, posts, ["dedupe_key"])
+        return {
+            tz: -(-len(mentioned.get(batch, [])) // MENTIONS_PER_POST)
+            for tz, batch in batches.items()
+        }
 
     async def fallback_to_channel(self, guild_id: int, user_id: int, label: date) -> bool:
         """The prompt DM bounced (DMs closed): mention the member in the channel instead."""

@@ -155,6 +155,47 @@ async def test_dst_changes_neither_skip_nor_double_a_daily_prompt(
 # ---------------------------------------------------------------- exactly once
 
 
+async def test_zones_due_together_go_in_one_pass_in_chunks_even_with_a_rival_process(
+    db: Database, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After downtime every zone is due at once: one pass over the members queues them all, in
+    chunks of QUEUE_CHUNK on SQLite, each DM naming its own zone's period and close; a second
+    process racing it asks nobody twice, and whoever it leaves is the next run's."""
+    from services.checkins import prompts as prompts_module
+
+    monkeypatch.setattr(prompts_module, "QUEUE_CHUNK", 3)
+    clock = ManualClock(utc(2026, 1, 12, 8, 0))
+    svc = CheckinService(db, clock)
+    await svc.setup(G, channel_id=CH, day="mon", at="18:00", period="weekly", by=MOD)
+    zone_of = {200 + i: list(ZONES.values())[i % 4] for i in range(11)}
+    await members(db, clock, {u: tz for u, tz in zone_of.items() if u % 5})
+    await members(db, clock, {u: tz for u, tz in zone_of.items() if not u % 5}, mode="channel")
+    clock.set(utc(2026, 1, 13, 3, 0))  # Monday 18:00 has passed in all four zones
+    other = Database.from_url(db_url)
+    try:
+        first = await asyncio.gather(
+            svc.queue_due(clock.now()), CheckinService(other, clock).queue_due(clock.now())
+        )
+        later = await svc.queue_due(clock.now())  # the next sweep
+    finally:
+        await other.dispose()
+    assert sum(r.prompted for r in first) + later.prompted == 11
+    rows = await prompts(db)
+    assert sorted(r[0] for r in rows) == sorted(zone_of)  # each member exactly once
+    dms = await outbox(db, PURPOSE_PROMPT_DM)
+    assert len(dms) == sum(1 for u in zone_of if u % 5)
+    for dm in dms:
+        here = svc.prompts  # the period in the member's own zone, as a single-zone run says
+        settings = (await here.scan(G, clock.now())).settings
+        assert settings is not None
+        period = settings.current(clock.now(), zone_of[dm.target_id])
+        assert dm.payload["period"] == period.label.isoformat()
+        assert dm.payload["closes_at"] == period.closes_at.isoformat()
+        assert dm.dedupe_key == f"checkin:prompt:{G}:{dm.target_id}:{period.label.isoformat()}"
+    mentioned = [u for m in await outbox(db, PURPOSE_PROMPT_CHANNEL) for u in m.payload["user_ids"]]
+    assert sorted(mentioned) == sorted(str(u) for u in zone_of if not u % 5)
+
+
 async def test_exactly_one_prompt_across_restarts_and_two_processes(
     db: Database, db_url: str
 ) -> None:

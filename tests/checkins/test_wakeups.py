@@ -205,13 +205,13 @@ async def test_a_database_outage_across_the_recap_and_prompt_times_loses_and_dou
     checkins = bot.need(Services).checkins
     down = [True]
     tries = {"prompt": 0, "recap": 0}
-    queue_zone, queue_summary = checkins.prompts.queue_zone, checkins.recap.queue_summary
+    queue_zones, queue_summary = checkins.prompts.queue_zones, checkins.recap.queue_summary
 
-    async def failing_zone(*args: Any, **kwargs: Any) -> Any:
+    async def failing_zones(*args: Any, **kwargs: Any) -> Any:
         tries["prompt"] += 1
         if down[0]:
             raise OperationalError("INSERT", {}, ConnectionRefusedError("connection refused"))
-        return await queue_zone(*args, **kwargs)
+        return await queue_zones(*args, **kwargs)
 
     async def failing_summary(*args: Any, **kwargs: Any) -> Any:
         tries["recap"] += 1
@@ -219,7 +219,7 @@ async def test_a_database_outage_across_the_recap_and_prompt_times_loses_and_dou
             raise OperationalError("INSERT", {}, ConnectionRefusedError("connection refused"))
         return await queue_summary(*args, **kwargs)
 
-    monkeypatch.setattr(checkins.prompts, "queue_zone", failing_zone)
+    monkeypatch.setattr(checkins.prompts, "queue_zones", failing_zones)
     monkeypatch.setattr(checkins.recap, "queue_summary", failing_summary)
 
     def recaps() -> list[dict[str, Any]]:
