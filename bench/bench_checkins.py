@@ -111,7 +111,8 @@ async def _one(db: Database, backend: str, members: int) -> list[dict[str, Any]]
             "metric": "prompts queued/s",
             "value": members / elapsed,
             "unit": "/s",
-            "note": "due + deliver per zone (chunked prompt + outbox inserts) + next_at",
+            "note": "due + deliver (zones due together: one pass, chunked prompt + outbox "
+            "inserts) + next_at",
         },
         {
             "bench": label,
