@@ -95,10 +95,13 @@ class PromptPlan(DeliveryPlan):
         mine = together.get(occurrence)
         zones: list[ZoneDue | str] = [mine if mine is not None else tz]
         zones += [zone for o, zone in together.items() if o != occurrence]
-        done = await self.prompts.queue_zones(occurrence.guild_id, self.clock.now(), zones)
-        for o in together:  # only once it worked: a failure leaves each to be tried on its own
-            self._found.pop(o, None)
+        try:
+            done = await self.prompts.queue_zones(occurrence.guild_id, self.clock.now(), zones)
+        finally:  # core backs off from a failed zone: the others of this run go without it
+            self._found.pop(occurrence, None)
+        for o in together:
             if o != occurrence:
+                self._found.pop(o, None)
                 self._queued[o] = done.get(together[o].tz, NOTHING)
         return done.get(tz, NOTHING)
 

@@ -19,6 +19,7 @@ from services.checkins import (
     PURPOSE_PROMPT_CHANNEL,
     PURPOSE_PROMPT_DM,
     CheckinService,
+    PromptPlan,
 )
 from services.guild_config import GuildConfigService
 from services.niches import NicheService
@@ -460,3 +461,52 @@ async def test_profile_delete_erases_check_in_data(db: Database) -> None:
     assert await svc.membership(G, LONDON) is None
     assert (await svc.streak(G, LONDON)).streak.marks == ()
     assert await prompts(db) == []
+
+
+async def test_a_plan_run_queues_a_guilds_zones_in_one_call_and_reports_each(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The delivery plan hands every zone of a guild due in this run to one queue_zones call;
+    each occurrence reports its own zone's count. If that call fails, the zone that failed is
+    left to core's back-off and the others are still queued in the same run."""
+    clock = ManualClock(utc(2026, 1, 12, 8, 0))
+    svc = CheckinService(db, clock)
+    await svc.setup(G, channel_id=CH, day="mon", at="18:00", period="weekly", by=MOD)
+    await members(db, clock, {LA: ZONES[LA], TOKYO: ZONES[TOKYO], 105: ZONES[TOKYO]})
+    clock.set(utc(2026, 1, 13, 3, 0))
+    calls: list[int] = []
+    queue_zones = svc.prompts.queue_zones
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(len(args[2]))
+        return await queue_zones(*args, **kwargs)
+
+    monkeypatch.setattr(svc.prompts, "queue_zones", counted)
+    plan = PromptPlan(svc.prompts, clock)
+    occurrences = sorted(await plan.due(clock.now(), lambda _g: True))
+    details = {o.ref: await plan.deliver(o) for o in occurrences}
+    assert calls == [2]
+    assert details == {
+        f"{G}:America/Los_Angeles": "1 member prompted (1 DM, 0 channel posts)",
+        f"{G}:Asia/Tokyo": "2 members prompted (2 DMs, 0 channel posts)",
+    }
+
+    # next week, the database refuses the first (grouped) call: the other zone goes alone
+    clock.advance(days=7)
+    calls.clear()
+    failed = [False]
+
+    async def first_fails(*args: Any, **kwargs: Any) -> Any:
+        calls.append(len(args[2]))
+        if not failed[0]:
+            failed[0] = True
+            raise RuntimeError("database went away")
+        return await queue_zones(*args, **kwargs)
+
+    monkeypatch.setattr(svc.prompts, "queue_zones", first_fails)
+    first, second = sorted(await plan.due(clock.now(), lambda _g: True))
+    with pytest.raises(RuntimeError):
+        await plan.deliver(first)
+    assert await plan.deliver(second) is not None
+    assert calls == [2, 1]
+    assert len(await prompts(db)) == 3 + (1 if second.ref.endswith("Los_Angeles") else 2)
