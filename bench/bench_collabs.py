@@ -38,16 +38,15 @@ from core.db import Database
 from core.heap import collector_as_the_bot_leaves_it
 from core.text import plural
 from core.worker_pool import WorkerPool
-from models.collabs import CollabBlock, CollabMember
-from models.profile import CreatorProfile
+from models.collabs import CollabBlock
 from services.collabs import (
-    BANDS,
     Candidate,
     CollabService,
     Features,
     match,
     scores,
     solve_exact,
+    store_synthetic,
     synthetic_candidates,
     upper_bound,
 )
@@ -55,20 +54,6 @@ from services.collabs.matching import PARALLEL_FROM
 from services.niches import NicheService
 
 GUILD = 7_000_000_000_000_000_001
-ZONES = {
-    -8.0: "America/Los_Angeles",
-    -7.0: "America/Denver",
-    -6.0: "America/Chicago",
-    -5.0: "America/New_York",
-    -3.0: "America/Sao_Paulo",
-    0.0: "UTC",
-    1.0: "Europe/Berlin",
-    2.0: "Europe/Athens",
-    5.5: "Asia/Kolkata",
-    8.0: "Asia/Singapore",
-    9.0: "Asia/Tokyo",
-    10.0: "Australia/Brisbane",
-}
 
 
 def _table(model: Any) -> Any:
@@ -234,41 +219,7 @@ async def _round_row(n: int, backend: str = "sqlite") -> dict[str, Any]:
             clock = ManualClock(datetime(2026, 3, 2, 18, 0, tzinfo=UTC))
             now = clock.now()
             async with db.write() as s:
-                await s.run_sync(
-                    lambda sync: sync.execute(
-                        _table(CreatorProfile).insert(),
-                        [
-                            {
-                                "guild_id": GUILD,
-                                "user_id": c.user_id,
-                                "tiktok_handle": f"c{c.user_id}",
-                                "niches": list(c.niches),
-                                "timezone": ZONES.get(c.utc_offset or 0.0, "UTC"),
-                                "follower_band": BANDS[c.band or 0],
-                                "created_at": now,
-                                "updated_at": now,
-                            }
-                            for c in candidates
-                        ],
-                    )
-                )
-                await s.run_sync(
-                    lambda sync: sync.execute(
-                        _table(CollabMember).insert(),
-                        [
-                            {
-                                "guild_id": GUILD,
-                                "user_id": c.user_id,
-                                "opted_in": True,
-                                "formats": sorted(c.formats),
-                                "languages": sorted(c.languages),
-                                "created_at": now,
-                                "updated_at": now,
-                            }
-                            for c in candidates
-                        ],
-                    )
-                )
+                await store_synthetic(s, GUILD, candidates, now)
                 await s.run_sync(
                     lambda sync: sync.execute(
                         _table(CollabBlock).insert(),

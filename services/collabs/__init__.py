@@ -49,7 +49,7 @@ from services.collabs.scoring import (
     upper_bound,
 )
 from services.collabs.service import CollabService
-from services.collabs.synthetic import synthetic_candidates
+from services.collabs.synthetic import store_synthetic, synthetic_candidates
 
 __all__ = [
     "ANNOUNCE_PURPOSE",
@@ -98,6 +98,7 @@ __all__ = [
     "scores",
     "solve_exact",
     "speak_together",
+    "store_synthetic",
     "synthetic_candidates",
     "thread_title",
     "upper_bound",

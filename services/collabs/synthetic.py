@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.lazy_import import lazy_module
+from models.collabs import CollabMember
+from models.profile import CreatorProfile
 from services.collabs.scoring import BANDS, FORMATS, Candidate
 
 if TYPE_CHECKING:
@@ -52,3 +58,56 @@ def synthetic_candidates(n: int, seed: int = 0) -> list[Candidate]:
             )
         )
     return out
+
+
+#: a time zone for each UTC offset the synthetic members live at
+ZONE_OF_OFFSET = {
+    -8.0: "America/Los_Angeles",
+    -7.0: "America/Denver",
+    -6.0: "America/Chicago",
+    -5.0: "America/New_York",
+    -3.0: "America/Sao_Paulo",
+    0.0: "UTC",
+    1.0: "Europe/Berlin",
+    2.0: "Europe/Athens",
+    5.5: "Asia/Kolkata",
+    8.0: "Asia/Singapore",
+    9.0: "Asia/Tokyo",
+    10.0: "Australia/Brisbane",
+}
+
+
+async def store_synthetic(
+    session: AsyncSession, guild_id: int, candidates: Sequence[Candidate], now: datetime
+) -> None:
+    """Opt the candidates into collabs in one guild, with their profiles: the rows a real
+    community would have, inserted in bulk (Core executemany, no ORM objects)."""
+    profiles: list[dict[str, Any]] = []
+    members: list[dict[str, Any]] = []
+    for c in candidates:
+        profiles.append(
+            {
+                "guild_id": guild_id,
+                "user_id": c.user_id,
+                "tiktok_handle": f"c{c.user_id}",
+                "niches": list(c.niches),
+                "timezone": ZONE_OF_OFFSET.get(c.utc_offset or 0.0, "UTC"),
+                "follower_band": BANDS[c.band or 0],
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        members.append(
+            {
+                "guild_id": guild_id,
+                "user_id": c.user_id,
+                "opted_in": True,
+                "formats": sorted(c.formats),
+                "languages": sorted(c.languages),
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    tables: Any = (CreatorProfile.__table__, CollabMember.__table__)
+    await session.run_sync(lambda sync: sync.execute(tables[0].insert(), profiles))
+    await session.run_sync(lambda sync: sync.execute(tables[1].insert(), members))

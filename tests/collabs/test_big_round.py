@@ -3,15 +3,12 @@ both backends: stored whole, and the same groups as a round matched in-process."
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import func, select
 
 from core.clock import ManualClock
 from core.db import Database
-from models.collabs import CollabGroupMember, CollabMember
-from models.profile import CreatorProfile
-from services.collabs import BANDS, CollabService, synthetic_candidates
+from models.collabs import CollabGroupMember
+from services.collabs import CollabService, store_synthetic, synthetic_candidates
 from services.niches import NicheService
 
 N = 2_400  # over matching.PARALLEL_FROM and core.sql.COPY_FROM
@@ -19,39 +16,10 @@ POOLED, IN_PROCESS = 901, 902  # two guilds with the very same members
 
 
 async def _seed(db: Database, clock: ManualClock) -> None:
-    now = clock.now()
     candidates = synthetic_candidates(N, seed=5)
-    profiles: list[dict[str, Any]] = []
-    members: list[dict[str, Any]] = []
-    for guild in (POOLED, IN_PROCESS):
-        for c in candidates:
-            profiles.append(
-                {
-                    "guild_id": guild,
-                    "user_id": c.user_id,
-                    "tiktok_handle": f"c{c.user_id}",
-                    "niches": list(c.niches),
-                    "timezone": "Europe/Berlin" if (c.utc_offset or 0) > 0 else "UTC",
-                    "follower_band": BANDS[c.band or 0],
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-            members.append(
-                {
-                    "guild_id": guild,
-                    "user_id": c.user_id,
-                    "opted_in": True,
-                    "formats": sorted(c.formats),
-                    "languages": sorted(c.languages),
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-    tables: Any = (CreatorProfile.__table__, CollabMember.__table__)
     async with db.write() as s:
-        await s.run_sync(lambda sync: sync.execute(tables[0].insert(), profiles))
-        await s.run_sync(lambda sync: sync.execute(tables[1].insert(), members))
+        for guild in (POOLED, IN_PROCESS):
+            await store_synthetic(s, guild, candidates, clock.now())
 
 
 async def test_a_big_round_in_workers_is_stored_whole_and_same_as_in_process(
