@@ -92,6 +92,11 @@ COPY_FROM = 1000
 _CAST = re.compile(r":(\w+)::([A-Za-z_]+(?:\([0-9, ]+\))?)")
 
 
+def _dialect_name(bind: Any) -> str:
+    """The dialect of a connection, or of a session's bind."""
+    return str(bind.dialect.name if hasattr(bind, "dialect") else bind.bind.dialect.name)
+
+
 class Frozen:
     """A statement SQLAlchemy 2.0 compiles again on every execution (the dialects' INSERT … ON
     CONFLICT aren't cacheable: compiling one costs more than running it on SQLite), compiled
@@ -114,7 +119,7 @@ class Frozen:
 
     def on(self, bind: Any) -> Any:
         """The compiled text for the dialect of ``bind`` (a connection or session)."""
-        name = str(bind.dialect.name if hasattr(bind, "dialect") else bind.bind.dialect.name)
+        name = _dialect_name(bind)
         found = self._by_dialect.get(name)
         if found is None:
             found = self._by_dialect[name] = self._compile(name)
@@ -123,7 +128,7 @@ class Frozen:
     def within(self, bind: Any, template: str, *extra: str) -> Any:
         """The statement placed in ``template`` (its ``{statement}``), with ``extra`` bind
         parameters of the template's own; the same result columns. Compiled once."""
-        name = str(bind.dialect.name if hasattr(bind, "dialect") else bind.bind.dialect.name)
+        name = _dialect_name(bind)
         found = self._by_dialect.get((name, template))
         if found is None:
             sql, binds = self._text(name)

@@ -282,8 +282,9 @@ class _SaveProfiles:
         for item in items:
             one = self.statement(conn, item)
             row = conn.execute(one.frozen.on(conn), one.params).one()
-            changed(conn, CACHE, (item.guild_id, item.user_id))
-            saved.append(_saved(row))
+            for namespace, key in one.keys:
+                changed(conn, namespace, key)
+            saved.append(one.outcome(row))
         return saved
 
     def statement(self, conn: Connection, item: ProfileChange) -> Statement:

@@ -2,7 +2,7 @@
 bulk (a unique prompt row per member and period, so nobody is ever asked twice), the DM fallback.
 
 The database is the source of truth. ``scan`` finds the members whose prompt time has come in
-their zone and who have no prompt (or answer) for that period yet; ``queue_zone`` inserts one
+their zone and who have no prompt (or answer) for that period yet; ``queue_zones`` inserts one
 prompt row each (``ON CONFLICT DO NOTHING``) and, in the same transaction, queues the DMs (or the
 channel mentions) in the outbox. Run it twice, on two processes, or after a restart: nobody is
 asked twice, and prompts missed while the bot was down still go out while the period is open.
@@ -269,18 +269,6 @@ class CheckinPrompts:
 
     # ------------------------------------------------------------------ queueing
 
-    async def queue_zone(
-        self, guild_id: int, tz: str, now: datetime, due: ZoneDue | None = None
-    ) -> QueueResult:
-        """Queue the prompts of one guild and zone that are due at ``now`` (idempotent).
-
-        ``due`` is what ``scan`` just found (its period saves a read); without it, or when it
-        is for another zone, the zone's period is worked out afresh.
-        """
-        found = [due] if due is not None and (due.guild_id, due.tz) == (guild_id, tz) else []
-        done = await self.queue_zones(guild_id, now, found or [tz])
-        return done.get(tz, NOTHING)
-
     async def queue_zones(
         self, guild_id: int, now: datetime, zones: Sequence[ZoneDue | str]
     ) -> dict[str, QueueResult]:
@@ -499,12 +487,7 @@ class CheckinPrompts:
                 target_id=cfg.channel_id,
                 guild_id=guild_id,
                 purpose=PURPOSE_PROMPT_CHANNEL,
-                payload={
-                    "guild_id": str(guild_id),
-                    "period": mp.label.isoformat(),
-                    "unit": cfg.unit,
-                    "user_ids": [str(u) for u in uids[i : i + MENTIONS_PER_POST]],
-                },
+                payload=_mentions(guild_id, mp.label, cfg.unit, uids[i : i + MENTIONS_PER_POST]),
                 dedupe_key=f"checkin:prompt-ch:{guild_id}:{batch}:{mp.label.isoformat()}:{n}",
                 now=now,
             )
@@ -541,16 +524,21 @@ class CheckinPrompts:
                 target_id=row.channel_id,
                 guild_id=guild_id,
                 purpose=PURPOSE_PROMPT_CHANNEL,
-                payload={
-                    "guild_id": str(guild_id),
-                    "period": label.isoformat(),
-                    "unit": unit_of(row.period),
-                    "user_ids": [str(user_id)],
-                    "fallback": True,
-                },
+                payload=_mentions(guild_id, label, unit_of(row.period), [user_id])
+                | {"fallback": True},
                 now=now,
                 dedupe_key=f"checkin:fallback:{guild_id}:{user_id}:{label.isoformat()}",
             )
+
+
+def _mentions(guild_id: int, label: date, unit: str, user_ids: Iterable[int]) -> dict[str, Any]:
+    """A channel post's payload mentioning members for their prompt of period ``label``."""
+    return {
+        "guild_id": str(guild_id),
+        "period": label.isoformat(),
+        "unit": unit,
+        "user_ids": [str(u) for u in user_ids],
+    }
 
 
 async def _hash_joins(conn: Any) -> None:
