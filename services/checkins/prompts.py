@@ -3,7 +3,7 @@ bulk (a unique prompt row per member and period, so nobody is ever asked twice),
 
 The database is the source of truth. ``scan`` finds the members whose prompt time has come in
 their zone and who have no prompt (or answer) for that period yet; ``queue_zones`` inserts one
-prompt row each (``ON CONFLICT DO NOTHING``) and, in the same transaction, queues the DMs (or the
+prompt row each (unique: a second is skipped) and, in the same transaction, queues the DMs (or the
 channel mentions) in the outbox. Run it twice, on two processes, or after a restart: nobody is
 asked twice, and prompts missed while the bot was down still go out while the period is open.
 """
@@ -32,6 +32,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
@@ -371,10 +372,13 @@ class CheckinPrompts:
                 literal(now, UTCDateTime()),
             )
             prompt_columns = ["guild_id", "user_id", "period", "prompt_at", "mode", "batch"]
-            inserted = await conn.execute(
-                _insert(conn, CheckinPrompt)
-                .from_select([*prompt_columns, "created_at"], chosen)
-                .on_conflict_do_nothing()
+            # Nobody was asked this period before the run: the rows are new, unless a rival
+            # process queues at the same time (the unique row then refuses them)
+            fresh = not asked_before
+            inserted = await _insert_new(
+                conn,
+                _insert(conn, CheckinPrompt).from_select([*prompt_columns, "created_at"], chosen),
+                fresh=fresh,
             )
             prompted = int(inserted.rowcount or 0)
             if not prompted:
@@ -394,7 +398,7 @@ class CheckinPrompts:
                 )
             ).all()
             counts: dict[tuple[str, str], int] = {(b, m): int(n) for b, m, n, _ in stats}
-            done = await self._queue_messages(s, cfg, zones, batches, now)
+            done = await self._queue_messages(s, cfg, zones, batches, now, fresh=fresh)
             result = {
                 tz: QueueResult(
                     counts.get((batch, "dm"), 0) + counts.get((batch, "channel"), 0),
@@ -414,9 +418,13 @@ class CheckinPrompts:
         zones: dict[str, MemberPeriod],
         batches: dict[str, str],
         now: datetime,
+        *,
+        fresh: bool,
     ) -> dict[str, int]:
         """The DMs and channel posts of the prompt rows each zone's batch just inserted (only
-        those: another process may have won some); how many channel posts, per zone."""
+        those: another process may have won some); how many channel posts, per zone. ``fresh``:
+        nobody had a prompt this period before, so their DMs are new too (a DM kept after its
+        prompt row was erased is the exception the unique key still catches)."""
         conn = await s.connection()
         guild_id = cfg.guild_id
         # The name as stored from the gateway, in the payload: whichever process sends the DM
@@ -468,10 +476,8 @@ class CheckinPrompts:
             "next_attempt_at",
             "created_at",
         ]
-        await conn.execute(
-            _insert(conn, OutboxMessage)
-            .from_select(outbox_columns, dm_rows)
-            .on_conflict_do_nothing()
+        await _insert_new(
+            conn, _insert(conn, OutboxMessage).from_select(outbox_columns, dm_rows), fresh=fresh
         )
         channel = await conn.execute(
             select(CheckinPrompt.batch, CheckinPrompt.user_id)
@@ -548,6 +554,21 @@ async def _hash_joins(conn: Any) -> None:
     scans (measured: 6 minutes instead of 0.3 s for 100k prompts)."""
     if conn.dialect.name == "postgresql":
         await conn.exec_driver_sql("SET LOCAL enable_nestloop = off")
+
+
+async def _insert_new(conn: Any, insert: Any, *, fresh: bool) -> Any:
+    """``insert`` skipping rows that already exist. On PostgreSQL, when they are expected to be
+    ``fresh``, it first runs without ON CONFLICT, which costs a speculative insertion per row
+    there (measured: a third of 100k prompts' insert; SQLite checks the same index either way);
+    a unique violation (a rival process's rows) rolls back only that try, and the guarded
+    insert runs instead."""
+    if fresh and conn.dialect.name == "postgresql":
+        try:
+            async with conn.begin_nested():
+                return await conn.execute(insert)
+        except IntegrityError:
+            pass
+    return await conn.execute(insert.on_conflict_do_nothing())
 
 
 def _insert(conn: Any, model: Any) -> Any:

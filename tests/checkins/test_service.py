@@ -197,6 +197,66 @@ async def test_zones_due_together_go_in_one_pass_in_chunks_even_with_a_rival_pro
     assert sorted(mentioned) == sorted(str(u) for u in zone_of if not u % 5)
 
 
+async def test_rows_that_appear_after_the_run_looked_are_skipped_not_doubled(
+    db: Database, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that found nobody asked yet inserts as if every row were new (PostgreSQL then
+    skips its conflict checks): a rival process committing a member's prompt and DM after that
+    look, and a DM kept after its prompt row was erased, still leave one prompt and one DM
+    each, and the run reports only what it queued."""
+    from services.checkins import prompts as prompts_module
+
+    clock = ManualClock(utc(2026, 1, 12, 8, 0))
+    svc = CheckinService(db, clock)
+    await svc.setup(G, channel_id=CH, day="mon", at="18:00", period="weekly", by=MOD)
+    await members(db, clock, ZONES)
+    clock.set(utc(2026, 1, 13, 3, 0))  # Monday 18:00 has passed in all four zones
+    now = clock.now()
+    london = (await svc.prompts.scan(G, now)).settings
+    assert london is not None
+    label = london.current(now, ZONES[LONDON]).label
+    tokyo_label = london.current(now, ZONES[TOKYO]).label
+
+    def dm(user_id: int, period: date) -> dict[str, Any]:
+        return {
+            "kind": "dm",
+            "target_id": user_id,
+            "guild_id": G,
+            "purpose": PURPOSE_PROMPT_DM,
+            "payload": {"rival": True},
+            "dedupe_key": f"checkin:prompt:{G}:{user_id}:{period.isoformat()}",
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+
+    async with db.write() as s:  # Tokyo's DM of this period, its prompt row since erased
+        await insert_ignore(s, OutboxMessage, [dm(TOKYO, tokyo_label)], ["dedupe_key"])
+    chunk = prompts_module.CheckinPrompts._queue_chunk
+    other = Database.from_url(db_url)
+
+    async def rival_first(self: Any, *args: Any, **kwargs: Any) -> Any:
+        monkeypatch.setattr(prompts_module.CheckinPrompts, "_queue_chunk", chunk)
+        async with other.write() as s:  # another process, between the look and the insert
+            row = {"guild_id": G, "user_id": LONDON, "period": label, "prompt_at": now}
+            s.add(CheckinPrompt(**row, mode="dm", batch="rival", created_at=now))
+            await insert_ignore(s, OutboxMessage, [dm(LONDON, label)], ["dedupe_key"])
+        return await chunk(self, *args, **kwargs)
+
+    monkeypatch.setattr(prompts_module.CheckinPrompts, "_queue_chunk", rival_first)
+    try:
+        result = await svc.queue_due(now)
+    finally:
+        await other.dispose()
+    assert (result.prompted, result.dms) == (3, 3)
+    assert sorted(r[0] for r in await prompts(db)) == sorted(ZONES)
+    dms = await outbox(db, PURPOSE_PROMPT_DM)
+    assert sorted(d.target_id for d in dms) == sorted(ZONES)
+    assert {d.target_id for d in dms if d.payload.get("rival")} == {LONDON, TOKYO}
+    assert (await svc.queue_due(now)).prompted == 0
+
+
 async def test_exactly_one_prompt_across_restarts_and_two_processes(
     db: Database, db_url: str
 ) -> None:
