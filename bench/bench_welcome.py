@@ -114,10 +114,10 @@ async def _raid(n: int, url: str) -> dict[str, float]:
         pushed = time.perf_counter() - started
         await asyncio.wait_for(all_written.wait(), 120)
         recorded = time.perf_counter() - started
+        recorded_at = asyncio.get_running_loop().time()
         stored = await cog.service.joins_recorded(GUILD)
         if stored != n:
             raise RuntimeError(f"{n} joins pushed, {stored} recorded")
-        recorded_at = asyncio.get_running_loop().time()
         await asyncio.sleep(DRAIN_SECONDS)  # watch the DM queue drain at its pace for a moment
         done.set()
         await prober
